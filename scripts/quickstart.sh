@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# The README's first command: set the machine up, then build and run an example image.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+tsbuild() { node dist/src/cli/bin.js "$@"; }
+tsbuild import .tsbuild-bases/busybox.tar tsbuild/busybox:latest >/dev/null
+tsbuild build -t hello:latest examples/hello
+tsbuild run --rm hello:latest
