@@ -1,0 +1,3 @@
+// Public surface of cache/: code outside this folder imports only from here.
+
+// digests and content store

@@ -1,0 +1,61 @@
+// The Executor interface: run one process in a sandbox (a real OCI runtime in production) and
+// report how it ended. Build steps (RUN) and containers (`tsbuild run`) both go through it.
+import type { Readable, Writable } from 'node:stream';
+import type { Mount } from '../snapshot/snapshotter.js';
+
+export interface ProcessSpec {
+  args: string[];
+  /** KEY=value entries, in order; later entries win. */
+  env: string[];
+  /** Absolute path inside the rootfs. */
+  cwd: string;
+  /** As Docker takes it: `name`, `uid`, `name:group`, `uid:gid`; resolved from the rootfs' /etc/passwd and /etc/group. */
+  user: string;
+  tty: boolean;
+}
+
+/** An extra mount inside the sandbox (bind from the host, tmpfs, …). */
+export interface SandboxMount {
+  destination: string;
+  type: 'bind' | 'tmpfs';
+  source: string;
+  options: string[];
+}
+
+export type NetworkMode = 'none' | 'host' | 'bridge';
+
+export interface SandboxSpec {
+  /** Unique id: runtime container id, cgroup and network names derive from it. */
+  id: string;
+  process: ProcessSpec;
+  /** Mounts that make the root filesystem (from the snapshotter). */
+  rootfs: Mount[];
+  readonlyRootfs: boolean;
+  mounts: SandboxMount[];
+  hostname: string;
+  network: NetworkMode;
+  extraHosts: { host: string; ip: string }[];
+  privileged: boolean;
+  capAdd: string[];
+  capDrop: string[];
+  limits: { memoryBytes?: number; pidsLimit?: number; cpuQuota?: number };
+}
+
+export interface SandboxIO {
+  stdin?: Readable;
+  stdout: Writable;
+  stderr: Writable;
+  /** Aborting kills every process of the sandbox. */
+  signal?: AbortSignal;
+}
+
+export interface ExecResult {
+  /** The process's exit code; 128+n when it was killed by signal n. */
+  exitCode: number;
+  signal: NodeJS.Signals | undefined;
+  oomKilled: boolean;
+}
+
+export interface Executor {
+  run(spec: SandboxSpec, io: SandboxIO): Promise<ExecResult>;
+}

@@ -1,0 +1,44 @@
+// The Snapshotter interface (containerd's shape). Lifecycle: prepare(key, parent) gives a writable
+// active snapshot → mount it, change it → commit(name, key) freezes it as a committed snapshot that
+// later prepares may use as parent; view(key, parent) is a read-only active snapshot; remove drops
+// either kind (a committed one only when no other snapshot has it as parent).
+// "key" names an active snapshot, "name" a committed one; both live in one namespace.
+import type { Change } from './changes.js';
+
+/** A mount that makes the snapshot's filesystem appear at a target (as `mount -t type -o options source target`). */
+export interface Mount {
+  type: string; // "overlay" | "bind"
+  source: string;
+  options: string[];
+}
+
+export type SnapshotKind = 'active' | 'view' | 'committed';
+
+export interface SnapshotInfo {
+  name: string;
+  kind: SnapshotKind;
+  parent: string | undefined;
+  created: Date;
+}
+
+export interface Usage {
+  size: number; // bytes this snapshot adds on top of its parent
+  inodes: number;
+}
+
+export interface Snapshotter {
+  readonly name: 'overlay' | 'native';
+  prepare(key: string, parent?: string): Promise<Mount[]>;
+  view(key: string, parent?: string): Promise<Mount[]>;
+  mounts(key: string): Promise<Mount[]>;
+  commit(name: string, key: string): Promise<void>;
+  remove(keyOrName: string): Promise<void>;
+  stat(keyOrName: string): Promise<SnapshotInfo | undefined>;
+  list(): Promise<SnapshotInfo[]>;
+  usage(keyOrName: string): Promise<Usage>;
+  /**
+   * What active snapshot `key` changed relative to its parent, sorted by path, and the directory
+   * holding the new content of added/modified paths (the upper dir for overlay).
+   */
+  changes(key: string): Promise<{ changes: Change[]; contentRoot: string }>;
+}
