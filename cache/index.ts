@@ -1,3 +1,18 @@
 // Public surface of cache/: code outside this folder imports only from here.
 
-// digests and content store
+// digests
+export {
+  initDigests,
+  sha256Of,
+  sha256OfStream,
+  sha256OfFile,
+  xxh64Of,
+  createXxh64,
+  isSha256Digest,
+  digestHex,
+} from './digest.js';
+export type { Digest, Sha256Digest, Xxh64Hasher } from './digest.js';
+
+// content store
+
+// context checksums, cache keys and records

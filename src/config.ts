@@ -32,3 +32,28 @@ export function resolveConfig(flags: ConfigFlags = {}): EngineConfig {
     sourceDateEpoch: parseEpoch(process.env['SOURCE_DATE_EPOCH']),
   };
 }
+
+/** Where each owner keeps its state under the state root (one folder per owner). */
+export interface StatePaths {
+  root: string;
+  content: string; // content store: blobs/sha256/<hex>, ingest/
+  images: string; // image store: tags and image metadata
+  snapshots: string; // snapshotters: <root>/snapshots/<overlay|native>/
+  runtime: string; // OCI runtime state (runc --root)
+  containers: string; // containers/<id>/
+  cache: string; // build cache records, context stat index
+  tmp: string; // scratch space on the same filesystem (atomic renames)
+}
+
+export function statePaths(root: string): StatePaths {
+  return {
+    root,
+    content: join(root, 'content'),
+    images: join(root, 'images'),
+    snapshots: join(root, 'snapshots'),
+    runtime: join(root, 'runc'),
+    containers: join(root, 'containers'),
+    cache: join(root, 'cache'),
+    tmp: join(root, 'tmp'),
+  };
+}
