@@ -32,3 +32,4 @@ npm run --silent build
 
 # Local base images: no registry is reachable, so the bases are made from Debian packages.
 bash scripts/make-busybox-rootfs.sh
+bash scripts/make-debian-rootfs.sh
