@@ -97,3 +97,19 @@ export function cleanEntryName(name: string): string {
   }
   return parts.join('/');
 }
+
+/** Adds one entry, streaming `body` (for files) with the pack's backpressure; resolves once written. */
+export async function addTarEntry(pack: tarStream.Pack, header: Parameters<tarStream.Pack['entry']>[0], body?: AsyncIterable<Uint8Array> | Iterable<Uint8Array>): Promise<void> {
+  let settle: (err?: Error | null) => void = () => undefined;
+  const done = new Promise<void>((resolve, reject) => {
+    settle = (err) => (err ? reject(err) : resolve());
+  });
+  const sink = pack.entry(header, (err) => settle(err));
+  if (body !== undefined) {
+    for await (const chunk of body) {
+      if (!sink.write(chunk)) await new Promise<void>((resolve) => sink.once('drain', () => resolve()));
+    }
+    (sink as unknown as { end(): void }).end();
+  }
+  await done;
+}
