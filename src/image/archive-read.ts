@@ -4,10 +4,9 @@
 // match the config's diffIDs. Tags are written only after all their content is in the store.
 import { posix } from 'node:path';
 import type { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { digestHex, isSha256Digest, ContentMismatchError, type ContentStore, type Sha256Digest } from '../../cache/index.js';
 import { UserError } from '../errors.js';
-import { cleanEntryName, createTarExtract } from '../snapshot/tar-format.js';
+import { cleanEntryName, forEachTarEntry } from '../snapshot/tar-format.js';
 import { decompressed } from './compression.js';
 import { isIndexMediaType, isManifestMediaType, layerCompression, mediaTypes, type Descriptor, type ImageConfig, type Index, type Manifest } from './oci.js';
 import { parseReference, type ImageReference } from './reference.js';
@@ -41,12 +40,9 @@ const isMetadataName = (name: string): boolean =>
 async function readArchive(content: ContentStore, tar: Readable): Promise<ArchiveContents> {
   const contents: ArchiveContents = { files: new Map(), metadata: new Map(), links: new Map() };
   const seen = new Set<string>();
-  const extract = createTarExtract();
-  const feeding = pipeline(tar, extract);
   let current = '';
   try {
-    for await (const entry of extract) {
-      const header = entry.header;
+    await forEachTarEntry(tar, async (header, body) => {
       current = header.name;
       if (header.name.includes('\uFFFD')) throw archiveError(`entry "${header.name}" has a name that is not valid UTF-8`);
       let name: string;
@@ -55,10 +51,7 @@ async function readArchive(content: ContentStore, tar: Readable): Promise<Archiv
       } catch (err) {
         throw archiveError((err as Error).message);
       }
-      if (header.type === 'directory' || name === '') {
-        entry.resume();
-        continue;
-      }
+      if (header.type === 'directory' || name === '') return;
       if (seen.has(name)) throw archiveError(`duplicate entry "${name}"`);
       seen.add(name);
       if (header.type === 'symlink' || header.type === 'link') {
@@ -66,8 +59,7 @@ async function readArchive(content: ContentStore, tar: Readable): Promise<Archiv
         const target = header.type === 'symlink' ? posix.normalize(posix.join(posix.dirname(name), header.linkname)) : posix.normalize(header.linkname);
         if (target.startsWith('../') || target === '..' || posix.isAbsolute(target)) throw archiveError(`link "${name}" points outside the archive`);
         contents.links.set(name, cleanEntryName(target));
-        entry.resume();
-        continue;
+        return;
       }
       if (header.type !== 'file' && header.type !== 'contiguous-file') {
         throw archiveError(`entry "${name}" has unsupported type ${header.type}`);
@@ -75,24 +67,21 @@ async function readArchive(content: ContentStore, tar: Readable): Promise<Archiv
       if (isMetadataName(name)) {
         if (header.size > maxMetadataBytes) throw archiveError(`metadata file "${name}" is too large (${header.size} bytes)`);
         const chunks: Buffer[] = [];
-        for await (const chunk of entry) chunks.push(chunk as Buffer);
+        for await (const chunk of body) chunks.push(chunk as Buffer);
         contents.metadata.set(name, Buffer.concat(chunks));
-        continue;
+        return;
       }
       const blobName = /^blobs\/sha256\/([a-f0-9]{64})$/.exec(name)?.[1];
       const expected = blobName === undefined ? undefined : (`sha256:${blobName}` as Sha256Digest);
       try {
-        const blob = await content.ingest(entry as AsyncIterable<Uint8Array>, { digest: expected, size: header.size });
+        const blob = await content.ingest(body, { digest: expected, size: header.size });
         contents.files.set(name, blob.digest);
       } catch (err) {
         if (err instanceof ContentMismatchError) throw archiveError(`blob "${name}": ${err.message}`);
         throw err;
       }
-    }
-    await feeding;
+    });
   } catch (err) {
-    extract.destroy();
-    await feeding.catch(() => undefined);
     if (err instanceof UserError) throw err;
     throw archiveError(`near entry "${current}": ${(err as Error).message}`, err);
   }

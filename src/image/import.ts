@@ -2,9 +2,8 @@
 // layer as it streams in, while a parser checks every entry name, so a hostile tarball is refused
 // and leaves no image behind.
 import { PassThrough } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { UserError } from '../errors.js';
-import { cleanEntryName, createTarExtract } from '../snapshot/tar-format.js';
+import { cleanEntryName, forEachTarEntry, type TarHeader } from '../snapshot/tar-format.js';
 import { commitImage } from './commit.js';
 import { decompressed } from './compression.js';
 import { applyConfigChanges } from './config-changes.js';
@@ -24,26 +23,23 @@ export interface ImportOptions {
   created?: Date;
 }
 
-async function checkEntries(extract: ReturnType<typeof createTarExtract>): Promise<void> {
-  for await (const entry of extract) {
-    const { name, type, linkname } = entry.header;
-    if (name.includes('\uFFFD')) throw new UserError(`refusing tar entry "${name}": its name is not valid UTF-8`);
-    try {
-      cleanEntryName(name);
-      if (type === 'link') cleanEntryName(linkname);
-    } catch (err) {
-      throw new UserError(`refusing tar entry: ${(err as Error).message}`);
-    }
-    entry.resume();
+function checkEntry(header: TarHeader): Promise<void> {
+  const { name, type, linkname } = header;
+  if (name.includes('\uFFFD')) throw new UserError(`refusing tar entry "${name}": its name is not valid UTF-8`);
+  try {
+    cleanEntryName(name);
+    if (type === 'link') cleanEntryName(linkname);
+  } catch (err) {
+    throw new UserError(`refusing tar entry: ${(err as Error).message}`);
   }
+  return Promise.resolve();
 }
 
 export async function importRootfs(images: ImageStore, source: AsyncIterable<Uint8Array>, options: ImportOptions): Promise<StoredImage> {
   const { stream } = await decompressed(source);
   const toStore = new PassThrough({ highWaterMark: 1 << 20 });
-  const extract = createTarExtract();
   stream.pipe(toStore);
-  const checking = Promise.all([pipeline(stream, extract), checkEntries(extract)]).catch((err: unknown) => {
+  const checking = forEachTarEntry(stream, checkEntry).catch((err: unknown) => {
     const error = err instanceof UserError ? err : new UserError(`invalid tar archive: ${(err as Error).message}`, { cause: err });
     toStore.destroy(error);
     throw error;
