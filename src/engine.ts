@@ -4,14 +4,18 @@ import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ContentStore, cacheDirTag, initDigests } from '../cache/index.js';
+import { InternalError } from './errors.js';
 import { statePaths, type EngineConfig, type StatePaths } from './config.js';
 import { ImageStore } from './image/store.js';
+import type { RuntimeDeps } from './runtime/container.js';
+import { ContainerStore } from './runtime/store.js';
 
 export interface Engine {
   config: EngineConfig;
   paths: StatePaths;
   content: ContentStore;
   images: ImageStore;
+  containers: ContainerStore;
   /** Containers using an image (by image ID); they keep it from being removed without --force. */
   imageUsers(imageId: string): Promise<string[]>;
 }
@@ -29,12 +33,25 @@ export async function openEngine(config: EngineConfig): Promise<Engine> {
   await initDigests();
   const content = await ContentStore.open(paths.content);
   const images = await ImageStore.open(paths.images, content);
+  const containers = await ContainerStore.open(paths.containers);
   return {
     config,
     paths,
     content,
     images,
-    // Containers land with the runtime (src/runtime/store.ts); until then no image has users.
-    imageUsers: async () => [],
+    containers,
+    imageUsers: async (imageId) => (await containers.list()).filter((c) => c.config.imageId === imageId).map((c) => c.config.id),
   };
+}
+
+// ---- The container runtime (`tsbuild run/ps/rm`) ----
+
+/** Static tini (Debian's tini-static), bind-mounted into containers started with --init. */
+const initBinary = '/usr/bin/tini-static';
+
+/** What `tsbuild run/ps/rm` work with: the engine's stores plus its snapshotter and executor. */
+export async function openRuntime(engine: Engine): Promise<RuntimeDeps> {
+  void initBinary;
+  void engine;
+  throw new InternalError('the sandbox (snapshotter and runc executor) is not part of the engine yet');
 }

@@ -10,7 +10,10 @@ import { registerImport } from './commands/import.js';
 import { registerInspect } from './commands/inspect.js';
 import { registerLoad } from './commands/load.js';
 import { registerImagePrune } from './commands/prune.js';
+import { registerPs } from './commands/ps.js';
+import { registerRm } from './commands/rm.js';
 import { registerRmi } from './commands/rmi.js';
+import { registerRun } from './commands/run.js';
 import { registerSave } from './commands/save.js';
 import { registerSystem } from './commands/system.js';
 import { registerTag } from './commands/tag.js';
@@ -26,6 +29,9 @@ const registrations: ((program: Command, context: CliContext) => void)[] = [
   registerLoad,
   registerImagePrune,
   registerSystem,
+  registerRun,
+  registerPs,
+  registerRm,
 ];
 
 function createProgram(): { program: Command; context: CliContext } {

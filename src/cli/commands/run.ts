@@ -1,0 +1,181 @@
+// `tsbuild run [flags] IMAGE [CMD [ARG…]]` (also `container run`): a container in the foreground with Docker's
+// flags and exit statuses — the container's own, 125 when tsbuild fails, 126/127 when the command cannot run.
+import { readFile } from 'node:fs/promises';
+import { Command, InvalidArgumentError } from 'commander';
+import { openRuntime } from '../../engine.js';
+import { TsbuildError, UserError } from '../../errors.js';
+import type { NetworkMode } from '../../executor/executor.js';
+import { SandboxControl, StartFailedError, createContainer, recoverContainers, startContainer, type CreateOptions } from '../../runtime/container.js';
+import { relaySignals, signalExitCode } from '../../runtime/signals.js';
+import { commandGroup, type CliContext } from '../context.js';
+
+interface RunFlags {
+  rm?: boolean;
+  interactive?: boolean;
+  tty?: boolean;
+  name?: string;
+  env: string[];
+  envFile: string[];
+  workdir?: string;
+  user?: string;
+  entrypoint?: string;
+  volume: string[];
+  network: NetworkMode;
+  hostname?: string;
+  addHost: string[];
+  privileged?: boolean;
+  capAdd: string[];
+  capDrop: string[];
+  readOnly?: boolean;
+  tmpfs: string[];
+  memory?: string;
+  pidsLimit?: number;
+  init?: boolean;
+}
+
+/** Docker exits 125 for its own failures, bad flags included. */
+const daemonFailure = 125;
+
+/** A command whose usage errors exit 125, as `docker run`'s do. */
+class RunCommand extends Command {
+  override error(message: string, errorOptions?: { code?: string; exitCode?: number }): never {
+    return super.error(message, { ...errorOptions, exitCode: daemonFailure });
+  }
+}
+
+const collect = (value: string, all: string[]): string[] => [...all, value];
+
+function parseNetwork(value: string): NetworkMode {
+  if (value === 'none' || value === 'host' || value === 'bridge') return value;
+  throw new InvalidArgumentError(`network ${value} not found (none, host and bridge are available)`);
+}
+
+function parsePositive(value: string): number {
+  if (!/^-?\d+$/.test(value)) throw new InvalidArgumentError(`invalid number: ${value}`);
+  return Number(value);
+}
+
+async function readEnvFile(path: string): Promise<string> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new UserError(`open ${path}: ${code === 'ENOENT' ? 'no such file or directory' : (err as Error).message}`);
+  }
+}
+
+async function createOptions(image: string, command: string[], flags: RunFlags): Promise<CreateOptions> {
+  return {
+    image,
+    command,
+    entrypoint: flags.entrypoint,
+    envFiles: await Promise.all(flags.envFile.map(readEnvFile)),
+    env: flags.env,
+    callerEnv: process.env,
+    workdir: flags.workdir,
+    user: flags.user,
+    tty: flags.tty ?? false,
+    init: flags.init ?? false,
+    name: flags.name,
+    autoRemove: flags.rm ?? false,
+    hostname: flags.hostname,
+    network: flags.network,
+    addHosts: flags.addHost,
+    privileged: flags.privileged ?? false,
+    capAdd: flags.capAdd,
+    capDrop: flags.capDrop,
+    readOnly: flags.readOnly ?? false,
+    volumes: flags.volume,
+    tmpfs: flags.tmpfs,
+    memory: flags.memory,
+    pidsLimit: flags.pidsLimit,
+  };
+}
+
+/** Runs the container with this process's stdio; relays signals and terminal resizes while it runs. */
+async function runForeground(context: CliContext, image: string, command: string[], flags: RunFlags): Promise<number> {
+  const runtime = await openRuntime(await context.engine());
+  await recoverContainers(runtime);
+  const container = await createContainer(runtime, await createOptions(image, command, flags));
+  const control = new SandboxControl();
+  const abort = new AbortController();
+  const stopRelay = relaySignals((signal) => {
+    // An executor that cannot deliver signals to the main process still must not leave it running.
+    if (control.listenerCount('signal') === 0) abort.abort(new Error(`tsbuild run received ${signal}`));
+    else control.emit('signal', signal);
+  });
+  const stdout = context.stdout as NodeJS.WriteStream;
+  const onResize = (): void => {
+    control.emit('resize', { columns: stdout.columns, rows: stdout.rows });
+  };
+  if (flags.tty && stdout.isTTY) stdout.on('resize', onResize);
+  try {
+    const result = await startContainer(runtime, container, {
+      ...(flags.interactive ? { stdin: process.stdin } : {}),
+      stdout: process.stdout,
+      stderr: process.stderr,
+      signal: abort.signal,
+      control,
+    });
+    return result.signal === undefined ? result.exitCode : signalExitCode(result.signal);
+  } finally {
+    stopRelay();
+    stdout.off('resize', onResize);
+  }
+}
+
+export function registerRun(program: Command, context: CliContext): void {
+  // Flags after IMAGE belong to the container's command, so options are positional (`tsbuild --root X run …`).
+  program.enablePositionalOptions();
+  const action = async (image: string, command: string[], flags: RunFlags): Promise<void> => {
+    try {
+      context.exitCode = await runForeground(context, image, command, flags);
+    } catch (err) {
+      if (err instanceof StartFailedError) {
+        context.stderr.write(`tsbuild: ${err.message}\n`);
+        context.exitCode = err.exitStatus;
+      } else if (err instanceof TsbuildError && err.code !== 'internal') {
+        context.stderr.write(`tsbuild: ${err.message}\n`);
+        context.exitCode = daemonFailure;
+      } else {
+        throw err;
+      }
+    }
+  };
+  for (const [parent, name] of [
+    [program, 'run'],
+    [commandGroup(program, 'container', 'Manage containers'), 'run'],
+  ] as const) {
+    const command = new RunCommand(name).copyInheritedSettings(parent);
+    parent.addCommand(command);
+    command
+      .helpOption('--help', 'display help for command') // -h is --hostname, as in Docker
+      .showHelpAfterError("See 'tsbuild run --help'.")
+      .description('Create and run a new container from an image')
+      .argument('<image>', 'image to run')
+      .argument('[command...]', 'command and arguments (replace the image CMD)')
+      .passThroughOptions()
+      .option('--rm', 'automatically remove the container when it exits')
+      .option('-i, --interactive', 'keep STDIN open')
+      .option('-t, --tty', 'allocate a pseudo-TTY')
+      .option('--name <name>', 'assign a name to the container')
+      .option('-e, --env <K[=V]>', 'set environment variables', collect, [])
+      .option('--env-file <file>', 'read in a file of environment variables', collect, [])
+      .option('-w, --workdir <dir>', 'working directory inside the container')
+      .option('-u, --user <user[:group]>', 'username or UID (format: <name|uid>[:<group|gid>])')
+      .option('--entrypoint <cmd>', 'overwrite the default ENTRYPOINT of the image')
+      .option('-v, --volume <hostdir:dir[:ro]>', 'bind mount a host directory', collect, [])
+      .option('--network <mode>', 'connect a container to a network (none, host, bridge)', parseNetwork, 'bridge' as NetworkMode)
+      .option('-h, --hostname <name>', 'container host name')
+      .option('--add-host <host:ip>', 'add a custom host-to-IP mapping', collect, [])
+      .option('--privileged', 'give extended privileges to this container')
+      .option('--cap-add <cap>', 'add Linux capabilities', collect, [])
+      .option('--cap-drop <cap>', 'drop Linux capabilities', collect, [])
+      .option('--read-only', "mount the container's root filesystem as read only")
+      .option('--tmpfs <dir[:opts]>', 'mount a tmpfs directory', collect, [])
+      .option('-m, --memory <bytes>', 'memory limit')
+      .option('--pids-limit <n>', 'tune container pids limit', parsePositive)
+      .option('--init', 'run an init inside the container that forwards signals and reaps processes')
+      .action(action);
+  }
+}

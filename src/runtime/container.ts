@@ -1,0 +1,245 @@
+// A container's life in the foreground: image → rootfs snapshot → sandbox spec (create), run it through the
+// executor recording its state (start), and take it apart again (remove) — also for containers whose
+// `tsbuild run` process died (recover).
+import { EventEmitter } from 'node:events';
+import { ConflictError, NotFoundError, TsbuildError, UserError } from '../errors.js';
+import type { ExecResult, Executor, NetworkMode, SandboxIO, SandboxMount } from '../executor/executor.js';
+import { familiarReference, parseReference } from '../image/reference.js';
+import type { ImageStore, StoredImage } from '../image/store.js';
+import type { Snapshotter } from '../snapshot/snapshotter.js';
+import { initPath, resolveProcess, type ProcessRequest } from './process-spec.js';
+import { isAlive, processStartTime } from './signals.js';
+import { newContainerId, type Container, type ContainerConfigRecord, type ContainerStore } from './store.js';
+import { parseBytes, parseTmpfs, parseVolume } from './volumes.js';
+
+export interface RuntimeDeps {
+  images: ImageStore;
+  snapshotter: Snapshotter;
+  executor: Executor;
+  containers: ContainerStore;
+  /** Unpacks the image's layers into committed snapshots; the top one, or undefined for an image without layers. */
+  unpackImage(image: StoredImage): Promise<string | undefined>;
+  /** Host path of a static init (tini) that --init bind-mounts into the container. */
+  initBinary: string;
+  /** Kills and deletes whatever the executor still holds for sandbox `id` (after its supervisor died). */
+  reclaimSandbox(id: string): Promise<void>;
+}
+
+export interface CreateOptions extends ProcessRequest {
+  image: string;
+  name: string | undefined;
+  autoRemove: boolean;
+  hostname: string | undefined;
+  network: NetworkMode;
+  /** --add-host HOST:IP */
+  addHosts: string[];
+  privileged: boolean;
+  capAdd: string[];
+  capDrop: string[];
+  readOnly: boolean;
+  /** -v HOSTDIR:DIR[:ro] */
+  volumes: string[];
+  /** --tmpfs DIR[:opts] */
+  tmpfs: string[];
+  memory: string | undefined;
+  pidsLimit: number | undefined;
+}
+
+/**
+ * Control channel of a running sandbox, passed to the executor beside SandboxIO: it emits 'signal'
+ * (NodeJS.Signals, for the main process) and 'resize' ({columns, rows}, for a tty). Proposed as a field
+ * of SandboxIO in src/executor/executor.ts; executors that do not know it ignore it.
+ */
+export class SandboxControl extends EventEmitter<{ signal: [NodeJS.Signals]; resize: [{ columns: number; rows: number }] }> {}
+
+export interface RunIO extends SandboxIO {
+  control?: SandboxControl;
+}
+
+/** The container could not start (Docker's 125), or its command could not be executed (126) or found (127). */
+export class StartFailedError extends UserError {
+  constructor(
+    message: string,
+    readonly exitStatus: 125 | 126 | 127,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/** Docker's start-error mapping (daemon/start.go): "not found" kinds → 127, "permission denied"/"is a directory" → 126. */
+export function startFailureStatus(message: string): 125 | 126 | 127 {
+  if (/executable file not found|no such file or directory/.test(message)) return 127;
+  if (/permission denied|is a directory/.test(message)) return 126;
+  return 125;
+}
+
+async function findImage(images: ImageStore, text: string): Promise<StoredImage> {
+  const image = await images.find(text);
+  if (image) return image;
+  let shown = text;
+  try {
+    shown = familiarReference(parseReference(text));
+  } catch (err) {
+    if (err instanceof TsbuildError) throw err;
+  }
+  throw new NotFoundError(`Unable to find image '${shown}' locally`);
+}
+
+function parseAddHost(spec: string): { host: string; ip: string } {
+  const colon = spec.indexOf(':');
+  if (colon <= 0 || colon === spec.length - 1) throw new UserError(`invalid argument "${spec}" for "--add-host" flag: bad format for add-host: "${spec}"`);
+  return { host: spec.slice(0, colon), ip: spec.slice(colon + 1) };
+}
+
+/** Checks everything, prepares the rootfs snapshot and records the container (status "created"). */
+export async function createContainer(deps: RuntimeDeps, options: CreateOptions): Promise<ContainerConfigRecord> {
+  const image = await findImage(deps.images, options.image);
+  const imageConfig = (await deps.images.config(image)).config ?? {};
+  const processSpec = resolveProcess(imageConfig, options);
+  const mounts: SandboxMount[] = [];
+  for (const spec of options.volumes) mounts.push(await parseVolume(spec));
+  mounts.push(...options.tmpfs.map(parseTmpfs));
+  if (options.init) mounts.push({ type: 'bind', source: deps.initBinary, destination: initPath, options: ['bind', 'ro'] });
+  const extraHosts = options.addHosts.map(parseAddHost);
+  const limits = {
+    ...(options.memory === undefined ? {} : { memoryBytes: parseBytes(options.memory) }),
+    ...(options.pidsLimit === undefined ? {} : { pidsLimit: options.pidsLimit }),
+  };
+  const parent = await deps.unpackImage(image);
+  const id = newContainerId();
+  const snapshotKey = `container-${id}`;
+  const config = await deps.containers.create({
+    id,
+    name: options.name,
+    image: options.image,
+    imageId: image.id,
+    snapshotKey,
+    autoRemove: options.autoRemove,
+    command: options.init ? processSpec.args.slice(2) : processSpec.args,
+    sandbox: {
+      id,
+      process: processSpec,
+      readonlyRootfs: options.readOnly,
+      mounts,
+      hostname: options.hostname ?? id.slice(0, 12),
+      network: options.network,
+      extraHosts,
+      privileged: options.privileged,
+      capAdd: options.capAdd,
+      capDrop: options.capDrop,
+      limits,
+    },
+  });
+  try {
+    await deps.snapshotter.prepare(snapshotKey, parent);
+  } catch (err) {
+    await deps.containers.remove(id);
+    throw err;
+  }
+  return config;
+}
+
+function supervisorOfThisProcess(): { pid: number; startTime: string } {
+  return { pid: process.pid, startTime: processStartTime(process.pid) ?? '' };
+}
+
+/**
+ * Runs a created container in the foreground and records how it ended. With autoRemove the container
+ * is removed afterwards however it ended. A sandbox that cannot start is a StartFailedError.
+ */
+export async function startContainer(deps: RuntimeDeps, config: ContainerConfigRecord, io: RunIO): Promise<ExecResult> {
+  const startedAt = new Date().toISOString();
+  try {
+    await deps.containers.setState(config.id, { status: 'running', supervisor: supervisorOfThisProcess(), startedAt });
+    const rootfs = await deps.snapshotter.mounts(config.snapshotKey);
+    let result: ExecResult;
+    try {
+      result = await deps.executor.run({ ...config.sandbox, rootfs }, io);
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      const status = startFailureStatus(message);
+      await deps.containers.setState(config.id, { status: 'exited', startedAt, finishedAt: new Date().toISOString(), exitCode: status, error: message });
+      throw new StartFailedError(message, status, { cause: err });
+    }
+    await deps.containers.setState(config.id, {
+      status: 'exited',
+      startedAt,
+      finishedAt: new Date().toISOString(),
+      exitCode: result.exitCode,
+      oomKilled: result.oomKilled,
+    });
+    return result;
+  } finally {
+    if (config.autoRemove) await removeResources(deps, config);
+  }
+}
+
+async function removeResources(deps: RuntimeDeps, config: ContainerConfigRecord): Promise<void> {
+  if (await deps.snapshotter.stat(config.snapshotKey)) await deps.snapshotter.remove(config.snapshotKey);
+  await deps.containers.remove(config.id);
+}
+
+/** Whether the `tsbuild run` holding the container still runs. */
+function isHeld(container: Container): boolean {
+  return container.state.status !== 'exited' && container.state.supervisor !== undefined && isAlive(container.state.supervisor);
+}
+
+/**
+ * Containers left "created"/"running" by a `tsbuild run` that died (SIGKILL, crash): their sandbox is
+ * killed and deleted, --rm ones are removed, the others are recorded as killed (137). Every command
+ * that lists or removes containers calls this first.
+ */
+export async function recoverContainers(deps: RuntimeDeps): Promise<void> {
+  for (const container of await deps.containers.list()) {
+    if (container.state.status === 'exited' || isHeld(container)) continue;
+    // A container being created right now has no supervisor yet; give its creator a moment.
+    if (container.state.supervisor === undefined && Date.now() - Date.parse(container.config.created) < 60_000) continue;
+    await deps.reclaimSandbox(container.config.id);
+    if (container.config.autoRemove) {
+      await removeResources(deps, container.config);
+      continue;
+    }
+    await deps.containers.setState(container.config.id, {
+      ...container.state,
+      status: 'exited',
+      finishedAt: new Date().toISOString(),
+      exitCode: 137,
+      error: 'the tsbuild process running it was killed',
+    });
+  }
+}
+
+export async function listContainers(deps: RuntimeDeps): Promise<Container[]> {
+  await recoverContainers(deps);
+  return deps.containers.list();
+}
+
+/**
+ * `rm`: a running container needs force, which kills the `tsbuild run` holding it and its sandbox.
+ * Returns the name or ID as given, as Docker prints it.
+ */
+export async function removeContainer(deps: RuntimeDeps, nameOrId: string, options: { force: boolean }): Promise<string> {
+  const container = await deps.containers.resolve(nameOrId);
+  if (isHeld(container)) {
+    if (!options.force) {
+      throw new ConflictError(
+        `cannot remove container "/${container.config.name}": container is running: stop the container before removing or force remove`,
+      );
+    }
+    killSupervisor(container);
+  }
+  await deps.reclaimSandbox(container.config.id);
+  await removeResources(deps, container.config);
+  return nameOrId;
+}
+
+function killSupervisor(container: Container): void {
+  const supervisor = container.state.supervisor;
+  if (supervisor === undefined) return;
+  try {
+    process.kill(supervisor.pid, 'SIGKILL');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ESRCH') throw err;
+  }
+}

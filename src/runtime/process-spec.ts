@@ -1,0 +1,92 @@
+// Docker's rules for what a container runs: Entrypoint + Cmd (args after IMAGE replace Cmd, --entrypoint
+// replaces Entrypoint and drops Cmd), Env (image ← --env-file ← -e), WorkingDir, User and --init.
+// Pure: the caller reads env files and the caller's environment and passes their text in.
+import { UserError } from '../errors.js';
+import type { ContainerConfig } from '../image/oci.js';
+import type { ProcessSpec } from '../executor/executor.js';
+
+/** Where --init's tini appears inside the container (Docker's path for its init). */
+export const initPath = '/sbin/docker-init';
+
+export interface ProcessRequest {
+  /** Arguments after IMAGE; when non-empty they replace the image's Cmd. */
+  command: string[];
+  /** --entrypoint: undefined keeps the image's; '' clears it. Either way the image's Cmd is dropped. */
+  entrypoint: string | undefined;
+  /** --env-file contents, in flag order. */
+  envFiles: string[];
+  /** -e entries in flag order: `K=V`, or `K` to take K from `callerEnv`. */
+  env: string[];
+  callerEnv: Record<string, string | undefined>;
+  workdir: string | undefined;
+  user: string | undefined;
+  tty: boolean;
+  init: boolean;
+}
+
+/** The command line: Entrypoint then Cmd, with Docker's precedence. Throws when nothing is left to run. */
+export function resolveArgs(image: ContainerConfig, request: Pick<ProcessRequest, 'command' | 'entrypoint'>): string[] {
+  // Docker merges the user's config over the image's; an explicit entrypoint (even '') hides the image's Cmd,
+  // and an entrypoint of [""] is then reset to none.
+  // https://docs.docker.com/reference/cli/docker/container/run/#entrypoint
+  const entrypoint = request.entrypoint === undefined ? (image.Entrypoint ?? []) : request.entrypoint === '' ? [] : [request.entrypoint];
+  const cmd = request.command.length > 0 ? request.command : request.entrypoint === undefined ? (image.Cmd ?? []) : [];
+  const args = [...entrypoint, ...cmd];
+  if (args.length === 0) throw new UserError('No command specified');
+  return args;
+}
+
+/**
+ * Docker's --env-file format: one `K=V` or `K` per line, `#` comment lines and blank lines skipped,
+ * leading whitespace dropped, the value kept verbatim (no quotes removed). `K` alone takes K from the
+ * caller's environment and is dropped when unset there.
+ */
+export function parseEnvFile(text: string, callerEnv: Record<string, string | undefined>): string[] {
+  const entries: string[] = [];
+  for (const raw of text.split(/\r?\n/)) {
+    const line = raw.replace(/^\s+/, '');
+    if (line === '' || line.startsWith('#')) continue;
+    const entry = expandEnvEntry(line, callerEnv);
+    if (entry !== undefined) entries.push(entry);
+  }
+  return entries;
+}
+
+function expandEnvEntry(entry: string, callerEnv: Record<string, string | undefined>): string | undefined {
+  const eq = entry.indexOf('=');
+  const key = eq < 0 ? entry : entry.slice(0, eq);
+  if (key === '') throw new UserError(`invalid environment variable: ${entry}`);
+  if (/\s/.test(key)) throw new UserError(`variable '${key}' contains whitespaces`);
+  if (eq >= 0) return entry;
+  const value = callerEnv[key];
+  return value === undefined ? undefined : `${key}=${value}`;
+}
+
+/** Later entries replace earlier ones with the same key in place; new keys are appended. */
+export function mergeEnv(base: string[], overrides: string[]): string[] {
+  const merged = [...base];
+  const keyOf = (entry: string): string => (entry.includes('=') ? entry.slice(0, entry.indexOf('=')) : entry);
+  for (const entry of overrides) {
+    const index = merged.findIndex((e) => keyOf(e) === keyOf(entry));
+    if (index >= 0) merged[index] = entry;
+    else merged.push(entry);
+  }
+  return merged;
+}
+
+/** The process a container runs, from its image config and the `run` flags. */
+export function resolveProcess(image: ContainerConfig, request: ProcessRequest): ProcessSpec {
+  const command = resolveArgs(image, request);
+  const fromFiles = request.envFiles.flatMap((text) => parseEnvFile(text, request.callerEnv));
+  const fromFlags = request.env.flatMap((entry) => expandEnvEntry(entry, request.callerEnv) ?? []);
+  const env = mergeEnv(mergeEnv(image.Env ?? [], fromFiles), fromFlags);
+  const cwd = request.workdir ?? (image.WorkingDir || '/');
+  if (!cwd.startsWith('/')) throw new UserError(`the working directory '${cwd}' is invalid, it needs to be an absolute path`);
+  return {
+    args: request.init ? [initPath, '--', ...command] : command,
+    env,
+    cwd,
+    user: request.user ?? image.User ?? '',
+    tty: request.tty,
+  };
+}
