@@ -46,11 +46,12 @@ export interface CreateOptions extends ProcessRequest {
 }
 
 /**
- * Control channel of a running sandbox, passed to the executor beside SandboxIO: it emits 'signal'
- * (NodeJS.Signals, for the main process) and 'resize' ({columns, rows}, for a tty). Proposed as a field
- * of SandboxIO in src/executor/executor.ts; executors that do not know it ignore it.
+ * Control channel of a running sandbox, passed to the executor beside SandboxIO: it emits 'signal' with a
+ * signal for the container's main process (`runc run` in the foreground relays what it receives there).
+ * Proposed as a field of SandboxIO in src/executor/executor.ts; executors that do not know it ignore it.
+ * Terminal size and resizes need no channel: with -t, runc's own stdio is the caller's terminal.
  */
-export class SandboxControl extends EventEmitter<{ signal: [NodeJS.Signals]; resize: [{ columns: number; rows: number }] }> {}
+export class SandboxControl extends EventEmitter<{ signal: [NodeJS.Signals] }> {}
 
 export interface RunIO extends SandboxIO {
   control?: SandboxControl;

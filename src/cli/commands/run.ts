@@ -92,7 +92,7 @@ async function createOptions(image: string, command: string[], flags: RunFlags):
   };
 }
 
-/** Runs the container with this process's stdio; relays signals and terminal resizes while it runs. */
+/** Runs the container on this process's stdio (fd-backed streams, so a tty reaches runc as is); relays signals. */
 async function runForeground(context: CliContext, image: string, command: string[], flags: RunFlags): Promise<number> {
   const runtime = await openRuntime(await context.engine());
   await recoverContainers(runtime);
@@ -104,11 +104,6 @@ async function runForeground(context: CliContext, image: string, command: string
     if (control.listenerCount('signal') === 0) abort.abort(new Error(`tsbuild run received ${signal}`));
     else control.emit('signal', signal);
   });
-  const stdout = context.stdout as NodeJS.WriteStream;
-  const onResize = (): void => {
-    control.emit('resize', { columns: stdout.columns, rows: stdout.rows });
-  };
-  if (flags.tty && stdout.isTTY) stdout.on('resize', onResize);
   try {
     const result = await startContainer(runtime, container, {
       ...(flags.interactive ? { stdin: process.stdin } : {}),
@@ -120,7 +115,6 @@ async function runForeground(context: CliContext, image: string, command: string
     return result.signal === undefined ? result.exitCode : signalExitCode(result.signal);
   } finally {
     stopRelay();
-    stdout.off('resize', onResize);
   }
 }
 
