@@ -12,6 +12,11 @@ import { isAlive, processStartTime } from './signals.js';
 import { newContainerId, type Container, type ContainerConfigRecord, type ContainerStore } from './store.js';
 import { parseBytes, parseTmpfs, parseVolume } from './volumes.js';
 
+/** This process as the holder of a container it creates and runs. */
+function supervisorOfThisProcess(): { pid: number; startTime: string } {
+  return { pid: process.pid, startTime: processStartTime(process.pid) ?? '' };
+}
+
 export interface RuntimeDeps {
   images: ImageStore;
   snapshotter: Snapshotter;
@@ -110,7 +115,7 @@ export async function createContainer(deps: RuntimeDeps, options: CreateOptions)
   const parent = await deps.unpackImage(image);
   const id = newContainerId();
   const snapshotKey = `container-${id}`;
-  const config = await deps.containers.create({
+  const record = {
     id,
     name: options.name,
     image: options.image,
@@ -131,7 +136,8 @@ export async function createContainer(deps: RuntimeDeps, options: CreateOptions)
       capDrop: options.capDrop,
       limits,
     },
-  });
+  };
+  const config = await deps.containers.create(record, { status: 'created', supervisor: supervisorOfThisProcess() });
   try {
     await deps.snapshotter.prepare(snapshotKey, parent);
   } catch (err) {
@@ -139,10 +145,6 @@ export async function createContainer(deps: RuntimeDeps, options: CreateOptions)
     throw err;
   }
   return config;
-}
-
-function supervisorOfThisProcess(): { pid: number; startTime: string } {
-  return { pid: process.pid, startTime: processStartTime(process.pid) ?? '' };
 }
 
 /**
@@ -186,6 +188,11 @@ function isHeld(container: Container): boolean {
   return container.state.status !== 'exited' && container.state.supervisor !== undefined && isAlive(container.state.supervisor);
 }
 
+/** Created or running under a `tsbuild run` that is gone (SIGKILL, crash). */
+function isOrphaned(container: Container): boolean {
+  return container.state.status !== 'exited' && container.state.supervisor !== undefined && !isAlive(container.state.supervisor);
+}
+
 /**
  * Containers left "created"/"running" by a `tsbuild run` that died (SIGKILL, crash): their sandbox is
  * killed and deleted, --rm ones are removed, the others are recorded as killed (137). Every command
@@ -193,9 +200,7 @@ function isHeld(container: Container): boolean {
  */
 export async function recoverContainers(deps: RuntimeDeps): Promise<void> {
   for (const container of await deps.containers.list()) {
-    if (container.state.status === 'exited' || isHeld(container)) continue;
-    // A container being created right now has no supervisor yet; give its creator a moment.
-    if (container.state.supervisor === undefined && Date.now() - Date.parse(container.config.created) < 60_000) continue;
+    if (!isOrphaned(container)) continue;
     await deps.reclaimSandbox(container.config.id);
     if (container.config.autoRemove) {
       await removeResources(deps, container.config);

@@ -60,7 +60,10 @@ export class ContainerStore {
   }
 
   /** Records a new container (ID from newContainerId()); a taken name is a ConflictError, an absent one is made up. */
-  async create(fields: Omit<ContainerConfigRecord, 'name' | 'created'> & { name?: string | undefined }): Promise<ContainerConfigRecord> {
+  async create(
+    fields: Omit<ContainerConfigRecord, 'name' | 'created'> & { name?: string | undefined },
+    state: ContainerState = { status: 'created' },
+  ): Promise<ContainerConfigRecord> {
     const wanted = fields.name === undefined ? undefined : checkName(fields.name);
     return this.locked(async () => {
       const existing = await this.list();
@@ -75,7 +78,7 @@ export class ContainerStore {
       const config: ContainerConfigRecord = { ...fields, name, created: new Date().toISOString() };
       await mkdir(join(this.dir, config.id));
       await this.writeJson(config.id, 'config.json', config);
-      await this.writeJson(config.id, 'state.json', { status: 'created' } satisfies ContainerState);
+      await this.writeJson(config.id, 'state.json', state);
       return config;
     });
   }
