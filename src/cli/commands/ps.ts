@@ -15,9 +15,14 @@ export function containerStatus(container: Container, now = Date.now()): string 
   return 'Created';
 }
 
-/** Docker's COMMAND column: the command line quoted, cut to 20 characters before quoting unless --no-trunc. */
+/** An argument as a shell would need it: bare when plain, else in single quotes (`bash -c 'exit 1'`). */
+function shellWord(arg: string): string {
+  return /^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replaceAll("'", `'\\''`)}'`;
+}
+
+/** Docker's COMMAND column: the command line, cut to 20 characters unless --no-trunc, then double-quoted. */
 export function containerCommand(container: Container, noTrunc: boolean): string {
-  const line = container.config.command.join(' ');
+  const line = container.config.command.map(shellWord).join(' ');
   return JSON.stringify(noTrunc ? line : ellipsis(line, 20));
 }
 
