@@ -93,7 +93,13 @@ export function compileIgnore(patterns: string[]): IgnoreMatcher {
 
 /** Go's filepath.Match: `*` and `?` stop at `/`, `[a-z]`/`[^…]` classes, `\` escapes. Throws on a bad pattern. */
 export function matchGlob(pattern: string, path: string): boolean {
-  return new RegExp(`^${translateGlob(pattern, false).source}$`, 'u').test(path);
+  return compileGlob(pattern)(path);
+}
+
+/** `matchGlob` with the pattern compiled once, for matching many names (a directory walk). */
+export function compileGlob(pattern: string): (path: string) => boolean {
+  const re = new RegExp(`^${translateGlob(pattern, false).source}$`, 'u');
+  return (path) => re.test(path);
 }
 
 /** "a/b/c" → ["a", "a/b"]. */

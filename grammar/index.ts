@@ -15,6 +15,7 @@ export {
   parseDockerignore,
   compileIgnore,
   matchGlob,
+  compileGlob,
   dockerignorePathFor,
   DOCKERIGNORE_FILE,
   PatternSyntaxError,

@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   PatternSyntaxError,
+  compileGlob,
   compileIgnore,
   dockerignorePathFor,
   matchGlob,
@@ -171,6 +172,10 @@ describe('dockerignore: matchGlob() (Go filepath.Match)', () => {
       expect(matchGlob(pattern, path)).toBe(matches);
     });
   }
+
+  it('compileGlob answers as matchGlob does, compiling once', () => {
+    for (const [pattern, path, matches] of table) expect(compileGlob(pattern)(path), pattern).toBe(matches);
+  });
 
   const malformed = ['[', '[a', '[]', '[^]', 'a\\', '[a-]', '[]a]', '[-]', '[-x]', '[a-b-c]', '[^bc', 'a['];
   it.each(malformed.map((p) => [p]))(
