@@ -3,8 +3,15 @@
 import { readFileSync } from 'node:fs';
 import { constants } from 'node:os';
 
-/** Signals `tsbuild run` catches and passes on (SIGKILL/SIGSTOP cannot be caught; SIGWINCH is a resize). */
+/** Signals `tsbuild run` catches and passes on to the container's main process (SIGKILL/SIGSTOP cannot be caught). */
 export const relayedSignals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2'];
+
+/**
+ * With -t, also SIGWINCH: `runc run` answers it by copying its terminal's size to the container's pty
+ * (https://github.com/opencontainers/runc/blob/main/signals.go), and an executor that runs runc in its own
+ * process group (so a Ctrl-C reaches the container once, through the relay) gets it only from us.
+ */
+export const terminalSignals: NodeJS.Signals[] = [...relayedSignals, 'SIGWINCH'];
 
 /** 128 + the signal's number, as shells and Docker report a process killed by it. */
 export function signalExitCode(signal: NodeJS.Signals): number {
@@ -12,11 +19,11 @@ export function signalExitCode(signal: NodeJS.Signals): number {
 }
 
 /**
- * Calls `relay` for each relayed signal this process receives until the returned function is called.
+ * Calls `relay` for each of `signals` this process receives until the returned function is called.
  * While installed, the signals no longer terminate this process: the container decides how it ends.
  */
-export function relaySignals(relay: (signal: NodeJS.Signals) => void): () => void {
-  const handlers = relayedSignals.map((signal) => {
+export function relaySignals(signals: NodeJS.Signals[], relay: (signal: NodeJS.Signals) => void): () => void {
+  const handlers = signals.map((signal) => {
     const handler = (): void => relay(signal);
     process.on(signal, handler);
     return [signal, handler] as const;

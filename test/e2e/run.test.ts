@@ -5,7 +5,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeIf, sandboxMissing } from '../helpers/capabilities.js';
-import { cliPath } from '../helpers/paths.js';
+import { cliPath, repoRoot } from '../helpers/paths.js';
 import { busyboxTar, exited, leftovers, makeStateRoot, runtimeMissing, tsbuild, tsbuildOk, tsbuildSpawn } from './run-helpers.js';
 
 const missing = [...sandboxMissing(), ...(await runtimeMissing())];
@@ -68,11 +68,18 @@ describeIf('tsbuild run (CLI, real runc)', missing, () => {
     expect(tsbuild(root, ['run', '--rm', 'bb:1', 'sh', '-c', 'cat; echo end'], 'ignored\n').stdout).toBe('end\n');
   });
 
-  it('allocates a terminal with -t, with the caller’s window size', () => {
-    const inner = `stty cols 91 rows 37; ${process.execPath} ${cliPath} --root ${root} run --rm -t bb:1 sh -c 'tty; stty size'`;
-    const result = spawnSync('script', ['-qec', inner, '/dev/null'], { encoding: 'utf8' });
+  it('allocates a terminal with -t, with the caller’s window size, and follows resizes', () => {
+    // runc sizes the pty just after the process starts (as Docker does), so the script waits a moment first.
+    const inner = `stty cols 91 rows 37; ${process.execPath} ${cliPath} --root ${root} run --rm -t bb:1 sh -c 'tty; sleep 0.3; stty size'`;
+    const result = spawnSync('script', ['-qec', inner, '/dev/null'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
     expect(result.status).toBe(0);
-    expect(result.stdout).toMatch(/\/dev\/pts\/\d+\r?\n37 91\r?\n/);
+    expect(result.stdout).toMatch(/^\/dev\/pts\/\d+\r\n37 91\r\n$/);
+    const container = 'sleep 0.3; stty size; trap "stty size; exit 5" WINCH; echo ready; while true; do sleep 0.1; done';
+    const resize = spawnSync('python3', [join(repoRoot, 'test', 'e2e', 'run-tty-resize.py'), process.execPath, cliPath, '--root', root, 'run', '--rm', '-it', 'bb:1', 'sh', '-c', container], {
+      encoding: 'utf8',
+    });
+    expect(resize.stdout).toBe('20 60\r\nready\r\n30 100\r\n');
+    expect(resize.status).toBe(5);
   });
 
   it('applies the image Entrypoint, Cmd, Env, WorkingDir and User', () => {

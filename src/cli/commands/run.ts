@@ -6,7 +6,7 @@ import { openRuntime } from '../../engine.js';
 import { TsbuildError, UserError } from '../../errors.js';
 import type { NetworkMode } from '../../executor/executor.js';
 import { SandboxControl, StartFailedError, createContainer, recoverContainers, startContainer, type CreateOptions } from '../../runtime/container.js';
-import { relaySignals, signalExitCode } from '../../runtime/signals.js';
+import { relaySignals, relayedSignals, signalExitCode, terminalSignals } from '../../runtime/signals.js';
 import { commandGroup, type CliContext } from '../context.js';
 
 interface RunFlags {
@@ -99,10 +99,10 @@ async function runForeground(context: CliContext, image: string, command: string
   const container = await createContainer(runtime, await createOptions(image, command, flags));
   const control = new SandboxControl();
   const abort = new AbortController();
-  const stopRelay = relaySignals((signal) => {
+  const stopRelay = relaySignals(flags.tty ? terminalSignals : relayedSignals, (signal) => {
+    if (control.listenerCount('signal') > 0) control.emit('signal', signal);
     // An executor that cannot deliver signals to the main process still must not leave it running.
-    if (control.listenerCount('signal') === 0) abort.abort(new Error(`tsbuild run received ${signal}`));
-    else control.emit('signal', signal);
+    else if (signal !== 'SIGWINCH') abort.abort(new Error(`tsbuild run received ${signal}`));
   });
   try {
     const result = await startContainer(runtime, container, {
