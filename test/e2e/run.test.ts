@@ -66,6 +66,7 @@ describeIf('tsbuild run (CLI, real runc)', missing, () => {
   it('passes stdin with -i', () => {
     expect(tsbuild(root, ['run', '--rm', '-i', 'bb:1', 'sh', '-c', 'cat; echo end'], 'line one\nline two\n').stdout).toBe('line one\nline two\nend\n');
     expect(tsbuild(root, ['run', '--rm', 'bb:1', 'sh', '-c', 'cat; echo end'], 'ignored\n').stdout).toBe('end\n');
+    expect(tsbuild(root, ['run', '--rm', '-it', 'bb:1', 'cat'], 'x\n')).toMatchObject({ code: 1, stderr: 'the input device is not a TTY\n' });
   });
 
   it('allocates a terminal with -t, with the caller’s window size, and follows resizes', () => {
@@ -137,6 +138,24 @@ describeIf('tsbuild run (CLI, real runc)', missing, () => {
     trapper.kill('SIGUSR1');
     expect(await exited(trapper)).toEqual({ code: 7, signal: null });
     expect(out).toBe('ready\ngot USR1\n');
+    expect(leftovers(root)).toEqual([]);
+  });
+
+  it('shows a running container as Up and removes it only with rm -f', async () => {
+    const child = tsbuildSpawn(root, ['run', '--name', 'sleeper', 'bb:1', 'sleep', '30']);
+    let listed = '';
+    for (let i = 0; i < 100 && !listed.includes('sleeper'); i++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      listed = tsbuildOk(root, ['ps']);
+    }
+    expect(listed).toMatch(/\n[a-f0-9]{12} +bb:1 +"sleep 30" +.* ago +Up (Less than a second|\d+ seconds?) +sleeper\n$/);
+    expect(tsbuild(root, ['rm', 'sleeper'])).toMatchObject({
+      code: 1,
+      stderr: 'ERROR: cannot remove container "/sleeper": container is running: stop the container before removing or force remove\n',
+    });
+    expect(tsbuildOk(root, ['rm', '-f', 'sleeper'])).toBe('sleeper\n');
+    expect(await exited(child)).toEqual({ code: null, signal: 'SIGKILL' });
+    expect(tsbuildOk(root, ['ps', '-aq'])).toBe('');
     expect(leftovers(root)).toEqual([]);
   });
 
