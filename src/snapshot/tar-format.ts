@@ -105,12 +105,10 @@ export async function addTarEntry(pack: tarStream.Pack, header: Parameters<tarSt
     settle = (err) => (err ? reject(err) : resolve());
   });
   const sink = pack.entry(header, (err) => settle(err));
-  if (body !== undefined) {
-    for await (const chunk of body) {
-      if (!sink.write(chunk)) await new Promise<void>((resolve) => sink.once('drain', () => resolve()));
-    }
-    (sink as unknown as { end(): void }).end();
+  for await (const chunk of body ?? []) {
+    if (!sink.write(chunk)) await new Promise<void>((resolve) => sink.once('drain', () => resolve()));
   }
+  (sink as unknown as { end(): void }).end();
   await done;
 }
 
