@@ -1,11 +1,12 @@
 // Our archives against other tools: skopeo and umoci read what we write, and we load what they write.
+import { createWriteStream } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { resolveConfig } from '../../src/config.js';
 import { openEngine, type Engine } from '../../src/engine.js';
-import { exportLocalDirectory, exportOciLayout } from '../../src/image/export.js';
+import { exportLocalDirectory, exportOciLayout, exportRootfsTar } from '../../src/image/export.js';
 import { parseReference } from '../../src/image/reference.js';
 import { describeIf, hasCommand, isRoot } from '../helpers/capabilities.js';
 import { repoRoot } from '../helpers/paths.js';
@@ -54,6 +55,12 @@ describeIf('image interop with skopeo and umoci', missing, () => {
     await mkdir(ours);
     await exportLocalDirectory(engine.images, image, ours);
     expect(listing(ours)).toBe(listing(join(bundle, 'rootfs')));
+    const rootfsTar = join(dir, 'rootfs.tar');
+    await exportRootfsTar(engine.images, image, createWriteStream(rootfsTar), engine.paths.tmp);
+    const fromTar = join(dir, 'from-rootfs-tar');
+    await mkdir(fromTar);
+    sh('tar', ['--numeric-owner', '-xpf', rootfsTar, '-C', fromTar]);
+    expect(listing(fromTar)).toBe(listing(ours));
   });
 
   it('loads a docker-archive written by skopeo copy with the same image ID', () => {
