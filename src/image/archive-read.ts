@@ -12,6 +12,7 @@ import { isIndexMediaType, isManifestMediaType, layerCompression, mediaTypes, ty
 import { parseReference, type ImageReference } from './reference.js';
 import type { ImageStore, StoredImage } from './store.js';
 import { canonicalJson } from './commit.js';
+import { removeUnreferencedBlobs } from './remove.js';
 
 /** Metadata files are read into memory; anything larger is not metadata. */
 const maxMetadataBytes = 8 << 20;
@@ -34,11 +35,13 @@ function archiveError(message: string, cause?: unknown): UserError {
   return new UserError(`invalid image archive: ${message}`, cause === undefined ? undefined : { cause });
 }
 
+/** "<id>/json" and "<id>/VERSION" of pre-25 docker-archives: v1 layer metadata nothing reads any more. */
+const isLegacyLayerMetadata = (name: string): boolean => /^[^/]+\/(json|VERSION)$/.test(name);
+
 const isMetadataName = (name: string): boolean =>
   name === 'index.json' || name === 'manifest.json' || name === 'oci-layout' || name === 'repositories' || (!name.includes('/') && name.endsWith('.json'));
 
-async function readArchive(content: ContentStore, tar: Readable): Promise<ArchiveContents> {
-  const contents: ArchiveContents = { files: new Map(), metadata: new Map(), links: new Map() };
+async function readArchive(content: ContentStore, tar: Readable, contents: ArchiveContents): Promise<void> {
   const seen = new Set<string>();
   let current = '';
   try {
@@ -51,7 +54,7 @@ async function readArchive(content: ContentStore, tar: Readable): Promise<Archiv
       } catch (err) {
         throw archiveError((err as Error).message);
       }
-      if (header.type === 'directory' || name === '') return;
+      if (header.type === 'directory' || name === '' || isLegacyLayerMetadata(name)) return;
       if (seen.has(name)) throw archiveError(`duplicate entry "${name}"`);
       seen.add(name);
       if (header.type === 'symlink' || header.type === 'link') {
@@ -85,7 +88,6 @@ async function readArchive(content: ContentStore, tar: Readable): Promise<Archiv
     if (err instanceof UserError) throw err;
     throw archiveError(`near entry "${current}": ${(err as Error).message}`, err);
   }
-  return contents;
 }
 
 function fileDigest(contents: ArchiveContents, name: string): Sha256Digest {
@@ -182,22 +184,29 @@ function findDockerImages(contents: ArchiveContents): FoundImage[] {
 /** Loads every image of a (possibly compressed) archive stream; tags point at them at the end. */
 export async function loadImageArchive(images: ImageStore, source: AsyncIterable<Uint8Array>): Promise<LoadedImage[]> {
   const content = images.content;
-  const { stream } = await decompressed(source);
-  const contents = await readArchive(content, stream);
-  // Legacy docker-archive configs are "<hex>.json" at top level, read as metadata: store them now.
-  for (const [name, bytes] of contents.metadata) {
-    if (/^[a-f0-9]{64}\.json$/.test(name)) contents.files.set(name, (await content.ingestBytes(bytes)).digest);
+  const contents: ArchiveContents = { files: new Map(), metadata: new Map(), links: new Map() };
+  const ingested = new Set<Sha256Digest>();
+  try {
+    const { stream } = await decompressed(source);
+    await readArchive(content, stream, contents);
+    // Legacy docker-archive configs are "<hex>.json" at top level, read as metadata: store them now.
+    for (const [name, bytes] of contents.metadata) {
+      if (/^[a-f0-9]{64}\.json$/.test(name)) contents.files.set(name, (await content.ingestBytes(bytes)).digest);
+    }
+    let found: FoundImage[];
+    if (contents.metadata.has('index.json') && contents.metadata.has('oci-layout')) found = await findOciImages(content, contents);
+    else if (contents.metadata.has('manifest.json')) found = findDockerImages(contents);
+    else throw archiveError('neither index.json (OCI layout) nor manifest.json (docker-archive) found');
+    const loaded: LoadedImage[] = [];
+    for (const image of found) loaded.push(await storeImage(images, image, ingested));
+    return loaded;
+  } finally {
+    // Compressed originals, attestations and the blobs of a failed load are not kept.
+    await removeUnreferencedBlobs(images, [...contents.files.values(), ...ingested]);
   }
-  let found: FoundImage[];
-  if (contents.metadata.has('index.json') && contents.metadata.has('oci-layout')) found = await findOciImages(content, contents);
-  else if (contents.metadata.has('manifest.json')) found = findDockerImages(contents);
-  else throw archiveError('neither index.json (OCI layout) nor manifest.json (docker-archive) found');
-  const loaded: LoadedImage[] = [];
-  for (const image of found) loaded.push(await storeImage(images, image));
-  return loaded;
 }
 
-async function storeImage(images: ImageStore, image: FoundImage): Promise<LoadedImage> {
+async function storeImage(images: ImageStore, image: FoundImage, ingested: Set<Sha256Digest>): Promise<LoadedImage> {
   const content = images.content;
   let config: ImageConfig;
   try {
@@ -218,6 +227,7 @@ async function storeImage(images: ImageStore, image: FoundImage): Promise<Loaded
     let digest = layer.digest;
     if (compression !== 'none') {
       digest = (await content.ingest(stream)).digest;
+      ingested.add(digest);
       rewritten = true;
     } else {
       stream.destroy();
@@ -237,6 +247,7 @@ async function storeImage(images: ImageStore, image: FoundImage): Promise<Loaded
       layers,
     };
     manifestDigest = (await content.ingestBytes(canonicalJson(manifest))).digest;
+    ingested.add(manifestDigest);
   }
   const stored = await images.add({ manifestDigest: manifestDigest as Sha256Digest, id: image.config }, image.refs);
   return { image: stored, refs: image.refs };

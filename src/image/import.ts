@@ -9,6 +9,7 @@ import { decompressed } from './compression.js';
 import { applyConfigChanges } from './config-changes.js';
 import { hostArchitecture, mediaTypes } from './oci.js';
 import type { ImageReference } from './reference.js';
+import { removeUnreferencedBlobs } from './remove.js';
 import type { ImageStore, StoredImage } from './store.js';
 
 export interface ImportOptions {
@@ -49,7 +50,10 @@ export async function importRootfs(images: ImageStore, source: AsyncIterable<Uin
   });
   // Both settle before we return, so a failed ingest has removed its temp file by then.
   const [stored, checked] = await Promise.allSettled([images.content.ingest(toStore), checking]);
-  if (checked.status === 'rejected') throw checked.reason;
+  if (checked.status === 'rejected') {
+    if (stored.status === 'fulfilled') await removeUnreferencedBlobs(images, [stored.value.digest]);
+    throw checked.reason;
+  }
   if (stored.status === 'rejected') throw stored.reason;
   const layer = stored.value;
   const created = (options.created ?? new Date()).toISOString();

@@ -59,3 +59,9 @@ export function strayIngests(root: string): string[] {
 export function sh(command: string, args: string[], cwd?: string): string {
   return execFileSync(command, args, { encoding: 'utf8', cwd, maxBuffer: 64 << 20 });
 }
+
+/** Names of the blobs in the store, sorted. */
+export function blobNames(root: string): string[] {
+  const dir = join(root, 'content', 'blobs', 'sha256');
+  return existsSync(dir) ? readdirSync(dir).sort() : [];
+}

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeIf } from '../helpers/capabilities.js';
 import { buildTar, truncatedTar, type FixtureEntry } from '../snapshot/tar-fixtures.js';
-import { checkStoreConsistent, cliBuilt, strayIngests, tsbuild, tsbuildOk } from './image-helpers.js';
+import { blobNames, checkStoreConsistent, cliBuilt, strayIngests, tsbuild, tsbuildOk } from './image-helpers.js';
 
 let dir: string;
 let root: string;
@@ -95,8 +95,9 @@ describeIf('hostile archives', cliBuilt(), () => {
     tsbuildOk(root, ['import', '-c', 'CMD ["sh"]', '-', 'keep:1'], Buffer.alloc(1024));
   });
 
-  const expectNothingChanged = (before: string): void => {
+  const expectNothingChanged = (before: string, blobsBefore: string[]): void => {
     expect(tsbuildOk(root, ['images', '-q', '--no-trunc'])).toBe(before);
+    expect(blobNames(root)).toEqual(blobsBefore);
     expect(strayIngests(root)).toEqual([]);
     checkStoreConsistent(root);
     expect(readdirSync(dir).sort()).toEqual(['input', 'state']);
@@ -105,22 +106,24 @@ describeIf('hostile archives', cliBuilt(), () => {
 
   it.each(loadCases)('load refuses %s', async (_, make, message) => {
     const before = tsbuildOk(root, ['images', '-q', '--no-trunc']);
+    const blobsBefore = blobNames(root);
     const input = join(dir, 'input');
     await writeFile(input, await make());
     const result = tsbuild(root, ['load', '-i', input]);
     expect(result.stderr).toContain(message);
     expect(result.code).toBe(1);
     expect(tsbuild(root, ['inspect', 'hostile:1']).code).toBe(1);
-    expectNothingChanged(before);
+    expectNothingChanged(before, blobsBefore);
   });
 
   it.each(importCases)('import refuses %s', async (_, make, message) => {
     const before = tsbuildOk(root, ['images', '-q', '--no-trunc']);
+    const blobsBefore = blobNames(root);
     const input = join(dir, 'input');
     await writeFile(input, await make());
     const result = tsbuild(root, ['import', input, 'hostile:2']);
     expect(result.stderr).toContain(message);
     expect(result.code).toBe(1);
-    expectNothingChanged(before);
+    expectNothingChanged(before, blobsBefore);
   });
 });

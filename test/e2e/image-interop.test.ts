@@ -11,7 +11,7 @@ import { parseReference } from '../../src/image/reference.js';
 import { describeIf, hasCommand, isRoot } from '../helpers/capabilities.js';
 import { repoRoot } from '../helpers/paths.js';
 import { listing } from '../snapshot/tar-fixtures.js';
-import { checkStoreConsistent, cliBuilt, sh, tsbuildOk } from './image-helpers.js';
+import { blobNames, checkStoreConsistent, cliBuilt, sh, tsbuildOk } from './image-helpers.js';
 
 const busybox = join(repoRoot, '.tsbuild-bases', 'busybox.tar');
 let dir: string;
@@ -88,6 +88,9 @@ describeIf('image interop with skopeo and umoci', missing, () => {
     expect(id).toBeDefined();
     const umociConfig = JSON.parse(sh('skopeo', ['inspect', '--raw', '--config', `oci:${layout}:t`])) as { rootfs: { diff_ids: string[] } };
     expect(tsbuildOk(root, ['inspect', '-f', '{{json .RootFS.Layers}} {{json .Config.Cmd}}', id as string])).toBe(`${JSON.stringify(umociConfig.rootfs.diff_ids)} ["/app/hello"]\n`);
+    // The gzip'd original layer is not kept beside its uncompressed copy.
+    const umociManifest = JSON.parse(sh('skopeo', ['inspect', '--raw', `oci:${layout}:t`])) as { layers: { digest: string }[] };
+    expect(blobNames(root)).not.toContain(umociManifest.layers[0]?.digest.slice('sha256:'.length));
     checkStoreConsistent(root);
   });
 });
