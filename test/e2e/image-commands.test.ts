@@ -1,11 +1,12 @@
 // The image commands through the real CLI: import, images, tag, rmi, inspect, history, save, load, prune, system df.
+import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeIf } from '../helpers/capabilities.js';
-import { repoRoot } from '../helpers/paths.js';
+import { cliPath, repoRoot } from '../helpers/paths.js';
 import { checkStoreConsistent, cliBuilt, sh, strayIngests, tsbuild, tsbuildOk } from './image-helpers.js';
 
 const busybox = join(repoRoot, '.tsbuild-bases', 'busybox.tar');
@@ -66,6 +67,32 @@ describeIf('image commands (CLI)', cliBuilt(), () => {
     const pruned = tsbuildOk(root, ['image', 'prune', '-f']);
     expect(pruned).toBe(`Deleted Images:\ndeleted: ${first}\n\nTotal reclaimed space: ${pruned.match(/space: (\S+)/)?.[1]}\n`);
     expect(tsbuildOk(root, ['images', '-q', '-f', 'dangling=true'])).toBe('');
+    checkStoreConsistent(root);
+  });
+
+  it('save of a bare repository name writes every tag of it; of an ID, the image untagged', () => {
+    tsbuildOk(root, ['tag', 'bb:1', 'bb:extra']);
+    const archive = join(dir, 'repo.tar');
+    tsbuildOk(root, ['save', '-o', archive, 'bb']);
+    const manifest = JSON.parse(sh('tar', ['-xOf', archive, 'manifest.json'])) as { RepoTags: string[] }[];
+    expect(manifest.map((m) => m.RepoTags)).toEqual([['bb:1', 'bb:extra']]);
+    const id = tsbuildOk(root, ['images', '-q', 'bb:1']).trim();
+    tsbuildOk(root, ['save', '-o', archive, id]);
+    expect(JSON.parse(sh('tar', ['-xOf', archive, 'manifest.json']))).toEqual([expect.objectContaining({ RepoTags: [] })]);
+    tsbuildOk(root, ['rmi', 'bb:extra']);
+  });
+
+  it('keeps every tag when several processes import into one root at once', async () => {
+    const runs = Array.from({ length: 4 }, (_, i) =>
+      new Promise<number>((resolve) => {
+        const child = spawn(process.execPath, [cliPath, '--root', root, 'import', '-c', `CMD ["p${i}"]`, busybox, `parallel:${i}`], { stdio: 'ignore' });
+        child.on('exit', (code) => resolve(code ?? -1));
+      }),
+    );
+    expect(await Promise.all(runs)).toEqual([0, 0, 0, 0]);
+    expect(tsbuildOk(root, ['images', '-q', 'parallel']).trim().split('\n')).toHaveLength(4);
+    for (let i = 0; i < 4; i++) expect(tsbuildOk(root, ['inspect', '-f', '{{json .Config.Cmd}}', `parallel:${i}`])).toBe(`["p${i}"]\n`);
+    for (let i = 0; i < 4; i++) tsbuildOk(root, ['rmi', `parallel:${i}`]);
     checkStoreConsistent(root);
   });
 

@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { UserError } from '../../errors.js';
 import { imageDetails } from '../../image/inspect.js';
-import { familiarRepository, parseReference, type ImageReference } from '../../image/reference.js';
+import { familiarRepository, isNameOnly, parseReference, type ImageReference } from '../../image/reference.js';
 import { shortId } from '../../image/store.js';
 import { commandGroup, type CliContext } from '../context.js';
 import { formatTable, humanSize, timeAgo } from '../format.js';
@@ -53,7 +53,7 @@ function rowFilter(filters: string[], positional: string | undefined): (row: Row
   }
   if (positional !== undefined) {
     const wanted = parseReference(positional);
-    const withTag = positional.includes(':') && !positional.endsWith(']');
+    const withTag = !isNameOnly(positional);
     checks.push((row) => row.ref !== undefined && familiarRepository(row.ref) === familiarRepository(wanted) && (!withTag || row.tag === wanted.tag));
   }
   return (row) => checks.every((check) => check(row));
