@@ -8,7 +8,7 @@ import { digestHex, isSha256Digest, ContentMismatchError, type ContentStore, typ
 import { UserError } from '../errors.js';
 import { cleanEntryName, forEachTarEntry } from '../snapshot/tar-format.js';
 import { decompressed } from './compression.js';
-import { isIndexMediaType, isManifestMediaType, layerCompression, mediaTypes, type Descriptor, type ImageConfig, type Index, type Manifest } from './oci.js';
+import { hostArchitecture, isIndexMediaType, isManifestMediaType, layerCompression, mediaTypes, type Descriptor, type ImageConfig, type Index, type Manifest } from './oci.js';
 import { parseReference, type ImageReference } from './reference.js';
 import type { ImageStore, StoredImage } from './store.js';
 import { canonicalJson } from './commit.js';
@@ -120,19 +120,20 @@ async function findOciImages(content: ContentStore, contents: ArchiveContents): 
   const index = parseJson<Index>(contents.metadata.get('index.json'), 'index.json');
   if (!Array.isArray(index.manifests)) throw archiveError('index.json has no manifests');
   const out: FoundImage[] = [];
-  const visit = async (descriptors: Descriptor[], depth: number): Promise<void> => {
+  const visit = async (descriptors: Descriptor[], depth: number, inheritedRefs: ImageReference[]): Promise<void> => {
     if (depth > 4) throw archiveError('index nesting is too deep');
     for (const d of descriptors) {
       if (!isSha256Digest(d.digest)) throw archiveError(`descriptor digest "${String(d.digest)}" is not sha256`);
       if (!(await content.has(d.digest)) || !contents.files.has(`blobs/sha256/${digestHex(d.digest)}`)) throw archiveError(`missing blob ${d.digest}`);
+      const refs = [...inheritedRefs, ...refsFromAnnotations(d.annotations)];
       if (isIndexMediaType(d.mediaType)) {
+        // A multi-platform image: keep the manifest for this machine, named as the index was.
         const nested = await content.readJson<Index>(d.digest);
-        await visit(nested.manifests ?? [], depth + 1);
+        await visit(pickPlatform(nested.manifests ?? []), depth + 1, refs);
         continue;
       }
       if (!isManifestMediaType(d.mediaType)) continue; // attestations, signatures
       const manifest = await content.readJson<Manifest>(d.digest);
-      const refs = refsFromAnnotations(d.annotations);
       const existing = out.find((f) => f.manifestDigest === d.digest);
       if (existing) {
         existing.refs.push(...refs);
@@ -146,8 +147,20 @@ async function findOciImages(content: ContentStore, contents: ArchiveContents): 
       });
     }
   };
-  await visit(index.manifests, 0);
+  await visit(index.manifests, 0, []);
   return out;
+}
+
+/** From a platform list, the manifests for this machine (linux/<arch>); all of them when none says its platform. */
+function pickPlatform(descriptors: Descriptor[]): Descriptor[] {
+  const images = descriptors.filter((d) => isManifestMediaType(d.mediaType) || isIndexMediaType(d.mediaType));
+  if (!images.some((d) => d.platform)) return images;
+  const match = images.find((d) => d.platform?.os === 'linux' && d.platform.architecture === hostArchitecture());
+  if (!match) {
+    const offered = images.map((d) => `${d.platform?.os}/${d.platform?.architecture}`).join(', ');
+    throw archiveError(`no image for linux/${hostArchitecture()} (the archive has ${offered})`);
+  }
+  return [match];
 }
 
 function blobInArchive(contents: ArchiveContents, digest: unknown): Sha256Digest {
@@ -182,7 +195,7 @@ function findDockerImages(contents: ArchiveContents): FoundImage[] {
 }
 
 /** Loads every image of a (possibly compressed) archive stream; tags point at them at the end. */
-export async function loadImageArchive(images: ImageStore, source: AsyncIterable<Uint8Array>): Promise<LoadedImage[]> {
+export async function loadImageArchive(images: ImageStore, source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>): Promise<LoadedImage[]> {
   const content = images.content;
   const contents: ArchiveContents = { files: new Map(), metadata: new Map(), links: new Map() };
   const ingested = new Set<Sha256Digest>();

@@ -36,7 +36,7 @@ function checkEntry(header: TarHeader): Promise<void> {
   return Promise.resolve();
 }
 
-export async function importRootfs(images: ImageStore, source: AsyncIterable<Uint8Array>, options: ImportOptions): Promise<StoredImage> {
+export async function importRootfs(images: ImageStore, source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, options: ImportOptions): Promise<StoredImage> {
   const { stream } = await decompressed(source);
   const toStore = new PassThrough({ highWaterMark: 1 << 20 });
   // Errors reach the ingest through its iterator; this listener only keeps an early one from

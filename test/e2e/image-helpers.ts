@@ -65,3 +65,9 @@ export function blobNames(root: string): string[] {
   const dir = join(root, 'content', 'blobs', 'sha256');
   return existsSync(dir) ? readdirSync(dir).sort() : [];
 }
+
+/** The image store's state file as text ("" before the first image), to compare before and after. */
+export function imageState(root: string): string {
+  const path = join(root, 'images', 'images.json');
+  return existsSync(path) ? readFileSync(path, 'utf8') : '';
+}

@@ -1,14 +1,14 @@
 // Hostile and broken archives fed to `load` and `import`: each fails with a clear message and a
 // non-zero exit, writes nothing outside the state root, and leaves the store consistent.
-import { createHash } from 'node:crypto';
 import { existsSync, readdirSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeIf } from '../helpers/capabilities.js';
-import { buildTar, truncatedTar, type FixtureEntry } from '../snapshot/tar-fixtures.js';
-import { blobNames, checkStoreConsistent, cliBuilt, strayIngests, tsbuild, tsbuildOk } from './image-helpers.js';
+import { buildTar, truncatedTar } from '../snapshot/tar-fixtures.js';
+import { ociArchive, sha } from '../image/archive-fixtures.js';
+import { blobNames, checkStoreConsistent, cliBuilt, imageState, strayIngests, tsbuild, tsbuildOk } from './image-helpers.js';
 
 let dir: string;
 let root: string;
@@ -18,39 +18,6 @@ beforeAll(async () => {
   root = join(dir, 'state');
 });
 afterAll(() => rm(dir, { recursive: true, force: true }));
-
-const sha = (data: Buffer | string): string => createHash('sha256').update(data).digest('hex');
-
-interface ArchiveParts {
-  layer: Buffer;
-  diffIds?: string[];
-  extra?: FixtureEntry[];
-  omitBlob?: 'config' | 'layer';
-}
-
-/** A one-image OCI archive whose parts can be broken one at a time. */
-async function ociArchive(parts: ArchiveParts): Promise<Buffer> {
-  const layerHex = sha(parts.layer);
-  const config = JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: parts.diffIds ?? [`sha256:${layerHex}`] } });
-  const manifest = JSON.stringify({
-    schemaVersion: 2,
-    mediaType: 'application/vnd.oci.image.manifest.v1+json',
-    config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: `sha256:${sha(config)}`, size: config.length },
-    layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar', digest: `sha256:${layerHex}`, size: parts.layer.length }],
-  });
-  const index = JSON.stringify({
-    schemaVersion: 2,
-    manifests: [{ mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: `sha256:${sha(manifest)}`, size: manifest.length, annotations: { 'io.containerd.image.name': 'docker.io/library/hostile:1' } }],
-  });
-  return buildTar([
-    { name: 'oci-layout', body: '{"imageLayoutVersion":"1.0.0"}' },
-    ...(parts.omitBlob === 'config' ? [] : [{ name: `blobs/sha256/${sha(config)}`, body: config }]),
-    { name: `blobs/sha256/${sha(manifest)}`, body: manifest },
-    ...(parts.omitBlob === 'layer' ? [] : [{ name: `blobs/sha256/${layerHex}`, body: parts.layer }]),
-    ...(parts.extra ?? []),
-    { name: 'index.json', body: index },
-  ]);
-}
 
 const goodLayer = (): Promise<Buffer> => buildTar([{ name: 'hello', body: 'hello' }]);
 
@@ -96,7 +63,7 @@ describeIf('hostile archives', cliBuilt(), () => {
   });
 
   const expectNothingChanged = (before: string, blobsBefore: string[]): void => {
-    expect(tsbuildOk(root, ['images', '-q', '--no-trunc'])).toBe(before);
+    expect(imageState(root)).toBe(before);
     expect(blobNames(root)).toEqual(blobsBefore);
     expect(strayIngests(root)).toEqual([]);
     checkStoreConsistent(root);
@@ -105,19 +72,18 @@ describeIf('hostile archives', cliBuilt(), () => {
   };
 
   it.each(loadCases)('load refuses %s', async (_, make, message) => {
-    const before = tsbuildOk(root, ['images', '-q', '--no-trunc']);
+    const before = imageState(root);
     const blobsBefore = blobNames(root);
     const input = join(dir, 'input');
     await writeFile(input, await make());
     const result = tsbuild(root, ['load', '-i', input]);
     expect(result.stderr).toContain(message);
     expect(result.code).toBe(1);
-    expect(tsbuild(root, ['inspect', 'hostile:1']).code).toBe(1);
     expectNothingChanged(before, blobsBefore);
   });
 
   it.each(importCases)('import refuses %s', async (_, make, message) => {
-    const before = tsbuildOk(root, ['images', '-q', '--no-trunc']);
+    const before = imageState(root);
     const blobsBefore = blobNames(root);
     const input = join(dir, 'input');
     await writeFile(input, await make());
