@@ -30,6 +30,9 @@ interface StateFile {
   tags: Record<string, Sha256Digest>; // canonical reference → manifest digest
 }
 
+/** Per state directory: the tail of this process's queued updates. */
+const updateQueues = new Map<string, Promise<unknown>>();
+
 const emptyState = (): StateFile => ({ version: 1, images: {}, tags: {} });
 
 /** Short image ID as `docker images` prints it: 12 hex digits. */
@@ -61,8 +64,18 @@ export class ImageStore {
     }
   }
 
-  /** Read-modify-write under a lock shared by every process using this state root. */
-  private async update<T>(change: (state: StateFile) => T): Promise<T> {
+  /**
+   * Read-modify-write under a lock shared by every process using this state root. Updates from this
+   * process queue up first, so they do not spin on the file lock against each other.
+   */
+  private update<T>(change: (state: StateFile) => T): Promise<T> {
+    const previous = updateQueues.get(this.dir) ?? Promise.resolve();
+    const next = previous.then(() => this.updateLocked(change));
+    updateQueues.set(this.dir, next.catch(() => undefined));
+    return next;
+  }
+
+  private async updateLocked<T>(change: (state: StateFile) => T): Promise<T> {
     const release = await lockfile.lock(this.dir, {
       lockfilePath: join(this.dir, 'images.lock'),
       retries: { retries: 200, minTimeout: 10, maxTimeout: 200 },
