@@ -96,6 +96,19 @@ describeIf('image commands (CLI)', cliBuilt(), () => {
     checkStoreConsistent(root);
   });
 
+  it('asks before pruning unless -f, and marks the state root with CACHEDIR.TAG', () => {
+    tsbuildOk(root, ['import', '-c', 'CMD ["a"]', busybox, 'prompt:1']);
+    tsbuildOk(root, ['import', '-c', 'CMD ["b"]', busybox, 'prompt:1']);
+    const declined = tsbuildOk(root, ['system', 'prune'], 'n\n');
+    expect(declined).toContain('WARNING! This will remove:\n  - all stopped containers\n');
+    expect(declined).toMatch(/Are you sure you want to continue\? \[y\/N\] $/);
+    expect(tsbuildOk(root, ['images', '-q', '-f', 'dangling=true'])).not.toBe('');
+    expect(tsbuildOk(root, ['image', 'prune'], 'y\n')).toMatch(/\[y\/N\] Deleted Images:\ndeleted: sha256:[a-f0-9]{64}\n\nTotal reclaimed space: /);
+    expect(tsbuildOk(root, ['images', '-q', '-f', 'dangling=true'])).toBe('');
+    tsbuildOk(root, ['rmi', 'prompt:1']);
+    expect(readFileSync(join(root, 'CACHEDIR.TAG'), 'utf8')).toMatch(/^Signature: 8a477f597d28d172789f06886806bc55\n/);
+  });
+
   it('system df counts images', () => {
     expect(tsbuildOk(root, ['system', 'df'])).toMatch(/^TYPE +TOTAL +ACTIVE +SIZE +RECLAIMABLE\nImages +2 +0 +2\.14MB +2\.14MB \(100%\)\nContainers +0 +0 +0B +0B\n/);
   });
