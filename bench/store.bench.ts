@@ -46,7 +46,9 @@ async function writeRootfsTar(path: string): Promise<void> {
   await done;
 }
 
+/** Times `work` after flushing earlier writes, so one step does not pay for the previous one's writeback. */
 async function timed(work: () => Promise<unknown> | unknown): Promise<number> {
+  execFileSync('sync');
   const start = process.hrtime.bigint();
   await work();
   return Number(process.hrtime.bigint() - start) / 1e9;
