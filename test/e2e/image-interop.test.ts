@@ -1,13 +1,16 @@
 // Our archives against other tools: skopeo and umoci read what we write, and we load what they write.
 import { createWriteStream } from 'node:fs';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { resolveConfig } from '../../src/config.js';
 import { openEngine, type Engine } from '../../src/engine.js';
 import { exportLocalDirectory, exportOciLayout, exportRootfsTar } from '../../src/image/export.js';
+import { commitImage } from '../../src/image/commit.js';
+import { mediaTypes } from '../../src/image/oci.js';
 import { parseReference } from '../../src/image/reference.js';
+import { writeLayerFromDirectory } from '../../src/snapshot/diff.js';
 import { describeIf, hasCommand, isRoot } from '../helpers/capabilities.js';
 import { repoRoot } from '../helpers/paths.js';
 import { listing } from '../snapshot/tar-fixtures.js';
@@ -28,7 +31,14 @@ beforeAll(async () => {
 });
 afterAll(() => rm(dir, { recursive: true, force: true }));
 
-const missing = [...cliBuilt(), ...(isRoot() ? [] : ['root']), ...['skopeo', 'umoci'].filter((c) => !hasCommand(c)).map((c) => `${c} (apt-get install ${c})`)];
+const tools: Record<string, string> = { skopeo: 'skopeo', umoci: 'umoci', setcap: 'libcap2-bin', getcap: 'libcap2-bin' };
+const missing = [
+  ...cliBuilt(),
+  ...(isRoot() ? [] : ['root']),
+  ...Object.entries(tools)
+    .filter(([command]) => !hasCommand(command))
+    .map(([command, pkg]) => `${command} (apt-get install ${pkg})`),
+];
 
 describeIf('image interop with skopeo and umoci', missing, () => {
   it('skopeo reads our saved tar as oci-archive and as docker-archive', () => {
@@ -61,6 +71,23 @@ describeIf('image interop with skopeo and umoci', missing, () => {
     await mkdir(fromTar);
     sh('tar', ['--numeric-owner', '-xpf', rootfsTar, '-C', fromTar]);
     expect(listing(fromTar)).toBe(listing(ours));
+  });
+
+  it('umoci (Go archive/tar) reads our binary security.capability xattrs intact', async () => {
+    const tree = join(dir, 'caps-tree');
+    await mkdir(join(tree, 'bin'), { recursive: true });
+    await writeFile(join(tree, 'bin', 'ping'), 'x');
+    sh('setcap', ['cap_net_raw,cap_setuid+ep', join(tree, 'bin', 'ping')]);
+    const layer = await writeLayerFromDirectory(engine.content, tree);
+    const image = await commitImage(engine.content, {
+      config: { architecture: 'amd64', os: 'linux' },
+      layers: [{ descriptor: { mediaType: mediaTypes.ociLayer, digest: layer.digest, size: layer.size } }],
+    });
+    const layout = join(dir, 'caps-layout');
+    await exportOciLayout(engine.images, { manifestDigest: image.manifestDigest, refs: [parseReference('caps:1')] }, layout);
+    const bundle = join(dir, 'caps-bundle');
+    sh('umoci', ['unpack', '--image', `${layout}:1`, bundle]);
+    expect(sh('getcap', [join(bundle, 'rootfs', 'bin', 'ping')])).toContain('cap_setuid,cap_net_raw=ep');
   });
 
   it('loads a docker-archive written by skopeo copy with the same image ID', () => {
