@@ -108,7 +108,10 @@ export class ImageStore {
 
   /** Records an image (its blobs must already be in the content store) and points `tags` at it. */
   async add(record: Omit<ImageRecord, 'added'> & { added?: string }, tags: ImageReference[] = []): Promise<StoredImage> {
-    for (const digest of [record.manifestDigest, record.id]) {
+    // A tag must never point at missing content: the manifest, config and every layer are checked first.
+    if (!(await this.content.has(record.manifestDigest))) throw new NotFoundError(`blob ${record.manifestDigest} is not in the content store`);
+    const manifest = await this.content.readJson<Manifest>(record.manifestDigest);
+    for (const digest of [record.id, ...manifest.layers.map((l) => l.digest)]) {
       if (!(await this.content.has(digest))) throw new NotFoundError(`blob ${digest} is not in the content store`);
     }
     return this.update((state) => {

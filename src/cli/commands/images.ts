@@ -64,7 +64,12 @@ export function registerImages(program: Command, context: CliContext): void {
     const engine = await context.engine();
     const rows: Row[] = [];
     for (const image of await engine.images.list()) {
-      const details = await imageDetails(engine.images, image);
+      const details = await imageDetails(engine.images, image).catch((err: unknown) => {
+        // A damaged record (blob removed behind our back) must not hide the other images.
+        context.stderr.write(`WARNING: skipping image ${shortId(image.id)}: ${(err as Error).message}\n`);
+        return undefined;
+      });
+      if (!details) continue;
       const base = { id: image.id, digest: image.manifestDigest, created: details.config.created, size: details.size };
       if (image.tags.length === 0) rows.push({ ...base, repository: '<none>', tag: '<none>', ref: undefined });
       for (const tag of image.tags) {
