@@ -155,14 +155,16 @@ export async function startContainer(deps: RuntimeDeps, config: ContainerConfigR
   const startedAt = new Date().toISOString();
   try {
     await deps.containers.setState(config.id, { status: 'running', supervisor: supervisorOfThisProcess(), startedAt });
-    const rootfs = await deps.snapshotter.mounts(config.snapshotKey);
     let result: ExecResult;
     try {
+      const rootfs = await deps.snapshotter.mounts(config.snapshotKey);
       result = await deps.executor.run({ ...config.sandbox, rootfs }, io);
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
       const status = startFailureStatus(message);
       await deps.containers.setState(config.id, { status: 'exited', startedAt, finishedAt: new Date().toISOString(), exitCode: status, error: message });
+      // A bug stays a bug (printed with its stack by the CLI); anything else is Docker's 125/126/127.
+      if (err instanceof TsbuildError && err.code === 'internal') throw err;
       throw new StartFailedError(message, status, { cause: err });
     }
     await deps.containers.setState(config.id, {
