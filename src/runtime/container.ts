@@ -2,6 +2,7 @@
 // executor recording its state (start), and take it apart again (remove) — also for containers whose
 // `tsbuild run` process died (recover).
 import { EventEmitter } from 'node:events';
+import { existsSync } from 'node:fs';
 import { ConflictError, NotFoundError, TsbuildError, UserError } from '../errors.js';
 import type { ExecResult, Executor, NetworkMode, SandboxIO, SandboxMount } from '../executor/executor.js';
 import { familiarReference, parseReference } from '../image/reference.js';
@@ -106,7 +107,10 @@ export async function createContainer(deps: RuntimeDeps, options: CreateOptions)
   const mounts: SandboxMount[] = [];
   for (const spec of options.volumes) mounts.push(await parseVolume(spec));
   mounts.push(...options.tmpfs.map(parseTmpfs));
-  if (options.init) mounts.push({ type: 'bind', source: deps.initBinary, destination: initPath, options: ['bind', 'ro'] });
+  if (options.init) {
+    if (!existsSync(deps.initBinary)) throw new UserError(`--init needs a static tini at ${deps.initBinary} (Debian package tini)`);
+    mounts.push({ type: 'bind', source: deps.initBinary, destination: initPath, options: ['bind', 'ro'] });
+  }
   const extraHosts = options.addHosts.map(parseAddHost);
   const limits = {
     ...(options.memory === undefined ? {} : { memoryBytes: parseBytes(options.memory) }),

@@ -168,6 +168,7 @@ describeIf('tsbuild run (CLI, real runc)', missing, () => {
     expect(tsbuildOk(root, ['ps'])).toMatch(/^CONTAINER ID +IMAGE +COMMAND +CREATED +STATUS +PORTS +NAMES\n$/);
     expect(tsbuild(root, ['run', '--name', 'kept', 'bb:1', 'true'])).toMatchObject({ code: 125 });
     expect(tsbuildOk(root, ['ps', '-aq'])).toMatch(/^[a-f0-9]{12}\n$/);
+    expect(tsbuild(root, ['rmi', 'bb:1']).stderr).toMatch(/^ERROR: conflict: unable to remove repository reference "bb:1" \(must force\) - container [a-f0-9]{12} is using its referenced image [a-f0-9]{12}\n$/);
     expect(tsbuildOk(root, ['rm', 'kept'])).toBe('kept\n');
     expect(tsbuild(root, ['rm', 'kept'])).toMatchObject({ code: 1, stderr: 'ERROR: No such container: kept\n' });
     expect(leftovers(root)).toEqual([]);
