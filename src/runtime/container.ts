@@ -3,6 +3,7 @@
 // `tsbuild run` process died (recover).
 import { EventEmitter } from 'node:events';
 import { existsSync } from 'node:fs';
+import { setTimeout } from 'node:timers/promises';
 import { ConflictError, NotFoundError, TsbuildError, UserError } from '../errors.js';
 import type { ExecResult, Executor, NetworkMode, SandboxIO, SandboxMount } from '../executor/executor.js';
 import { familiarReference, parseReference } from '../image/reference.js';
@@ -239,14 +240,15 @@ export async function removeContainer(deps: RuntimeDeps, nameOrId: string, optio
         `cannot remove container "/${container.config.name}": container is running: stop the container before removing or force remove`,
       );
     }
-    killSupervisor(container);
+    await killSupervisor(container);
   }
-  await deps.reclaimSandbox(container.config.id);
+  if (container.state.status !== 'exited') await deps.reclaimSandbox(container.config.id);
   await removeResources(deps, container.config);
   return nameOrId;
 }
 
-function killSupervisor(container: Container): void {
+/** SIGKILLs the `tsbuild run` holding a container and waits until it is gone (its sandbox counts as live until then). */
+async function killSupervisor(container: Container): Promise<void> {
   const supervisor = container.state.supervisor;
   if (supervisor === undefined) return;
   try {
@@ -254,4 +256,5 @@ function killSupervisor(container: Container): void {
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ESRCH') throw err;
   }
+  for (let waited = 0; isAlive(supervisor) && waited < 5_000; waited += 20) await setTimeout(20);
 }

@@ -33,18 +33,24 @@ export function relaySignals(signals: NodeJS.Signals[], relay: (signal: NodeJS.S
   };
 }
 
-/** Field 22 of /proc/<pid>/stat (start time in clock ticks since boot); undefined when there is no such process. */
-export function processStartTime(pid: number): string | undefined {
+/** Fields 3… of /proc/<pid>/stat (state, ppid, …); undefined when there is no such process. */
+function statFields(pid: number): string[] | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     // The command name (field 2) may hold spaces and parentheses; fields after it follow the last ")".
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   } catch {
     return undefined;
   }
 }
 
-/** Whether the process recorded as `{pid, startTime}` still runs (and is not a newer process with a reused pid). */
+/** Field 22 of /proc/<pid>/stat: start time in clock ticks since boot, which tells a reused pid apart. */
+export function processStartTime(pid: number): string | undefined {
+  return statFields(pid)?.[19];
+}
+
+/** Whether the process recorded as `{pid, startTime}` still runs: not gone, not a zombie, not a newer process with its pid. */
 export function isAlive(process: { pid: number; startTime: string }): boolean {
-  return processStartTime(process.pid) === process.startTime;
+  const fields = statFields(process.pid);
+  return fields !== undefined && fields[0] !== 'Z' && fields[19] === process.startTime;
 }
