@@ -185,6 +185,11 @@ export async function startContainer(deps: RuntimeDeps, config: ContainerConfigR
   }
 }
 
+/** Removes a container that never started (its `run` was interrupted before the start). */
+export async function discardContainer(deps: RuntimeDeps, config: ContainerConfigRecord): Promise<void> {
+  await removeResources(deps, config);
+}
+
 async function removeResources(deps: RuntimeDeps, config: ContainerConfigRecord): Promise<void> {
   if (await deps.snapshotter.stat(config.snapshotKey)) await deps.snapshotter.remove(config.snapshotKey);
   await deps.containers.remove(config.id);

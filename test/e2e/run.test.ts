@@ -127,8 +127,10 @@ describeIf('tsbuild run (CLI, real runc)', missing, () => {
   });
 
   it('relays SIGTERM to the main process (--init makes sleep killable: 143)', async () => {
-    const child = tsbuildSpawn(root, ['run', '--rm', '--init', 'bb:1', 'sleep', '30']);
-    await new Promise((resolve) => setTimeout(resolve, 800));
+    const child = tsbuildSpawn(root, ['run', '--rm', '--init', 'bb:1', 'sh', '-c', 'echo ready; exec sleep 30']);
+    let ready = '';
+    child.stdout?.on('data', (chunk: Buffer) => (ready += chunk.toString()));
+    while (!ready.includes('ready')) await new Promise((resolve) => setTimeout(resolve, 50));
     child.kill('SIGTERM');
     expect(await exited(child)).toEqual({ code: 143, signal: null });
     const trapper = tsbuildSpawn(root, ['run', '--rm', 'bb:1', 'sh', '-c', 'trap "echo got USR1; exit 7" USR1; echo ready; while true; do sleep 0.1; done']);

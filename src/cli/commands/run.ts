@@ -5,7 +5,15 @@ import { Command, InvalidArgumentError } from 'commander';
 import { openRuntime } from '../../engine.js';
 import { TsbuildError, UserError } from '../../errors.js';
 import type { NetworkMode } from '../../executor/executor.js';
-import { SandboxControl, StartFailedError, createContainer, recoverContainers, startContainer, type CreateOptions } from '../../runtime/container.js';
+import {
+  SandboxControl,
+  StartFailedError,
+  createContainer,
+  discardContainer,
+  recoverContainers,
+  startContainer,
+  type CreateOptions,
+} from '../../runtime/container.js';
 import { relaySignals, relayedSignals, signalExitCode, terminalSignals } from '../../runtime/signals.js';
 import { commandGroup, type CliContext } from '../context.js';
 
@@ -92,19 +100,31 @@ async function createOptions(image: string, command: string[], flags: RunFlags):
   };
 }
 
-/** Runs the container on this process's stdio (fd-backed streams, so a tty reaches runc as is); relays signals. */
+/**
+ * Runs the container on this process's stdio (fd-backed streams, so a tty reaches runc as is). Signals are
+ * caught from the start: before the container runs they stop `run` (exit 128+n), afterwards they are relayed.
+ */
 async function runForeground(context: CliContext, image: string, command: string[], flags: RunFlags): Promise<number> {
-  const runtime = await openRuntime(await context.engine());
-  await recoverContainers(runtime);
-  const container = await createContainer(runtime, await createOptions(image, command, flags));
   const control = new SandboxControl();
   const abort = new AbortController();
+  let starting = false;
+  let early: NodeJS.Signals | undefined;
   const stopRelay = relaySignals(flags.tty ? terminalSignals : relayedSignals, (signal) => {
     if (control.listenerCount('signal') > 0) control.emit('signal', signal);
+    else if (signal === 'SIGWINCH') return;
+    else if (!starting) early ??= signal;
     // An executor that cannot deliver signals to the main process still must not leave it running.
-    else if (signal !== 'SIGWINCH') abort.abort(new Error(`tsbuild run received ${signal}`));
+    else abort.abort(new Error(`tsbuild run received ${signal}`));
   });
   try {
+    const runtime = await openRuntime(await context.engine());
+    await recoverContainers(runtime);
+    const container = await createContainer(runtime, await createOptions(image, command, flags));
+    if (early !== undefined) {
+      if (container.autoRemove) await discardContainer(runtime, container);
+      return signalExitCode(early);
+    }
+    starting = true;
     const result = await startContainer(runtime, container, {
       ...(flags.interactive ? { stdin: process.stdin } : {}),
       stdout: process.stdout,
