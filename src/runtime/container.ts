@@ -117,7 +117,6 @@ export async function createContainer(deps: RuntimeDeps, options: CreateOptions)
     ...(options.memory === undefined ? {} : { memoryBytes: parseBytes(options.memory) }),
     ...(options.pidsLimit === undefined ? {} : { pidsLimit: options.pidsLimit }),
   };
-  const parent = await deps.unpackImage(image);
   const id = newContainerId();
   const snapshotKey = `container-${id}`;
   const record = {
@@ -142,9 +141,10 @@ export async function createContainer(deps: RuntimeDeps, options: CreateOptions)
       limits,
     },
   };
+  // Recorded before any mount is made, so a `run` killed while unpacking leaves a record for recovery to act on.
   const config = await deps.containers.create(record, { status: 'created', supervisor: supervisorOfThisProcess() });
   try {
-    await deps.snapshotter.prepare(snapshotKey, parent);
+    await deps.snapshotter.prepare(snapshotKey, await deps.unpackImage(image));
   } catch (err) {
     await deps.containers.remove(id);
     throw err;
