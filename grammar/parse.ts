@@ -190,7 +190,8 @@ class Reader {
         bodyEnd = line.offset + line.text.length;
       }
       if (!terminated) {
-        this.syntaxError('unterminated heredoc', first.offset, this.source.text.length, 'unterminated-heredoc');
+        const marked = ctx.range(marker.start, marker.end);
+        this.syntaxError('unterminated heredoc', marked.start.offset, marked.end.offset, 'unterminated-heredoc');
         return undefined;
       }
       heredocs.push({
