@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { statePaths } from '../config.js';
 import { ConflictError, UserError } from '../errors.js';
 import { mountAll } from '../snapshot/mount.js';
-import { createMemoryParent, oomKillCount, sandboxCgroupDirs, sandboxCgroupsPath } from './cgroups.js';
+import { oomKillCount, sandboxCgroupDirs, sandboxCgroupsPath } from './cgroups.js';
 import { CleanupPlan } from './cleanup-plan.js';
 import { writeEtcFiles } from './etc-files.js';
 import type { ExecResult, Executor, SandboxIO, SandboxSpec } from './executor.js';
@@ -64,7 +64,6 @@ export class RuncExecutor implements Executor {
       await mountAll(spec.rootfs, rootfs);
       const user = await resolveUser(rootfs, spec.process.user);
       await plan.add({ kind: 'rmdir', paths: await sandboxCgroupDirs(spec.id) });
-      await createMemoryParent(spec.id, spec.limits.memoryBytes);
       const network = await this.network.setup(spec.network, spec.id, plan);
       await mkdir(join(bundle, 'etc'));
       const etcFiles = await writeEtcFiles(join(bundle, 'etc'), { hostname: spec.hostname, ip: network.ip, network: spec.network, extraHosts: spec.extraHosts });
@@ -73,7 +72,7 @@ export class RuncExecutor implements Executor {
       await writeFile(join(bundle, 'config.json'), JSON.stringify(config));
       await plan.add({ kind: 'command', argv: [this.runtime, '--root', this.paths.runtimeRoot, 'delete', '-f', spec.id] });
       const exitCode = await this.runRuntime(spec.id, bundle, io);
-      const oomKilled = (await oomKillCount(spec.id)) > 0;
+      const oomKilled = exitCode === 128 + constants.signals.SIGKILL && (await oomKillCount(spec.id)) > 0;
       return { exitCode, signal: signalOf(exitCode), oomKilled };
     } finally {
       await removeMountStubs(rootfs, stubs).catch(() => {});
@@ -82,10 +81,12 @@ export class RuncExecutor implements Executor {
     }
   }
 
-  /** `runc run` in the foreground; resolves with the container process's exit code (128+n for signal n). */
+  /** `runc run --keep` in the foreground (the cgroup stays until `runc delete`); resolves with the container process's exit code (128+n for signal n). */
   private runRuntime(id: string, bundle: string, io: SandboxIO): Promise<number> {
     const logPath = join(bundle, 'runtime.log');
-    const args = ['--root', this.paths.runtimeRoot, '--log', logPath, '--log-format', 'json', 'run', '--bundle', bundle, id];
+    // crun has no --keep: without it the cgroup is gone before its OOM count can be read.
+    const keep = this.runtime === 'runc' ? ['--keep'] : [];
+    const args = ['--root', this.paths.runtimeRoot, '--log', logPath, '--log-format', 'json', 'run', ...keep, '--bundle', bundle, id];
     return new Promise<number>((resolve, reject) => {
       const child = spawn(this.runtime, args, { stdio: [io.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
       if (io.stdin && child.stdin) {
