@@ -23,21 +23,26 @@ export class CleanupPlan {
   }
 
   async run(): Promise<void> {
-    for (const step of this.steps.splice(0)) {
-      try {
-        if (step.kind === 'command') await runCommand(step.argv[0] as string, step.argv.slice(1));
-        else if (step.kind === 'unmount') await unmount(step.path);
-        else if (step.kind === 'rmdir') for (const path of step.paths) await rmdir(path).catch(() => {});
-        else await rm(step.path, { recursive: true, force: true });
-      } catch {
-        // Best effort by design: `tsbuild system check` reports whatever could not be removed.
-      }
-    }
+    await runCleanupSteps(this.steps.splice(0));
   }
 
   /** Starts the guard that runs this plan's script unless dismissed. */
   guard(): CleanupGuard {
     return new CleanupGuard(this.scriptPath);
+  }
+}
+
+/** Runs each step, best effort by design: `tsbuild system check` reports whatever could not be removed. */
+export async function runCleanupSteps(steps: CleanupStep[]): Promise<void> {
+  for (const step of steps) {
+    try {
+      if (step.kind === 'command') await runCommand(step.argv[0] as string, step.argv.slice(1));
+      else if (step.kind === 'unmount') await unmount(step.path);
+      else if (step.kind === 'rmdir') for (const path of step.paths) await rmdir(path).catch(() => {});
+      else await rm(step.path, { recursive: true, force: true });
+    } catch {
+      // the thing may already be gone, or be busy: the next check will list it again
+    }
   }
 }
 

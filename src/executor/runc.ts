@@ -29,6 +29,12 @@ export interface RuncExecutorOptions {
 
 const validId = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 
+/**
+ * Host-wide register of running sandboxes: <dir>/<id> holds the pid of the process running it. Network
+ * namespaces and cgroups are host-wide too, so `system check` asks here whether one is still in use.
+ */
+export const sandboxRegistry = '/run/tsbuild/sandboxes';
+
 /** Where a RuncExecutor keeps its things under a state root (shared with `system check`). */
 export function sandboxPaths(root: string): { runtimeRoot: string; sandboxes: string; network: string } {
   const paths = statePaths(root);
@@ -49,11 +55,14 @@ export class RuncExecutor implements Executor {
   async run(spec: SandboxSpec, io: SandboxIO): Promise<ExecResult> {
     if (!validId.test(spec.id)) throw new UserError(`invalid sandbox id ${JSON.stringify(spec.id)}: use letters, digits, '_', '.', '-' (at most 64)`);
     const bundle = join(this.paths.sandboxes, spec.id);
-    await mkdir(this.paths.sandboxes, { recursive: true });
-    await mkdir(bundle).catch((err: NodeJS.ErrnoException) => {
+    const registration = join(sandboxRegistry, spec.id);
+    await mkdir(sandboxRegistry, { recursive: true });
+    await writeFile(registration, String(process.pid), { flag: 'wx' }).catch((err: NodeJS.ErrnoException) => {
       throw err.code === 'EEXIST' ? new ConflictError(`sandbox ${spec.id} is already running`) : err;
     });
+    await mkdir(bundle, { recursive: true });
     const plan = new CleanupPlan(join(bundle, 'cleanup.sh'));
+    await plan.add({ kind: 'remove', path: registration });
     await plan.add({ kind: 'remove', path: bundle });
     const guard = plan.guard();
     const rootfs = join(bundle, 'rootfs');

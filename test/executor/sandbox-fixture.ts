@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { PassThrough, type Readable } from 'node:stream';
 import { statePaths } from '../../src/config.js';
 import type { ExecResult, SandboxSpec } from '../../src/executor/executor.js';
+import { findLeftovers, removeLeftovers } from '../../src/executor/leftovers.js';
 import { RuncExecutor, type OciRuntime } from '../../src/executor/runc.js';
 import { runCommand } from '../../src/snapshot/command.js';
 import { mountAll, unmount } from '../../src/snapshot/mount.js';
@@ -88,6 +89,8 @@ export async function openSandboxFixture(): Promise<SandboxFixture> {
       }
     },
     async close() {
+      // A failed test may leave a run's mounts behind: never delete through a mount.
+      await removeLeftovers((await findLeftovers(root)).filter((item) => item.kind === 'mount'));
       await rm(root, { recursive: true, force: true });
     },
   };
