@@ -14,7 +14,7 @@ import { oomKillCount, sandboxCgroupDirs, sandboxCgroupsPath } from './cgroups.j
 import { CleanupPlan } from './cleanup-plan.js';
 import { writeEtcFiles } from './etc-files.js';
 import type { ExecResult, Executor, SandboxIO, SandboxSpec } from './executor.js';
-import { findMissingMountPoints, removeMountStubs } from './mount-stubs.js';
+import { findMissingMountPoints, removeMountStubs, type MountStub } from './mount-stubs.js';
 import { NetworkManager } from './network.js';
 import { buildOciSpec } from './oci-spec.js';
 import { resolveUser } from './user.js';
@@ -66,7 +66,7 @@ export class RuncExecutor implements Executor {
     await plan.add({ kind: 'remove', path: bundle });
     const guard = plan.guard();
     const rootfs = join(bundle, 'rootfs');
-    let stubs: string[][] = [];
+    let stubs: MountStub[] = [];
     try {
       await mkdir(rootfs);
       await plan.add({ kind: 'unmount', path: rootfs });

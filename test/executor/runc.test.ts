@@ -2,13 +2,13 @@
 // what a sandboxed process sees or cannot do, as Docker's defaults promise.
 import { existsSync, statSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
-import { Readable } from 'node:stream';
+import { PassThrough, Readable } from 'node:stream';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { UserError } from '../../src/errors.js';
 import { describeExit } from '../../src/executor/executor.js';
 import { maskedPaths } from '../../src/executor/oci-spec.js';
 import { describeIf, sandboxMissing } from '../helpers/capabilities.js';
-import { openSandboxFixture, type SandboxFixture } from './sandbox-fixture.js';
+import { baseName, baseSpec, openSandboxFixture, type SandboxFixture } from './sandbox-fixture.js';
 
 const process0 = (args: string[], more: { env?: string[]; cwd?: string; user?: string } = {}) => ({
   args,
@@ -137,6 +137,23 @@ describeIf('runc executor', sandboxMissing(), () => {
     expect(result.stdout.startsWith('hello sandbox\n')).toBe(true);
     expect(result.stdout.length).toBe('hello sandbox\n'.length + 3_000_000);
     expect(result.stderr.length).toBe(1_000_000);
+  });
+
+  it('leaves no mount-point stubs in the snapshot: an empty step changes nothing', async () => {
+    const changesAfter = async (key: string, args: string[]) => {
+      const rootfs = await sandbox.snapshotter.prepare(key, baseName);
+      const output = new PassThrough().resume();
+      const result = await sandbox.executor.run({ ...baseSpec(key, args), rootfs }, { stdout: output, stderr: output });
+      expect(result.exitCode).toBe(0);
+      const { changes } = await sandbox.snapshotter.changes(key);
+      await sandbox.snapshotter.remove(key);
+      return changes;
+    };
+    expect(await changesAfter(`stub-empty-${process.pid}`, ['true'])).toEqual([]);
+    expect(await changesAfter(`stub-touch-${process.pid}`, ['touch', '/etc/new'])).toEqual([
+      { kind: 'modify', path: 'etc' },
+      { kind: 'add', path: 'etc/new' },
+    ]);
   });
 
   it('fails clearly when crun is chosen on this cgroup v1 host', async () => {
