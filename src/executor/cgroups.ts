@@ -1,7 +1,6 @@
-// The cgroup (v1) a sandbox runs in: /tsbuild/<id>/sandbox in every hierarchy, made by runc (which
-// sets the limits). runc runs with --keep so the leaf outlives the process long enough to read its
-// OOM-kill count (v1 counts it only in the task's own cgroup); `runc delete` removes the leaf and we
-// remove the /tsbuild/<id> folders runc made on the way.
+// The cgroup (v1) a sandbox runs in: /tsbuild/<id> in every hierarchy, made and removed by runc (which
+// sets the limits). With a memory limit runc runs with --keep, so the cgroup outlives the process long
+// enough to read its OOM-kill count (v1 counts it only in the task's own cgroup) before `runc delete`.
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
@@ -9,7 +8,7 @@ export const cgroupRoot = '/sys/fs/cgroup';
 export const cgroupPrefix = 'tsbuild';
 
 export function sandboxCgroupsPath(id: string): string {
-  return `/${cgroupPrefix}/${id}/sandbox`;
+  return `/${cgroupPrefix}/${id}`;
 }
 
 /** Mount points of the cgroup hierarchies (memory, pids, cpu,cpuacct, name=systemd, unified…). */
@@ -19,14 +18,11 @@ export async function cgroupHierarchies(): Promise<string[]> {
 }
 
 export async function oomKillCount(id: string): Promise<number> {
-  const text = await readFile(join(cgroupRoot, 'memory', cgroupPrefix, id, 'sandbox', 'memory.oom_control'), 'utf8').catch(() => '');
+  const text = await readFile(join(cgroupRoot, 'memory', cgroupPrefix, id, 'memory.oom_control'), 'utf8').catch(() => '');
   return Number(/^oom_kill (\d+)$/m.exec(text)?.[1] ?? 0);
 }
 
-/** Leaf then parent in every hierarchy: what `rmdir` must remove, in order. */
+/** The sandbox's cgroup in every hierarchy (runc removes them; this is for when runc could not). */
 export async function sandboxCgroupDirs(id: string): Promise<string[]> {
-  return (await cgroupHierarchies()).flatMap((hierarchy) => [
-    join(hierarchy, cgroupPrefix, id, 'sandbox'),
-    join(hierarchy, cgroupPrefix, id),
-  ]);
+  return (await cgroupHierarchies()).map((hierarchy) => join(hierarchy, cgroupPrefix, id));
 }

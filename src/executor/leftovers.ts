@@ -49,7 +49,7 @@ export async function findLeftovers(root: string, runtime = 'runc'): Promise<Lef
     for (const id of await readdir(join(hierarchy, cgroupPrefix)).catch(() => [])) {
       const dir = join(hierarchy, cgroupPrefix, id);
       if (!(await stat(dir).catch(() => undefined))?.isDirectory() || live.has(id) || (await cgroupInUse(dir))) continue;
-      leftovers.push({ kind: 'cgroup', name: dir, cleanup: [{ kind: 'rmdir', paths: [join(dir, 'sandbox'), dir] }] });
+      leftovers.push({ kind: 'cgroup', name: dir, cleanup: [{ kind: 'rmdir', paths: [dir] }] });
     }
   }
   return leftovers;
@@ -65,7 +65,7 @@ async function registeredSandboxes(): Promise<{ live: Set<string>; dead: string[
   const live = new Set<string>();
   const dead: string[] = [];
   for (const id of await readdir(sandboxRegistry).catch(() => [])) {
-    const owner = Number(await readFile(join(sandboxRegistry, id), 'utf8').catch(() => 'NaN'));
+    const owner = Number((await readFile(join(sandboxRegistry, id), 'utf8').catch(() => 'NaN')).split('\n')[0]);
     if (Number.isInteger(owner) && owner > 0 && processAlive(owner)) live.add(id);
     else dead.push(id);
   }
@@ -113,10 +113,7 @@ async function hostVeths(): Promise<string[]> {
   return [...stdout.matchAll(/^\d+: ([^@:]+)/gm)].map((m) => m[1] as string).filter((name) => name.startsWith(vethPrefix));
 }
 
-/** A cgroup (or its sandbox leaf) that still has tasks belongs to something running. */
+/** A cgroup that still has tasks belongs to something running. */
 async function cgroupInUse(dir: string): Promise<boolean> {
-  for (const path of [join(dir, 'cgroup.procs'), join(dir, 'sandbox', 'cgroup.procs')]) {
-    if ((await readFile(path, 'utf8').catch(() => '')).trim() !== '') return true;
-  }
-  return false;
+  return (await readFile(join(dir, 'cgroup.procs'), 'utf8').catch(() => '')).trim() !== '';
 }

@@ -1,7 +1,7 @@
 // The Executor on an OCI runtime binary (runc; crun where the host allows it). One run = one bundle
 // under <state>/tmp/sandboxes/<id>: the snapshot mounted at rootfs/, generated /etc files, config.json;
 // then `runc run` with the process's stdio passed straight through. Whatever happens — exit, abort,
-// exception, or this node process being killed (a guard process takes over) — the container, mounts,
+// exception, or this node process being killed (its guard process takes over) — the container, mounts,
 // network namespace, cgroups and bundle are removed afterwards.
 import { spawn } from 'node:child_process';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
@@ -11,7 +11,7 @@ import { statePaths } from '../config.js';
 import { ConflictError, UserError } from '../errors.js';
 import { mountAll } from '../snapshot/mount.js';
 import { oomKillCount, sandboxCgroupDirs, sandboxCgroupsPath } from './cgroups.js';
-import { CleanupPlan } from './cleanup-plan.js';
+import { CleanupPlan, ensureProcessGuard } from './cleanup-plan.js';
 import { writeEtcFiles } from './etc-files.js';
 import type { ExecResult, Executor, SandboxIO, SandboxSpec } from './executor.js';
 import { findMissingMountPoints, removeMountStubs, type MountStub } from './mount-stubs.js';
@@ -30,7 +30,8 @@ export interface RuncExecutorOptions {
 const validId = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 
 /**
- * Host-wide register of running sandboxes: <dir>/<id> holds the pid of the process running it. Network
+ * Host-wide register of running sandboxes: <dir>/<id> holds the pid of the process running it and the
+ * bundle dir (see ensureProcessGuard). Network
  * namespaces and cgroups are host-wide too, so `system check` asks here whether one is still in use.
  */
 export const sandboxRegistry = '/run/tsbuild/sandboxes';
@@ -57,14 +58,14 @@ export class RuncExecutor implements Executor {
     const bundle = join(this.paths.sandboxes, spec.id);
     const registration = join(sandboxRegistry, spec.id);
     await mkdir(sandboxRegistry, { recursive: true });
-    await writeFile(registration, String(process.pid), { flag: 'wx' }).catch((err: NodeJS.ErrnoException) => {
+    ensureProcessGuard(sandboxRegistry);
+    await writeFile(registration, `${process.pid}\n${bundle}\n`, { flag: 'wx' }).catch((err: NodeJS.ErrnoException) => {
       throw err.code === 'EEXIST' ? new ConflictError(`sandbox ${spec.id} is already running`) : err;
     });
     await mkdir(bundle, { recursive: true });
     const plan = new CleanupPlan(join(bundle, 'cleanup.sh'));
     await plan.add({ kind: 'remove', path: registration });
     await plan.add({ kind: 'remove', path: bundle });
-    const guard = plan.guard();
     const rootfs = join(bundle, 'rootfs');
     let stubs: MountStub[] = [];
     try {
@@ -79,23 +80,27 @@ export class RuncExecutor implements Executor {
       const config = buildOciSpec(spec, { rootfsPath: rootfs, user, etcFiles, netnsPath: network.netnsPath, cgroupsPath: sandboxCgroupsPath(spec.id) });
       stubs = await findMissingMountPoints(rootfs, config.mounts.map((mount) => mount.destination));
       await writeFile(join(bundle, 'config.json'), JSON.stringify(config));
-      await plan.add({ kind: 'command', argv: [this.runtime, '--root', this.paths.runtimeRoot, 'delete', '-f', spec.id] });
-      const exitCode = await this.runRuntime(spec.id, bundle, io);
-      const oomKilled = exitCode === 128 + constants.signals.SIGKILL && (await oomKillCount(spec.id)) > 0;
+      await plan.add({
+        kind: 'command',
+        argv: [this.runtime, '--root', this.paths.runtimeRoot, 'delete', '-f', spec.id],
+        onlyIfExists: join(this.paths.runtimeRoot, spec.id),
+      });
+      // Only a memory limit can make the cgroup OOM-kill; keeping the container (and its cgroup) costs a
+      // `runc delete` afterwards, so it is done only then.
+      const keep = spec.limits.memoryBytes !== undefined && this.runtime === 'runc';
+      const exitCode = await this.runRuntime(spec.id, bundle, io, keep);
+      const oomKilled = keep && exitCode === 128 + constants.signals.SIGKILL && (await oomKillCount(spec.id)) > 0;
       return { exitCode, signal: signalOf(exitCode), oomKilled };
     } finally {
       await removeMountStubs(rootfs, stubs).catch(() => {});
       await plan.run();
-      guard.dismiss();
     }
   }
 
-  /** `runc run --keep` in the foreground (the cgroup stays until `runc delete`); resolves with the container process's exit code (128+n for signal n). */
-  private runRuntime(id: string, bundle: string, io: SandboxIO): Promise<number> {
+  /** `runc run` in the foreground (with --keep the cgroup stays until `runc delete`); resolves with the container process's exit code (128+n for signal n). */
+  private runRuntime(id: string, bundle: string, io: SandboxIO, keep: boolean): Promise<number> {
     const logPath = join(bundle, 'runtime.log');
-    // crun has no --keep: without it the cgroup is gone before its OOM count can be read.
-    const keep = this.runtime === 'runc' ? ['--keep'] : [];
-    const args = ['--root', this.paths.runtimeRoot, '--log', logPath, '--log-format', 'json', 'run', ...keep, '--bundle', bundle, id];
+    const args = ['--root', this.paths.runtimeRoot, '--log', logPath, '--log-format', 'json', 'run', ...(keep ? ['--keep'] : []), '--bundle', bundle, id];
     return new Promise<number>((resolve, reject) => {
       const child = spawn(this.runtime, args, { stdio: [io.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
       if (io.stdin && child.stdin) {
