@@ -134,6 +134,11 @@ export class RuncExecutor implements Executor {
           resolve(0);
           return;
         }
+        // Aborted before the process started, runc complains that it is "already dead": it was killed.
+        if (io.signal?.aborted) {
+          resolve(exitCode > 128 ? exitCode : 128 + constants.signals.SIGKILL);
+          return;
+        }
         void this.runtimeError(logPath).then((message) =>
           message === undefined ? resolve(exitCode) : reject(new UserError(`${this.runtime} could not run the process: ${message}`)),
         );
