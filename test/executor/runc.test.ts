@@ -1,6 +1,6 @@
 // The real sandbox: runc over an overlay snapshot of the busybox base. Each test states one fact about
 // what a sandboxed process sees or cannot do, as Docker's defaults promise.
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { PassThrough, Readable } from 'node:stream';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -63,7 +63,7 @@ describeIf('runc executor', sandboxMissing(), () => {
   });
 
   it('denies mount and unshare through seccomp', async () => {
-    const result = await sandbox.run(['sh', '-c', 'mount -t tmpfs none /mnt; echo mount=$?; unshare -n true; echo unshare=$?']);
+    const result = await sandbox.run(['sh', '-c', 'mount -t tmpfs none /tmp; echo mount=$?; unshare -n true; echo unshare=$?']);
     expect(result.stdout).toBe('mount=1\nunshare=1\n');
     expect(result.stderr).toMatch(/mount: permission denied/);
     expect(result.stderr).toMatch(/unshare: unshare\(.*\): Operation not permitted/);
@@ -137,6 +137,25 @@ describeIf('runc executor', sandboxMissing(), () => {
     expect(result.stdout.startsWith('hello sandbox\n')).toBe(true);
     expect(result.stdout.length).toBe('hello sandbox\n'.length + 3_000_000);
     expect(result.stderr.length).toBe(1_000_000);
+  });
+
+  it('shares the host network and resolv.conf on the host network', async () => {
+    const result = await sandbox.run(['sh', '-c', 'ip -o link | grep -c tsbuild0; cat /etc/resolv.conf'], { network: 'host' });
+    expect(result.stdout).toBe(`1\n${readFileSync('/etc/resolv.conf', 'utf8')}`);
+  });
+
+  it('grants --cap-add SYS_ADMIN the mount syscall, and --privileged everything tsbuild holds without seccomp', async () => {
+    const admin = await sandbox.run(['sh', '-c', 'mount -t tmpfs none /tmp && echo mounted'], { capAdd: ['SYS_ADMIN'] });
+    expect(admin.stdout).toBe('mounted\n');
+    const privileged = await sandbox.run(['sh', '-c', 'grep -E "^(CapEff|Seccomp):" /proc/self/status'], { privileged: true });
+    const hostBounding = /^CapBnd:\s*(\S+)$/m.exec(readFileSync('/proc/self/status', 'utf8'))?.[1];
+    expect(privileged.stdout).toBe(`CapEff:\t${hostBounding}\nSeccomp:\t0\n`);
+  });
+
+  it('keeps a read-only rootfs read-only', async () => {
+    const result = await sandbox.run(['sh', '-c', 'touch /etc/x || echo refused; touch /dev/shm/ok && echo shm-writable'], { readonlyRootfs: true });
+    expect(result.stdout).toBe('refused\nshm-writable\n');
+    expect(result.stderr).toMatch(/Read-only file system/);
   });
 
   it('leaves no mount-point stubs in the snapshot: an empty step changes nothing', async () => {
