@@ -2,13 +2,16 @@
 // what a sandboxed process sees or cannot do, as Docker's defaults promise.
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { statePaths } from '../../src/config.js';
 import { UserError } from '../../src/errors.js';
 import { describeExit } from '../../src/executor/executor.js';
 import { maskedPaths } from '../../src/executor/oci-spec.js';
+import { NativeSnapshotter } from '../../src/snapshot/native.js';
 import { describeIf, sandboxMissing } from '../helpers/capabilities.js';
-import { baseName, baseSpec, openSandboxFixture, type SandboxFixture } from './sandbox-fixture.js';
+import { baseName, baseSpec, extractBase, openSandboxFixture, type SandboxFixture } from './sandbox-fixture.js';
 
 const process0 = (args: string[], more: { env?: string[]; cwd?: string; user?: string } = {}) => ({
   args,
@@ -173,6 +176,21 @@ describeIf('runc executor', sandboxMissing(), () => {
       { kind: 'modify', path: 'etc' },
       { kind: 'add', path: 'etc/new' },
     ]);
+  });
+
+  it('runs over the native snapshotter too', async () => {
+    const native = new NativeSnapshotter(join(statePaths(sandbox.root).snapshots, 'native'));
+    await extractBase(native, sandbox.root);
+    const key = `native-${process.pid}`;
+    const rootfs = await native.prepare(key, baseName);
+    const output = new PassThrough();
+    const chunks: Buffer[] = [];
+    output.on('data', (chunk: Buffer) => chunks.push(chunk));
+    const result = await sandbox.executor.run({ ...baseSpec(key, ['sh', '-c', 'head -1 /etc/passwd; touch /new']), rootfs }, { stdout: output, stderr: output });
+    expect(result.exitCode).toBe(0);
+    expect(Buffer.concat(chunks).toString()).toBe('root:x:0:0:root:/root:/bin/sh\n');
+    expect((await native.changes(key)).changes).toEqual([{ kind: 'add', path: 'new' }]);
+    await native.remove(key);
   });
 
   it('fails clearly when crun is chosen on this cgroup v1 host', async () => {
