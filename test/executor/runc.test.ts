@@ -178,6 +178,12 @@ describeIf('runc executor', sandboxMissing(), () => {
     ]);
   });
 
+  it('gives a terminal when asked', async () => {
+    const result = await sandbox.run([], { process: { ...process0(['sh', '-c', 'tty; echo $TERM']), tty: true } });
+    expect(result.exitCode).toBe(0);
+    expect(result.stdout).toMatch(/\/dev\/pts\/\d+\r\nxterm\r\n$/);
+  });
+
   it('runs over the native snapshotter too', async () => {
     const native = new NativeSnapshotter(join(statePaths(sandbox.root).snapshots, 'native'));
     await extractBase(native, sandbox.root);
