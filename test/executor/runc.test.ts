@@ -88,6 +88,13 @@ describeIf('runc executor', sandboxMissing(), () => {
     expect(result.stdout).toBe('builder-7\nbuilder-7\n2\n');
   });
 
+  it('applies the cpu, memory and pids limits to its cgroup', async () => {
+    const result = await sandbox.run(['sh', '-c', 'cat /sys/fs/cgroup/cpu/cpu.cfs_quota_us /sys/fs/cgroup/memory/memory.limit_in_bytes /sys/fs/cgroup/pids/pids.max'], {
+      limits: { cpuQuota: 50_000, memoryBytes: 64 * 1024 * 1024, pidsLimit: 42 },
+    });
+    expect(result.stdout).toBe(`50000\n${64 * 1024 * 1024}\n42\n`);
+  });
+
   it('stops a fork bomb at the pids limit', async () => {
     const result = await sandbox.run(['sh', '-c', 'i=0; while [ $i -lt 200 ]; do sleep 30 & i=$((i+1)); done; echo all-started'], { limits: { pidsLimit: 20 } });
     expect(result.stdout).not.toContain('all-started');
