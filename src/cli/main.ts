@@ -14,6 +14,7 @@ import { registerImagePrune } from './commands/prune.js';
 import { registerRmi } from './commands/rmi.js';
 import { registerSave } from './commands/save.js';
 import { registerSystem } from './commands/system.js';
+import { registerSystemCheck } from './commands/system-check.js';
 import { registerTag } from './commands/tag.js';
 
 const registrations: ((program: Command, context: CliContext) => void)[] = [
@@ -27,6 +28,7 @@ const registrations: ((program: Command, context: CliContext) => void)[] = [
   registerLoad,
   registerImagePrune,
   registerSystem,
+  registerSystemCheck,
   registerGraph,
 ];
 
