@@ -4,6 +4,7 @@
 import { Command } from 'commander';
 import { TsbuildError, exitCodes } from '../errors.js';
 import { createContext, type CliContext } from './context.js';
+import { registerGraph } from './commands/graph.js';
 import { registerHistory } from './commands/history.js';
 import { registerImages } from './commands/images.js';
 import { registerImport } from './commands/import.js';
@@ -16,6 +17,7 @@ import { registerRmi } from './commands/rmi.js';
 import { registerRun } from './commands/run.js';
 import { registerSave } from './commands/save.js';
 import { registerSystem } from './commands/system.js';
+import { registerSystemCheck } from './commands/system-check.js';
 import { registerTag } from './commands/tag.js';
 
 const registrations: ((program: Command, context: CliContext) => void)[] = [
@@ -29,6 +31,8 @@ const registrations: ((program: Command, context: CliContext) => void)[] = [
   registerLoad,
   registerImagePrune,
   registerSystem,
+  registerSystemCheck,
+  registerGraph,
   registerRun,
   registerPs,
   registerRm,

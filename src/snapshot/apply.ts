@@ -156,6 +156,7 @@ export async function applyLayer(target: string, layer: AsyncIterable<Uint8Array
       resolver.forget();
       return;
     }
+    if (base.startsWith(`${whiteoutPrefix}${whiteoutPrefix}`)) return; // aufs bookkeeping (.wh..wh.plnk …), not content
     if (base.startsWith(whiteoutPrefix)) {
       const victim = base.slice(whiteoutPrefix.length);
       if (victim === '' || victim === '.' || victim === '..' || victim.includes('/')) throw refuse(header.name, 'whiteout of an invalid name');

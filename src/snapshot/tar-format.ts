@@ -10,7 +10,7 @@ import { dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import * as tarStream from 'tar-stream';
 
-export type { Header as TarHeader, Pack as TarPack, Extract as TarExtract } from 'tar-stream';
+export type { Header as TarHeader, Pack as TarPack } from 'tar-stream';
 
 const xattrPrefix = 'SCHILY.xattr.';
 
