@@ -1,7 +1,6 @@
 // A container's life in the foreground: image → rootfs snapshot → sandbox spec (create), run it through the
 // executor recording its state (start), and take it apart again (remove) — also for containers whose
 // `tsbuild run` process died (recover).
-import { EventEmitter } from 'node:events';
 import { existsSync } from 'node:fs';
 import { setTimeout } from 'node:timers/promises';
 import { ConflictError, NotFoundError, TsbuildError, UserError } from '../errors.js';
@@ -30,6 +29,8 @@ export interface RuntimeDeps {
   initBinary: string;
   /** Kills and deletes whatever the executor still holds for sandbox `id` (after its supervisor died). */
   reclaimSandbox(id: string): Promise<void>;
+  /** Delivers a signal to the main process of running sandbox `id`; rejects when there is none (yet). */
+  signalSandbox(id: string, signal: NodeJS.Signals): Promise<void>;
 }
 
 export interface CreateOptions extends ProcessRequest {
@@ -50,18 +51,6 @@ export interface CreateOptions extends ProcessRequest {
   tmpfs: string[];
   memory: string | undefined;
   pidsLimit: number | undefined;
-}
-
-/**
- * Control channel of a running sandbox, passed to the executor beside SandboxIO: it emits 'signal' with a
- * signal for the container's main process (`runc run` in the foreground relays what it receives there).
- * Proposed as a field of SandboxIO in src/executor/executor.ts; executors that do not know it ignore it.
- * Terminal size and resizes need no channel: with -t, runc's own stdio is the caller's terminal.
- */
-export class SandboxControl extends EventEmitter<{ signal: [NodeJS.Signals] }> {}
-
-export interface RunIO extends SandboxIO {
-  control?: SandboxControl;
 }
 
 /** The container could not start (Docker's 125), or its command could not be executed (126) or found (127). */
@@ -156,7 +145,7 @@ export async function createContainer(deps: RuntimeDeps, options: CreateOptions)
  * Runs a created container in the foreground and records how it ended. With autoRemove the container
  * is removed afterwards however it ended. A sandbox that cannot start is a StartFailedError.
  */
-export async function startContainer(deps: RuntimeDeps, config: ContainerConfigRecord, io: RunIO): Promise<ExecResult> {
+export async function startContainer(deps: RuntimeDeps, config: ContainerConfigRecord, io: SandboxIO): Promise<ExecResult> {
   const startedAt = new Date().toISOString();
   try {
     await deps.containers.setState(config.id, { status: 'running', supervisor: supervisorOfThisProcess(), startedAt });
@@ -182,6 +171,22 @@ export async function startContainer(deps: RuntimeDeps, config: ContainerConfigR
     return result;
   } finally {
     if (config.autoRemove) await removeResources(deps, config);
+  }
+}
+
+/**
+ * Passes a signal to a started container's main process. Right after the start the sandbox may not
+ * exist yet, so delivery is retried for a moment; rejects when it never succeeds.
+ */
+export async function signalContainer(deps: RuntimeDeps, config: ContainerConfigRecord, signal: NodeJS.Signals): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await deps.signalSandbox(config.id, signal);
+      return;
+    } catch (err) {
+      if (attempt >= 40) throw err;
+      await setTimeout(50);
+    }
   }
 }
 

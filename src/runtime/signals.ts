@@ -6,13 +6,6 @@ import { constants } from 'node:os';
 /** Signals `tsbuild run` catches and passes on to the container's main process (SIGKILL/SIGSTOP cannot be caught). */
 export const relayedSignals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2'];
 
-/**
- * With -t, also SIGWINCH: `runc run` answers it by copying its terminal's size to the container's pty
- * (https://github.com/opencontainers/runc/blob/main/signals.go), and an executor that runs runc in its own
- * process group (so a Ctrl-C reaches the container once, through the relay) gets it only from us.
- */
-export const terminalSignals: NodeJS.Signals[] = [...relayedSignals, 'SIGWINCH'];
-
 /** 128 + the signal's number, as shells and Docker report a process killed by it. */
 export function signalExitCode(signal: NodeJS.Signals): number {
   return 128 + (constants.signals[signal] ?? 0);

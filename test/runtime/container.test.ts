@@ -16,6 +16,7 @@ import { ImageStore } from '../../src/image/store.js';
 import {
   StartFailedError,
   createContainer,
+  signalContainer,
   listContainers,
   removeContainer,
   startContainer,
@@ -85,8 +86,9 @@ beforeAll(async () => {
 });
 afterAll(() => rm(dir, { recursive: true, force: true }));
 
-async function runtime(executor: Executor): Promise<RuntimeDeps & { snapshotter: RecordingSnapshotter; reclaimed: string[] }> {
+async function runtime(executor: Executor): Promise<RuntimeDeps & { snapshotter: RecordingSnapshotter; reclaimed: string[]; signalled: string[] }> {
   const reclaimed: string[] = [];
+  const signalled: string[] = [];
   return {
     images,
     snapshotter: new RecordingSnapshotter(),
@@ -98,7 +100,13 @@ async function runtime(executor: Executor): Promise<RuntimeDeps & { snapshotter:
       reclaimed.push(id);
       return Promise.resolve();
     },
+    // A sandbox that "starts" on the third delivery attempt.
+    signalSandbox: (id, signal) => {
+      signalled.push(`${id.slice(0, 4)} ${signal}`);
+      return signalled.length < 3 ? Promise.reject(new Error('container does not exist')) : Promise.resolve();
+    },
     reclaimed,
+    signalled,
   };
 }
 
@@ -179,6 +187,15 @@ describe('createContainer + startContainer', () => {
     await expect(createContainer(deps, options({ volumes: ['/nonexistent-dir:/x'] }))).rejects.toThrow('bind source path does not exist');
     expect(deps.snapshotter.active.size).toBe(0);
     expect(await deps.containers.list()).toEqual([]);
+  });
+});
+
+describe('signalContainer', () => {
+  it('retries while the sandbox is still starting', async () => {
+    const deps = await runtime(new ScriptedExecutor(() => exited(0)));
+    const config = await createContainer(deps, options());
+    await signalContainer(deps, config, 'SIGTERM');
+    expect(deps.signalled).toEqual(Array.from({ length: 3 }, () => `${config.id.slice(0, 4)} SIGTERM`));
   });
 });
 

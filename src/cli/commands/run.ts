@@ -6,15 +6,15 @@ import { openRuntime } from '../../engine.js';
 import { TsbuildError, UserError } from '../../errors.js';
 import type { NetworkMode } from '../../executor/executor.js';
 import {
-  SandboxControl,
   StartFailedError,
   createContainer,
   discardContainer,
+  signalContainer,
   recoverContainers,
   startContainer,
   type CreateOptions,
 } from '../../runtime/container.js';
-import { relaySignals, relayedSignals, signalExitCode, terminalSignals } from '../../runtime/signals.js';
+import { relaySignals, relayedSignals, signalExitCode } from '../../runtime/signals.js';
 import { commandGroup, type CliContext } from '../context.js';
 
 interface RunFlags {
@@ -101,20 +101,16 @@ async function createOptions(image: string, command: string[], flags: RunFlags):
 }
 
 /**
- * Runs the container on this process's stdio (fd-backed streams, so a tty reaches runc as is). Signals are
- * caught from the start: before the container runs they stop `run` (exit 128+n), afterwards they are relayed.
+ * Runs the container on this process's stdio. Signals are caught from the start: before the container
+ * runs they stop `run` (exit 128+n), afterwards they go to its main process, which decides how it ends.
  */
 async function runForeground(context: CliContext, image: string, command: string[], flags: RunFlags): Promise<number> {
-  const control = new SandboxControl();
   const abort = new AbortController();
-  let starting = false;
+  let relay: ((signal: NodeJS.Signals) => void) | undefined;
   let early: NodeJS.Signals | undefined;
-  const stopRelay = relaySignals(flags.tty ? terminalSignals : relayedSignals, (signal) => {
-    if (control.listenerCount('signal') > 0) control.emit('signal', signal);
-    else if (signal === 'SIGWINCH') return;
-    else if (!starting) early ??= signal;
-    // An executor that cannot deliver signals to the main process still must not leave it running.
-    else abort.abort(new Error(`tsbuild run received ${signal}`));
+  const stopRelay = relaySignals(relayedSignals, (signal) => {
+    if (relay) relay(signal);
+    else early ??= signal;
   });
   try {
     const runtime = await openRuntime(await context.engine());
@@ -124,13 +120,13 @@ async function runForeground(context: CliContext, image: string, command: string
       if (container.autoRemove) await discardContainer(runtime, container);
       return signalExitCode(early);
     }
-    starting = true;
+    // A signal that cannot be delivered must still not leave the container running.
+    relay = (signal) => void signalContainer(runtime, container, signal).catch(() => abort.abort(new Error(`tsbuild run received ${signal}`)));
     const result = await startContainer(runtime, container, {
       ...(flags.interactive ? { stdin: process.stdin } : {}),
       stdout: process.stdout,
       stderr: process.stderr,
       signal: abort.signal,
-      control,
     });
     return result.signal === undefined ? result.exitCode : signalExitCode(result.signal);
   } finally {
