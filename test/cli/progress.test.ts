@@ -1,0 +1,51 @@
+import { PassThrough } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { createProgress, type ProgressEvent } from '../../src/cli/progress.js';
+
+function render(mode: 'plain' | 'quiet', events: ProgressEvent[]): string {
+  const out = new PassThrough();
+  let text = '';
+  out.on('data', (chunk: Buffer) => (text += chunk.toString()));
+  const progress = createProgress(mode, out);
+  for (const event of events) progress.handle(event);
+  progress.finish();
+  return text;
+}
+
+describe('plain progress', () => {
+  it('numbers steps and prints cached, running reasons, timed output and durations like BuildKit', () => {
+    const text = render('plain', [
+      { type: 'cached', step: 'a', name: '[1/3] FROM docker.io/library/busybox:latest' },
+      { type: 'started', step: 'b', name: '[2/3] RUN make', time: 1000 },
+      { type: 'running', step: 'b', reason: 'file src/app.js changed' },
+      { type: 'log', step: 'b', stream: 'stdout', data: 'building\npart', time: 1512 },
+      { type: 'log', step: 'b', stream: 'stderr', data: 'ial\n', time: 1700 },
+      { type: 'done', step: 'b', time: 1800 },
+    ]);
+    expect(text).toBe(
+      [
+        '#1 [1/3] FROM docker.io/library/busybox:latest',
+        '#1 CACHED',
+        '',
+        '#2 [2/3] RUN make',
+        '#2 running: file src/app.js changed',
+        '#2 0.512 building',
+        '#2 0.700 partial',
+        '#2 DONE 0.8s',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('prints the whole output of a failed step, however long', () => {
+    const lines = Array.from({ length: 5000 }, (_, i) => `line ${i}`);
+    const text = render('quiet', [
+      { type: 'started', step: 'x', name: '[2/2] RUN false', time: 0 },
+      { type: 'log', step: 'x', stream: 'stdout', data: `${lines.join('\n')}\n`, time: 10 },
+      { type: 'failed', step: 'x', time: 20, message: 'process "/bin/sh -c false" did not complete successfully: exit code: 1' },
+    ]);
+    expect(text.startsWith('#1 ERROR: process "/bin/sh -c false" did not complete successfully: exit code: 1\n------\n > [2/2] RUN false:\nline 0\n')).toBe(true);
+    expect(text.endsWith('line 4999\n------\n')).toBe(true);
+    expect(text.split('\n')).toHaveLength(5000 + 5);
+  });
+});
