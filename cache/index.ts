@@ -14,5 +14,7 @@ export {
 export type { Digest, Sha256Digest, Xxh64Hasher } from './digest.js';
 
 // content store
+export { ContentStore, ContentMismatchError, cacheDirTag } from './store.js';
+export type { BlobInfo, IngestExpectation } from './store.js';
 
 // context checksums, cache keys and records

@@ -1,0 +1,219 @@
+// ContentStore: immutable blobs addressed by sha256, kept as <root>/blobs/sha256/<hex>.
+// Lifecycle (containerd's): ingest (temp file in <root>/ingest → verify size and digest → fsync →
+// atomic rename) → read → delete (by GC only). Several processes may share one root: a rename is
+// atomic, "already exists" is success, and a half-written ingest is never visible under blobs/.
+import { createHash, randomBytes } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { chmod, mkdir, open, readFile, readdir, rename, rm, stat, unlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Readable } from 'node:stream';
+import { digestHex, isSha256Digest, type Sha256Digest } from './digest.js';
+
+export interface BlobInfo {
+  digest: Sha256Digest;
+  size: number;
+}
+
+/** What the caller knows about the bytes before they arrive; a mismatch rejects the ingest. */
+export interface IngestExpectation {
+  digest?: Sha256Digest | undefined;
+  size?: number | undefined;
+}
+
+/** Thrown when ingested bytes do not match what the caller announced; nothing is kept. */
+export class ContentMismatchError extends Error {
+  constructor(
+    message: string,
+    readonly expected: IngestExpectation,
+    readonly actual: BlobInfo,
+  ) {
+    super(message);
+    this.name = 'ContentMismatchError';
+  }
+}
+
+/** Ingests older than this are left over from killed processes and may be removed. */
+const staleIngestMs = 24 * 60 * 60 * 1000;
+
+export class ContentStore {
+  readonly root: string;
+  private readonly blobDir: string;
+  private readonly ingestDir: string;
+
+  private constructor(root: string) {
+    this.root = root;
+    this.blobDir = join(root, 'blobs', 'sha256');
+    this.ingestDir = join(root, 'ingest');
+  }
+
+  /** Opens (creating when absent) the store at `root`. */
+  static async open(root: string): Promise<ContentStore> {
+    const store = new ContentStore(root);
+    await mkdir(store.blobDir, { recursive: true });
+    await mkdir(store.ingestDir, { recursive: true });
+    return store;
+  }
+
+  /** Where a blob lives; it exists only if `info` says so. */
+  blobPath(digest: Sha256Digest): string {
+    assertDigest(digest);
+    return join(this.blobDir, digestHex(digest));
+  }
+
+  async info(digest: Sha256Digest): Promise<BlobInfo | undefined> {
+    try {
+      const st = await stat(this.blobPath(digest));
+      return { digest, size: st.size };
+    } catch (err) {
+      if (isNotFound(err)) return undefined;
+      throw err;
+    }
+  }
+
+  async has(digest: Sha256Digest): Promise<boolean> {
+    return (await this.info(digest)) !== undefined;
+  }
+
+  /** Streams a blob in 1 MiB chunks. */
+  read(digest: Sha256Digest, range?: { start: number; end?: number }): Readable {
+    return createReadStream(this.blobPath(digest), { highWaterMark: 1 << 20, ...range });
+  }
+
+  readBytes(digest: Sha256Digest): Promise<Buffer> {
+    return readFile(this.blobPath(digest));
+  }
+
+  async readJson<T>(digest: Sha256Digest): Promise<T> {
+    return JSON.parse((await this.readBytes(digest)).toString('utf8')) as T;
+  }
+
+  /**
+   * Writes `source` as a blob. The digest is computed while writing; when `expected` names a digest
+   * or size the bytes must match it, otherwise the temp file is removed and ContentMismatchError thrown.
+   */
+  async ingest(source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, expected: IngestExpectation = {}): Promise<BlobInfo> {
+    if (expected.digest !== undefined) {
+      assertDigest(expected.digest);
+      // Known content: nothing to write; the source is still drained so a piped producer finishes.
+      const existing = await this.info(expected.digest);
+      if (existing && (expected.size === undefined || existing.size === expected.size)) {
+        await drain(source);
+        return existing;
+      }
+    }
+    const temp = join(this.ingestDir, `${process.pid}-${randomBytes(8).toString('hex')}`);
+    const handle = await open(temp, 'wx', 0o600);
+    let committed = false;
+    try {
+      const hash = createHash('sha256');
+      let size = 0;
+      for await (const chunk of source) {
+        hash.update(chunk);
+        size += chunk.byteLength;
+        if (expected.size !== undefined && size > expected.size) {
+          throw new ContentMismatchError(`blob larger than its announced size ${expected.size}`, expected, {
+            digest: 'sha256:',
+            size,
+          });
+        }
+        await writeAll(handle, chunk);
+      }
+      const actual: BlobInfo = { digest: `sha256:${hash.digest('hex')}`, size };
+      if (expected.size !== undefined && expected.size !== size) {
+        throw new ContentMismatchError(`blob size ${size} does not match the announced ${expected.size}`, expected, actual);
+      }
+      if (expected.digest !== undefined && expected.digest !== actual.digest) {
+        throw new ContentMismatchError(`blob digest ${actual.digest} does not match the announced ${expected.digest}`, expected, actual);
+      }
+      await handle.sync();
+      await handle.close();
+      await chmod(temp, 0o444);
+      // rename() replaces atomically; a concurrent ingest of the same bytes wrote the same content.
+      await rename(temp, this.blobPath(actual.digest));
+      committed = true;
+      await syncDir(this.blobDir);
+      return actual;
+    } finally {
+      if (!committed) {
+        await handle.close().catch(() => undefined);
+        await unlink(temp).catch(() => undefined);
+      }
+    }
+  }
+
+  ingestBytes(bytes: Uint8Array | string, expected?: IngestExpectation): Promise<BlobInfo> {
+    const data = typeof bytes === 'string' ? Buffer.from(bytes) : bytes;
+    return this.ingest([data], expected);
+  }
+
+  /** Removes a blob; absent is fine. Callers (GC, rmi) decide what is unreferenced. */
+  async delete(digest: Sha256Digest): Promise<void> {
+    await rm(this.blobPath(digest), { force: true });
+  }
+
+  async list(): Promise<BlobInfo[]> {
+    const out: BlobInfo[] = [];
+    for (const name of await readdir(this.blobDir)) {
+      const digest = `sha256:${name}`;
+      if (!isSha256Digest(digest)) continue;
+      try {
+        out.push({ digest, size: (await stat(join(this.blobDir, name))).size });
+      } catch (err) {
+        if (!isNotFound(err)) throw err; // removed by a concurrent GC
+      }
+    }
+    return out;
+  }
+
+  /** Removes temp files left by killed processes (older than a day, so live ingests are untouched). */
+  async removeStaleIngests(now = Date.now()): Promise<number> {
+    let removed = 0;
+    for (const name of await readdir(this.ingestDir)) {
+      const path = join(this.ingestDir, name);
+      const st = await stat(path).catch(() => undefined);
+      if (st && now - st.mtimeMs > staleIngestMs) {
+        await rm(path, { force: true });
+        removed++;
+      }
+    }
+    return removed;
+  }
+}
+
+function assertDigest(digest: string): asserts digest is Sha256Digest {
+  if (!isSha256Digest(digest)) throw new Error(`invalid sha256 digest: ${digest}`);
+}
+
+async function writeAll(handle: import('node:fs/promises').FileHandle, chunk: Uint8Array): Promise<void> {
+  let offset = 0;
+  while (offset < chunk.byteLength) {
+    const { bytesWritten } = await handle.write(chunk, offset, chunk.byteLength - offset);
+    offset += bytesWritten;
+  }
+}
+
+async function drain(source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>): Promise<void> {
+  for await (const _chunk of source) {
+    // consumed so a piped producer finishes
+  }
+}
+
+/** fsync of the directory makes the rename itself durable. */
+async function syncDir(dir: string): Promise<void> {
+  const handle = await open(dir, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+function isNotFound(err: unknown): boolean {
+  return (err as NodeJS.ErrnoException).code === 'ENOENT';
+}
+
+/** Text of a CACHEDIR.TAG (https://bford.info/cachedir/): backup tools skip the state root. */
+export const cacheDirTag =
+  'Signature: 8a477f597d28d172789f06886806bc55\n' +
+  '# This file is a cache directory tag created by tsbuild.\n' +
+  '# For information about cache directory tags, see: https://bford.info/cachedir/\n';

@@ -1,0 +1,56 @@
+// commitImage: turns an image config, its layers and history into config + manifest blobs in the
+// content store. Layers are kept uncompressed locally, so a layer's diffID is its blob digest.
+import type { ContentStore, Sha256Digest } from '../../cache/index.js';
+import { mediaTypes, type Descriptor, type HistoryEntry, type ImageConfig, type Manifest } from './oci.js';
+
+export interface CommitLayer {
+  descriptor: Descriptor;
+  /** Digest of the uncompressed tar; defaults to the blob digest (uncompressed local layers). */
+  diffId?: Sha256Digest;
+}
+
+export interface CommitInput {
+  /** Everything but rootfs, which is derived from `layers`. */
+  config: Omit<ImageConfig, 'rootfs' | 'history'>;
+  layers: CommitLayer[];
+  history?: HistoryEntry[];
+  annotations?: Record<string, string>;
+}
+
+export interface CommitResult {
+  manifestDigest: Sha256Digest;
+  manifestSize: number;
+  /** The config digest (Docker's image ID). */
+  imageId: Sha256Digest;
+  manifest: Manifest;
+  config: ImageConfig;
+}
+
+/** JSON exactly as stored: no whitespace, keys in the order built, so equal inputs give equal digests. */
+export function canonicalJson(value: unknown): string {
+  return JSON.stringify(value);
+}
+
+export async function commitImage(content: ContentStore, input: CommitInput): Promise<CommitResult> {
+  const config: ImageConfig = {
+    ...input.config,
+    rootfs: { type: 'layers', diff_ids: input.layers.map((l) => l.diffId ?? l.descriptor.digest) },
+    ...(input.history ? { history: input.history } : {}),
+  };
+  const configBlob = await content.ingestBytes(canonicalJson(config));
+  const manifest: Manifest = {
+    schemaVersion: 2,
+    mediaType: mediaTypes.ociManifest,
+    config: { mediaType: mediaTypes.ociConfig, digest: configBlob.digest, size: configBlob.size },
+    layers: input.layers.map((l) => l.descriptor),
+    ...(input.annotations ? { annotations: input.annotations } : {}),
+  };
+  const manifestBlob = await content.ingestBytes(canonicalJson(manifest));
+  return {
+    manifestDigest: manifestBlob.digest,
+    manifestSize: manifestBlob.size,
+    imageId: configBlob.digest,
+    manifest,
+    config,
+  };
+}

@@ -1,0 +1,245 @@
+// applyLayer: unpacks one layer tar into a directory (a plain rootfs or an overlay mount point):
+// whiteouts and opaque markers delete, owners/modes/mtimes/xattrs are kept, and every entry whose
+// name, link or parent path would reach outside the target is refused before anything is written.
+import { execFile } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
+import { chmod, lchown, link, lstat, lutimes, mkdir, readdir, readlink, rm, symlink, utimes } from 'node:fs/promises';
+import { join, posix } from 'node:path';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { promisify } from 'node:util';
+import { UserError } from '../errors.js';
+import { cleanEntryName, createTarExtract, opaqueWhiteout, whiteoutPrefix, xattrsOf, type TarHeader } from './tar-format.js';
+import { setXattrs } from './xattr.js';
+
+const run = promisify(execFile);
+const maxSymlinkHops = 40;
+
+export interface ApplyOptions {
+  /** Keep the tar's numeric owners (default true; false when not running as root). */
+  chown?: boolean;
+}
+
+export interface ApplyResult {
+  entries: number;
+  /** Bytes of file content written. */
+  bytes: number;
+}
+
+/** A layer entry that is refused: it names the entry and what is wrong with it. */
+export class UnsafeLayerError extends UserError {}
+
+function refuse(name: string, why: string): UnsafeLayerError {
+  return new UnsafeLayerError(`refusing layer entry "${name}": ${why}`);
+}
+
+/**
+ * Resolves a relative path inside `root` following symlinks in its parent components the way a
+ * container sees them (absolute targets start at `root`). Returns the real relative path of the
+ * parent plus the final name; throws when a link climbs above the root.
+ */
+class ScopedResolver {
+  private readonly realDirs = new Set<string>(['']);
+
+  constructor(
+    private readonly root: string,
+    private readonly entryName: () => string,
+  ) {}
+
+  forget(): void {
+    this.realDirs.clear();
+    this.realDirs.add('');
+  }
+
+  markDir(rel: string): void {
+    this.realDirs.add(rel);
+  }
+
+  /** Real relative path of `rel`'s parent directory (created 0755 when absent) and its final name. */
+  async parentOf(rel: string): Promise<{ dir: string; base: string }> {
+    const dir = posix.dirname(rel) === '.' ? '' : posix.dirname(rel);
+    return { dir: await this.resolveDir(dir), base: posix.basename(rel) };
+  }
+
+  async resolveDir(rel: string): Promise<string> {
+    if (this.realDirs.has(rel)) return rel;
+    const pending = rel === '' ? [] : rel.split('/');
+    const done: string[] = [];
+    let hops = 0;
+    while (pending.length > 0) {
+      const part = pending.shift() as string;
+      if (part === '' || part === '.') continue;
+      if (part === '..') {
+        if (done.length === 0) throw refuse(this.entryName(), 'its path leaves the target through a symlink');
+        done.pop();
+        continue;
+      }
+      const candidate = [...done, part].join('/');
+      if (this.realDirs.has(candidate)) {
+        done.push(part);
+        continue;
+      }
+      const st = await lstat(join(this.root, candidate)).catch(() => undefined);
+      if (st === undefined) {
+        await mkdir(join(this.root, candidate), { mode: 0o755 });
+      } else if (st.isSymbolicLink()) {
+        if (++hops > maxSymlinkHops) throw refuse(this.entryName(), 'too many levels of symbolic links');
+        const target = await readlink(join(this.root, candidate));
+        if (target.startsWith('/')) done.length = 0;
+        pending.unshift(...target.split('/'));
+        continue;
+      } else if (!st.isDirectory()) {
+        throw refuse(this.entryName(), `parent "${candidate}" is not a directory`);
+      }
+      done.push(part);
+      this.realDirs.add(done.join('/'));
+    }
+    return done.join('/');
+  }
+}
+
+/** Applies a layer tar stream (uncompressed) to `target`. */
+export async function applyLayer(target: string, layer: Readable | AsyncIterable<Uint8Array>, options: ApplyOptions = {}): Promise<ApplyResult> {
+  const chown = options.chown ?? process.getuid?.() === 0;
+  const extract = createTarExtract();
+  let currentName = '';
+  const resolver = new ScopedResolver(target, () => currentName);
+  const writtenThisLayer = new Set<string>();
+  const dirTimes: { path: string; mtime: Date }[] = [];
+  const result: ApplyResult = { entries: 0, bytes: 0 };
+
+  const feeding = pipeline(layer, extract);
+  try {
+    for await (const entry of extract) {
+      const header = entry.header;
+      currentName = header.name;
+      try {
+        await applyEntry(header, entry as AsyncIterable<Uint8Array>);
+      } finally {
+        entry.resume(); // bodies of skipped entries must still be consumed
+      }
+      result.entries++;
+    }
+    await feeding;
+  } catch (err) {
+    extract.destroy();
+    await feeding.catch(() => undefined);
+    if (err instanceof UserError) throw err;
+    throw new UserError(`invalid layer tar near entry "${currentName}": ${(err as Error).message}`, { cause: err });
+  }
+  // Directory mtimes last (children change them), deepest first.
+  dirTimes.sort((a, b) => b.path.length - a.path.length);
+  for (const { path, mtime } of dirTimes) await utimes(path, mtime, mtime);
+  return result;
+
+  async function applyEntry(header: TarHeader, body: AsyncIterable<Uint8Array>): Promise<void> {
+    if (header.name.includes('\uFFFD')) throw refuse(header.name, 'its name is not valid UTF-8');
+    let rel: string;
+    try {
+      rel = cleanEntryName(header.name);
+    } catch (err) {
+      throw refuse(header.name, (err as Error).message.replace(/^tar entry "[^"]*" /, ''));
+    }
+    if (rel === '') {
+      if (header.type === 'directory') await setMetadata(target, header, true);
+      return;
+    }
+    const { dir, base } = await resolver.parentOf(rel);
+    const dirPath = join(target, dir);
+
+    if (base === opaqueWhiteout) {
+      // Everything the lower layers had in this directory goes; entries of this layer stay.
+      for (const child of await readdir(dirPath)) {
+        const childRel = dir === '' ? child : `${dir}/${child}`;
+        if (!writtenThisLayer.has(childRel)) await rm(join(dirPath, child), { recursive: true, force: true });
+      }
+      resolver.forget();
+      return;
+    }
+    if (base.startsWith(whiteoutPrefix)) {
+      const victim = base.slice(whiteoutPrefix.length);
+      if (victim === '' || victim === '.' || victim === '..' || victim.includes('/')) throw refuse(header.name, 'whiteout of an invalid name');
+      await rm(join(dirPath, victim), { recursive: true, force: true });
+      resolver.forget();
+      return;
+    }
+
+    const realRel = dir === '' ? base : `${dir}/${base}`;
+    const path = join(target, realRel);
+    const existing = await lstat(path).catch(() => undefined);
+    if (existing && !(existing.isDirectory() && header.type === 'directory')) {
+      if (header.type === 'link' && (await sameAsLinkTarget(header, path))) return;
+      await rm(path, { recursive: true, force: true });
+      if (existing.isDirectory() || existing.isSymbolicLink()) resolver.forget();
+    }
+
+    switch (header.type) {
+      case 'directory':
+        if (!existing?.isDirectory()) await mkdir(path, { mode: 0o700 });
+        resolver.markDir(realRel);
+        await setMetadata(path, header, false);
+        dirTimes.push({ path, mtime: header.mtime });
+        break;
+      case 'file':
+      case 'contiguous-file':
+        await pipeline(body, createWriteStream(path, { flags: 'wx', mode: 0o600 }));
+        result.bytes += header.size;
+        await setMetadata(path, header, true);
+        break;
+      case 'symlink':
+        await symlink(header.linkname, path);
+        await setMetadata(path, header, true);
+        break;
+      case 'link': {
+        const source = await linkSource(header);
+        await link(source, path);
+        break;
+      }
+      case 'character-device':
+      case 'block-device':
+        await run('mknod', ['-m', '0600', path, header.type === 'character-device' ? 'c' : 'b', String(header.devmajor), String(header.devminor)]);
+        await setMetadata(path, header, true);
+        break;
+      case 'fifo':
+        await run('mkfifo', ['-m', '0600', path]);
+        await setMetadata(path, header, true);
+        break;
+      default:
+        throw refuse(header.name, `unsupported entry type ${String(header.type)}`);
+    }
+    writtenThisLayer.add(realRel);
+  }
+
+  /** Host path of a hard link's target: inside the target, existing, not a directory. */
+  async function linkSource(header: TarHeader): Promise<string> {
+    let rel: string;
+    try {
+      rel = cleanEntryName(header.linkname);
+    } catch {
+      throw refuse(header.name, `hard link target "${header.linkname}" is outside the target directory`);
+    }
+    if (rel === '') throw refuse(header.name, 'hard link to the root directory');
+    const { dir, base } = await resolver.parentOf(rel);
+    const source = join(target, dir, base);
+    const st = await lstat(source).catch(() => undefined);
+    if (!st) throw refuse(header.name, `hard link target "${header.linkname}" does not exist`);
+    if (st.isDirectory()) throw refuse(header.name, `hard link target "${header.linkname}" is a directory`);
+    return source;
+  }
+
+  async function sameAsLinkTarget(header: TarHeader, path: string): Promise<boolean> {
+    const source = await linkSource(header);
+    const [a, b] = await Promise.all([lstat(source), lstat(path)]);
+    return a.ino === b.ino && a.dev === b.dev;
+  }
+
+  async function setMetadata(path: string, header: TarHeader, setTimes: boolean): Promise<void> {
+    const isLink = header.type === 'symlink';
+    // Order matters: chown clears setuid/setgid bits and file capabilities, so it goes first.
+    if (chown) await lchown(path, header.uid, header.gid);
+    if (!isLink) await chmod(path, header.mode & 0o7777);
+    const xattrs = xattrsOf(header.pax as Record<string, string> | undefined);
+    if (xattrs.size > 0) await setXattrs(path, xattrs);
+    if (setTimes) await lutimes(path, header.mtime, header.mtime);
+  }
+}

@@ -1,0 +1,188 @@
+// Deterministic layer tars, streamed straight into the content store: from a snapshotter's change
+// list (deletions → ".wh." entries, opaque directories → ".wh..wh..opq") or from a whole directory
+// tree. Entries are sorted, owners numeric without names, mtimes clamped to SOURCE_DATE_EPOCH when
+// given, hard links found by inode within the layer, xattrs kept; PAX headers only when needed.
+import { createReadStream, type Stats } from 'node:fs';
+import { lstat, readdir, readlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { BlobInfo, ContentStore } from '../../cache/index.js';
+import type { Change } from './changes.js';
+import { createTarPack, opaqueWhiteout, whiteoutPrefix, xattrPax, type TarHeader, type TarPack } from './tar-format.js';
+import { readXattrs } from './xattr.js';
+
+export interface LayerWriteOptions {
+  /** SOURCE_DATE_EPOCH in seconds: later mtimes are clamped to it, whiteouts get it. */
+  sourceDateEpoch?: number | undefined;
+}
+
+/** One tar entry to write: a path in `root`, or a whiteout marker. */
+type PlannedEntry = { kind: 'path'; rel: string; root: string } | { kind: 'whiteout'; rel: string };
+
+/** Orders paths component by component, so a directory always precedes its contents. */
+function comparePaths(a: string, b: string): number {
+  const pa = a.split('/');
+  const pb = b.split('/');
+  for (let i = 0; i < Math.min(pa.length, pb.length); i++) {
+    const x = pa[i] as string;
+    const y = pb[i] as string;
+    if (x !== y) return x < y ? -1 : 1;
+  }
+  return pa.length - pb.length;
+}
+
+/** Writes the layer for a change list; `contentRoot` holds the new content of added/modified paths. */
+export function writeLayerFromChanges(content: ContentStore, changes: Change[], contentRoot: string, options: LayerWriteOptions = {}): Promise<BlobInfo> {
+  return writeLayer(content, async () => planChanges(changes, contentRoot), options);
+}
+
+/** Writes a layer holding every file of `root` (the root directory itself is not an entry). */
+export function writeLayerFromDirectory(content: ContentStore, root: string, options: LayerWriteOptions = {}): Promise<BlobInfo> {
+  return writeLayer(content, async () => (await walkTree(root, '')).map((rel) => ({ kind: 'path' as const, rel, root })), options);
+}
+
+async function walkTree(root: string, rel: string): Promise<string[]> {
+  const out: string[] = [];
+  const names = (await readdir(join(root, rel))).sort();
+  for (const name of names) {
+    const childRel = rel === '' ? name : `${rel}/${name}`;
+    out.push(childRel);
+    const st = await lstat(join(root, childRel));
+    if (st.isDirectory()) out.push(...(await walkTree(root, childRel)));
+  }
+  return out;
+}
+
+async function planChanges(changes: Change[], contentRoot: string): Promise<PlannedEntry[]> {
+  const deleted = changes.filter((c) => c.kind === 'delete').map((c) => c.path);
+  const underDeleted = (path: string): boolean => deleted.some((d) => path !== d && path.startsWith(`${d}/`));
+  const entries = new Map<string, PlannedEntry>();
+  const addPath = (rel: string): void => {
+    if (!entries.has(rel)) entries.set(rel, { kind: 'path', rel, root: contentRoot });
+  };
+  for (const change of changes) {
+    if (change.kind === 'delete') {
+      if (underDeleted(change.path)) continue;
+      const slash = change.path.lastIndexOf('/');
+      const rel = slash === -1 ? `${whiteoutPrefix}${change.path}` : `${change.path.slice(0, slash)}/${whiteoutPrefix}${change.path.slice(slash + 1)}`;
+      entries.set(rel, { kind: 'whiteout', rel });
+    } else {
+      addPath(change.path);
+      if (change.opaque) entries.set(`${change.path}/${opaqueWhiteout}`, { kind: 'whiteout', rel: `${change.path}/${opaqueWhiteout}` });
+    }
+  }
+  // Parent directories travel with their children so owners and modes survive extraction.
+  for (const rel of [...entries.keys()]) {
+    const parts = rel.split('/');
+    for (let i = 1; i < parts.length; i++) {
+      const parent = parts.slice(0, i).join('/');
+      if (!entries.has(parent) && (await lstat(join(contentRoot, parent)).catch(() => undefined))?.isDirectory()) addPath(parent);
+    }
+  }
+  return [...entries.values()].sort((a, b) => comparePaths(a.rel, b.rel));
+}
+
+function entryType(st: Stats): TarHeader['type'] | undefined {
+  if (st.isFile()) return 'file';
+  if (st.isDirectory()) return 'directory';
+  if (st.isSymbolicLink()) return 'symlink';
+  if (st.isCharacterDevice()) return 'character-device';
+  if (st.isBlockDevice()) return 'block-device';
+  if (st.isFIFO()) return 'fifo';
+  return undefined; // sockets do not go into layers
+}
+
+/** Linux dev_t → (major, minor), as glibc's gnu_dev_major/minor split it. */
+function splitDevice(rdev: number): { major: number; minor: number } {
+  const big = BigInt(rdev);
+  const major = Number(((big >> 8n) & 0xfffn) | ((big >> 32n) & ~0xfffn));
+  const minor = Number((big & 0xffn) | ((big >> 12n) & ~0xffn));
+  return { major, minor };
+}
+
+async function writeLayer(content: ContentStore, plan: () => Promise<PlannedEntry[]>, options: LayerWriteOptions): Promise<BlobInfo> {
+  const pack = createTarPack();
+  const producing = produce(pack, plan, options).then(
+    () => pack.finalize(),
+    (err: unknown) => {
+      pack.destroy(err as Error);
+      throw err;
+    },
+  );
+  const [blob] = await Promise.all([content.ingest(pack as AsyncIterable<Uint8Array>), producing]);
+  return blob;
+}
+
+async function produce(pack: TarPack, plan: () => Promise<PlannedEntry[]>, options: LayerWriteOptions): Promise<void> {
+  const entries = await plan();
+  const epoch = options.sourceDateEpoch;
+  const clamp = (mtime: Date): Date => {
+    const seconds = Math.floor(mtime.getTime() / 1000);
+    return new Date((epoch !== undefined && seconds > epoch ? epoch : seconds) * 1000);
+  };
+  const paths = entries.flatMap((e) => (e.kind === 'path' ? [join(e.root, e.rel)] : []));
+  const xattrs = await readXattrs(paths);
+  const firstNameByInode = new Map<string, string>();
+
+  for (const entry of entries) {
+    if (entry.kind === 'whiteout') {
+      await addEntry(pack, { name: entry.rel, type: 'file', mode: 0o644, uid: 0, gid: 0, size: 0, mtime: new Date((epoch ?? 0) * 1000) });
+      continue;
+    }
+    const path = join(entry.root, entry.rel);
+    const st = await lstat(path);
+    const type = entryType(st);
+    if (type === undefined) continue;
+    const header: Parameters<TarPack['entry']>[0] = {
+      name: type === 'directory' ? `${entry.rel}/` : entry.rel,
+      type,
+      mode: st.mode & 0o7777,
+      uid: st.uid,
+      gid: st.gid,
+      size: 0,
+      mtime: clamp(st.mtime),
+    };
+    const pax = xattrPax(xattrs.get(path) ?? new Map());
+    if (pax) header.pax = pax;
+    if (type === 'symlink') header.linkname = await readlink(path);
+    if (type === 'character-device' || type === 'block-device') {
+      const { major, minor } = splitDevice(st.rdev);
+      header.devmajor = major;
+      header.devminor = minor;
+    }
+    if (type === 'file' && st.nlink > 1) {
+      const inode = `${st.dev}:${st.ino}`;
+      const first = firstNameByInode.get(inode);
+      if (first !== undefined) {
+        await addEntry(pack, { ...header, type: 'link', linkname: first, size: 0 });
+        continue;
+      }
+      firstNameByInode.set(inode, entry.rel);
+    }
+    if (type === 'file') {
+      header.size = st.size;
+      await addFileEntry(pack, header, path);
+    } else {
+      await addEntry(pack, header);
+    }
+  }
+}
+
+/** Streams a file into its entry, respecting the pack's backpressure. */
+async function addFileEntry(pack: TarPack, header: Parameters<TarPack['entry']>[0], path: string): Promise<void> {
+  let settle: (err?: Error | null) => void = () => undefined;
+  const done = new Promise<void>((resolve, reject) => {
+    settle = (err) => (err ? reject(err) : resolve());
+  });
+  const sink = pack.entry(header, (err) => settle(err));
+  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) {
+    if (!sink.write(chunk as Buffer)) await new Promise<void>((resolve) => sink.once('drain', () => resolve()));
+  }
+  (sink as unknown as { end(): void }).end();
+  await done;
+}
+
+function addEntry(pack: TarPack, header: Parameters<TarPack['entry']>[0]): Promise<void> {
+  return new Promise((resolve, reject) => {
+    pack.entry(header, (err) => (err ? reject(err) : resolve()));
+  });
+}

@@ -1,0 +1,99 @@
+// The tar-stream library as every tar reader/writer here uses it, made safe for binary extended
+// attributes, plus the entry-name rules shared by apply, diff and the archive readers.
+//
+// Why the patch: tar-stream encodes and decodes PAX record values as UTF-8 text, but
+// SCHILY.xattr.* values are raw bytes (security.capability is a binary struct), so bytes ≥ 0x80 were
+// corrupted. We replace its two PAX helpers with versions that carry xattr values as latin1
+// strings (one char per byte) — callers convert with Buffer.from(value, 'latin1').
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import * as tarStream from 'tar-stream';
+
+export type { Header as TarHeader, Pack as TarPack, Extract as TarExtract } from 'tar-stream';
+
+const xattrPrefix = 'SCHILY.xattr.';
+
+interface TarStreamHeaders {
+  encodePax(opts: { name?: string; linkname?: string | null; pax?: Record<string, string> | null }): Buffer;
+  decodePax(buf: Buffer): Record<string, string>;
+}
+
+function paxRecord(key: string, value: string): Buffer {
+  const body = Buffer.concat([Buffer.from(` ${key}=`, 'utf8'), Buffer.from(value, key.startsWith(xattrPrefix) ? 'latin1' : 'utf8'), Buffer.from('\n')]);
+  // The length prefix counts itself: grow the digit count until it is self-consistent.
+  let length = body.length + 1;
+  while (String(length).length + body.length !== length) length = String(length).length + body.length;
+  return Buffer.concat([Buffer.from(String(length)), body]);
+}
+
+function encodePax(opts: { name?: string; linkname?: string | null; pax?: Record<string, string> | null }): Buffer {
+  const records: Buffer[] = [];
+  if (opts.name) records.push(paxRecord('path', opts.name));
+  if (opts.linkname) records.push(paxRecord('linkpath', opts.linkname));
+  for (const [key, value] of Object.entries(opts.pax ?? {})) {
+    if (key !== 'path' && key !== 'linkpath') records.push(paxRecord(key, value));
+  }
+  return Buffer.concat(records);
+}
+
+function decodePax(buf: Buffer): Record<string, string> {
+  const result: Record<string, string> = {};
+  let rest = buf;
+  while (rest.length > 0) {
+    const space = rest.indexOf(0x20);
+    const length = Number.parseInt(rest.subarray(0, space).toString('latin1'), 10);
+    if (space <= 0 || !Number.isSafeInteger(length) || length <= space + 1 || length > rest.length) {
+      throw new Error('invalid PAX extended header record');
+    }
+    const record = rest.subarray(space + 1, length - 1);
+    const equals = record.indexOf(0x3d);
+    if (equals === -1) throw new Error('invalid PAX extended header record');
+    const key = record.subarray(0, equals).toString('utf8');
+    result[key] = record.subarray(equals + 1).toString(key.startsWith(xattrPrefix) ? 'latin1' : 'utf8');
+    rest = rest.subarray(length);
+  }
+  return result;
+}
+
+const requireCjs = createRequire(import.meta.url);
+const headersModule = requireCjs(join(dirname(requireCjs.resolve('tar-stream')), 'headers.js')) as TarStreamHeaders;
+headersModule.encodePax = encodePax;
+headersModule.decodePax = decodePax;
+
+export const createTarExtract = tarStream.extract;
+export const createTarPack = tarStream.pack;
+
+/** Extended attributes carried by an entry's PAX header, as raw bytes. */
+export function xattrsOf(pax: Record<string, string> | undefined | null): Map<string, Buffer> {
+  const out = new Map<string, Buffer>();
+  for (const [key, value] of Object.entries(pax ?? {})) {
+    if (key.startsWith(xattrPrefix)) out.set(key.slice(xattrPrefix.length), Buffer.from(value, 'latin1'));
+  }
+  return out;
+}
+
+/** PAX records for extended attributes (sorted by name so equal trees give equal bytes). */
+export function xattrPax(xattrs: Map<string, Buffer>): Record<string, string> | undefined {
+  if (xattrs.size === 0) return undefined;
+  const pax: Record<string, string> = {};
+  for (const name of [...xattrs.keys()].sort()) pax[`${xattrPrefix}${name}`] = (xattrs.get(name) as Buffer).toString('latin1');
+  return pax;
+}
+
+export const whiteoutPrefix = '.wh.';
+export const opaqueWhiteout = '.wh..wh..opq';
+
+/**
+ * Turns a tar entry name into a clean relative POSIX path ("" for the root itself), or throws with
+ * the entry named when it is absolute or climbs out ("../x", "a/../../x").
+ */
+export function cleanEntryName(name: string): string {
+  if (name.startsWith('/')) throw new Error(`tar entry "${name}" has an absolute name`);
+  const parts: string[] = [];
+  for (const part of name.split('/')) {
+    if (part === '' || part === '.') continue;
+    if (part === '..') throw new Error(`tar entry "${name}" escapes the target directory`);
+    parts.push(part);
+  }
+  return parts.join('/');
+}

@@ -1,0 +1,64 @@
+// Extended attributes through Debian's attr tools (Node has no xattr API): setfattr when a tar entry
+// carries xattrs, one getfattr run per batch of paths when a layer is written.
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+
+/** Attributes that describe the snapshotter's own bookkeeping, never image content. */
+function isOwnBookkeeping(name: string): boolean {
+  return name.startsWith('trusted.overlay.') || name.startsWith('user.overlay.') || name === 'security.selinux';
+}
+
+export async function setXattrs(path: string, xattrs: Map<string, Buffer>): Promise<void> {
+  for (const [name, value] of xattrs) {
+    await run('setfattr', ['-h', '-n', name, '-v', `0x${value.toString('hex')}`, '--', path]);
+  }
+}
+
+/** getfattr escapes unusual bytes in file names as \ooo octal. */
+function unescapeGetfattrName(text: string): string {
+  const bytes: number[] = [];
+  for (let i = 0; i < text.length; i++) {
+    const octal = /^\\([0-7]{3})/.exec(text.slice(i));
+    if (octal) {
+      bytes.push(Number.parseInt(octal[1] as string, 8));
+      i += 3;
+    } else if (text.startsWith('\\\\', i)) {
+      bytes.push(0x5c);
+      i += 1;
+    } else {
+      bytes.push(...Buffer.from(text[i] as string, 'utf8'));
+    }
+  }
+  return Buffer.from(bytes).toString('utf8');
+}
+
+/** Image-relevant xattrs of each path (without following symlinks); paths without any are absent. */
+export async function readXattrs(paths: string[]): Promise<Map<string, Map<string, Buffer>>> {
+  const out = new Map<string, Map<string, Buffer>>();
+  const batch = 500;
+  for (let i = 0; i < paths.length; i += batch) {
+    const slice = paths.slice(i, i + batch);
+    // Exit status is 1 when some path has no xattr support; the dump is still complete.
+    const { stdout } = await run('getfattr', ['-h', '-d', '-m', '-', '-e', 'hex', '--absolute-names', '--', ...slice], {
+      maxBuffer: 256 << 20,
+    }).catch((err: { stdout?: string }) => ({ stdout: err.stdout ?? '' }));
+    let current: Map<string, Buffer> | undefined;
+    for (const line of stdout.split('\n')) {
+      if (line.startsWith('# file: ')) {
+        current = new Map();
+        out.set(unescapeGetfattrName(line.slice('# file: '.length)), current);
+        continue;
+      }
+      const eq = line.indexOf('=');
+      if (!current || eq === -1) continue;
+      const name = line.slice(0, eq);
+      const value = line.slice(eq + 1);
+      if (isOwnBookkeeping(name) || !value.startsWith('0x')) continue;
+      current.set(name, Buffer.from(value.slice(2), 'hex'));
+    }
+  }
+  for (const [path, attrs] of out) if (attrs.size === 0) out.delete(path);
+  return out;
+}
