@@ -1,0 +1,183 @@
+// RUN: prepare a writable snapshot on the parent state, run the command in the sandbox with its
+// --mount's (cache, bind, tmpfs, secret, ssh), remove the mount-point stubs the sandbox had to create,
+// then turn the changes into a layer and a committed snapshot. Secrets never reach the layer or the key.
+import { chmod, chown, cp, lstat, rm, rmdir, writeFile } from 'node:fs/promises';
+import { join, posix } from 'node:path';
+import { Writable } from 'node:stream';
+import { StepFailedError, UserError } from '../errors.js';
+import type { ExecResult, Executor, NetworkMode, SandboxMount } from '../executor/executor.js';
+import { acquireCacheMount } from './cache-mount.js';
+import { commitLayer, uniqueKey, withMounted, type FsDeps, type FsState } from './fs-state.js';
+import { resolveInRoot } from './root-path.js';
+
+export type RunMount =
+  | { type: 'cache'; target: string; id: string; sharing: 'shared' | 'private' | 'locked'; uid: number; gid: number; mode: number; readonly: boolean }
+  | { type: 'tmpfs'; target: string; sizeBytes: number | undefined }
+  /** `root` is the build context directory or a mounted stage rootfs; `source` a path inside it. */
+  | { type: 'bind'; target: string; root: string; source: string; readwrite: boolean }
+  | { type: 'secret'; target: string | undefined; id: string; value: Buffer; env: string | undefined; uid: number; gid: number; mode: number }
+  | { type: 'ssh'; target: string; socket: string };
+
+export interface RunSpec {
+  args: string[];
+  /** KEY=value: ENV and the ARGs in scope (BuildKit puts both in the process env). */
+  env: string[];
+  cwd: string;
+  user: string;
+  mounts: RunMount[];
+  network: NetworkMode;
+  /** --security=insecure; allowed only with the security.insecure entitlement. */
+  insecure: boolean;
+  hostname: string;
+  extraHosts: { host: string; ip: string }[];
+}
+
+export interface RunDeps extends FsDeps {
+  executor: Executor;
+  /** Where cache mounts live, by id (under the state root). */
+  cacheMountDir: string;
+  entitlements: { securityInsecure: boolean };
+  /** --no-cache: cache mounts start empty too, as in BuildKit. */
+  freshCacheMounts: boolean;
+}
+
+export interface RunIO {
+  onOutput(stream: 'stdout' | 'stderr', chunk: Buffer): void;
+  signal: AbortSignal | undefined;
+}
+
+/** BuildKit's hostname for build containers. */
+export const buildHostname = 'buildkitsandbox';
+
+export async function runStep(deps: RunDeps, parent: FsState, spec: RunSpec, io: RunIO): Promise<FsState> {
+  if (spec.insecure && !deps.entitlements.securityInsecure) {
+    throw new UserError('entitlement security.insecure is not allowed (use --allow security.insecure)');
+  }
+  const key = uniqueKey('run');
+  const mounts = await deps.snapshotter.prepare(key, parent.snapshot);
+  try {
+    const result = await withMounted(deps, mounts, (rootDir) => runInRootfs(deps, rootDir, key, spec, io));
+    if (result.exitCode !== 0) {
+      const how = result.signal ? `signal: ${result.signal}${result.oomKilled ? ' (out of memory?)' : ''}` : `exit code: ${result.exitCode}`;
+      throw new StepFailedError(`process "${spec.args.join(' ')}" did not complete successfully: ${how}`);
+    }
+  } catch (err) {
+    await deps.snapshotter.remove(key).catch(() => undefined);
+    throw err;
+  }
+  return commitLayer(deps, key, parent);
+}
+
+async function runInRootfs(deps: RunDeps, rootDir: string, key: string, spec: RunSpec, io: RunIO): Promise<ExecResult> {
+  const cleanups: (() => Promise<void>)[] = [];
+  const stubs = await missingPaths(rootDir, [...spec.mounts.map(targetOf), '/etc/hosts', '/etc/resolv.conf', '/etc/hostname']);
+  try {
+    const env = [...spec.env];
+    const sandboxMounts: SandboxMount[] = [];
+    for (const mount of spec.mounts) {
+      const prepared = await prepareMount(deps, mount, env, cleanups);
+      if (prepared) sandboxMounts.push(prepared);
+    }
+    return await deps.executor.run(
+      {
+        id: key,
+        process: { args: spec.args, env, cwd: spec.cwd, user: spec.user, tty: false },
+        rootfs: [{ type: 'bind', source: rootDir, options: ['rbind', 'rw'] }],
+        readonlyRootfs: false,
+        mounts: sandboxMounts,
+        hostname: spec.hostname,
+        network: spec.network,
+        extraHosts: spec.extraHosts,
+        privileged: spec.insecure,
+        capAdd: [],
+        capDrop: [],
+        limits: {},
+      },
+      { stdout: outputSink('stdout', io), stderr: outputSink('stderr', io), ...(io.signal ? { signal: io.signal } : {}) },
+    );
+  } finally {
+    for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
+    await removeStubs(rootDir, stubs);
+  }
+}
+
+function targetOf(mount: RunMount): string {
+  if (mount.type === 'secret') return mount.target ?? `/run/secrets/${mount.id}`;
+  return mount.target;
+}
+
+async function prepareMount(deps: RunDeps, mount: RunMount, env: string[], cleanups: (() => Promise<void>)[]): Promise<SandboxMount | undefined> {
+  switch (mount.type) {
+    case 'tmpfs':
+      return { destination: mount.target, type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'nodev', ...(mount.sizeBytes ? [`size=${mount.sizeBytes}`] : [])] };
+    case 'cache': {
+      const lease = await acquireCacheMount(deps.cacheMountDir, deps.tmpDir, mount, deps.freshCacheMounts);
+      cleanups.push(lease.release);
+      return { destination: mount.target, type: 'bind', source: lease.dir, options: ['rbind', mount.readonly ? 'ro' : 'rw'] };
+    }
+    case 'bind': {
+      const source = await resolveInRoot(mount.root, mount.source);
+      await lstat(source).catch(() => {
+        throw new UserError(`failed to mount ${mount.target}: "${posix.normalize(`/${mount.source}`)}": not found`);
+      });
+      if (!mount.readwrite) return { destination: mount.target, type: 'bind', source, options: ['rbind', 'ro'] };
+      // rw binds get a throwaway copy: writes are allowed but never reach the source.
+      const copy = join(deps.tmpDir, uniqueKey('bind'));
+      await cp(source, copy, { recursive: true, preserveTimestamps: true, verbatimSymlinks: true });
+      cleanups.push(() => rm(copy, { recursive: true, force: true }));
+      return { destination: mount.target, type: 'bind', source: copy, options: ['rbind', 'rw'] };
+    }
+    case 'secret': {
+      if (mount.env !== undefined) env.push(`${mount.env}=${mount.value.toString('utf8')}`);
+      // `env=` without `target=` exposes the secret as a variable only, with no file (BuildKit).
+      if (mount.env !== undefined && mount.target === undefined) return undefined;
+      const file = join(deps.tmpDir, uniqueKey('secret'));
+      cleanups.push(() => rm(file, { force: true }));
+      await writeFile(file, mount.value, { mode: 0o600 });
+      await chown(file, mount.uid, mount.gid);
+      await chmod(file, mount.mode);
+      return { destination: targetOf(mount), type: 'bind', source: file, options: ['bind', 'ro'] };
+    }
+    case 'ssh':
+      env.push(`SSH_AUTH_SOCK=${mount.target}`);
+      return { destination: mount.target, type: 'bind', source: mount.socket, options: ['bind'] };
+  }
+}
+
+function outputSink(stream: 'stdout' | 'stderr', io: RunIO): Writable {
+  return new Writable({
+    write(chunk: Buffer, _encoding, callback) {
+      io.onOutput(stream, chunk);
+      callback();
+    },
+  });
+}
+
+/** In-root paths (and their missing ancestors) that do not exist yet, deepest first. */
+async function missingPaths(rootDir: string, targets: string[]): Promise<string[]> {
+  const missing = new Set<string>();
+  for (const target of targets) {
+    let path = posix.normalize(`/${target}`);
+    while (path !== '/') {
+      const exists = await lstat(await resolveInRoot(rootDir, path, false)).then(() => true, () => false);
+      if (exists) break;
+      missing.add(path);
+      path = posix.dirname(path);
+    }
+  }
+  return [...missing].sort((a, b) => b.length - a.length);
+}
+
+/**
+ * Removes mount-point stubs the sandbox created so they do not leak into the layer (BuildKit does
+ * the same). Only empty files and directories go; anything the command wrote there stays.
+ */
+async function removeStubs(rootDir: string, stubs: string[]): Promise<void> {
+  for (const stub of stubs) {
+    const host = await resolveInRoot(rootDir, stub, false);
+    const info = await lstat(host).catch(() => undefined);
+    if (!info) continue;
+    if (info.isDirectory()) await rmdir(host).catch(() => undefined);
+    else if (info.isFile() && info.size === 0) await rm(host, { force: true });
+  }
+}
