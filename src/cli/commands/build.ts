@@ -1,0 +1,188 @@
+// `tsbuild [build] [options] CONTEXT|-`: Docker's build flags parsed into one typed options object.
+// Build is the default command, so `tsbuild -t app .` works without the word `build`.
+import { readFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import { UserError } from '../../errors.js';
+import type { ProgressMode } from '../progress.js';
+
+export interface SecretSource {
+  id: string;
+  /** Exactly one of file / env. */
+  file: string | undefined;
+  env: string | undefined;
+}
+
+export interface SshSource {
+  id: string;
+  /** Agent socket paths; empty means $SSH_AUTH_SOCK. */
+  paths: string[];
+}
+
+export interface OutputSpec {
+  type: 'image' | 'oci' | 'docker' | 'tar' | 'local';
+  dest: string | undefined;
+  attrs: Record<string, string>;
+}
+
+export interface BuildCommandOptions {
+  context: string;
+  /** Dockerfile path, or `-` for stdin; undefined = CONTEXT/Dockerfile. */
+  file: string | undefined;
+  tags: string[];
+  /** --build-arg K=V; a bare K takes the value from the environment (dropped when unset). */
+  buildArgs: Map<string, string>;
+  target: string | undefined;
+  noCache: boolean;
+  noCacheFilter: string[];
+  pull: boolean;
+  progress: ProgressMode;
+  quiet: boolean;
+  iidfile: string | undefined;
+  labels: Map<string, string>;
+  platform: string | undefined;
+  secrets: SecretSource[];
+  ssh: SshSource[];
+  network: 'default' | 'none' | 'host';
+  addHosts: { host: string; ip: string }[];
+  outputs: OutputSpec[];
+  explain: boolean;
+  allow: string[];
+}
+
+const collect = (value: string, previous: string[]): string[] => [...previous, value];
+
+/** Raw commander values → typed options; every malformed value is a UserError naming the flag. */
+export function parseBuildOptions(context: string, raw: Record<string, unknown>, env: NodeJS.ProcessEnv = process.env): BuildCommandOptions {
+  const strings = (name: string): string[] => (raw[name] as string[] | undefined) ?? [];
+  const progress = (raw['progress'] as string | undefined) ?? 'auto';
+  if (!['auto', 'plain', 'tty', 'quiet'].includes(progress)) throw new UserError(`invalid --progress "${progress}": use auto, plain, tty or quiet`);
+  const network = (raw['network'] as string | undefined) ?? 'default';
+  if (!['default', 'none', 'host'].includes(network)) throw new UserError(`invalid --network "${network}": use default, none or host`);
+  return {
+    context,
+    file: raw['file'] as string | undefined,
+    tags: strings('tag'),
+    buildArgs: parseBuildArgs(strings('buildArg'), env),
+    target: raw['target'] as string | undefined,
+    noCache: raw['cache'] === false,
+    // commander reads `--no-cache-filter <stage>` as a negatable `--cache-filter`, so the values land there.
+    noCacheFilter: strings('cacheFilter'),
+    pull: raw['pull'] === true,
+    progress: raw['quiet'] === true ? 'quiet' : (progress as ProgressMode),
+    quiet: raw['quiet'] === true,
+    iidfile: raw['iidfile'] as string | undefined,
+    labels: new Map(strings('label').map((l) => splitPair(l, '--label'))),
+    platform: raw['platform'] as string | undefined,
+    secrets: strings('secret').map(parseSecret),
+    ssh: strings('ssh').map(parseSsh),
+    network: network as BuildCommandOptions['network'],
+    addHosts: strings('addHost').map(parseAddHost),
+    outputs: strings('output').map(parseOutput),
+    explain: raw['explain'] === true,
+    allow: strings('allow'),
+  };
+}
+
+function splitPair(text: string, flag: string): [string, string] {
+  const at = text.indexOf('=');
+  if (at <= 0) throw new UserError(`invalid ${flag} "${text}": expected KEY=VALUE`);
+  return [text.slice(0, at), text.slice(at + 1)];
+}
+
+function parseBuildArgs(values: string[], env: NodeJS.ProcessEnv): Map<string, string> {
+  const args = new Map<string, string>();
+  for (const value of values) {
+    const at = value.indexOf('=');
+    if (at === 0) throw new UserError(`invalid --build-arg "${value}": empty name`);
+    if (at > 0) args.set(value.slice(0, at), value.slice(at + 1));
+    else if (env[value] !== undefined) args.set(value, env[value] as string); // docker: `--build-arg K` copies K from the environment
+  }
+  return args;
+}
+
+/** `key=value,key=value` as BuildKit's CSV flags take them. */
+function parseFields(text: string, flag: string): Map<string, string> {
+  const fields = new Map<string, string>();
+  for (const part of text.split(',')) {
+    const at = part.indexOf('=');
+    if (at <= 0) throw new UserError(`invalid ${flag} "${text}": expected key=value fields`);
+    fields.set(part.slice(0, at).trim().toLowerCase(), part.slice(at + 1));
+  }
+  return fields;
+}
+
+function parseSecret(text: string): SecretSource {
+  const fields = parseFields(text, '--secret');
+  const id = fields.get('id');
+  if (!id) throw new UserError(`invalid --secret "${text}": id is required`);
+  const file = fields.get('src') ?? fields.get('source');
+  const env = fields.get('env');
+  const type = fields.get('type');
+  if (type === 'env' || (file === undefined && env === undefined)) return { id, file: undefined, env: env ?? file ?? id };
+  return { id, file, env: file === undefined ? env : undefined };
+}
+
+function parseSsh(text: string): SshSource {
+  const at = text.indexOf('=');
+  if (at === -1) return { id: text, paths: [] };
+  return { id: text.slice(0, at), paths: text.slice(at + 1).split(',').filter((p) => p !== '') };
+}
+
+function parseAddHost(text: string): { host: string; ip: string } {
+  // docker accepts host:ip and host=ip; IPv6 addresses contain colons, so split at the first separator.
+  const match = /^([^:=]+)[:=](.+)$/.exec(text);
+  if (!match) throw new UserError(`invalid --add-host "${text}": expected HOST:IP`);
+  return { host: match[1] as string, ip: match[2] as string };
+}
+
+function parseOutput(text: string): OutputSpec {
+  const fields = text.includes('=') ? parseFields(text, '--output') : new Map([['type', 'local'], ['dest', text]]);
+  const type = fields.get('type') ?? 'local';
+  if (!['image', 'oci', 'docker', 'tar', 'local'].includes(type)) {
+    throw new UserError(`invalid --output type "${type}": use image, oci, docker, tar or local`);
+  }
+  const dest = fields.get('dest');
+  if (type !== 'image' && dest === undefined) throw new UserError(`--output type=${type} needs dest=PATH`);
+  fields.delete('type');
+  fields.delete('dest');
+  return { type: type as OutputSpec['type'], dest, attrs: Object.fromEntries(fields) };
+}
+
+/** Reads the secret's value from its file or variable (never logged, never in a cache key). */
+export function readSecret(secret: SecretSource, env: NodeJS.ProcessEnv = process.env): Buffer {
+  if (secret.file !== undefined) return readFileSync(secret.file);
+  const value = env[secret.env ?? secret.id];
+  if (value === undefined) throw new UserError(`secret ${secret.id}: environment variable ${secret.env ?? secret.id} is not set`);
+  return Buffer.from(value);
+}
+
+export type BuildAction = (options: BuildCommandOptions, program: Command) => Promise<void>;
+
+export function registerBuild(program: Command, action: BuildAction): void {
+  program
+    .command('build', { isDefault: true })
+    .description('Build an image from a Dockerfile (the default command: `tsbuild -t app .`)')
+    .argument('<context>', 'build context directory, or - to read a Dockerfile from stdin')
+    .option('-t, --tag <name:tag>', 'name and optionally a tag (repeatable)', collect, [])
+    .option('-f, --file <path>', 'Dockerfile path (default CONTEXT/Dockerfile; - for stdin)')
+    .option('--build-arg <key[=value]>', 'set a build-time variable (repeatable)', collect, [])
+    .option('--target <stage>', 'build this stage and what it needs')
+    .option('--no-cache', 'do not use the cache when building')
+    .option('--no-cache-filter <stage>', 'do not use the cache for these stages (repeatable)', collect, [])
+    .option('--pull', 'always look the base images up again')
+    .option('--progress <mode>', 'auto, plain, tty or quiet', 'auto')
+    .option('-q, --quiet', 'print only the image ID')
+    .option('--iidfile <file>', 'write the image ID to this file')
+    .option('--label <key=value>', 'set image metadata (repeatable)', collect, [])
+    .option('--platform <platform>', 'target platform (linux/amd64 only)')
+    .option('--secret <id=…,src=…|env=…>', 'secret to expose to RUN --mount=type=secret (repeatable)', collect, [])
+    .option('--ssh <default|id[=socket]>', 'SSH agent socket to expose to RUN --mount=type=ssh (repeatable)', collect, [])
+    .option('--network <mode>', 'networking for RUN: default, none or host')
+    .option('--add-host <host:ip>', 'add a custom host-to-IP mapping (repeatable)', collect, [])
+    .option('-o, --output <type=…,dest=…>', 'output: image (default), oci, docker, tar or local (repeatable)', collect, [])
+    .option('--explain', 'print the cache key parts of every step')
+    .option('--allow <entitlement>', 'allow an extra privilege, e.g. security.insecure (repeatable)', collect, [])
+    .action(async (context: string, raw: Record<string, unknown>, command: Command) => {
+      await action(parseBuildOptions(context, raw), command.parent ?? program);
+    });
+}
