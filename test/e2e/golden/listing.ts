@@ -35,5 +35,6 @@ export async function listRootfs(root: string, scope: string[] = ['/']): Promise
       for (const name of (await readdir(root)).sort()) await walk(root, `/${name}`, out);
     } else await walk(root, path, out);
   }
-  return out.sort((a, b) => (a.split(' ')[0] as string).localeCompare(b.split(' ')[0] as string, 'en'));
+  const pathOf = (line: string): string => line.slice(0, line.indexOf(' '));
+  return out.sort((a, b) => (pathOf(a) < pathOf(b) ? -1 : pathOf(a) > pathOf(b) ? 1 : 0));
 }
