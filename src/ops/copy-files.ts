@@ -4,9 +4,11 @@
 // becomes the destination name, the source's own symlink is followed (links inside trees are kept),
 // created parent directories are 0755, --chown/--chmod/--exclude/--parents applied while copying.
 import { chmod, copyFile, lchown, lstat, lutimes, mkdir, readdir, readlink, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
 import type { Stats } from 'node:fs';
 import { basename, join, posix } from 'node:path';
 import type { IgnoreMatcher } from '../../grammar/index.js';
+import { archiveCompression, extractArchive, type Compression } from './archive.js';
 import { UserError } from '../errors.js';
 import type { ModeChange } from './chmod.js';
 import { compileComponent, hasWildcard, unescapeComponent } from './glob.js';
@@ -32,6 +34,10 @@ export interface CopyRequest {
   parents: boolean;
   /** mtime of directories this copy creates (SOURCE_DATE_EPOCH or the stable default). */
   createdTime: Date;
+  /** ADD: local tar archives (plain, gzip, bzip2, xz) are unpacked into the destination directory. */
+  unpack: boolean;
+  /** Scratch space for unpacking archives. */
+  tmpDir: string;
 }
 
 /** One resolved source: its host path (symlinks followed) and where it lands relative to the destination. */
@@ -119,6 +125,13 @@ class Copier {
 
   async copySource(source: ResolvedSource, destinationPath: string): Promise<void> {
     const info = await stat(source.hostPath);
+    if (this.request.unpack && info.isFile()) {
+      const compression = await archiveCompression(source.hostPath);
+      if (compression !== undefined) {
+        await this.unpackInto(source.hostPath, compression, destinationPath);
+        return;
+      }
+    }
     if (source.keptPath !== undefined) {
       const target = posix.join(destinationPath, source.keptPath);
       if (info.isDirectory()) await this.copyDirectoryContents(source, target, info);
@@ -139,6 +152,19 @@ class Copier {
     } else {
       await this.ensureDirectory(posix.dirname(destinationPath));
       await this.copyEntry(source.hostPath, hostDestination, info);
+    }
+  }
+
+  /** Unpacks into a scratch directory first, so --chown/--chmod and merging follow the copy rules. */
+  private async unpackInto(archive: string, compression: Compression, destinationPath: string): Promise<void> {
+    const destination = await this.ensureDirectory(destinationPath);
+    const scratch = join(this.request.tmpDir, `unpack-${randomBytes(6).toString('hex')}`);
+    await mkdir(scratch, { recursive: true });
+    try {
+      await extractArchive(archive, compression, scratch);
+      await this.copyTree(scratch, destination, '', undefined);
+    } finally {
+      await rm(scratch, { recursive: true, force: true });
     }
   }
 
@@ -179,15 +205,20 @@ class Copier {
     }
   }
 
-  /** Copies the children of `sourceDir` into the existing directory `destinationDir`. */
-  private async copyTree(sourceDir: string, destinationDir: string, relative: string, rootRelative: string): Promise<void> {
+  /**
+   * Copies the children of `sourceDir` into the existing directory `destinationDir`. `rootRelative` is
+   * the source's path in the source root (for its ignore rules); undefined for unpacked archives,
+   * whose entries keep their owners and know no ignore rules.
+   */
+  private async copyTree(sourceDir: string, destinationDir: string, relative: string, rootRelative: string | undefined): Promise<void> {
     const entries = await readdir(sourceDir, { withFileTypes: true });
     entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     const files: Promise<void>[] = [];
     for (const entry of entries) {
       const childRelative = relative === '' ? entry.name : `${relative}/${entry.name}`;
-      const contextPath = rootRelative === '' ? childRelative : `${rootRelative}/${childRelative}`;
-      const ignore = this.request.sourceIgnore;
+      const contextPath = rootRelative === '' || rootRelative === undefined ? childRelative : `${rootRelative}/${childRelative}`;
+      const ignore = rootRelative === undefined ? undefined : this.request.sourceIgnore;
+      const keepOwner = rootRelative === undefined;
       const exclude = this.request.exclude;
       const sourcePath = join(sourceDir, entry.name);
       const destinationPath = join(destinationDir, entry.name);
@@ -200,32 +231,32 @@ class Copier {
         if (!existing?.isDirectory()) await mkdir(destinationPath);
         await this.copyTree(sourcePath, destinationPath, childRelative, rootRelative);
         // Metadata after the children, so the directory's mtime is not bumped by them.
-        if (!existing?.isDirectory()) await this.applyMetadata(destinationPath, this.sourceMetadata(info, true));
+        if (!existing?.isDirectory()) await this.applyMetadata(destinationPath, this.sourceMetadata(info, true, keepOwner));
         continue;
       }
       if (ignore?.ignores(contextPath) || exclude?.ignores(childRelative)) continue;
-      files.push(lstat(sourcePath).then((info) => this.copyEntry(sourcePath, destinationPath, info)));
+      files.push(lstat(sourcePath).then((info) => this.copyEntry(sourcePath, destinationPath, info, keepOwner)));
       if (files.length >= 32) await Promise.all(files.splice(0));
     }
     await Promise.all(files);
   }
 
   /** Copies one non-directory entry (file, symlink; a socket becomes an empty file) to `destination`. */
-  private async copyEntry(sourcePath: string, destination: string, info: Stats): Promise<void> {
+  private async copyEntry(sourcePath: string, destination: string, info: Stats, keepOwner = false): Promise<void> {
     const existing = await lstat(destination).catch(() => undefined);
     if (existing) await rm(destination, { recursive: true, force: true });
     if (info.isSymbolicLink()) {
       await symlink(await readlink(sourcePath), destination);
-      await this.applyMetadata(destination, { ...this.sourceMetadata(info, false), symlink: true });
+      await this.applyMetadata(destination, { ...this.sourceMetadata(info, false, keepOwner), symlink: true });
       return;
     }
     if (info.isFile()) await copyFile(sourcePath, destination);
     else await writeFile(destination, ''); // sockets, fifos and devices are not carried over as such
-    await this.applyMetadata(destination, this.sourceMetadata(info, false));
+    await this.applyMetadata(destination, this.sourceMetadata(info, false, keepOwner));
   }
 
-  private sourceMetadata(info: Stats, isDirectory: boolean): EntryMetadata {
-    const keep = this.request.sourceOwner === 'keep';
+  private sourceMetadata(info: Stats, isDirectory: boolean, keepOwner = false): EntryMetadata {
+    const keep = keepOwner || this.request.sourceOwner === 'keep';
     return { mode: info.mode & 0o7777, uid: keep ? info.uid : 0, gid: keep ? info.gid : 0, isDirectory, mtime: info.mtime };
   }
 

@@ -11,7 +11,7 @@ let rootfs: string;
 const epoch = new Date(0);
 
 function request(sources: string[], destination: string, extra: Partial<CopyRequest> = {}): CopyRequest {
-  return { sources, destination, owner: undefined, sourceOwner: 'root', mode: undefined, exclude: undefined, sourceIgnore: undefined, parents: false, createdTime: epoch, ...extra };
+  return { sources, destination, owner: undefined, sourceOwner: 'root', mode: undefined, exclude: undefined, sourceIgnore: undefined, parents: false, createdTime: epoch, unpack: false, tmpDir: tmpdir(), ...extra };
 }
 
 async function write(root: string, path: string, content: string): Promise<void> {
