@@ -1,22 +1,56 @@
 // The tsbuild command: the command table and the one catch that turns errors into messages and exit codes.
+// Each command lives in commands/<name>.ts and exports register<Name>(program, context); add new ones
+// to `registrations` below.
 import { Command } from 'commander';
 import { TsbuildError, exitCodes } from '../errors.js';
+import { createContext, type CliContext } from './context.js';
+import { registerHistory } from './commands/history.js';
+import { registerImages } from './commands/images.js';
+import { registerImport } from './commands/import.js';
+import { registerInspect } from './commands/inspect.js';
+import { registerLoad } from './commands/load.js';
+import { registerImagePrune } from './commands/prune.js';
+import { registerRmi } from './commands/rmi.js';
+import { registerSave } from './commands/save.js';
+import { registerSystem } from './commands/system.js';
+import { registerTag } from './commands/tag.js';
 
-function createProgram(): Command {
+const registrations: ((program: Command, context: CliContext) => void)[] = [
+  registerImages,
+  registerImport,
+  registerTag,
+  registerRmi,
+  registerInspect,
+  registerHistory,
+  registerSave,
+  registerLoad,
+  registerImagePrune,
+  registerSystem,
+];
+
+function createProgram(): { program: Command; context: CliContext } {
   const program = new Command('tsbuild')
     .description('Build OCI images from Dockerfiles and run them, daemonless')
     .version('0.1.0')
     .option('--root <dir>', 'state root (default /var/lib/tsbuild as root; env TSBUILD_ROOT)')
     .showHelpAfterError()
     .exitOverride();
-  return program;
+  const context = createContext(program);
+  for (const register of registrations) register(program, context);
+  // Subcommands (including those of groups such as `image`) fail the same way as the top level.
+  const configure = (command: Command): void => {
+    command.exitOverride();
+    command.commands.forEach(configure);
+  };
+  configure(program);
+  return { program, context };
 }
 
 export async function main(argv: string[]): Promise<number> {
-  const program = createProgram();
+  const { program, context } = createProgram();
   try {
     await program.parseAsync(argv, { from: 'user' });
-    return 0;
+    return context.exitCode;
   } catch (err) {
     return reportError(err);
   }

@@ -29,7 +29,8 @@ const looseComponent = `[a-zA-Z0-9]+(?:${separator}[a-zA-Z0-9]+)*`;
 const referencePattern = new RegExp(
   `^((?:${domainName}/)?${looseComponent}(?:/${looseComponent})*)(?::(${tagPattern}))?(?:@(${digestPattern}))?$`,
 );
-const nameOnlyPattern = new RegExp(`^(?:(${domainName})/)?(${pathComponent}(?:/${pathComponent})*)$`);
+const domainPattern = new RegExp(`^${domainName}$`);
+const pathPattern = new RegExp(`^${pathComponent}(?:/${pathComponent})*$`);
 const fullHexPattern = /^[a-f0-9]{64}$/;
 
 function invalid(detail?: string): UserError {
@@ -62,7 +63,7 @@ export function parseReference(text: string): ImageReference {
   const name = match[1] as string;
   const { domain, path } = splitDomain(name);
   if (path !== path.toLowerCase()) throw invalid(`repository name (${path}) must be lowercase`);
-  if (!nameOnlyPattern.test(`${domain}/${path}`)) throw invalid();
+  if (!domainPattern.test(domain) || !pathPattern.test(path)) throw invalid();
   if (`${domain}/${path}`.length > maxNameLength) throw invalid(`repository name must not be more than ${maxNameLength} characters`);
   const digest = match[3] as `sha256:${string}` | undefined;
   if (digest !== undefined && !/^sha256:[a-f0-9]{64}$/.test(digest)) throw invalid();

@@ -5,11 +5,10 @@ import { execFile } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import { chmod, lchown, link, lstat, lutimes, mkdir, readdir, readlink, rm, symlink, utimes } from 'node:fs/promises';
 import { join, posix } from 'node:path';
-import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { promisify } from 'node:util';
 import { UserError } from '../errors.js';
-import { cleanEntryName, createTarExtract, opaqueWhiteout, whiteoutPrefix, xattrsOf, type TarHeader } from './tar-format.js';
+import { cleanEntryName, forEachTarEntry, opaqueWhiteout, whiteoutPrefix, xattrsOf, type TarHeader } from './tar-format.js';
 import { setXattrs } from './xattr.js';
 
 const run = promisify(execFile);
@@ -99,31 +98,21 @@ class ScopedResolver {
 }
 
 /** Applies a layer tar stream (uncompressed) to `target`. */
-export async function applyLayer(target: string, layer: Readable | AsyncIterable<Uint8Array>, options: ApplyOptions = {}): Promise<ApplyResult> {
+export async function applyLayer(target: string, layer: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, options: ApplyOptions = {}): Promise<ApplyResult> {
   const chown = options.chown ?? process.getuid?.() === 0;
-  const extract = createTarExtract();
   let currentName = '';
   const resolver = new ScopedResolver(target, () => currentName);
   const writtenThisLayer = new Set<string>();
   const dirTimes: { path: string; mtime: Date }[] = [];
   const result: ApplyResult = { entries: 0, bytes: 0 };
 
-  const feeding = pipeline(layer, extract);
   try {
-    for await (const entry of extract) {
-      const header = entry.header;
+    await forEachTarEntry(layer, async (header, body) => {
       currentName = header.name;
-      try {
-        await applyEntry(header, entry as AsyncIterable<Uint8Array>);
-      } finally {
-        entry.resume(); // bodies of skipped entries must still be consumed
-      }
+      await applyEntry(header, body);
       result.entries++;
-    }
-    await feeding;
+    });
   } catch (err) {
-    extract.destroy();
-    await feeding.catch(() => undefined);
     if (err instanceof UserError) throw err;
     throw new UserError(`invalid layer tar near entry "${currentName}": ${(err as Error).message}`, { cause: err });
   }

@@ -7,7 +7,7 @@ import { lstat, readdir, readlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { BlobInfo, ContentStore } from '../../cache/index.js';
 import type { Change } from './changes.js';
-import { createTarPack, opaqueWhiteout, whiteoutPrefix, xattrPax, type TarHeader, type TarPack } from './tar-format.js';
+import { addTarEntry, createTarPack, opaqueWhiteout, whiteoutPrefix, xattrPax, type TarHeader, type TarPack } from './tar-format.js';
 import { readXattrs } from './xattr.js';
 
 export interface LayerWriteOptions {
@@ -100,16 +100,21 @@ function splitDevice(rdev: number): { major: number; minor: number } {
 }
 
 async function writeLayer(content: ContentStore, plan: () => Promise<PlannedEntry[]>, options: LayerWriteOptions): Promise<BlobInfo> {
+  return content.ingest(packEntries(plan, options));
+}
+
+/** A tar stream of every file of `root`, for exports that do not go into the content store. */
+export function tarDirectory(root: string, options: LayerWriteOptions = {}): AsyncIterable<Uint8Array> {
+  return packEntries(async () => (await walkTree(root, '')).map((rel) => ({ kind: 'path' as const, rel, root })), options);
+}
+
+function packEntries(plan: () => Promise<PlannedEntry[]>, options: LayerWriteOptions): AsyncIterable<Uint8Array> {
   const pack = createTarPack();
-  const producing = produce(pack, plan, options).then(
+  produce(pack, plan, options).then(
     () => pack.finalize(),
-    (err: unknown) => {
-      pack.destroy(err as Error);
-      throw err;
-    },
+    (err: unknown) => pack.destroy(err as Error),
   );
-  const [blob] = await Promise.all([content.ingest(pack as AsyncIterable<Uint8Array>), producing]);
-  return blob;
+  return pack as AsyncIterable<Uint8Array>;
 }
 
 async function produce(pack: TarPack, plan: () => Promise<PlannedEntry[]>, options: LayerWriteOptions): Promise<void> {
@@ -125,7 +130,7 @@ async function produce(pack: TarPack, plan: () => Promise<PlannedEntry[]>, optio
 
   for (const entry of entries) {
     if (entry.kind === 'whiteout') {
-      await addEntry(pack, { name: entry.rel, type: 'file', mode: 0o644, uid: 0, gid: 0, size: 0, mtime: new Date((epoch ?? 0) * 1000) });
+      await addTarEntry(pack, { name: entry.rel, type: 'file', mode: 0o644, uid: 0, gid: 0, size: 0, mtime: new Date((epoch ?? 0) * 1000) });
       continue;
     }
     const path = join(entry.root, entry.rel);
@@ -153,36 +158,16 @@ async function produce(pack: TarPack, plan: () => Promise<PlannedEntry[]>, optio
       const inode = `${st.dev}:${st.ino}`;
       const first = firstNameByInode.get(inode);
       if (first !== undefined) {
-        await addEntry(pack, { ...header, type: 'link', linkname: first, size: 0 });
+        await addTarEntry(pack, { ...header, type: 'link', linkname: first, size: 0 });
         continue;
       }
       firstNameByInode.set(inode, entry.rel);
     }
     if (type === 'file') {
       header.size = st.size;
-      await addFileEntry(pack, header, path);
+      await addTarEntry(pack, header, createReadStream(path, { highWaterMark: 1 << 20 }));
     } else {
-      await addEntry(pack, header);
+      await addTarEntry(pack, header);
     }
   }
-}
-
-/** Streams a file into its entry, respecting the pack's backpressure. */
-async function addFileEntry(pack: TarPack, header: Parameters<TarPack['entry']>[0], path: string): Promise<void> {
-  let settle: (err?: Error | null) => void = () => undefined;
-  const done = new Promise<void>((resolve, reject) => {
-    settle = (err) => (err ? reject(err) : resolve());
-  });
-  const sink = pack.entry(header, (err) => settle(err));
-  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) {
-    if (!sink.write(chunk as Buffer)) await new Promise<void>((resolve) => sink.once('drain', () => resolve()));
-  }
-  (sink as unknown as { end(): void }).end();
-  await done;
-}
-
-function addEntry(pack: TarPack, header: Parameters<TarPack['entry']>[0]): Promise<void> {
-  return new Promise((resolve, reject) => {
-    pack.entry(header, (err) => (err ? reject(err) : resolve()));
-  });
 }

@@ -7,6 +7,7 @@
 // strings (one char per byte) — callers convert with Buffer.from(value, 'latin1').
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
 import * as tarStream from 'tar-stream';
 
 export type { Header as TarHeader, Pack as TarPack, Extract as TarExtract } from 'tar-stream';
@@ -60,7 +61,6 @@ const headersModule = requireCjs(join(dirname(requireCjs.resolve('tar-stream')),
 headersModule.encodePax = encodePax;
 headersModule.decodePax = decodePax;
 
-export const createTarExtract = tarStream.extract;
 export const createTarPack = tarStream.pack;
 
 /** Extended attributes carried by an entry's PAX header, as raw bytes. */
@@ -96,4 +96,49 @@ export function cleanEntryName(name: string): string {
     parts.push(part);
   }
   return parts.join('/');
+}
+
+/** Adds one entry, streaming `body` (for files) with the pack's backpressure; resolves once written. */
+export async function addTarEntry(pack: tarStream.Pack, header: Parameters<tarStream.Pack['entry']>[0], body?: AsyncIterable<Uint8Array> | Iterable<Uint8Array>): Promise<void> {
+  let settle: (err?: Error | null) => void = () => undefined;
+  const done = new Promise<void>((resolve, reject) => {
+    settle = (err) => (err ? reject(err) : resolve());
+  });
+  const sink = pack.entry(header, (err) => settle(err));
+  if (body !== undefined) {
+    for await (const chunk of body) {
+      if (!sink.write(chunk)) await new Promise<void>((resolve) => sink.once('drain', () => resolve()));
+    }
+    (sink as unknown as { end(): void }).end();
+  }
+  await done;
+}
+
+/**
+ * Feeds `source` through a tar parser and calls `onEntry` for each entry, in order. A truncated or
+ * corrupt tar rejects even while `onEntry` is still reading a body (the parser does not end the
+ * body stream then, so waiting on it alone would hang). Bodies `onEntry` leaves unread are skipped.
+ */
+export async function forEachTarEntry(
+  source: AsyncIterable<Uint8Array> | Iterable<Uint8Array> | NodeJS.ReadableStream,
+  onEntry: (header: tarStream.Header, body: AsyncIterable<Uint8Array>) => Promise<void>,
+): Promise<void> {
+  const extract = tarStream.extract();
+  const feeding = pipeline(source, extract as unknown as NodeJS.WritableStream);
+  const feedFailed = feeding.then(() => new Promise<never>(() => undefined));
+  feedFailed.catch(() => undefined); // observed through the race below
+  let current: { destroy(err?: Error): void } | undefined;
+  try {
+    for await (const entry of extract) {
+      current = entry;
+      await Promise.race([onEntry(entry.header, entry as AsyncIterable<Uint8Array>), feedFailed]);
+      entry.resume();
+    }
+    await feeding;
+  } catch (err) {
+    current?.destroy();
+    extract.destroy();
+    await feeding.catch(() => undefined);
+    throw err;
+  }
 }

@@ -1,0 +1,31 @@
+// `tsbuild image prune [-a] [-f]`: removes dangling images (or with -a every image no container uses).
+import type { Command } from 'commander';
+import { pruneImages, type RemovalEvent } from '../../image/remove.js';
+import { commandGroup, confirm, type CliContext } from '../context.js';
+import { humanSize } from '../format.js';
+
+export function printRemovals(context: CliContext, events: RemovalEvent[], reclaimed: number): void {
+  if (events.length > 0) {
+    context.stdout.write('Deleted Images:\n');
+    for (const e of events) context.stdout.write('untagged' in e ? `untagged: ${e.untagged}\n` : `deleted: ${e.deleted}\n`);
+    context.stdout.write('\n');
+  }
+  context.stdout.write(`Total reclaimed space: ${humanSize(reclaimed)}\n`);
+}
+
+export function registerImagePrune(program: Command, context: CliContext): void {
+  commandGroup(program, 'image', 'Manage images')
+    .command('prune')
+    .description('Remove unused images')
+    .option('-a, --all', 'remove all unused images, not just dangling ones')
+    .option('-f, --force', 'do not prompt for confirmation')
+    .action(async (opts: { all?: boolean; force?: boolean }) => {
+      const warning = opts.all
+        ? 'WARNING! This will remove all images without at least one container associated to them.'
+        : 'WARNING! This will remove all dangling images.';
+      if (!opts.force && !(await confirm(context, `${warning}\nAre you sure you want to continue?`))) return;
+      const engine = await context.engine();
+      const { events, reclaimed } = await pruneImages(engine.images, { all: opts.all ?? false, imageUsers: (id) => engine.imageUsers(id) });
+      printRemovals(context, events, reclaimed);
+    });
+}

@@ -1,0 +1,73 @@
+// `tsbuild system df [-v]` and `tsbuild system prune [-a] [-f]`: disk usage of the state root and
+// its cleanup. Containers, volumes and build cache report zero until their owners add them here.
+import type { Command } from 'commander';
+import { imageDetails } from '../../image/inspect.js';
+import { familiarRepository, parseReference } from '../../image/reference.js';
+import { pruneImages } from '../../image/remove.js';
+import { shortId } from '../../image/store.js';
+import { commandGroup, confirm, type CliContext } from '../context.js';
+import { formatTable, humanSize, timeAgo } from '../format.js';
+import { printRemovals } from './prune.js';
+
+const percent = (part: number, whole: number): string => (whole === 0 ? '' : ` (${Math.round((part / whole) * 100)}%)`);
+
+export function registerSystem(program: Command, context: CliContext): void {
+  const system = commandGroup(program, 'system', 'Manage tsbuild');
+  system
+    .command('df')
+    .description('Show disk usage')
+    .option('-v, --verbose', 'show detailed information on space usage')
+    .action(async (opts: { verbose?: boolean }) => {
+      const engine = await context.engine();
+      const images = await engine.images.list();
+      const blobSize = new Map<string, number>();
+      const details = [];
+      for (const image of images) {
+        const d = await imageDetails(engine.images, image);
+        details.push(d);
+        for (const layer of d.manifest.layers) blobSize.set(layer.digest, layer.size);
+      }
+      const imagesSize = [...blobSize.values()].reduce((a, b) => a + b, 0);
+      const active = (await Promise.all(images.map((i) => engine.imageUsers(i.id)))).filter((u) => u.length > 0).length;
+      const reclaimable = active === 0 ? imagesSize : 0;
+      if (!opts.verbose) {
+        context.stdout.write(
+          formatTable(
+            ['TYPE', 'TOTAL', 'ACTIVE', 'SIZE', 'RECLAIMABLE'],
+            [
+              ['Images', String(images.length), String(active), humanSize(imagesSize), `${humanSize(reclaimable)}${percent(reclaimable, imagesSize)}`],
+              ['Containers', '0', '0', '0B', '0B'],
+              ['Local Volumes', '0', '0', '0B', '0B'],
+              ['Build Cache', '0', '0', '0B', '0B'],
+            ],
+          ),
+        );
+        return;
+      }
+      const useCount = new Map<string, number>();
+      for (const d of details) for (const l of d.manifest.layers) useCount.set(l.digest, (useCount.get(l.digest) ?? 0) + 1);
+      const rows = details.map((d) => {
+        const shared = d.manifest.layers.filter((l) => (useCount.get(l.digest) ?? 0) > 1).reduce((s, l) => s + l.size, 0);
+        const ref = d.image.tags[0] === undefined ? undefined : parseReference(d.image.tags[0]);
+        return [ref ? familiarRepository(ref) : '<none>', ref?.tag ?? '<none>', shortId(d.image.id), timeAgo(d.config.created), humanSize(d.size), humanSize(shared), humanSize(d.size - shared), '0'];
+      });
+      context.stdout.write(`Images space usage:\n\n${formatTable(['REPOSITORY', 'TAG', 'IMAGE ID', 'CREATED', 'SIZE', 'SHARED SIZE', 'UNIQUE SIZE', 'CONTAINERS'], rows)}\n`);
+      context.stdout.write('Containers space usage:\n\nCONTAINER ID   IMAGE     COMMAND   LOCAL VOLUMES   SIZE      CREATED   STATUS    NAMES\n\n');
+      context.stdout.write('Local Volumes space usage:\n\nVOLUME NAME   LINKS     SIZE\n\n');
+      context.stdout.write('Build cache usage: 0B\n\nCACHE ID   CACHE TYPE   SIZE      CREATED   LAST USED   USAGE     SHARED\n');
+    });
+  system
+    .command('prune')
+    .description('Remove unused data')
+    .option('-a, --all', 'remove all unused images not just dangling ones')
+    .option('-f, --force', 'do not prompt for confirmation')
+    .action(async (opts: { all?: boolean; force?: boolean }) => {
+      const items = ['all stopped containers', 'all networks not used by at least one container', opts.all ? 'all images without at least one container associated to them' : 'all dangling images', 'unused build cache'];
+      const warning = `WARNING! This will remove:\n${items.map((i) => `  - ${i}\n`).join('')}\nAre you sure you want to continue?`;
+      if (!opts.force && !(await confirm(context, warning))) return;
+      const engine = await context.engine();
+      await engine.content.removeStaleIngests();
+      const { events, reclaimed } = await pruneImages(engine.images, { all: opts.all ?? false, imageUsers: (id) => engine.imageUsers(id) });
+      printRemovals(context, events, reclaimed);
+    });
+}

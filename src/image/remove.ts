@@ -1,0 +1,91 @@
+// Removing images the way `docker rmi` and `image prune` do: a name is untagged; the image itself
+// is deleted once nothing names it, and then its blobs that no other image references go too.
+import type { Sha256Digest } from '../../cache/index.js';
+import { ConflictError } from '../errors.js';
+import type { Manifest } from './oci.js';
+import { parseReference, familiarReference, type ImageReference } from './reference.js';
+import { shortId, type ImageStore, type StoredImage } from './store.js';
+
+export type RemovalEvent = { untagged: string } | { deleted: Sha256Digest };
+
+export interface RemoveOptions {
+  force?: boolean;
+  /** Containers using an image ID (engine.imageUsers). */
+  imageUsers: (imageId: string) => Promise<string[]>;
+}
+
+/** Familiar "name:tag" of a canonical stored tag. */
+function familiarTag(tag: string): string {
+  return familiarReference(parseReference(tag));
+}
+
+/** Parses `text` as a tag reference when it names one of the image's tags. */
+function tagNamedBy(text: string, image: StoredImage): ImageReference | undefined {
+  try {
+    const ref = parseReference(text);
+    if (ref.digest !== undefined) return undefined;
+    const canonical = `${ref.domain}/${ref.path}:${ref.tag}`;
+    return image.tags.includes(canonical) ? ref : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** `rmi TEXT`: untag when TEXT is one of several names, else delete the image and its unshared blobs. */
+export async function removeImage(images: ImageStore, text: string, options: RemoveOptions): Promise<RemovalEvent[]> {
+  const image = await images.resolve(text);
+  const users = await options.imageUsers(image.id);
+  const byTag = tagNamedBy(text, image);
+  if (byTag && image.tags.length > 1) {
+    await images.untag(byTag);
+    return [{ untagged: familiarTag(`${byTag.domain}/${byTag.path}:${byTag.tag}`) }];
+  }
+  if (users.length > 0 && !options.force) {
+    const what = byTag ? `repository reference "${text}"` : shortId(image.id);
+    throw new ConflictError(`conflict: unable to remove ${what} (must force) - container ${shortId(users[0] as string)} is using its referenced image ${shortId(image.id)}`);
+  }
+  if (!byTag && image.tags.length > 1 && !options.force) {
+    throw new ConflictError(`conflict: unable to delete ${shortId(image.id)} (must be forced) - image is referenced in multiple repositories`);
+  }
+  return deleteImage(images, image);
+}
+
+/** Deletes an image record with all its tags, then the blobs no remaining image references. */
+export async function deleteImage(images: ImageStore, image: StoredImage): Promise<RemovalEvent[]> {
+  const manifest = await images.manifest(image).catch(() => undefined);
+  const removedTags = await images.remove(image.manifestDigest);
+  const events: RemovalEvent[] = removedTags.map((t) => ({ untagged: familiarTag(t) }));
+  const candidates = [image.manifestDigest, image.id, ...(manifest?.layers.map((l) => l.digest) ?? [])];
+  await removeUnreferencedBlobs(images, candidates);
+  const sameIdLeft = (await images.list()).some((other) => other.id === image.id);
+  if (!sameIdLeft) events.push({ deleted: image.id });
+  return events;
+}
+
+/** Deletes those of `candidates` that no image in the store still references. */
+async function removeUnreferencedBlobs(images: ImageStore, candidates: Sha256Digest[]): Promise<void> {
+  const referenced = new Set<string>();
+  for (const other of await images.list()) {
+    referenced.add(other.manifestDigest);
+    referenced.add(other.id);
+    const manifest = await images.content.readJson<Manifest>(other.manifestDigest).catch(() => undefined);
+    for (const layer of manifest?.layers ?? []) referenced.add(layer.digest);
+  }
+  for (const digest of candidates) if (!referenced.has(digest)) await images.content.delete(digest);
+}
+
+/** `image prune`: dangling images, or with `all` every image no container uses. Returns what went and the bytes freed. */
+export async function pruneImages(images: ImageStore, options: { all: boolean; imageUsers: (id: string) => Promise<string[]> }): Promise<{ events: RemovalEvent[]; reclaimed: number }> {
+  const before = await totalBlobBytes(images);
+  const events: RemovalEvent[] = [];
+  for (const image of await images.list()) {
+    if (!options.all && image.tags.length > 0) continue;
+    if ((await options.imageUsers(image.id)).length > 0) continue;
+    events.push(...(await deleteImage(images, image)));
+  }
+  return { events, reclaimed: before - (await totalBlobBytes(images)) };
+}
+
+async function totalBlobBytes(images: ImageStore): Promise<number> {
+  return (await images.content.list()).reduce((sum, b) => sum + b.size, 0);
+}
