@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import type { Stats } from 'node:fs';
 import { basename, join, posix } from 'node:path';
 import type { IgnoreMatcher } from '../../grammar/index.js';
-import { archiveCompression, extractArchive, type Compression } from './archive.js';
+import { extractArchive, isArchive } from './archive.js';
 import { UserError } from '../errors.js';
 import type { ModeChange } from './chmod.js';
 import { compileComponent, hasWildcard, unescapeComponent } from './glob.js';
@@ -125,12 +125,9 @@ class Copier {
 
   async copySource(source: ResolvedSource, destinationPath: string): Promise<void> {
     const info = await stat(source.hostPath);
-    if (this.request.unpack && info.isFile()) {
-      const compression = await archiveCompression(source.hostPath);
-      if (compression !== undefined) {
-        await this.unpackInto(source.hostPath, compression, destinationPath);
-        return;
-      }
+    if (this.request.unpack && info.isFile() && (await isArchive(source.hostPath))) {
+      await this.unpackInto(source.hostPath, destinationPath);
+      return;
     }
     if (source.keptPath !== undefined) {
       const target = posix.join(destinationPath, source.keptPath);
@@ -156,12 +153,12 @@ class Copier {
   }
 
   /** Unpacks into a scratch directory first, so --chown/--chmod and merging follow the copy rules. */
-  private async unpackInto(archive: string, compression: Compression, destinationPath: string): Promise<void> {
+  private async unpackInto(archive: string, destinationPath: string): Promise<void> {
     const destination = await this.ensureDirectory(destinationPath);
     const scratch = join(this.request.tmpDir, `unpack-${randomBytes(6).toString('hex')}`);
     await mkdir(scratch, { recursive: true });
     try {
-      await extractArchive(archive, compression, scratch);
+      await extractArchive(archive, scratch);
       await this.copyTree(scratch, destination, '', undefined);
     } finally {
       await rm(scratch, { recursive: true, force: true });

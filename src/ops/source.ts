@@ -1,9 +1,8 @@
 // FROM: the starting filesystem of a stage. `scratch` is empty; an image from the local image store is
 // unpacked layer by layer into snapshots named by chain ID (so every image and build sharing a base
 // shares its snapshots); an earlier stage is simply that stage's result (the graph wires it).
-import { createGunzip } from 'node:zlib';
-import { pipeline, type Readable } from 'node:stream';
 import { UserError } from '../errors.js';
+import { decompressed } from '../image/compression.js';
 import { layerCompression, type ImageConfig, type Manifest } from '../image/oci.js';
 import { applyLayer } from '../snapshot/apply.js';
 import { emptyFsState, snapshotName, uniqueKey, withMounted, type FsDeps, type FsState, type Layer } from './fs-state.js';
@@ -42,7 +41,7 @@ async function unpackLayer(deps: FsDeps, parent: FsState, descriptor: Layer['des
   const key = uniqueKey('unpack');
   const mounts = await deps.snapshotter.prepare(key, parent.snapshot);
   try {
-    await withMounted(deps, mounts, (dir) => applyLayer(dir, layerStream(deps, descriptor)));
+    await withMounted(deps, mounts, async (dir) => applyLayer(dir, (await decompressed(layerBlob(deps, descriptor))).stream));
     await deps.snapshotter.commit(name, key);
   } catch (err) {
     await deps.snapshotter.remove(key).catch(() => undefined);
@@ -52,11 +51,10 @@ async function unpackLayer(deps: FsDeps, parent: FsState, descriptor: Layer['des
   }
 }
 
-function layerStream(deps: FsDeps, descriptor: Layer['descriptor']): Readable {
-  const compression = layerCompression(descriptor.mediaType);
-  const blob = deps.content.read(descriptor.digest);
-  if (compression === 'none') return blob;
-  // pipeline (not pipe) so a read error of the blob reaches the consumer of the gunzip stream.
-  if (compression === 'gzip') return pipeline(blob, createGunzip(), () => undefined);
-  throw new UserError(`layer ${descriptor.digest} has media type ${descriptor.mediaType}, which tsbuild cannot unpack`);
+/** The layer blob; its compression is undone by the caller (by magic bytes, as for any tarball). */
+function layerBlob(deps: FsDeps, descriptor: Layer['descriptor']): AsyncIterable<Uint8Array> {
+  if (layerCompression(descriptor.mediaType) === undefined) {
+    throw new UserError(`layer ${descriptor.digest} has media type ${descriptor.mediaType}, which tsbuild cannot unpack`);
+  }
+  return deps.content.read(descriptor.digest);
 }

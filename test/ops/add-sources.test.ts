@@ -8,7 +8,7 @@ import { lstat, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { archiveCompression } from '../../src/ops/archive.js';
+import { isArchive } from '../../src/ops/archive.js';
 import { copyFiles, type CopyRequest } from '../../src/ops/copy-files.js';
 import { downloadUrl, urlFileName } from '../../src/ops/http-source.js';
 
@@ -44,11 +44,8 @@ afterEach(async () => {
 
 describe('ADD local archives', () => {
   it('detects tars by their bytes, whatever the compression', async () => {
-    expect(await archiveCompression(join(context, 't.tar'))).toBe('none');
-    expect(await archiveCompression(join(context, 't.tar.gz'))).toBe('gzip');
-    expect(await archiveCompression(join(context, 't.tar.bz2'))).toBe('bzip2');
-    expect(await archiveCompression(join(context, 't.tar.xz'))).toBe('xz');
-    expect(await archiveCompression(join(context, 'not-a-tar.gz'))).toBeUndefined();
+    for (const name of ['t.tar', 't.tar.gz', 't.tar.bz2', 't.tar.xz']) expect(await isArchive(join(context, name))).toBe(true);
+    expect(await isArchive(join(context, 'not-a-tar.gz'))).toBe(false);
   });
 
   it.each(['t.tar', 't.tar.gz', 't.tar.bz2', 't.tar.xz'])('unpacks %s into the destination, keeping the tar owners', async (name) => {

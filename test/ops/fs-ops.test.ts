@@ -1,0 +1,198 @@
+// The filesystem ops on real files: busybox unpacked from the image store, COPY/WORKDIR/RUN steps
+// committed as layers in the real content store. Snapshots come from a copying test double and RUN's
+// sandbox is a recording executor, so this checks the ops' own logic (the sandbox suites test runc).
+import { execFileSync } from 'node:child_process';
+import { createReadStream } from 'node:fs';
+import { lstat, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ContentStore, initDigests } from '../../cache/index.js';
+import { StepFailedError } from '../../src/errors.js';
+import type { Executor, SandboxSpec } from '../../src/executor/executor.js';
+import { importRootfs } from '../../src/image/import.js';
+import { parseReference } from '../../src/image/reference.js';
+import { ImageStore } from '../../src/image/store.js';
+import { copyStep, type CopySpec } from '../../src/ops/copy.js';
+import { emptyFsState, snapshotName, type FsDeps, type FsState } from '../../src/ops/fs-state.js';
+import { mkdirStep } from '../../src/ops/mkdir.js';
+import { runStep, type RunDeps, type RunSpec } from '../../src/ops/run.js';
+import { unpackImage } from '../../src/ops/source.js';
+import { repoRoot } from '../helpers/paths.js';
+import { DirSnapshotter, bindMounter } from './helpers/dir-snapshotter.js';
+
+let work: string;
+let deps: FsDeps;
+let snapshotter: DirSnapshotter;
+let base: FsState;
+let context: string;
+
+const busyboxTar = join(repoRoot, '.tsbuild-bases', 'busybox.tar');
+
+beforeAll(async () => {
+  await initDigests();
+  work = await mkdtemp(join(tmpdir(), 'tsbuild-fs-ops-'));
+  const content = await ContentStore.open(join(work, 'content'));
+  const images = await ImageStore.open(join(work, 'images'), content);
+  const stored = await importRootfs(images, createReadStream(busyboxTar), { sourceName: 'busybox.tar', ref: parseReference('busybox') });
+  snapshotter = new DirSnapshotter(join(work, 'snapshots'));
+  await mkdir(join(work, 'tmp'));
+  deps = { snapshotter, content, mounter: bindMounter, tmpDir: join(work, 'tmp'), sourceDateEpoch: 0 };
+  base = await unpackImage(deps, { manifest: await images.manifest(stored), config: await images.config(stored) });
+  context = join(work, 'context');
+  await mkdir(join(context, 'src'), { recursive: true });
+  await writeFile(join(context, 'src', 'app.sh'), 'echo app\n');
+});
+
+afterAll(async () => {
+  await rm(work, { recursive: true, force: true });
+});
+
+const rootfsOf = (state: FsState): string => join(work, 'snapshots', state.snapshot as string);
+
+/** Entry names of a layer blob, as the system tar reads them. */
+function layerEntries(state: FsState): string[] {
+  const layer = state.layers.at(-1);
+  if (!layer) throw new Error('no layer');
+  return execFileSync('tar', ['-tf', deps.content.blobPath(layer.diffId)], { encoding: 'utf8' }).trim().split('\n').filter((l) => l !== '');
+}
+
+function copySpec(extra: Partial<CopySpec> = {}): CopySpec {
+  return { from: { kind: 'context', dir: context, ignore: undefined }, sources: ['src/'], destination: '/app/', chown: undefined, chmod: undefined, exclude: [], parents: false, unpack: false, checksum: undefined, ...extra };
+}
+
+describe('FROM image', () => {
+  it('unpacks each layer once into a snapshot named by its chain ID', async () => {
+    expect(base.layers).toHaveLength(1);
+    expect(base.snapshot).toBe(snapshotName(base.layers));
+    expect((await lstat(join(rootfsOf(base), 'bin/busybox'))).isFile()).toBe(true);
+    const before = (await snapshotter.list()).length;
+    const again = await unpackImage(deps, { manifest: { schemaVersion: 2, config: base.layers[0]!.descriptor, layers: base.layers.map((l) => l.descriptor) }, config: { architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: base.layers.map((l) => l.diffId) } } });
+    expect(again).toEqual(base);
+    expect((await snapshotter.list()).length).toBe(before);
+  });
+});
+
+describe('COPY', () => {
+  it('adds a layer holding only the copied files and their new parent', async () => {
+    const state = await copyStep(deps, base, copySpec());
+    expect(state.layers).toHaveLength(2);
+    expect(await readFile(join(rootfsOf(state), 'app/app.sh'), 'utf8')).toBe('echo app\n');
+    expect(layerEntries(state).sort()).toEqual(['app/', 'app/app.sh']);
+  });
+
+  it('gives the same snapshot and layer for the same copy (content-named, reproducible)', async () => {
+    const one = await copyStep(deps, base, copySpec());
+    const two = await copyStep(deps, base, copySpec());
+    expect(two).toEqual(one);
+  });
+
+  it('resolves --chown names in the destination rootfs', async () => {
+    const state = await copyStep(deps, base, copySpec({ chown: 'app' }));
+    const info = await lstat(join(rootfsOf(state), 'app/app.sh'));
+    expect(`${info.uid}:${info.gid}`).toBe('1000:1000');
+  });
+
+  it('copies from another state read-only', async () => {
+    const built = await copyStep(deps, base, copySpec());
+    const scratchCopy = await copyStep(deps, emptyFsState, copySpec({ from: { kind: 'state', state: built }, sources: ['/app/app.sh'], destination: '/out/app.sh' }));
+    expect(await readFile(join(rootfsOf(scratchCopy), 'out/app.sh'), 'utf8')).toBe('echo app\n');
+    expect(scratchCopy.layers).toHaveLength(1);
+  });
+
+  it('leaves no active snapshot behind when the copy fails', async () => {
+    const before = (await snapshotter.list()).length;
+    await expect(copyStep(deps, base, copySpec({ sources: ['missing'] }))).rejects.toThrow('"/missing": not found');
+    expect((await snapshotter.list()).length).toBe(before);
+  });
+});
+
+describe('WORKDIR', () => {
+  it('creates the directory owned by the USER, as a layer of its own', async () => {
+    const state = await mkdirStep(deps, base, { path: '/home/app/work', user: 'app' });
+    const info = await lstat(join(rootfsOf(state), 'home/app/work'));
+    expect(`${info.uid}:${info.gid} ${(info.mode & 0o7777).toString(8)}`).toBe('1000:1000 755');
+    expect(state.layers).toHaveLength(2);
+  });
+});
+
+describe('RUN', () => {
+  const seen: SandboxSpec[] = [];
+  let behaviour: (spec: SandboxSpec) => Promise<number> = async () => 0;
+  const executor: Executor = {
+    async run(spec, io) {
+      seen.push(spec);
+      io.stdout.write('hello from the step\n');
+      return { exitCode: await behaviour(spec), signal: undefined, oomKilled: false };
+    },
+  };
+  const runDeps = (): RunDeps => ({ ...deps, executor, cacheMountDir: join(work, 'cache-mounts'), entitlements: { securityInsecure: false }, freshCacheMounts: false });
+  const spec = (extra: Partial<RunSpec> = {}): RunSpec => ({ args: ['/bin/sh', '-c', 'true'], env: ['PATH=/bin'], cwd: '/', user: '', mounts: [], network: 'host', insecure: false, hostname: 'buildkitsandbox', extraHosts: [], ...extra });
+  const rootDirOf = (s: SandboxSpec): string => s.rootfs[0]?.source as string;
+
+  it('runs in the prepared rootfs, streams output and commits what the process wrote', async () => {
+    behaviour = async (s) => {
+      await writeFile(join(rootDirOf(s), 'made-by-run'), 'x');
+      return 0;
+    };
+    const output: string[] = [];
+    const state = await runStep(runDeps(), base, spec(), { onOutput: (_stream, chunk) => output.push(chunk.toString()), signal: undefined });
+    expect(output.join('')).toBe('hello from the step\n');
+    expect(await readFile(join(rootfsOf(state), 'made-by-run'), 'utf8')).toBe('x');
+    expect(layerEntries(state)).toEqual(['made-by-run']);
+    expect(seen.at(-1)?.hostname).toBe('buildkitsandbox');
+  });
+
+  it('removes mount-point stubs the sandbox created, and never puts a secret in the layer', async () => {
+    behaviour = async (s) => {
+      const root = rootDirOf(s);
+      // What runc does for mounts whose target is missing: it creates the mount points.
+      await mkdir(join(root, 'run/secrets'), { recursive: true });
+      await writeFile(join(root, 'run/secrets/token'), '');
+      await mkdir(join(root, 'scratch'));
+      return 0;
+    };
+    const state = await runStep(
+      runDeps(),
+      base,
+      spec({
+        mounts: [
+          { type: 'secret', target: undefined, id: 'token', value: Buffer.from('s3cr3t'), env: undefined, uid: 0, gid: 0, mode: 0o400 },
+          { type: 'tmpfs', target: '/scratch', sizeBytes: undefined },
+        ],
+      }),
+      { onOutput: () => undefined, signal: undefined },
+    );
+    const secretMount = seen.at(-1)?.mounts.find((m) => m.destination === '/run/secrets/token');
+    expect(secretMount?.options).toContain('ro');
+    expect(layerEntries(state)).toEqual([]);
+    await expect(lstat(join(rootfsOf(state), 'run'))).rejects.toThrow();
+    await expect(lstat(secretMount?.source as string)).rejects.toThrow(); // the secret file is gone after the step
+  });
+
+  it('keeps cache mounts across steps, outside the layers', async () => {
+    behaviour = async (s) => {
+      const cache = s.mounts.find((m) => m.destination === '/cache')?.source as string;
+      await writeFile(join(cache, 'count'), String(Number(await readFile(join(cache, 'count'), 'utf8').catch(() => '0')) + 1));
+      return 0;
+    };
+    const cacheMount = { type: 'cache' as const, target: '/cache', id: '/cache', sharing: 'locked' as const, uid: 0, gid: 0, mode: 0o755, readonly: false };
+    await runStep(runDeps(), base, spec({ mounts: [cacheMount] }), { onOutput: () => undefined, signal: undefined });
+    await runStep(runDeps(), base, spec({ mounts: [cacheMount], args: ['/bin/sh', '-c', 'again'] }), { onOutput: () => undefined, signal: undefined });
+    const cacheDir = seen.at(-1)?.mounts.find((m) => m.destination === '/cache')?.source as string;
+    expect(await readFile(join(cacheDir, 'count'), 'utf8')).toBe('2');
+  });
+
+  it('fails with BuildKit words on a non-zero exit, leaving no snapshot behind', async () => {
+    behaviour = async () => 3;
+    const before = (await snapshotter.list()).length;
+    const failure = runStep(runDeps(), base, spec({ args: ['/bin/sh', '-c', 'exit 3'] }), { onOutput: () => undefined, signal: undefined });
+    await expect(failure).rejects.toThrow(StepFailedError);
+    await expect(failure).rejects.toThrow('process "/bin/sh -c exit 3" did not complete successfully: exit code: 3');
+    expect((await snapshotter.list()).length).toBe(before);
+  });
+
+  it('refuses --security=insecure without the entitlement', async () => {
+    await expect(runStep(runDeps(), base, spec({ insecure: true }), { onOutput: () => undefined, signal: undefined })).rejects.toThrow('entitlement security.insecure is not allowed');
+  });
+});
