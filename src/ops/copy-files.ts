@@ -69,22 +69,31 @@ async function resolveSource(sourceRoot: string, source: string, request: CopyRe
   const resolved: ResolvedSource[] = [];
   for (const match of matches) {
     const relativePath = match.replace(/^\/+/, '');
-    if (relativePath !== '' && request.sourceIgnore?.ignores(relativePath)) continue;
+    const ignored = relativePath !== '' && request.sourceIgnore?.ignores(relativePath) === true;
     const hostPath = await resolveInRoot(sourceRoot, match);
-    try {
-      await lstat(hostPath);
-    } catch {
+    const exists = !ignored && (await lstat(hostPath).then(() => true, () => false));
+    if (!exists) {
       if (hasWildcard(pattern)) continue;
-      throw new UserError(`failed to compute cache key: failed to calculate checksum of ref: "${match}": not found`);
+      throw sourceNotFound(source, match, ignored);
     }
     // --parents keeps the path below the last `/./` pivot, or the whole path without one.
     const keptPath = !request.parents ? undefined : pivotParent === undefined ? relativePath : posix.relative(posix.normalize(`/${pivotParent}`), match);
     resolved.push({ hostPath, relativePath, keptPath });
   }
-  if (resolved.length === 0 && !hasWildcard(pattern)) {
-    throw new UserError(`failed to compute cache key: failed to calculate checksum of ref: "${pattern}": not found`);
-  }
   return resolved;
+}
+
+/**
+ * BuildKit's words for a missing source, plus why when we can tell (users ask for it: buildkit#4128):
+ * the path exists but .dockerignore excludes it, or it climbs out of the context.
+ */
+function sourceNotFound(source: string, path: string, ignored: boolean): UserError {
+  const why = ignored
+    ? ` (it is excluded by .dockerignore)`
+    : source.split('/').includes('..')
+      ? ` ("${source}" points outside the build context, which cannot be copied from)`
+      : '';
+  return new UserError(`failed to compute cache key: failed to calculate checksum of ref: "${path}": not found${why}`);
 }
 
 /** All in-root paths matching `pattern` component by component, sorted; ignored context paths are skipped. */

@@ -76,8 +76,14 @@ describe('copyFiles', () => {
     expect(await read('bar.txt')).toBe('b');
   });
 
-  it('fails naming a missing plain source', async () => {
-    await expect(copyFiles(context, rootfs, request(['missing'], '/'))).rejects.toThrow('"/missing": not found');
+  it('fails naming a missing plain source, and says when .dockerignore or the context boundary is why', async () => {
+    await expect(copyFiles(context, rootfs, request(['missing'], '/'))).rejects.toThrow(/"\/missing": not found$/);
+    await write(context, 'secret.txt', 's');
+    const ignore = { ignores: (p: string) => p === 'secret.txt', mayIncludeUnder: () => false };
+    await expect(copyFiles(context, rootfs, request(['secret.txt'], '/', { sourceIgnore: ignore }))).rejects.toThrow(
+      '"/secret.txt": not found (it is excluded by .dockerignore)',
+    );
+    await expect(copyFiles(context, rootfs, request(['../outside.txt'], '/'))).rejects.toThrow('"../outside.txt" points outside the build context');
   });
 
   it('makes context files 0:0 but keeps owners from a stage, and applies --chown to created dirs', async () => {
