@@ -1,14 +1,16 @@
 // COPY and ADD as a step: prepare a writable snapshot on the parent, copy from the build context, from
 // another state (an earlier stage or an image, mounted read-only) or — ADD only — from downloaded URLs,
 // then commit the changes as a layer. --chown names are looked up in the destination rootfs (BuildKit).
+// --link copies onto an empty snapshot instead, so the layer does not depend on what is below it.
 import { mkdir, rmdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { compileIgnore, type IgnoreMatcher } from '../../grammar/index.js';
+import { applyLayer } from '../snapshot/apply.js';
 import { parseChmod } from './chmod.js';
 import { copyFiles, type CopyRequest } from './copy-files.js';
-import { commitLayer, uniqueKey, withMounted, type FsDeps, type FsState } from './fs-state.js';
+import { commitLayer, commitWithLayer, uniqueKey, withMounted, writeLayer, type FsDeps, type FsState } from './fs-state.js';
 import { downloadUrl, isUrlSource } from './http-source.js';
-import { resolveOwner } from './owner.js';
+import { resolveOwner, type Owner } from './owner.js';
 
 export type CopySource =
   /** The build context directory with its .dockerignore rules. */
@@ -26,6 +28,8 @@ export interface CopySpec {
   chmod: string | undefined;
   exclude: string[];
   parents: boolean;
+  /** --link: the layer is made on an empty filesystem (BuildKit ignores it together with --chmod). */
+  link: boolean;
   /** ADD: unpack local archives. */
   unpack: boolean;
   /** ADD --checksum for a URL source. */
@@ -33,36 +37,13 @@ export interface CopySpec {
 }
 
 export async function copyStep(deps: FsDeps, parent: FsState, spec: CopySpec, signal?: AbortSignal): Promise<FsState> {
-  const mode = spec.chmod === undefined ? undefined : parseChmod(spec.chmod);
-  const urls = spec.sources.filter(isUrlSource);
-  const paths = spec.sources.filter((s) => !isUrlSource(s));
+  if (spec.link && spec.chmod === undefined) return linkedCopyStep(deps, parent, spec, signal);
   const key = uniqueKey('copy');
   const mounts = await deps.snapshotter.prepare(key, parent.snapshot);
   try {
     await withMounted(deps, mounts, async (rootDir) => {
-      const request: CopyRequest = {
-        sources: paths,
-        destination: spec.destination,
-        owner: spec.chown === undefined ? undefined : await resolveOwner(spec.chown, rootDir),
-        sourceOwner: spec.from.kind === 'context' ? 'root' : 'keep',
-        mode,
-        exclude: spec.exclude.length > 0 ? compileIgnore(spec.exclude) : undefined,
-        sourceIgnore: spec.from.kind === 'context' ? spec.from.ignore : undefined,
-        parents: spec.parents,
-        createdTime: new Date(deps.sourceDateEpoch * 1000),
-        unpack: spec.unpack,
-        tmpDir: deps.tmpDir,
-      };
-      if (paths.length > 0) await withSourceRoot(deps, spec.from, (sourceRoot) => copyFiles(sourceRoot, rootDir, request));
-      for (const url of urls) {
-        const download = await downloadUrl(url, deps.tmpDir, spec.checksum, signal);
-        try {
-          // Remote files are never unpacked (BuildKit: only local archives are).
-          await copyFiles(download.dir, rootDir, { ...request, sources: [download.name], sourceOwner: 'root', sourceIgnore: undefined, unpack: false });
-        } finally {
-          await download.remove();
-        }
-      }
+      const owner = spec.chown === undefined ? undefined : await resolveOwner(spec.chown, rootDir);
+      await copyAll(deps, spec, owner, rootDir, signal);
     });
   } catch (err) {
     await deps.snapshotter.remove(key).catch(() => undefined);
@@ -71,10 +52,63 @@ export async function copyStep(deps: FsDeps, parent: FsState, spec: CopySpec, si
   return commitLayer(deps, key, parent);
 }
 
-/** The directory to copy from: the context itself, or a read-only view of a state (empty for scratch). */
-async function withSourceRoot(deps: FsDeps, source: CopySource, use: (dir: string) => Promise<void>): Promise<void> {
-  if (source.kind === 'context') return use(source.dir);
-  if (source.state.snapshot === undefined) {
+/** COPY --link: copy onto nothing, keep that as the layer, then lay it over the parent. */
+async function linkedCopyStep(deps: FsDeps, parent: FsState, spec: CopySpec, signal?: AbortSignal): Promise<FsState> {
+  // Owner names still come from the parent's /etc/passwd, where they will be used.
+  const owner = spec.chown === undefined ? undefined : await withStateRoot(deps, parent, (root) => resolveOwner(spec.chown as string, root));
+  const linkKey = uniqueKey('copy-link');
+  const linkMounts = await deps.snapshotter.prepare(linkKey);
+  let layer;
+  try {
+    await withMounted(deps, linkMounts, (rootDir) => copyAll(deps, spec, owner, rootDir, signal));
+    layer = await writeLayer(deps, linkKey);
+  } finally {
+    await deps.snapshotter.remove(linkKey).catch(() => undefined);
+  }
+  const key = uniqueKey('copy-merge');
+  const mounts = await deps.snapshotter.prepare(key, parent.snapshot);
+  try {
+    await withMounted(deps, mounts, (rootDir) => applyLayer(rootDir, deps.content.read(layer.diffId)));
+  } catch (err) {
+    await deps.snapshotter.remove(key).catch(() => undefined);
+    throw err;
+  }
+  return commitWithLayer(deps, key, parent, layer);
+}
+
+async function copyAll(deps: FsDeps, spec: CopySpec, owner: Owner | undefined, rootDir: string, signal: AbortSignal | undefined): Promise<void> {
+  const paths = spec.sources.filter((s) => !isUrlSource(s));
+  const request: CopyRequest = {
+    sources: paths,
+    destination: spec.destination,
+    owner,
+    sourceOwner: spec.from.kind === 'context' ? 'root' : 'keep',
+    mode: spec.chmod === undefined ? undefined : parseChmod(spec.chmod),
+    exclude: spec.exclude.length > 0 ? compileIgnore(spec.exclude) : undefined,
+    sourceIgnore: spec.from.kind === 'context' ? spec.from.ignore : undefined,
+    parents: spec.parents,
+    createdTime: new Date(deps.sourceDateEpoch * 1000),
+    unpack: spec.unpack,
+    tmpDir: deps.tmpDir,
+  };
+  if (paths.length > 0) {
+    const from = spec.from;
+    await (from.kind === 'context' ? copyFiles(from.dir, rootDir, request) : withStateRoot(deps, from.state, (sourceRoot) => copyFiles(sourceRoot, rootDir, request)));
+  }
+  for (const url of spec.sources.filter(isUrlSource)) {
+    const download = await downloadUrl(url, deps.tmpDir, spec.checksum, signal);
+    try {
+      // Remote files are never unpacked (BuildKit: only local archives are).
+      await copyFiles(download.dir, rootDir, { ...request, sources: [download.name], sourceOwner: 'root', sourceIgnore: undefined, unpack: false });
+    } finally {
+      await download.remove();
+    }
+  }
+}
+
+/** A read-only view of a state at a temporary directory (an empty directory for scratch). */
+async function withStateRoot<T>(deps: FsDeps, state: FsState, use: (dir: string) => Promise<T>): Promise<T> {
+  if (state.snapshot === undefined) {
     const empty = join(deps.tmpDir, uniqueKey('scratch'));
     await mkdir(empty, { recursive: true });
     try {
@@ -83,10 +117,10 @@ async function withSourceRoot(deps: FsDeps, source: CopySource, use: (dir: strin
       await rmdir(empty).catch(() => undefined);
     }
   }
-  const key = uniqueKey('copy-from');
-  const mounts = await deps.snapshotter.view(key, source.state.snapshot);
+  const key = uniqueKey('view');
+  const mounts = await deps.snapshotter.view(key, state.snapshot);
   try {
-    await withMounted(deps, mounts, use);
+    return await withMounted(deps, mounts, use);
   } finally {
     await deps.snapshotter.remove(key).catch(() => undefined);
   }

@@ -79,10 +79,26 @@ export async function withMounted<T>(deps: FsDeps, mounts: Mount[], use: (dir: s
  * tar), as BuildKit records one for every RUN/COPY/ADD/WORKDIR. The active snapshot is consumed.
  */
 export async function commitLayer(deps: FsDeps, key: string, parent: FsState): Promise<FsState> {
+  let layer: Layer;
   try {
-    const { changes, contentRoot } = await deps.snapshotter.changes(key);
-    const blob = await writeLayerFromChanges(deps.content, changes, contentRoot, { sourceDateEpoch: deps.sourceDateEpoch });
-    const layer: Layer = { descriptor: { mediaType: mediaTypes.ociLayer, digest: blob.digest, size: blob.size }, diffId: blob.digest };
+    layer = await writeLayer(deps, key);
+  } catch (err) {
+    await deps.snapshotter.remove(key).catch(() => undefined);
+    throw err;
+  }
+  return commitWithLayer(deps, key, parent, layer);
+}
+
+/** The layer tar of what active snapshot `key` changed, stored in the content store. */
+export async function writeLayer(deps: FsDeps, key: string): Promise<Layer> {
+  const { changes, contentRoot } = await deps.snapshotter.changes(key);
+  const blob = await writeLayerFromChanges(deps.content, changes, contentRoot, { sourceDateEpoch: deps.sourceDateEpoch });
+  return { descriptor: { mediaType: mediaTypes.ociLayer, digest: blob.digest, size: blob.size }, diffId: blob.digest };
+}
+
+/** Commits active snapshot `key`, whose content is `parent` plus `layer`, under the new chain ID. */
+export async function commitWithLayer(deps: FsDeps, key: string, parent: FsState, layer: Layer): Promise<FsState> {
+  try {
     const layers = [...parent.layers, layer];
     const name = snapshotName(layers) as string;
     if (await deps.snapshotter.stat(name)) {

@@ -58,7 +58,7 @@ function layerEntries(state: FsState): string[] {
 }
 
 function copySpec(extra: Partial<CopySpec> = {}): CopySpec {
-  return { from: { kind: 'context', dir: context, ignore: undefined }, sources: ['src/'], destination: '/app/', chown: undefined, chmod: undefined, exclude: [], parents: false, unpack: false, checksum: undefined, ...extra };
+  return { from: { kind: 'context', dir: context, ignore: undefined }, sources: ['src/'], destination: '/app/', chown: undefined, chmod: undefined, exclude: [], parents: false, link: false, unpack: false, checksum: undefined, ...extra };
 }
 
 describe('FROM image', () => {
@@ -98,6 +98,14 @@ describe('COPY', () => {
     const scratchCopy = await copyStep(deps, emptyFsState, copySpec({ from: { kind: 'state', state: built }, sources: ['/app/app.sh'], destination: '/out/app.sh' }));
     expect(await readFile(join(rootfsOf(scratchCopy), 'out/app.sh'), 'utf8')).toBe('echo app\n');
     expect(scratchCopy.layers).toHaveLength(1);
+  });
+
+  it('makes the --link layer independent of the parent: the same layer on any base', async () => {
+    const onBase = await copyStep(deps, base, copySpec({ link: true }));
+    const onScratch = await copyStep(deps, emptyFsState, copySpec({ link: true }));
+    expect(onBase.layers.at(-1)).toEqual(onScratch.layers.at(-1));
+    expect(await readFile(join(rootfsOf(onBase), 'app/app.sh'), 'utf8')).toBe('echo app\n');
+    expect((await lstat(join(rootfsOf(onBase), 'bin/busybox'))).isFile()).toBe(true);
   });
 
   it('leaves no active snapshot behind when the copy fails', async () => {
