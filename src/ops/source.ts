@@ -1,9 +1,11 @@
 // FROM: the starting filesystem of a stage. `scratch` is empty; an image from the local image store is
 // unpacked layer by layer into snapshots named by chain ID (so every image and build sharing a base
 // shares its snapshots); an earlier stage is simply that stage's result (the graph wires it).
-import { UserError } from '../errors.js';
+import { NotFoundError, UserError } from '../errors.js';
 import { decompressed } from '../image/compression.js';
 import { layerCompression, type ImageConfig, type Manifest } from '../image/oci.js';
+import { formatReference, parseReference } from '../image/reference.js';
+import type { ImageStore } from '../image/store.js';
 import { applyLayer } from '../snapshot/apply.js';
 import { emptyFsState, snapshotName, uniqueKey, withMounted, type FsDeps, type FsState, type Layer } from './fs-state.js';
 
@@ -19,6 +21,21 @@ export function checkPlatform(platform: string | undefined): void {
   if (platform !== undefined && platform !== supportedPlatform) {
     throw new UserError(`platform ${platform} is not supported: tsbuild builds ${supportedPlatform} images only`);
   }
+}
+
+/**
+ * A FROM reference looked up in the local image store. No registry is reachable from here, so an
+ * image that is not stored is an error that says how to get it in (`tsbuild load` / `import`).
+ */
+export async function resolveBaseImage(images: ImageStore, text: string): Promise<BaseImage> {
+  const ref = parseReference(text);
+  const stored = await images.find(text);
+  if (!stored) {
+    throw new NotFoundError(
+      `failed to resolve source metadata for ${formatReference(ref)}: image not found in the local store (add it with \`tsbuild load\` or \`tsbuild import\`)`,
+    );
+  }
+  return { manifest: await images.manifest(stored), config: await images.config(stored) };
 }
 
 /** Unpacks (or finds already unpacked) every layer of `image`; returns the state on its top layer. */

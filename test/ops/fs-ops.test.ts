@@ -17,7 +17,7 @@ import { copyStep, type CopySpec } from '../../src/ops/copy.js';
 import { emptyFsState, snapshotName, type FsDeps, type FsState } from '../../src/ops/fs-state.js';
 import { mkdirStep } from '../../src/ops/mkdir.js';
 import { runStep, type RunDeps, type RunSpec } from '../../src/ops/run.js';
-import { unpackImage } from '../../src/ops/source.js';
+import { resolveBaseImage, unpackImage } from '../../src/ops/source.js';
 import { repoRoot } from '../helpers/paths.js';
 import { DirSnapshotter, bindMounter } from './helpers/dir-snapshotter.js';
 
@@ -26,6 +26,7 @@ let deps: FsDeps;
 let snapshotter: DirSnapshotter;
 let base: FsState;
 let context: string;
+let images: ImageStore;
 
 const busyboxTar = join(repoRoot, '.tsbuild-bases', 'busybox.tar');
 
@@ -33,7 +34,7 @@ beforeAll(async () => {
   await initDigests();
   work = await mkdtemp(join(tmpdir(), 'tsbuild-fs-ops-'));
   const content = await ContentStore.open(join(work, 'content'));
-  const images = await ImageStore.open(join(work, 'images'), content);
+  images = await ImageStore.open(join(work, 'images'), content);
   const stored = await importRootfs(images, createReadStream(busyboxTar), { sourceName: 'busybox.tar', ref: parseReference('busybox') });
   snapshotter = new DirSnapshotter(join(work, 'snapshots'));
   await mkdir(join(work, 'tmp'));
@@ -62,6 +63,14 @@ function copySpec(extra: Partial<CopySpec> = {}): CopySpec {
 }
 
 describe('FROM image', () => {
+  it('finds base images in the local store, and says how to add a missing one', async () => {
+    const busybox = await resolveBaseImage(images, 'busybox:latest');
+    expect(busybox.config.rootfs.diff_ids).toEqual(base.layers.map((l) => l.diffId));
+    await expect(resolveBaseImage(images, 'alpine:3.20')).rejects.toThrow(
+      'failed to resolve source metadata for docker.io/library/alpine:3.20: image not found in the local store (add it with `tsbuild load` or `tsbuild import`)',
+    );
+  });
+
   it('unpacks each layer once into a snapshot named by its chain ID', async () => {
     expect(base.layers).toHaveLength(1);
     expect(base.snapshot).toBe(snapshotName(base.layers));
