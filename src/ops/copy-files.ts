@@ -3,7 +3,7 @@
 // a directory source copies its contents, a file goes into an existing/trailing-slash directory or
 // becomes the destination name, the source's own symlink is followed (links inside trees are kept),
 // created parent directories are 0755, --chown/--chmod/--exclude/--parents applied while copying.
-import { chmod, copyFile, lchown, lstat, lutimes, mkdir, readdir, readlink, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { chmod, copyFile, lchown, link, lstat, lutimes, mkdir, readdir, readlink, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import type { Stats } from 'node:fs';
 import { basename, join, posix } from 'node:path';
@@ -124,6 +124,8 @@ async function expandWildcards(root: string, pattern: string, ignore: IgnoreMatc
 }
 
 class Copier {
+  /** Hard-linked source files (dev:ino) → where their first copy went, so later names link to it. */
+  private readonly copiedInodes = new Map<string, Promise<string>>();
   /** Directories this copy created, whose mtime later writes into them bumped. */
   private readonly createdDirectories: { path: string; mtime: Date }[] = [];
 
@@ -256,6 +258,23 @@ class Copier {
       await this.applyMetadata(destination, { ...this.sourceMetadata(info, false, keepOwner), symlink: true });
       return;
     }
+    if (info.isFile() && info.nlink > 1) {
+      // Hard links within one copy stay hard links (as BuildKit's copier keeps them).
+      const inode = `${info.dev}:${info.ino}`;
+      const first = this.copiedInodes.get(inode);
+      if (first) {
+        await link(await first, destination);
+        return;
+      }
+      const copying = this.copyContent(sourcePath, destination, info, keepOwner).then(() => destination);
+      this.copiedInodes.set(inode, copying);
+      await copying;
+      return;
+    }
+    await this.copyContent(sourcePath, destination, info, keepOwner);
+  }
+
+  private async copyContent(sourcePath: string, destination: string, info: Stats, keepOwner: boolean): Promise<void> {
     if (info.isFile()) await copyFile(sourcePath, destination);
     else await writeFile(destination, ''); // sockets, fifos and devices are not carried over as such
     await this.applyMetadata(destination, this.sourceMetadata(info, false, keepOwner));

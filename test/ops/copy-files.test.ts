@@ -1,5 +1,5 @@
 // COPY semantics on real temp trees, each expectation taken from buildkit-behaviors.md §12–§15.
-import { chown, lstat, mkdir, mkdtemp, readFile, readlink, rm, symlink, utimes, writeFile } from 'node:fs/promises';
+import { chown, link, lstat, mkdir, mkdtemp, readFile, readlink, rm, symlink, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -125,6 +125,15 @@ describe('copyFiles', () => {
     expect(await read('out/foo')).toBe('contents');
     await copyFiles(context, rootfs, request(['link'], '/tree/'));
     expect(await readlink(join(rootfs, 'tree/file-403.txt'))).toBe('file-404.txt');
+  });
+
+  it('keeps hard links inside one copy as hard links', async () => {
+    await write(context, 'tree/a', 'same');
+    await link(join(context, 'tree/a'), join(context, 'tree/b'));
+    await copyFiles(context, rootfs, request(['tree'], '/t/'));
+    const [a, b] = await Promise.all([lstat(join(rootfs, 't/a')), lstat(join(rootfs, 't/b'))]);
+    expect(b.ino).toBe(a.ino);
+    expect(a.nlink).toBe(2);
   });
 
   it('writes through a symlink in the destination, resolved inside the rootfs', async () => {
