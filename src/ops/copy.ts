@@ -2,7 +2,7 @@
 // another state (an earlier stage or an image, mounted read-only) or — ADD only — from downloaded URLs,
 // then commit the changes as a layer. --chown names are looked up in the destination rootfs (BuildKit).
 // --link copies onto an empty snapshot instead, so the layer does not depend on what is below it.
-import { mkdir, rmdir } from 'node:fs/promises';
+import { mkdir, rm, rmdir, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { compileIgnore, type IgnoreMatcher } from '../../grammar/index.js';
 import { applyLayer } from '../snapshot/apply.js';
@@ -22,6 +22,8 @@ export interface CopySpec {
   from: CopySource;
   /** Paths in `from` (wildcards allowed); for ADD also http(s) URLs. */
   sources: string[];
+  /** `COPY <<EOF dest`: files named after the delimiter holding the (already expanded) body. */
+  heredocs: { name: string; content: string }[];
   /** Absolute, resolved against WORKDIR; a trailing `/` kept. */
   destination: string;
   chown: string | undefined;
@@ -95,6 +97,7 @@ async function copyAll(deps: FsDeps, spec: CopySpec, owner: Owner | undefined, r
     const from = spec.from;
     await (from.kind === 'context' ? copyFiles(from.dir, rootDir, request) : withStateRoot(deps, from.state, (sourceRoot) => copyFiles(sourceRoot, rootDir, request)));
   }
+  if (spec.heredocs.length > 0) await copyHeredocs(deps, spec, request, rootDir);
   for (const url of spec.sources.filter(isUrlSource)) {
     const download = await downloadUrl(url, deps.tmpDir, spec.checksum, signal);
     try {
@@ -103,6 +106,22 @@ async function copyAll(deps: FsDeps, spec: CopySpec, owner: Owner | undefined, r
     } finally {
       await download.remove();
     }
+  }
+}
+
+/** Heredoc bodies become 0644 files (BuildKit's Mkfile) dated at the epoch, then copy like context files. */
+async function copyHeredocs(deps: FsDeps, spec: CopySpec, request: CopyRequest, rootDir: string): Promise<void> {
+  const dir = join(deps.tmpDir, uniqueKey('heredoc'));
+  await mkdir(dir, { recursive: true });
+  try {
+    const time = new Date(deps.sourceDateEpoch * 1000);
+    for (const heredoc of spec.heredocs) {
+      await writeFile(join(dir, heredoc.name), heredoc.content, { mode: 0o644 });
+      await utimes(join(dir, heredoc.name), time, time);
+    }
+    await copyFiles(dir, rootDir, { ...request, sources: spec.heredocs.map((h) => h.name), sourceOwner: 'root', sourceIgnore: undefined, unpack: false });
+  } finally {
+    await rm(dir, { recursive: true, force: true });
   }
 }
 

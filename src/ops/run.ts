@@ -16,7 +16,9 @@ export type RunMount =
   /** `root` is the build context directory or a mounted stage rootfs; `source` a path inside it. */
   | { type: 'bind'; target: string; root: string; source: string; readwrite: boolean }
   | { type: 'secret'; target: string | undefined; id: string; value: Buffer; env: string | undefined; uid: number; gid: number; mode: number }
-  | { type: 'ssh'; target: string; socket: string };
+  | { type: 'ssh'; target: string; socket: string }
+  /** A file made for the step, e.g. a `RUN <<EOF` script with a shebang at /dev/pipes/EOF (read-only). */
+  | { type: 'content'; target: string; content: string; mode: number };
 
 export interface RunSpec {
   args: string[];
@@ -137,6 +139,13 @@ async function prepareMount(deps: RunDeps, mount: RunMount, env: string[], clean
       await chown(file, mount.uid, mount.gid);
       await chmod(file, mount.mode);
       return { destination: targetOf(mount), type: 'bind', source: file, options: ['bind', 'ro'] };
+    }
+    case 'content': {
+      const file = join(deps.tmpDir, uniqueKey('content'));
+      cleanups.push(() => rm(file, { force: true }));
+      await writeFile(file, mount.content, { mode: mount.mode });
+      await chmod(file, mount.mode);
+      return { destination: mount.target, type: 'bind', source: file, options: ['bind', 'ro'] };
     }
     case 'ssh':
       env.push(`SSH_AUTH_SOCK=${mount.target}`);

@@ -59,7 +59,7 @@ function layerEntries(state: FsState): string[] {
 }
 
 function copySpec(extra: Partial<CopySpec> = {}): CopySpec {
-  return { from: { kind: 'context', dir: context, ignore: undefined }, sources: ['src/'], destination: '/app/', chown: undefined, chmod: undefined, exclude: [], parents: false, link: false, unpack: false, checksum: undefined, ...extra };
+  return { from: { kind: 'context', dir: context, ignore: undefined }, sources: ['src/'], heredocs: [], destination: '/app/', chown: undefined, chmod: undefined, exclude: [], parents: false, link: false, unpack: false, checksum: undefined, ...extra };
 }
 
 describe('FROM image', () => {
@@ -115,6 +115,13 @@ describe('COPY', () => {
     expect(onBase.layers.at(-1)).toEqual(onScratch.layers.at(-1));
     expect(await readFile(join(rootfsOf(onBase), 'app/app.sh'), 'utf8')).toBe('echo app\n');
     expect((await lstat(join(rootfsOf(onBase), 'bin/busybox'))).isFile()).toBe(true);
+  });
+
+  it('writes heredoc sources as 0644 files named after their delimiter', async () => {
+    const state = await copyStep(deps, base, copySpec({ sources: [], heredocs: [{ name: 'EOF', content: 'first\n' }, { name: 'EOF2', content: 'second\n' }], destination: '/double/' }));
+    expect(await readFile(join(rootfsOf(state), 'double/EOF'), 'utf8')).toBe('first\n');
+    const info = await lstat(join(rootfsOf(state), 'double/EOF2'));
+    expect(`${(info.mode & 0o7777).toString(8)} ${info.uid}:${info.gid}`).toBe('644 0:0');
   });
 
   it('leaves no active snapshot behind when the copy fails', async () => {
