@@ -2,6 +2,7 @@
 // --mount's (cache, bind, tmpfs, secret, ssh), remove the mount-point stubs the sandbox had to create,
 // then turn the changes into a layer and a committed snapshot. Secrets never reach the layer or the key.
 import { chmod, chown, cp, lstat, rm, rmdir, writeFile } from 'node:fs/promises';
+import { connect, createServer, type Socket } from 'node:net';
 import { join, posix } from 'node:path';
 import { Writable } from 'node:stream';
 import { StepFailedError, UserError } from '../errors.js';
@@ -16,7 +17,8 @@ export type RunMount =
   /** `root` is the build context directory or a mounted stage rootfs; `source` a path inside it. */
   | { type: 'bind'; target: string; root: string; source: string; readwrite: boolean }
   | { type: 'secret'; target: string | undefined; id: string; value: Buffer; env: string | undefined; uid: number; gid: number; mode: number }
-  | { type: 'ssh'; target: string; socket: string }
+  /** `socket` is the agent on the host (SSH_AUTH_SOCK or --ssh id=path); the step sees a proxy of it. */
+  | { type: 'ssh'; target: string; socket: string; uid: number; gid: number; mode: number }
   /** A file made for the step, e.g. a `RUN <<EOF` script with a shebang at /dev/pipes/EOF (read-only). */
   | { type: 'content'; target: string; content: string; mode: number };
 
@@ -147,10 +149,45 @@ async function prepareMount(deps: RunDeps, mount: RunMount, env: string[], clean
       await chmod(file, mount.mode);
       return { destination: mount.target, type: 'bind', source: file, options: ['bind', 'ro'] };
     }
-    case 'ssh':
+    case 'ssh': {
+      const proxy = await startAgentProxy(join(deps.tmpDir, `${uniqueKey('ssh')}.sock`), mount);
+      cleanups.push(proxy.close);
       env.push(`SSH_AUTH_SOCK=${mount.target}`);
-      return { destination: mount.target, type: 'bind', source: mount.socket, options: ['bind'] };
+      return { destination: mount.target, type: 'bind', source: proxy.path, options: ['bind'] };
+    }
   }
+}
+
+/**
+ * A socket of our own that forwards each connection to the host's SSH agent, so the step gets the
+ * mount's owner and mode (as BuildKit's forwarded agent socket) and the host socket is never exposed.
+ */
+async function startAgentProxy(path: string, mount: { socket: string; uid: number; gid: number; mode: number }): Promise<{ path: string; close(): Promise<void> }> {
+  const open = new Set<Socket>();
+  const server = createServer((client) => {
+    const agent = connect(mount.socket);
+    for (const socket of [client, agent]) {
+      open.add(socket);
+      socket.on('close', () => open.delete(socket));
+    }
+    agent.on('error', () => client.destroy());
+    client.on('error', () => agent.destroy());
+    client.pipe(agent).pipe(client);
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(path, resolve);
+  });
+  await chown(path, mount.uid, mount.gid);
+  await chmod(path, mount.mode);
+  return {
+    path,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        for (const socket of open) socket.destroy(); // the step is over: nothing may keep talking to the agent
+      }),
+  };
 }
 
 function outputSink(stream: 'stdout' | 'stderr', io: RunIO): Writable {

@@ -3,6 +3,7 @@
 // sandbox is a recording executor, so this checks the ops' own logic (the sandbox suites test runc).
 import { execFileSync } from 'node:child_process';
 import { createReadStream } from 'node:fs';
+import { connect, createServer } from 'node:net';
 import { lstat, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -205,6 +206,35 @@ describe('RUN', () => {
     await runStep(runDeps(), base, spec({ mounts: [cacheMount], args: ['/bin/sh', '-c', 'again'] }), { onOutput: () => undefined, signal: undefined });
     const cacheDir = seen.at(-1)?.mounts.find((m) => m.destination === '/cache')?.source as string;
     expect(await readFile(join(cacheDir, 'count'), 'utf8')).toBe('2');
+  });
+
+  it('forwards the SSH agent through a socket with the mount\'s owner and mode', async () => {
+    const agentPath = join(work, 'agent.sock');
+    const agent = createServer((socket) => socket.on('data', (data) => socket.end(`agent got ${data.toString()}`)));
+    await new Promise<void>((resolve) => agent.listen(agentPath, resolve));
+    try {
+      let reply = '';
+      let mode = '';
+      behaviour = async (s) => {
+        const proxy = s.mounts.find((m) => m.destination === '/run/buildkit/ssh_agent.0')?.source as string;
+        const info = await lstat(proxy);
+        mode = `${info.uid}:${info.gid} ${(info.mode & 0o7777).toString(8)} ${info.isSocket()}`;
+        reply = await new Promise<string>((resolve, reject) => {
+          const socket = connect(proxy, () => socket.write('ping'));
+          let text = '';
+          socket.on('data', (d) => (text += d.toString()));
+          socket.on('end', () => resolve(text));
+          socket.on('error', reject);
+        });
+        return 0;
+      };
+      await runStep(runDeps(), base, spec({ mounts: [{ type: 'ssh', target: '/run/buildkit/ssh_agent.0', socket: agentPath, uid: 100, gid: 102, mode: 0o741 }] }), { onOutput: () => undefined, signal: undefined });
+      expect(reply).toBe('agent got ping');
+      expect(mode).toBe('100:102 741 true');
+      expect(seen.at(-1)?.process.env).toContain('SSH_AUTH_SOCK=/run/buildkit/ssh_agent.0');
+    } finally {
+      await new Promise((resolve) => agent.close(resolve));
+    }
   });
 
   it('fails with BuildKit words on a non-zero exit, leaving no snapshot behind', async () => {
