@@ -10,6 +10,8 @@ export type ProgressEvent =
   /** `reason` says why the step runs (a cache miss explained), e.g. `file src/app.js changed`. */
   | { type: 'running'; step: string; reason: string }
   | { type: 'cached'; step: string; name: string }
+  /** --explain: the named parts the step's cache key was made of (`file src/app.js xxh64:…`). */
+  | { type: 'explain'; step: string; parts: string[] }
   | { type: 'log'; step: string; stream: 'stdout' | 'stderr'; data: string | Uint8Array; time: number }
   | { type: 'done'; step: string; time: number }
   | { type: 'failed'; step: string; time: number; message: string };
@@ -75,6 +77,11 @@ class StepLog implements ProgressRenderer {
         const state = this.step(event.step, event.name, Date.now());
         this.printHeader(state);
         this.print(`#${state.number} CACHED`);
+        return;
+      }
+      case 'explain': {
+        const state = this.steps.get(event.step);
+        if (state) for (const part of event.parts) this.print(`#${state.number} key: ${part}`);
         return;
       }
       case 'log': {

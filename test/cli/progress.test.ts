@@ -17,6 +17,7 @@ describe('plain progress', () => {
     const text = render('plain', [
       { type: 'cached', step: 'a', name: '[1/3] FROM docker.io/library/busybox:latest' },
       { type: 'started', step: 'b', name: '[2/3] RUN make', time: 1000 },
+      { type: 'explain', step: 'b', parts: ['op run', 'file src/app.js xxh64:0f3c'] },
       { type: 'running', step: 'b', reason: 'file src/app.js changed' },
       { type: 'log', step: 'b', stream: 'stdout', data: 'building\npart', time: 1512 },
       { type: 'log', step: 'b', stream: 'stderr', data: 'ial\n', time: 1700 },
@@ -28,6 +29,8 @@ describe('plain progress', () => {
         '#1 CACHED',
         '',
         '#2 [2/3] RUN make',
+        '#2 key: op run',
+        '#2 key: file src/app.js xxh64:0f3c',
         '#2 running: file src/app.js changed',
         '#2 0.512 building',
         '#2 0.700 partial',
