@@ -52,3 +52,30 @@ describe('plain progress', () => {
     expect(text.split('\n')).toHaveLength(5000 + 5);
   });
 });
+
+describe('tty progress', () => {
+  it('keeps one line per finished step and prints a failed step in full', () => {
+    // A terminal as ora drives one: cursor moves and line clears are escape sequences in the text.
+    const out = Object.assign(new PassThrough(), {
+      isTTY: true,
+      columns: 80,
+      cursorTo: (_x: number, callback?: () => void) => (callback?.(), true),
+      moveCursor: (_dx: number, _dy: number, callback?: () => void) => (callback?.(), true),
+      clearLine: (_dir: number, callback?: () => void) => (callback?.(), true),
+    });
+    let text = '';
+    out.on('data', (chunk: Buffer) => (text += chunk.toString()));
+    const progress = createProgress('auto', out);
+    progress.handle({ type: 'cached', step: 'a', name: '[1/3] FROM busybox' });
+    progress.handle({ type: 'started', step: 'b', name: '[2/3] RUN make', time: 0 });
+    progress.handle({ type: 'log', step: 'b', stream: 'stdout', data: 'compiling\n', time: 100 });
+    progress.handle({ type: 'done', step: 'b', time: 1500 });
+    progress.handle({ type: 'started', step: 'c', name: '[3/3] RUN test', time: 1500 });
+    progress.handle({ type: 'log', step: 'c', stream: 'stderr', data: 'assertion failed\n', time: 1600 });
+    progress.handle({ type: 'failed', step: 'c', time: 1700, message: 'process "/bin/sh -c test" did not complete successfully: exit code: 1' });
+    progress.finish();
+    expect(text).toContain('✔ [1/3] FROM busybox CACHED\n');
+    expect(text).toContain('✔ [2/3] RUN make 1.5s\n');
+    expect(text).toContain('✖ [3/3] RUN test\n#3 ERROR: process "/bin/sh -c test" did not complete successfully: exit code: 1\n------\n > [3/3] RUN test:\nassertion failed\n------\n');
+  });
+});
