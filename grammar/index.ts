@@ -9,7 +9,7 @@ export { parseDockerfile } from './parse.js';
 export type { ParseOptions, ParseResult } from './parse.js';
 
 // expansion and ignore rules
-export { expandWord, expandWords, ExpandError } from './expand.js';
-export type { Lookup, ExpandOptions, ExpandResult } from './expand.js';
-export { parseDockerignore, compileIgnore } from './dockerignore.js';
+export { expandWord, expandWords, ExpandError, envLookup, expandsArguments, shellPatternToRegExp } from './expand.js';
+export type { Lookup, EnvSource, ExpandOptions, ExpandResult } from './expand.js';
+export { parseDockerignore, compileIgnore, matchGlob, dockerignorePathFor } from './dockerignore.js';
 export type { IgnoreMatcher } from './dockerignore.js';
