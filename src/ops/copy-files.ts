@@ -7,11 +7,10 @@ import { chmod, copyFile, lchown, link, lstat, lutimes, mkdir, readdir, readlink
 import { randomBytes } from 'node:crypto';
 import type { Stats } from 'node:fs';
 import { basename, join, posix } from 'node:path';
-import type { IgnoreMatcher } from '../../grammar/index.js';
+import { matchGlob, type IgnoreMatcher } from '../../grammar/index.js';
 import { extractArchive, isArchive } from './archive.js';
 import { UserError } from '../errors.js';
 import type { ModeChange } from './chmod.js';
-import { compileComponent, hasWildcard, unescapeComponent } from './glob.js';
 import type { Owner } from './owner.js';
 import { resolveInRoot } from './root-path.js';
 
@@ -96,6 +95,16 @@ function sourceNotFound(source: string, path: string, ignored: boolean): UserErr
   return new UserError(`failed to compute cache key: failed to calculate checksum of ref: "${path}": not found${why}`);
 }
 
+/** Wildcards in COPY/ADD sources follow Go's filepath.Match (grammar's matchGlob), one component at a time. */
+function hasWildcard(path: string): boolean {
+  return /[*?[\\]/.test(path);
+}
+
+/** `\*` → `*`: a component without wildcards, as a file name. */
+function unescapeComponent(component: string): string {
+  return component.replace(/\\(.)/g, '$1');
+}
+
 /** All in-root paths matching `pattern` component by component, sorted; ignored context paths are skipped. */
 async function expandWildcards(root: string, pattern: string, ignore: IgnoreMatcher | undefined): Promise<string[]> {
   let current = ['/'];
@@ -104,7 +113,6 @@ async function expandWildcards(root: string, pattern: string, ignore: IgnoreMatc
     if (!hasWildcard(component)) {
       for (const dir of current) next.push(posix.join(dir, unescapeComponent(component)));
     } else {
-      const matches = compileComponent(component);
       for (const dir of current) {
         let names: string[];
         try {
@@ -114,7 +122,7 @@ async function expandWildcards(root: string, pattern: string, ignore: IgnoreMatc
         }
         for (const name of names.sort()) {
           const candidate = posix.join(dir, name);
-          if (matches(name) && !ignore?.ignores(candidate.slice(1))) next.push(candidate);
+          if (matchGlob(component, name) && !ignore?.ignores(candidate.slice(1))) next.push(candidate);
         }
       }
     }

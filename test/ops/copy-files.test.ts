@@ -3,6 +3,7 @@ import { chown, link, lstat, mkdir, mkdtemp, readFile, readlink, rm, symlink, ut
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { compileIgnore } from '../../grammar/index.js';
 import { parseChmod } from '../../src/ops/chmod.js';
 import { copyFiles, type CopyRequest } from '../../src/ops/copy-files.js';
 
@@ -159,6 +160,15 @@ describe('copyFiles', () => {
     expect(await read('foo1/foo2/bar')).toBe('b');
     await copyFiles(context, rootfs, request(['test/a/b/./c/d'], '/out/', { parents: true }));
     expect(await read('out/c/d/e')).toBe('e');
+  });
+
+  it('drops --exclude matches relative to each source, at the depth the pattern says', async () => {
+    for (const [path, content] of [['main.js', 'm'], ['debug.log', 'd'], ['tmp/cache', 'c'], ['lib/a.js', 'a'], ['lib/b.log', 'b']]) await write(context, path as string, content as string);
+    await copyFiles(context, rootfs, request(['.'], '/app/', { exclude: compileIgnore(['*.log', 'tmp']) }));
+    expect(await exists('app/main.js')).toBe(true);
+    expect(await exists('app/debug.log')).toBe(false);
+    expect(await exists('app/tmp')).toBe(false);
+    expect(await exists('app/lib/b.log')).toBe(true); // `*` does not cross `/`
   });
 
   it('skips paths the context ignore rules exclude', async () => {
