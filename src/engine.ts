@@ -1,9 +1,11 @@
 // The composition root: opens the state root and picks the concrete stores. Later the snapshotter,
 // executor and solver are added here too; nothing else constructs them.
 import { existsSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { basename, join, resolve as resolvePath } from 'node:path';
 import { ContentStore, cacheDirTag, initDigests } from '../cache/index.js';
+import { compileIgnore, dockerignorePathFor, parseDockerignore, type IgnoreMatcher } from '../grammar/index.js';
+import { UserError } from './errors.js';
 import { statePaths, type EngineConfig, type StatePaths } from './config.js';
 import { ImageStore } from './image/store.js';
 
@@ -37,4 +39,78 @@ export async function openEngine(config: EngineConfig): Promise<Engine> {
     // Containers land with the runtime (src/runtime/store.ts); until then no image has users.
     imageUsers: async () => [],
   };
+}
+
+// ---- build (owned by the build helper): what `tsbuild build` composes ----
+
+/** The Dockerfile, the context directory and its ignore rules, as a build starts with them. */
+export interface BuildInput {
+  dockerfile: { text: string; name: string };
+  /** Undefined when the context is `-` (a Dockerfile on stdin and no files to copy). */
+  contextDir: string | undefined;
+  ignore: IgnoreMatcher | undefined;
+}
+
+export interface BuildInputOptions {
+  /** Context directory, or `-`. */
+  context: string;
+  /** -f: a path (relative to the current directory), `-`, or undefined for CONTEXT/Dockerfile. */
+  file: string | undefined;
+  /** Reads standard input, for `-` as context or file. */
+  readStdin: () => Promise<string>;
+}
+
+async function readTextIfFile(path: string): Promise<string | undefined> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'EISDIR') return undefined;
+    throw err;
+  }
+}
+
+/**
+ * Docker's rules: the Dockerfile is CONTEXT/Dockerfile (or a lone lower-case `dockerfile`) unless -f
+ * names one; `<Dockerfile>.dockerignore` next to it replaces CONTEXT/.dockerignore when it exists.
+ */
+export async function readBuildInput(options: BuildInputOptions): Promise<BuildInput> {
+  if (options.context === '-') {
+    return { dockerfile: { text: await options.readStdin(), name: 'Dockerfile' }, contextDir: undefined, ignore: undefined };
+  }
+  const contextDir = resolvePath(options.context);
+  if (!(await stat(contextDir).then((s) => s.isDirectory(), () => false))) {
+    throw new UserError(`unable to prepare context: path "${options.context}" not found`);
+  }
+  let dockerfile: BuildInput['dockerfile'] | undefined;
+  let dockerfilePath: string | undefined;
+  if (options.file === '-') {
+    dockerfile = { text: await options.readStdin(), name: 'Dockerfile' };
+  } else {
+    const candidates = options.file !== undefined ? [resolvePath(options.file)] : [join(contextDir, 'Dockerfile'), join(contextDir, 'dockerfile')];
+    for (const candidate of candidates) {
+      const text = await readTextIfFile(candidate);
+      if (text !== undefined) {
+        dockerfilePath = candidate;
+        dockerfile = { text, name: basename(candidate) };
+        break;
+      }
+    }
+    if (dockerfile === undefined) {
+      throw new UserError(`failed to read dockerfile: open ${options.file ?? 'Dockerfile'}: no such file or directory`);
+    }
+  }
+  const ignoreText =
+    (dockerfilePath === undefined ? undefined : await readTextIfFile(dockerignorePathFor(dockerfilePath))) ??
+    (await readTextIfFile(join(contextDir, '.dockerignore')));
+  const ignore = ignoreText === undefined ? undefined : compileIgnoreFile(ignoreText);
+  return { dockerfile, contextDir, ignore };
+}
+
+function compileIgnoreFile(text: string): IgnoreMatcher {
+  try {
+    return compileIgnore(parseDockerignore(text));
+  } catch (err) {
+    throw new UserError(`failed to parse .dockerignore: ${(err as Error).message}`, { cause: err });
+  }
 }
