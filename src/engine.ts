@@ -1,13 +1,16 @@
 // The composition root: opens the state root and picks the concrete stores. Later the snapshotter,
 // executor and solver are added here too; nothing else constructs them.
-import { existsSync } from 'node:fs';
+import { createWriteStream, existsSync } from 'node:fs';
 import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { basename, join, resolve as resolvePath } from 'node:path';
+import { finished } from 'node:stream/promises';
 import { ContentStore, cacheDirTag, initDigests } from '../cache/index.js';
 import { compileIgnore, dockerignorePathFor, parseDockerignore, type IgnoreMatcher } from '../grammar/index.js';
 import { UserError } from './errors.js';
 import { statePaths, type EngineConfig, type StatePaths } from './config.js';
-import { ImageStore } from './image/store.js';
+import { exportImageTar, exportLocalDirectory, exportOciLayout, exportRootfsTar } from './image/export.js';
+import type { ImageReference } from './image/reference.js';
+import { ImageStore, type StoredImage } from './image/store.js';
 
 export interface Engine {
   config: EngineConfig;
@@ -112,5 +115,41 @@ function compileIgnoreFile(text: string): IgnoreMatcher {
     return compileIgnore(parseDockerignore(text));
   } catch (err) {
     throw new UserError(`failed to parse .dockerignore: ${(err as Error).message}`, { cause: err });
+  }
+}
+
+/** One `-o` of a build: where the image goes besides the image store. */
+export interface BuildOutput {
+  type: 'image' | 'oci' | 'docker' | 'tar' | 'local';
+  /** A path; `-` means standard output (tar kinds only). */
+  dest: string | undefined;
+  attrs: Record<string, string>;
+}
+
+/**
+ * Writes the built image to each `-o`: `oci`/`docker` as one tar that both OCI and docker-archive
+ * readers take (`oci,tar=false` as an OCI layout directory), `tar` as the flattened rootfs, `local`
+ * as a directory. `image` needs nothing more: the image store already holds it.
+ */
+export async function exportBuiltImage(engine: Engine, image: StoredImage, tags: ImageReference[], outputs: BuildOutput[], stdout: NodeJS.WritableStream): Promise<void> {
+  const archive = { manifestDigest: image.manifestDigest, refs: tags };
+  for (const output of outputs) {
+    if (output.type === 'image') continue;
+    const dest = output.dest as string;
+    if (output.type === 'local') {
+      if (dest === '-') throw new UserError('-o type=local needs a directory, not -');
+      await mkdir(dest, { recursive: true });
+      await exportLocalDirectory(engine.images, image, dest);
+      continue;
+    }
+    if (output.type === 'oci' && output.attrs['tar'] === 'false') {
+      await exportOciLayout(engine.images, archive, dest);
+      continue;
+    }
+    const out = dest === '-' ? stdout : createWriteStream(dest);
+    const done = dest === '-' ? Promise.resolve() : finished(out);
+    if (output.type === 'tar') await exportRootfsTar(engine.images, image, out, engine.paths.tmp, engine.config.sourceDateEpoch);
+    else await exportImageTar(engine.images, archive, out);
+    await done;
   }
 }
