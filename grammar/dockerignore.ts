@@ -14,8 +14,8 @@ export function dockerignorePathFor(dockerfilePath: string): string {
 }
 
 /** A pattern Go's filepath.Match would reject (unclosed `[`, trailing `\`…), or a lone `!`. */
-export class IgnorePatternError extends Error {
-  override name = 'IgnorePatternError';
+export class PatternSyntaxError extends Error {
+  override name = 'PatternSyntaxError';
 }
 
 /** Patterns of a .dockerignore file: comments and blanks dropped, each pattern cleaned. */
@@ -42,7 +42,10 @@ export function parseDockerignore(text: string): string[] {
 export interface IgnoreMatcher {
   /** True when `path` (context-relative, POSIX, no leading "/") is excluded from the context. */
   ignores(path: string): boolean;
-  /** False when no exception pattern could re-include anything below the ignored directory `dir`, so a walk may skip it. */
+  /**
+   * False when no exception pattern could re-include anything below the ignored directory `dir`, so a walk
+   * may skip it.
+   */
   mayIncludeUnder(dir: string): boolean;
 }
 
@@ -60,7 +63,7 @@ export function compileIgnore(patterns: string[]): IgnoreMatcher {
     pattern = cleanPath(pattern);
     const exclusion = pattern.startsWith('!');
     if (exclusion) {
-      if (pattern.length === 1) throw new IgnorePatternError('illegal exclusion pattern: "!"');
+      if (pattern.length === 1) throw new PatternSyntaxError('illegal exclusion pattern: "!"');
       pattern = pattern.slice(1);
     }
     compiled.push({ exclusion, cleaned: pattern, matches: compileDockerPattern(pattern) });
@@ -90,7 +93,13 @@ export function compileIgnore(patterns: string[]): IgnoreMatcher {
 
 /** Go's filepath.Match: `*` and `?` stop at `/`, `[a-z]`/`[^…]` classes, `\` escapes. Throws on a bad pattern. */
 export function matchGlob(pattern: string, path: string): boolean {
-  return new RegExp(`^${translateGlob(pattern, false).source}$`, 'u').test(path);
+  return compileGlob(pattern)(path);
+}
+
+/** `matchGlob` with the pattern compiled once, for matching many names (a directory walk). */
+export function compileGlob(pattern: string): (path: string) => boolean {
+  const re = new RegExp(`^${translateGlob(pattern, false).source}$`, 'u');
+  return (path) => re.test(path);
 }
 
 /** "a/b/c" → ["a", "a/b"]. */
@@ -182,7 +191,7 @@ function translateGlob(pattern: string, doubleStar: boolean): { source: string; 
       kind = 'regexp';
     } else if (ch === '\\') {
       const escaped = chars[++i];
-      if (escaped === undefined) throw new IgnorePatternError(`syntax error in pattern ${JSON.stringify(pattern)}: trailing backslash`);
+      if (escaped === undefined) throw patternError(pattern, 'trailing backslash');
       source += literal(escaped);
       kind = 'regexp';
     } else if (ch === '[') {
@@ -203,7 +212,7 @@ function translateGlob(pattern: string, doubleStar: boolean): { source: string; 
  * Returns the JS class and the index of the closing `]`.
  */
 function translateClass(chars: string[], start: number, pattern: string): { classSource: string; end: number } {
-  const bad = () => new IgnorePatternError(`syntax error in pattern ${JSON.stringify(pattern)}: malformed character class`);
+  const bad = () => patternError(pattern, 'malformed character class');
   let i = start;
   const negated = chars[i] === '^';
   if (negated) i++;
@@ -234,12 +243,16 @@ function translateClass(chars: string[], start: number, pattern: string): { clas
   return { classSource: `[${negated ? '^' : ''}${ranges}]`, end: i };
 }
 
+function patternError(pattern: string, problem: string): PatternSyntaxError {
+  return new PatternSyntaxError(`syntax error in pattern ${JSON.stringify(pattern)}: ${problem}`);
+}
+
 function literal(ch: string): string {
   return /[\\^$.*+?()[\]{}|/]/.test(ch) ? `\\${ch}` : ch;
 }
 
 /** Go's filepath.Clean for `/` paths: drop empty and `.` segments, resolve `..`, "" → ".". */
-export function cleanPath(path: string): string {
+function cleanPath(path: string): string {
   if (path === '') return '.';
   const rooted = path.startsWith('/');
   const out: string[] = [];

@@ -120,6 +120,8 @@ function expand(word: string, env: Lookup | EnvSource, options: ExpandOptions): 
 /** Internal failure; `expand` turns it into an ExpandError naming the whole word. */
 class SyntaxFault extends Error {}
 
+const END_OF_STATEMENT = 'unexpected end of statement while looking for matching';
+
 // Go's unicode.IsLetter / IsDigit / IsSpace, which BuildKit uses for names and field splitting.
 const NAME_CHAR = /^[\p{L}\p{Nd}_]$/u;
 const DIGIT = /^\p{Nd}$/u;
@@ -206,7 +208,7 @@ class WordScanner {
         fields.addLiteral(escaped);
       }
     }
-    if (stop !== undefined) throw new SyntaxFault(`unexpected end of statement while looking for matching ${stop}`);
+    if (stop !== undefined) throw new SyntaxFault(`${END_OF_STATEMENT} ${stop}`);
     return { text, fields: fields.finish() };
   }
 
@@ -228,7 +230,7 @@ class WordScanner {
     let text = '';
     for (;;) {
       const ch = this.next();
-      if (ch === undefined) throw new SyntaxFault('unexpected end of statement while looking for matching single-quote');
+      if (ch === undefined) throw new SyntaxFault(`${END_OF_STATEMENT} single-quote`);
       if (ch === "'") return text;
       text += ch;
     }
@@ -240,7 +242,7 @@ class WordScanner {
     let text = '';
     for (;;) {
       const ch = this.peek();
-      if (ch === undefined) throw new SyntaxFault('unexpected end of statement while looking for matching double-quote');
+      if (ch === undefined) throw new SyntaxFault(`${END_OF_STATEMENT} double-quote`);
       if (ch === '"') {
         this.pos++;
         return text;
@@ -389,7 +391,8 @@ export function shellPatternToRegExp(pattern: string, options: { greedy: boolean
       const escaped = chars[i + 1];
       if (escaped === '}' || escaped === '/') continue;
       if (escaped !== '*' && escaped !== '?' && escaped !== '\\') {
-        throw new Error(escaped === undefined ? "invalid escape '\\' at end of pattern" : `invalid escape '\\${escaped}'`);
+        const what = escaped === undefined ? "'\\' at end of pattern" : `'\\${escaped}'`;
+        throw new Error(`invalid escape ${what}`);
       }
       source += '\\' + escaped;
       i++;

@@ -11,5 +11,13 @@ export type { ParseOptions, ParseResult } from './parse.js';
 // expansion and ignore rules
 export { expandWord, expandWords, ExpandError, envLookup, expandsArguments, shellPatternToRegExp } from './expand.js';
 export type { Lookup, EnvSource, ExpandOptions, ExpandResult } from './expand.js';
-export { parseDockerignore, compileIgnore, matchGlob, dockerignorePathFor } from './dockerignore.js';
+export {
+  parseDockerignore,
+  compileIgnore,
+  matchGlob,
+  compileGlob,
+  dockerignorePathFor,
+  DOCKERIGNORE_FILE,
+  PatternSyntaxError,
+} from './dockerignore.js';
 export type { IgnoreMatcher } from './dockerignore.js';

@@ -1,6 +1,13 @@
 // .dockerignore and glob rules as Docker applies them: one row per fact.
 import { describe, expect, it } from 'vitest';
-import { compileIgnore, dockerignorePathFor, matchGlob, parseDockerignore } from '../../grammar/index.js';
+import {
+  PatternSyntaxError,
+  compileGlob,
+  compileIgnore,
+  dockerignorePathFor,
+  matchGlob,
+  parseDockerignore,
+} from '../../grammar/index.js';
 
 // [patterns (as written in the file), path, ignored?]
 const ignoreTable: [string[], string, boolean][] = [
@@ -100,7 +107,7 @@ describe('dockerignore: parseDockerignore()', () => {
 
 describe('dockerignore: compileIgnore() errors', () => {
   it.each([['['], ['[]'], ['[a-]'], ['[-a]'], ['a\\'], ['!']])('rejects %j', (pattern) => {
-    expect(() => compileIgnore([pattern])).toThrow();
+    expect(() => compileIgnore([pattern])).toThrow(PatternSyntaxError);
   });
 });
 
@@ -166,11 +173,16 @@ describe('dockerignore: matchGlob() (Go filepath.Match)', () => {
     });
   }
 
-  it.each([['['], ['[a'], ['[]'], ['[^]'], ['a\\'], ['[a-]'], ['[]a]'], ['[-]'], ['[-x]'], ['[a-b-c]'], ['[^bc'], ['a[']])(
+  it('compileGlob answers as matchGlob does, compiling once', () => {
+    for (const [pattern, path, matches] of table) expect(compileGlob(pattern)(path), pattern).toBe(matches);
+  });
+
+  const malformed = ['[', '[a', '[]', '[^]', 'a\\', '[a-]', '[]a]', '[-]', '[-x]', '[a-b-c]', '[^bc', 'a['];
+  it.each(malformed.map((p) => [p]))(
     'rejects %j',
     (pattern) => {
       // Go validates the whole pattern, even where the text already failed to match
-      expect(() => matchGlob(pattern, 'x')).toThrow();
+      expect(() => matchGlob(pattern, 'x')).toThrow(PatternSyntaxError);
     },
   );
 });
