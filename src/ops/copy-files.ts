@@ -7,7 +7,7 @@ import { chmod, copyFile, lchown, link, lstat, lutimes, mkdir, readdir, readlink
 import { randomBytes } from 'node:crypto';
 import type { Stats } from 'node:fs';
 import { basename, join, posix } from 'node:path';
-import { matchGlob, type IgnoreMatcher } from '../../grammar/index.js';
+import { compileGlob, type IgnoreMatcher } from '../../grammar/index.js';
 import { extractArchive, isArchive } from './archive.js';
 import { UserError } from '../errors.js';
 import type { ModeChange } from './chmod.js';
@@ -95,7 +95,7 @@ function sourceNotFound(source: string, path: string, ignored: boolean): UserErr
   return new UserError(`failed to compute cache key: failed to calculate checksum of ref: "${path}": not found${why}`);
 }
 
-/** Wildcards in COPY/ADD sources follow Go's filepath.Match (grammar's matchGlob), one component at a time. */
+/** Wildcards in COPY/ADD sources follow Go's filepath.Match (grammar's compileGlob), one component at a time. */
 function hasWildcard(path: string): boolean {
   return /[*?[\\]/.test(path);
 }
@@ -113,6 +113,7 @@ async function expandWildcards(root: string, pattern: string, ignore: IgnoreMatc
     if (!hasWildcard(component)) {
       for (const dir of current) next.push(posix.join(dir, unescapeComponent(component)));
     } else {
+      const matches = compileGlob(component);
       for (const dir of current) {
         let names: string[];
         try {
@@ -122,7 +123,7 @@ async function expandWildcards(root: string, pattern: string, ignore: IgnoreMatc
         }
         for (const name of names.sort()) {
           const candidate = posix.join(dir, name);
-          if (matchGlob(component, name) && !ignore?.ignores(candidate.slice(1))) next.push(candidate);
+          if (matches(name) && !ignore?.ignores(candidate.slice(1))) next.push(candidate);
         }
       }
     }
