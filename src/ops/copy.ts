@@ -8,7 +8,7 @@ import { compileIgnore, type IgnoreMatcher } from '../../grammar/index.js';
 import { applyLayer } from '../snapshot/apply.js';
 import { parseChmod } from './chmod.js';
 import { copyFiles, type CopyRequest } from './copy-files.js';
-import { commitLayer, commitWithLayer, uniqueKey, withMounted, writeLayer, type FsDeps, type FsState } from './fs-state.js';
+import { changeState, commitWithLayer, uniqueKey, withMounted, writeLayer, type FsDeps, type FsState } from './fs-state.js';
 import { downloadUrl, isUrlSource } from './http-source.js';
 import { resolveOwner, type Owner } from './owner.js';
 
@@ -40,18 +40,10 @@ export interface CopySpec {
 
 export async function copyStep(deps: FsDeps, parent: FsState, spec: CopySpec, signal?: AbortSignal): Promise<FsState> {
   if (spec.link && spec.chmod === undefined) return linkedCopyStep(deps, parent, spec, signal);
-  const key = uniqueKey('copy');
-  const mounts = await deps.snapshotter.prepare(key, parent.snapshot);
-  try {
-    await withMounted(deps, mounts, async (rootDir) => {
-      const owner = spec.chown === undefined ? undefined : await resolveOwner(spec.chown, rootDir);
-      await copyAll(deps, spec, owner, rootDir, signal);
-    });
-  } catch (err) {
-    await deps.snapshotter.remove(key).catch(() => undefined);
-    throw err;
-  }
-  return commitLayer(deps, key, parent);
+  return changeState(deps, parent, 'copy', async (rootDir) => {
+    const owner = spec.chown === undefined ? undefined : await resolveOwner(spec.chown, rootDir);
+    await copyAll(deps, spec, owner, rootDir, signal);
+  });
 }
 
 /** COPY --link: copy onto nothing, keep that as the layer, then lay it over the parent. */

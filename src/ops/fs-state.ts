@@ -74,6 +74,23 @@ export async function withMounted<T>(deps: FsDeps, mounts: Mount[], use: (dir: s
 }
 
 /**
+ * The usual life of a filesystem step: a writable snapshot on `parent`, mounted while `change` works in
+ * it, then committed as a layer; on failure the snapshot is dropped. `change` gets the snapshot key
+ * too (a sandbox id, for RUN).
+ */
+export async function changeState(deps: FsDeps, parent: FsState, purpose: string, change: (rootDir: string, key: string) => Promise<void>): Promise<FsState> {
+  const key = uniqueKey(purpose);
+  const mounts = await deps.snapshotter.prepare(key, parent.snapshot);
+  try {
+    await withMounted(deps, mounts, (rootDir) => change(rootDir, key));
+  } catch (err) {
+    await deps.snapshotter.remove(key).catch(() => undefined);
+    throw err;
+  }
+  return commitLayer(deps, key, parent);
+}
+
+/**
  * Turns the changes of active snapshot `key` (prepared on `parent.snapshot`) into a layer and a
  * committed snapshot named by the new chain ID. An unchanged rootfs still gives a layer (an empty
  * tar), as BuildKit records one for every RUN/COPY/ADD/WORKDIR. The active snapshot is consumed.

@@ -3,7 +3,7 @@
 import { chown, lstat, lutimes, mkdir } from 'node:fs/promises';
 import { posix } from 'node:path';
 import { UserError } from '../errors.js';
-import { commitLayer, uniqueKey, withMounted, type FsDeps, type FsState } from './fs-state.js';
+import { changeState, type FsDeps, type FsState } from './fs-state.js';
 import { resolveOwner } from './owner.js';
 import { resolveInRoot } from './root-path.js';
 
@@ -14,29 +14,21 @@ export interface MkdirSpec {
 }
 
 export async function mkdirStep(deps: FsDeps, parent: FsState, spec: MkdirSpec): Promise<FsState> {
-  const key = uniqueKey('mkdir');
-  const mounts = await deps.snapshotter.prepare(key, parent.snapshot);
-  try {
-    await withMounted(deps, mounts, async (rootDir) => {
-      const owner = spec.user === '' ? { uid: 0, gid: 0 } : await resolveOwner(spec.user, rootDir);
-      const created: string[] = [];
-      let current = '/';
-      for (const component of spec.path.split('/').filter((c) => c !== '')) {
-        current = posix.join(current, component);
-        const host = await resolveInRoot(rootDir, current);
-        const existing = await lstat(host).catch(() => undefined);
-        if (existing?.isDirectory()) continue;
-        if (existing) throw new UserError(`cannot create directory ${spec.path}: ${current} exists and is not a directory`);
-        await mkdir(host, { mode: 0o755 });
-        await chown(host, owner.uid, owner.gid);
-        created.push(host);
-      }
-      const time = new Date(deps.sourceDateEpoch * 1000);
-      for (const host of created.reverse()) await lutimes(host, time, time);
-    });
-  } catch (err) {
-    await deps.snapshotter.remove(key).catch(() => undefined);
-    throw err;
-  }
-  return commitLayer(deps, key, parent);
+  return changeState(deps, parent, 'mkdir', async (rootDir) => {
+    const owner = spec.user === '' ? { uid: 0, gid: 0 } : await resolveOwner(spec.user, rootDir);
+    const created: string[] = [];
+    let current = '/';
+    for (const component of spec.path.split('/').filter((c) => c !== '')) {
+      current = posix.join(current, component);
+      const host = await resolveInRoot(rootDir, current);
+      const existing = await lstat(host).catch(() => undefined);
+      if (existing?.isDirectory()) continue;
+      if (existing) throw new UserError(`cannot create directory ${spec.path}: ${current} exists and is not a directory`);
+      await mkdir(host, { mode: 0o755 });
+      await chown(host, owner.uid, owner.gid);
+      created.push(host);
+    }
+    const time = new Date(deps.sourceDateEpoch * 1000);
+    for (const host of created.reverse()) await lutimes(host, time, time);
+  });
 }

@@ -8,7 +8,7 @@ import { Writable } from 'node:stream';
 import { StepFailedError, UserError } from '../errors.js';
 import type { ExecResult, Executor, NetworkMode, SandboxMount } from '../executor/executor.js';
 import { acquireCacheMount } from './cache-mount.js';
-import { commitLayer, uniqueKey, withMounted, type FsDeps, type FsState } from './fs-state.js';
+import { changeState, uniqueKey, type FsDeps, type FsState } from './fs-state.js';
 import { resolveInRoot } from './root-path.js';
 
 export type RunMount =
@@ -57,19 +57,13 @@ export async function runStep(deps: RunDeps, parent: FsState, spec: RunSpec, io:
   if (spec.insecure && !deps.entitlements.securityInsecure) {
     throw new UserError('entitlement security.insecure is not allowed (use --allow security.insecure)');
   }
-  const key = uniqueKey('run');
-  const mounts = await deps.snapshotter.prepare(key, parent.snapshot);
-  try {
-    const result = await withMounted(deps, mounts, (rootDir) => runInRootfs(deps, rootDir, key, spec, io));
+  return changeState(deps, parent, 'run', async (rootDir, key) => {
+    const result = await runInRootfs(deps, rootDir, key, spec, io);
     if (result.exitCode !== 0) {
       const how = result.signal ? `signal: ${result.signal}${result.oomKilled ? ' (out of memory?)' : ''}` : `exit code: ${result.exitCode}`;
       throw new StepFailedError(`process "${spec.args.join(' ')}" did not complete successfully: ${how}`);
     }
-  } catch (err) {
-    await deps.snapshotter.remove(key).catch(() => undefined);
-    throw err;
-  }
-  return commitLayer(deps, key, parent);
+  });
 }
 
 async function runInRootfs(deps: RunDeps, rootDir: string, key: string, spec: RunSpec, io: RunIO): Promise<ExecResult> {
