@@ -2,13 +2,13 @@
 // another state (an earlier stage or an image, mounted read-only) or — ADD only — from downloaded URLs,
 // then commit the changes as a layer. --chown names are looked up in the destination rootfs (BuildKit).
 // --link copies onto an empty snapshot instead, so the layer does not depend on what is below it.
-import { mkdir, rm, rmdir, utimes, writeFile } from 'node:fs/promises';
+import { mkdir, rm, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { compileIgnore, type IgnoreMatcher } from '../../grammar/index.js';
 import { applyLayer } from '../snapshot/apply.js';
 import { parseChmod } from './chmod.js';
 import { copyFiles, type CopyRequest } from './copy-files.js';
-import { changeState, commitWithLayer, uniqueKey, withMounted, writeLayer, type FsDeps, type FsState } from './fs-state.js';
+import { changeState, commitWithLayer, openStateView, uniqueKey, withMounted, writeLayer, type FsDeps, type FsState } from './fs-state.js';
 import { downloadUrl, isUrlSource } from './http-source.js';
 import { resolveOwner, type Owner } from './owner.js';
 
@@ -117,22 +117,12 @@ async function copyHeredocs(deps: FsDeps, spec: CopySpec, request: CopyRequest, 
   }
 }
 
-/** A read-only view of a state at a temporary directory (an empty directory for scratch). */
+/** Runs `use` on a read-only view of `state`. */
 async function withStateRoot<T>(deps: FsDeps, state: FsState, use: (dir: string) => Promise<T>): Promise<T> {
-  if (state.snapshot === undefined) {
-    const empty = join(deps.tmpDir, uniqueKey('scratch'));
-    await mkdir(empty, { recursive: true });
-    try {
-      return await use(empty);
-    } finally {
-      await rmdir(empty).catch(() => undefined);
-    }
-  }
-  const key = uniqueKey('view');
-  const mounts = await deps.snapshotter.view(key, state.snapshot);
+  const view = await openStateView(deps, state);
   try {
-    return await withMounted(deps, mounts, use);
+    return await use(view.dir);
   } finally {
-    await deps.snapshotter.remove(key).catch(() => undefined);
+    await view.close();
   }
 }

@@ -73,6 +73,29 @@ export async function withMounted<T>(deps: FsDeps, mounts: Mount[], use: (dir: s
   }
 }
 
+/** A read-only view of `state` mounted at a temporary directory (an empty one for scratch) until closed. */
+export async function openStateView(deps: FsDeps, state: FsState): Promise<{ dir: string; close(): Promise<void> }> {
+  const dir = join(deps.tmpDir, uniqueKey('view'));
+  await mkdir(dir, { recursive: true });
+  if (state.snapshot === undefined) return { dir, close: () => rmdir(dir).catch(() => undefined) };
+  const key = uniqueKey('view');
+  try {
+    await deps.mounter.mount(await deps.snapshotter.view(key, state.snapshot), dir);
+  } catch (err) {
+    await deps.snapshotter.remove(key).catch(() => undefined);
+    await rmdir(dir).catch(() => undefined);
+    throw err;
+  }
+  return {
+    dir,
+    async close() {
+      await deps.mounter.unmount(dir);
+      await deps.snapshotter.remove(key).catch(() => undefined);
+      await rmdir(dir).catch(() => undefined);
+    },
+  };
+}
+
 /**
  * The usual life of a filesystem step: a writable snapshot on `parent`, mounted while `change` works in
  * it, then committed as a layer; on failure the snapshot is dropped. `change` gets the snapshot key

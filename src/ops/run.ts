@@ -8,14 +8,14 @@ import { Writable } from 'node:stream';
 import { StepFailedError, UserError } from '../errors.js';
 import type { ExecResult, Executor, NetworkMode, SandboxMount } from '../executor/executor.js';
 import { acquireCacheMount } from './cache-mount.js';
-import { changeState, uniqueKey, type FsDeps, type FsState } from './fs-state.js';
+import { changeState, openStateView, uniqueKey, type FsDeps, type FsState } from './fs-state.js';
 import { resolveInRoot } from './root-path.js';
 
 export type RunMount =
   | { type: 'cache'; target: string; id: string; sharing: 'shared' | 'private' | 'locked'; uid: number; gid: number; mode: number; readonly: boolean }
   | { type: 'tmpfs'; target: string; sizeBytes: number | undefined }
-  /** `root` is the build context directory or a mounted stage rootfs; `source` a path inside it. */
-  | { type: 'bind'; target: string; root: string; source: string; readwrite: boolean }
+  /** `source` is a path in the build context directory or in another state (a stage or an image). */
+  | { type: 'bind'; target: string; from: { kind: 'dir'; dir: string } | { kind: 'state'; state: FsState }; source: string; readwrite: boolean }
   | { type: 'secret'; target: string | undefined; id: string; value: Buffer; env: string | undefined; uid: number; gid: number; mode: number }
   /** `socket` is the agent on the host (SSH_AUTH_SOCK or --ssh id=path); the step sees a proxy of it. */
   | { type: 'ssh'; target: string; socket: string; uid: number; gid: number; mode: number }
@@ -114,7 +114,14 @@ async function prepareMount(deps: RunDeps, mount: RunMount, env: string[], clean
       return { destination: mount.target, type: 'bind', source: lease.dir, options: ['rbind', mount.readonly ? 'ro' : 'rw'] };
     }
     case 'bind': {
-      const source = await resolveInRoot(mount.root, mount.source);
+      let root: string;
+      if (mount.from.kind === 'dir') root = mount.from.dir;
+      else {
+        const view = await openStateView(deps, mount.from.state);
+        cleanups.push(view.close);
+        root = view.dir;
+      }
+      const source = await resolveInRoot(root, mount.source);
       await lstat(source).catch(() => {
         throw new UserError(`failed to mount ${mount.target}: "${posix.normalize(`/${mount.source}`)}": not found`);
       });

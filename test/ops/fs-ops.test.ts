@@ -195,6 +195,36 @@ describe('RUN', () => {
     await expect(lstat(secretMount?.source as string)).rejects.toThrow(); // the secret file is gone after the step
   });
 
+  it('binds context and stage paths read-only, and gives rw binds a throwaway copy', async () => {
+    const stage = await copyStep(deps, base, copySpec());
+    const seenContent: string[] = [];
+    behaviour = async (s) => {
+      for (const target of ['/ctx-app.sh', '/stage-app', '/rw']) {
+        const mount = s.mounts.find((m) => m.destination === target);
+        seenContent.push(`${target} ${mount?.options.join(',')}`);
+      }
+      const rw = s.mounts.find((m) => m.destination === '/rw')?.source as string;
+      await writeFile(join(rw, 'app.sh'), 'changed by the step\n');
+      seenContent.push(await readFile(join(s.mounts.find((m) => m.destination === '/stage-app')?.source as string, 'app.sh'), 'utf8'));
+      return 0;
+    };
+    await runStep(
+      runDeps(),
+      base,
+      spec({
+        mounts: [
+          { type: 'bind', target: '/ctx-app.sh', from: { kind: 'dir', dir: context }, source: 'src/app.sh', readwrite: false },
+          { type: 'bind', target: '/stage-app', from: { kind: 'state', state: stage }, source: '/app', readwrite: false },
+          { type: 'bind', target: '/rw', from: { kind: 'dir', dir: context }, source: 'src', readwrite: true },
+        ],
+      }),
+      { onOutput: () => undefined, signal: undefined },
+    );
+    expect(seenContent).toEqual(['/ctx-app.sh rbind,ro', '/stage-app rbind,ro', '/rw rbind,rw', 'echo app\n']);
+    expect(await readFile(join(context, 'src', 'app.sh'), 'utf8')).toBe('echo app\n');
+    expect(await snapshotter.list().then((l) => l.filter((i) => i.kind === 'view'))).toEqual([]);
+  });
+
   it('keeps cache mounts across steps, outside the layers', async () => {
     behaviour = async (s) => {
       const cache = s.mounts.find((m) => m.destination === '/cache')?.source as string;
