@@ -300,6 +300,5 @@ for (const kind of kinds) {
         await expect(runStep(runDeps(), base, spec({ insecure: true }), { onOutput: () => undefined, signal: undefined })).rejects.toThrow('entitlement security.insecure is not allowed');
       });
     });
-
   });
 }
