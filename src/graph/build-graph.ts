@@ -1,0 +1,189 @@
+// Phase two: with the base images' configs resolved, dispatch every stage the target needs into steps,
+// connect them ("is an input of") and order them. Pure: the engine supplies the configs.
+import { parseDockerfile, type Dockerfile, type Instruction, type Range } from '../../grammar/index.js';
+import type { ContainerConfig, HistoryEntry } from '../image/oci.js';
+import { dispatchInstruction, defaultPath, StageState, type DispatchContext } from './dispatch.js';
+import { getEnv, setEnv } from './env-list.js';
+import { Digraph } from './graph.js';
+import { defaultPlatform, parsePlatform } from './platform-args.js';
+import { proxyEnvFrom } from './proxy.js';
+import { parseSourceDateEpoch, SourceDateEpochError } from './source-date-epoch.js';
+import { dockerfileError, sourceRef } from './source-ref.js';
+import { analyseStages, type StageSource } from './stages.js';
+import type { BuildGraphOptions, GraphEdge, GraphStage, InputRef, InstructionGraph, PlannedStage, StepNode } from './types.js';
+
+export function buildGraph(ast: Dockerfile, options: BuildGraphOptions): InstructionGraph {
+  const { plan, layout, globals, resolver } = analyseStages(ast, options);
+  const buildArgs = options.buildArgs ?? {};
+  const built = new Map<number, GraphStage>();
+  const nodes = new Map<string, StepNode>();
+  const edges: GraphEdge[] = [];
+
+  for (const index of plan.reachable) {
+    const planned = plan.stages[index] as PlannedStage;
+    const stageSource = layout.stages[index] as StageSource;
+    const resolveInput = (name: string, range: Range): InputRef => {
+      const input = resolver.input(name, index, range);
+      if (input.kind === 'stage' && !built.has(input.stage)) {
+        throw dockerfileError(`stage ${JSON.stringify(name)} is not part of this build`, ast.file, range);
+      }
+      return input;
+    };
+    const ctx: DispatchContext = { file: ast.file, escape: ast.escape, buildArgs, globals, proxy: proxyEnvFrom(buildArgs), resolveInput };
+    const stage = dispatchStage(ast, planned, stageSource, ctx, built, options);
+    built.set(index, stage.graphStage);
+    for (const node of stage.nodes) nodes.set(node.id, node);
+    edges.push(...stage.edges);
+  }
+
+  const digraph = new Digraph();
+  for (const id of nodes.keys()) digraph.addNode(id);
+  for (const edge of edges) digraph.addEdge(edge.from, edge.to);
+  return {
+    stages: [...built.values()],
+    target: plan.target,
+    nodes,
+    edges,
+    order: digraph.topologicalOrder(),
+    sourceDateEpoch: sourceDateEpoch(ast, buildArgs['SOURCE_DATE_EPOCH'] ?? globals.get('SOURCE_DATE_EPOCH'), plan.stages),
+  };
+}
+
+function sourceDateEpoch(ast: Dockerfile, value: string | undefined, stages: PlannedStage[]): number | undefined {
+  if (value === undefined) return undefined;
+  try {
+    const epoch = parseSourceDateEpoch(value, stages.flatMap((s) => (s.name === undefined ? [] : [s.name])));
+    return epoch?.kind === 'seconds' ? epoch.seconds : undefined;
+  } catch (err) {
+    if (err instanceof SourceDateEpochError) {
+      const first = ast.instructions[0]?.range ?? { start: { line: 1, column: 1, offset: 0 }, end: { line: 1, column: 1, offset: 0 } };
+      throw dockerfileError(err.message, ast.file, first, err);
+    }
+    throw err;
+  }
+}
+
+interface DispatchedStage {
+  graphStage: GraphStage;
+  nodes: StepNode[];
+  edges: GraphEdge[];
+}
+
+/** The config a stage starts from: scratch's defaults, the base image's config, or a stage's result. */
+function initialConfig(planned: PlannedStage, built: Map<number, GraphStage>, options: BuildGraphOptions): { config: ContainerConfig; author: string | undefined } {
+  const base = planned.base;
+  let config: ContainerConfig;
+  let author: string | undefined;
+  if (base.kind === 'scratch') config = { WorkingDir: '/' };
+  else if (base.kind === 'image') config = structuredClone(options.baseImages.get(base.ref) ?? {});
+  else {
+    const parent = built.get(base.stage) as GraphStage;
+    config = structuredClone(parent.config);
+    author = parent.author;
+  }
+  // Linux stages always have a PATH, as BuildKit adds its default when the base has none.
+  if (getEnv(config.Env ?? [], 'PATH') === undefined) config.Env = setEnv(config.Env ?? [], 'PATH', defaultPath);
+  return { config, author };
+}
+
+function dispatchStage(
+  ast: Dockerfile,
+  planned: PlannedStage,
+  stageSource: StageSource,
+  ctx: DispatchContext,
+  built: Map<number, GraphStage>,
+  options: BuildGraphOptions,
+): DispatchedStage {
+  const { config, author } = initialConfig(planned, built, options);
+  // ONBUILD triggers fire once, in the first stage built on the image, and are not inherited further.
+  const triggers = config.OnBuild ?? [];
+  delete config.OnBuild;
+  const state = new StageState(config, author);
+  const platform = (planned.platform === undefined ? undefined : parsePlatform(planned.platform)) ?? options.platform ?? defaultPlatform;
+  const prefix = `s${planned.index}`;
+  const fromSource = sourceRef(ast.file, stageSource.from.range);
+
+  const nodes: StepNode[] = [];
+  const edges: GraphEdge[] = [];
+  const history: HistoryEntry[] = [];
+  const sourceNode: StepNode = {
+    id: `${prefix}.0`,
+    stage: planned.index,
+    name: oneLine(stageSource.from.text),
+    step: { kind: 'source', base: planned.base, platform },
+    history: undefined,
+    source: fromSource,
+  };
+  nodes.push(sourceNode);
+  if (planned.base.kind === 'stage') edges.push({ from: lastStep(built, planned.base.stage), to: sourceNode.id, kind: 'base' });
+
+  const instructions: { instruction: Instruction; text: string; range: Range }[] = [
+    ...triggers.map((text) => ({ instruction: parseTrigger(text, ast.file, stageSource.from.range), text, range: stageSource.from.range })),
+    ...stageSource.instructions.map((instruction) => ({ instruction, text: instruction.text, range: instruction.range })),
+  ];
+  for (const { instruction, text, range } of instructions) {
+    const dispatched = dispatchInstruction(instruction, state, ctx);
+    if (dispatched.history !== undefined) history.push(dispatched.history);
+    if (dispatched.step === undefined) continue;
+    const node: StepNode = {
+      id: `${prefix}.${nodes.length}`,
+      stage: planned.index,
+      name: oneLine(text),
+      step: dispatched.step,
+      history: dispatched.history,
+      source: sourceRef(ast.file, range),
+    };
+    edges.push({ from: (nodes[nodes.length - 1] as StepNode).id, to: node.id, kind: 'previous' });
+    for (const { input, kind } of dispatched.inputs) {
+      if (input.kind === 'stage') edges.push({ from: lastStep(built, input.stage), to: node.id, kind });
+    }
+    nodes.push(node);
+  }
+  nameSteps(nodes, planned.displayName);
+  return {
+    graphStage: {
+      index: planned.index,
+      name: planned.name,
+      displayName: planned.displayName,
+      steps: nodes.map((n) => n.id),
+      config: state.config,
+      history,
+      author: state.author,
+      platform,
+    },
+    nodes,
+    edges,
+  };
+}
+
+function lastStep(built: Map<number, GraphStage>, stage: number): string {
+  const steps = (built.get(stage) as GraphStage).steps;
+  return steps[steps.length - 1] as string;
+}
+
+/** An ONBUILD trigger of the base, parsed as a one-line Dockerfile; errors point at the FROM. */
+function parseTrigger(text: string, file: string, fromRange: Range): Instruction {
+  const { ast, diagnostics } = parseDockerfile(text, { file });
+  const error = diagnostics.find((d) => d.severity === 'error');
+  const instruction = ast.instructions[0];
+  if (error !== undefined || instruction === undefined) {
+    throw dockerfileError(`invalid ONBUILD trigger ${JSON.stringify(text)}: ${error?.message ?? 'empty'}`, file, fromRange);
+  }
+  return instruction;
+}
+
+function oneLine(text: string): string {
+  return text.replace(/[\\`]\r?\n\s*/g, '').replace(/\s+/g, ' ').trim();
+}
+
+/**
+ * BuildKit's progress names: `[stage i/n] INSTRUCTION`, counting the steps that make an op (FROM an image
+ * or stage, RUN, COPY/ADD, WORKDIR other than `/`); config-only instructions are named `[stage] …`.
+ */
+function nameSteps(nodes: StepNode[], stageName: string): void {
+  const counted = nodes.filter((n) => n.step.kind !== 'config' && !(n.step.kind === 'source' && n.step.base.kind === 'scratch'));
+  for (const node of nodes) {
+    const position = counted.indexOf(node);
+    node.name = position < 0 ? `[${stageName}] ${node.name}` : `[${stageName} ${position + 1}/${counted.length}] ${node.name}`;
+  }
+}

@@ -1,0 +1,432 @@
+// One small function per instruction: the stage state it reads (Env, ARGs, WORKDIR, USER, SHELL) and the
+// Step and/or config patch + history entry it produces, following BuildKit's dockerfile2llb dispatch.
+import { posix } from 'node:path';
+import type {
+  AddInstruction,
+  CommandForm,
+  CopyInstruction,
+  Flag,
+  Heredoc,
+  Instruction,
+  Lookup,
+  Range,
+  RunInstruction,
+  Word,
+} from '../../grammar/index.js';
+import { expandWord, ExpandError } from '../../grammar/index.js';
+import type { ContainerConfig, HealthConfig, HistoryEntry } from '../image/oci.js';
+import { envKey, setEnv } from './env-list.js';
+import { HealthcheckError, healthcheckHistory, parseHealthcheckDuration, parseHealthcheckRetries } from './healthcheck.js';
+import { MountSpecError, parseMountSpec } from './mounts.js';
+import { PortSpecError, parsePortSpec } from './ports.js';
+import type { ProxyEnv } from './proxy.js';
+import { ArgScope, expandFields, expandValue, stageLookup } from './scope.js';
+import { dockerfileError } from './source-ref.js';
+import type { ConfigStep, CopySource, CopyStep, InputRef, MountSpec, RunStep, Step } from './types.js';
+
+export const defaultShell: readonly string[] = ['/bin/sh', '-c'];
+export const defaultPath = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+
+/** What a stage's dispatch needs from outside the stage. */
+export interface DispatchContext {
+  file: string;
+  escape: '\\' | '`';
+  buildArgs: Readonly<Record<string, string | undefined>>;
+  /** Global ARG values, re-imported by a bare `ARG name` inside the stage. */
+  globals: ArgScope;
+  proxy: ProxyEnv | undefined;
+  /** COPY --from / --mount from= → input (stage above, or image). */
+  resolveInput: (name: string, range: Range) => InputRef;
+}
+
+/** The mutable state of one stage while its instructions are dispatched. */
+export class StageState {
+  config: ContainerConfig;
+  author: string | undefined;
+  readonly args = new ArgScope();
+  /** Set by CMD in this stage: ENTRYPOINT clears only an inherited CMD. */
+  cmdSet = false;
+  readonly lookup: Lookup;
+
+  constructor(config: ContainerConfig, author: string | undefined) {
+    this.config = config;
+    this.author = author;
+    this.lookup = stageLookup(() => this.env, this.args);
+  }
+
+  get env(): string[] {
+    return this.config.Env ?? [];
+  }
+  get workdir(): string {
+    return this.config.WorkingDir || '/';
+  }
+  get user(): string {
+    return this.config.User ?? '';
+  }
+  get shell(): readonly string[] {
+    return this.config.Shell ?? defaultShell;
+  }
+
+  /** RUN's environment: Env, then ARG values whose name ENV does not define (ENV wins). */
+  runEnv(): string[] {
+    const envNames = new Set(this.env.map(envKey));
+    const args = this.args.withValues().filter(([name]) => !envNames.has(name));
+    return [...this.env, ...args.map(([name, value]) => `${name}=${value}`)];
+  }
+
+  /** Applies a patch to the config and returns it as a ConfigStep. */
+  patch(patch: ContainerConfig): ConfigStep {
+    this.config = { ...this.config, ...patch };
+    return { kind: 'config', patch };
+  }
+}
+
+export interface Dispatched {
+  step: Step | undefined;
+  history: HistoryEntry | undefined;
+  /** Extra inputs of the step besides the stage's previous step. */
+  inputs: { input: InputRef; kind: 'copy-from' | 'mount-from' }[];
+}
+
+function history(createdBy: string, emptyLayer: boolean): HistoryEntry {
+  const entry: HistoryEntry = { created_by: createdBy, comment: 'buildkit.dockerfile.v0' };
+  if (emptyLayer) entry.empty_layer = true;
+  return entry;
+}
+
+function configOnly(step: ConfigStep, createdBy: string): Dispatched {
+  return { step, history: history(createdBy, true), inputs: [] };
+}
+
+/** Go's `%q` of a []string: `["a" "b"]`. */
+function goQuoted(args: readonly string[]): string {
+  return `[${args.map((a) => JSON.stringify(a)).join(' ')}]`;
+}
+
+/** Go's `%v` of a []string: `[a b]`. */
+function goList(args: readonly string[]): string {
+  return `[${args.join(' ')}]`;
+}
+
+function commandArgs(command: CommandForm | undefined, shell: readonly string[]): string[] {
+  if (command === undefined) return [];
+  if (command.kind === 'exec') return command.args.map((w) => w.value);
+  return [...shell, command.command.value];
+}
+
+function flagWord(flag: Flag): Word {
+  return { value: flag.value ?? '', range: flag.valueRange ?? flag.range };
+}
+
+/** `<<-` bodies lose leading tabs on every line. */
+function heredocBody(heredoc: Heredoc): string {
+  return heredoc.chomp ? heredoc.content.replace(/^\t+/gm, '') : heredoc.content;
+}
+
+export function dispatchInstruction(instruction: Instruction, state: StageState, ctx: DispatchContext): Dispatched {
+  const expand = (word: Word): string => expandValue(word, state.lookup, ctx.file, ctx.escape);
+  switch (instruction.keyword) {
+    case 'RUN':
+      return dispatchRun(instruction, state, ctx);
+    case 'COPY':
+    case 'ADD':
+      return dispatchCopy(instruction, state, ctx);
+    case 'WORKDIR': {
+      const path = resolveWorkdir(state.workdir, expand(instruction.path));
+      state.patch({ WorkingDir: path });
+      // BuildKit emits no op when the result is `/`; any other WORKDIR is a (possibly empty) layer.
+      if (path === '/') return configOnly({ kind: 'config', patch: { WorkingDir: path } }, `WORKDIR ${path}`);
+      return {
+        step: { kind: 'mkdir', path, user: state.user },
+        history: history(`WORKDIR ${path}`, false),
+        inputs: [],
+      };
+    }
+    case 'ENV': {
+      // All pairs of one ENV line are expanded with the environment from before the line.
+      const pairs = instruction.pairs.map((pair) => [expand(pair.key), expand(pair.value), pair] as const);
+      let env = state.env;
+      for (const [key, value, pair] of pairs) {
+        if (key === '') throw dockerfileError('ENV names can not be blank', ctx.file, pair.range);
+        env = setEnv(env, key, value);
+      }
+      const text = pairs.map(([key, value]) => `${key}=${value}`).join(' ');
+      return configOnly(state.patch({ Env: env }), `ENV ${text}`);
+    }
+    case 'ARG':
+      return dispatchArg(instruction.args, state, ctx);
+    case 'LABEL': {
+      const pairs = instruction.pairs.map((pair) => [expand(pair.key), expand(pair.value)] as const);
+      const labels = { ...state.config.Labels };
+      for (const [key, value] of pairs) labels[key] = value;
+      return configOnly(state.patch({ Labels: labels }), `LABEL ${pairs.map(([k, v]) => `${k}=${v}`).join(' ')}`);
+    }
+    case 'EXPOSE': {
+      const ports = new Set<string>();
+      for (const word of instruction.ports) {
+        for (const spec of expandFields(word, state.lookup, ctx.file, ctx.escape)) {
+          try {
+            for (const port of parsePortSpec(spec)) ports.add(port);
+          } catch (err) {
+            if (err instanceof PortSpecError) throw dockerfileError(err.message, ctx.file, word.range, err);
+            throw err;
+          }
+        }
+      }
+      const exposed = { ...state.config.ExposedPorts };
+      for (const port of ports) exposed[port] = {};
+      return configOnly(state.patch({ ExposedPorts: exposed }), `EXPOSE ${goList([...ports].sort())}`);
+    }
+    case 'USER': {
+      const user = expand(instruction.user);
+      return configOnly(state.patch({ User: user }), `USER ${user}`);
+    }
+    case 'VOLUME': {
+      const paths = instruction.paths.map((word) => {
+        const path = expand(word);
+        if (path.trim() === '') throw dockerfileError('VOLUME specified can not be an empty string', ctx.file, word.range);
+        return path;
+      });
+      const volumes = { ...state.config.Volumes };
+      for (const path of paths) volumes[path] = {};
+      return configOnly(state.patch({ Volumes: volumes }), `VOLUME ${goList(paths)}`);
+    }
+    case 'STOPSIGNAL': {
+      const signal = expand(instruction.signal);
+      return configOnly(state.patch({ StopSignal: signal }), `STOPSIGNAL ${signal}`);
+    }
+    case 'SHELL': {
+      const shell = instruction.args.map((w) => w.value);
+      return configOnly(state.patch({ Shell: shell }), `SHELL ${goList(shell)}`);
+    }
+    case 'CMD': {
+      const cmd = commandArgs(instruction.command, state.shell);
+      state.cmdSet = true;
+      return configOnly(state.patch({ Cmd: cmd }), `CMD ${goQuoted(cmd)}`);
+    }
+    case 'ENTRYPOINT': {
+      const entrypoint = commandArgs(instruction.command, state.shell);
+      const patch: ContainerConfig = state.cmdSet ? { Entrypoint: entrypoint } : { Entrypoint: entrypoint, Cmd: null };
+      return configOnly(state.patch(patch), `ENTRYPOINT ${goQuoted(entrypoint)}`);
+    }
+    case 'HEALTHCHECK': {
+      const health = healthConfig(instruction.check.kind === 'none' ? undefined : instruction.check.command, instruction.flags, ctx);
+      return configOnly(state.patch({ Healthcheck: health }), healthcheckHistory(health));
+    }
+    case 'ONBUILD': {
+      const onBuild = [...(state.config.OnBuild ?? []), instruction.triggerText];
+      return configOnly(state.patch({ OnBuild: onBuild }), `ONBUILD ${instruction.triggerText}`);
+    }
+    case 'MAINTAINER': {
+      state.author = instruction.name.value;
+      return configOnly({ kind: 'config', patch: {}, author: instruction.name.value }, `MAINTAINER ${instruction.name.value}`);
+    }
+    case 'FROM':
+      throw dockerfileError('FROM is dispatched by the stage, not as an instruction', ctx.file, instruction.range);
+  }
+}
+
+/** WORKDIR: relative paths join the previous one; the result is cleaned and absolute. */
+export function resolveWorkdir(current: string, path: string): string {
+  return posix.resolve('/', current, path);
+}
+
+function dispatchArg(args: RunArgDeclarations, state: StageState, ctx: DispatchContext): Dispatched {
+  const parts: string[] = [];
+  for (const arg of args) {
+    const name = arg.name.value;
+    if (name === '') throw dockerfileError('ARG names can not be blank', ctx.file, arg.range);
+    // --build-arg > default (expanded with the stage so far) > the global value of the same name.
+    const fallback =
+      arg.defaultValue !== undefined
+        ? expandValue(arg.defaultValue, state.lookup, ctx.file, ctx.escape)
+        : ctx.globals.has(name)
+          ? ctx.globals.get(name)
+          : undefined;
+    const value = ctx.buildArgs[name] ?? fallback;
+    state.args.declare(name, value);
+    parts.push(value === undefined || isProxyName(name) ? name : `${name}=${value}`);
+  }
+  return { step: { kind: 'config', patch: {} }, history: history(`ARG ${parts.join(' ')}`, true), inputs: [] };
+}
+
+type RunArgDeclarations = Extract<Instruction, { keyword: 'ARG' }>['args'];
+
+function isProxyName(name: string): boolean {
+  return /^(http|https|ftp|no|all)_proxy$/i.test(name);
+}
+
+/** Expands a raw flag value (not a Word: mount options are expanded field by field). */
+function expandRaw(value: string, state: StageState, ctx: DispatchContext, range: Range): string {
+  try {
+    return expandWord(value, state.lookup, { escape: ctx.escape }).value;
+  } catch (err) {
+    if (err instanceof ExpandError) throw dockerfileError(err.reason, ctx.file, range, err);
+    throw err;
+  }
+}
+
+function dispatchRun(instruction: RunInstruction, state: StageState, ctx: DispatchContext): Dispatched {
+  const mounts: MountSpec[] = [];
+  let network: RunStep['network'] = 'default';
+  let security: RunStep['security'] = 'sandbox';
+  for (const flag of instruction.flags) {
+    const range = flag.valueRange ?? flag.range;
+    const value = expandRaw(flag.value ?? '', state, ctx, range);
+    if (flag.name === 'mount') {
+      try {
+        const expand = (raw: string): string => expandRaw(raw, state, ctx, range);
+        const resolve = (name: string): InputRef => ctx.resolveInput(name, range);
+        mounts.push(parseMountSpec(flag.value ?? '', expand, resolve, state.workdir));
+      } catch (err) {
+        if (err instanceof MountSpecError) throw dockerfileError(err.message, ctx.file, range, err);
+        throw err;
+      }
+    } else if (flag.name === 'network') {
+      if (value !== 'default' && value !== 'none' && value !== 'host') {
+        throw dockerfileError(`unsupported network mode ${JSON.stringify(value)}`, ctx.file, range);
+      }
+      network = value;
+    } else if (flag.name === 'security') {
+      if (value !== 'sandbox' && value !== 'insecure') {
+        throw dockerfileError(`unsupported security mode ${JSON.stringify(value)}`, ctx.file, range);
+      }
+      security = value;
+    }
+  }
+  const { args, files } = runCommand(instruction, state.shell);
+  const historyArgs = state.args.forHistory();
+  const prefix = historyArgs.length === 0 ? '' : `|${historyArgs.length} ${historyArgs.map(([k, v]) => `${k}=${v}`).join(' ')} `;
+  const step: RunStep = {
+    kind: 'run',
+    args,
+    env: state.runEnv(),
+    proxy: ctx.proxy,
+    user: state.user,
+    workdir: state.workdir,
+    mounts,
+    network,
+    security,
+    files,
+  };
+  const inputs = mounts.flatMap((m) => (m.from === undefined ? [] : [{ input: m.from, kind: 'mount-from' as const }]));
+  return { step, history: history(`RUN ${prefix}${args.join(' ')}`, false), inputs };
+}
+
+/**
+ * RUN's argv with BuildKit's heredoc rules: a command that is only `<<EOF` runs the body (a `#!` body as a
+ * script file mounted at /dev/pipes/<name>, otherwise as the shell's script); any other heredoc use hands
+ * the command line plus bodies to the shell.
+ */
+export function runCommand(instruction: RunInstruction, shell: readonly string[]): Pick<RunStep, 'args' | 'files'> {
+  if (instruction.command.kind === 'exec') return { args: instruction.command.args.map((w) => w.value), files: [] };
+  const line = instruction.command.command.value;
+  const heredocs = instruction.heredocs;
+  const only = heredocs[0];
+  if (only === undefined) return { args: [...shell, line], files: [] };
+  if (heredocs.length === 1 && /^\s*<<-?\s*(["']?)[^\s"']+\1\s*$/.test(line)) {
+    const body = heredocBody(only);
+    if (body.startsWith('#!')) {
+      const path = `/dev/pipes/${only.name}`;
+      return { args: [path], files: [{ path, content: body, mode: 0o755 }] };
+    }
+    return { args: [...shell, body], files: [] };
+  }
+  const script = `${line}\n${heredocs.map((h) => `${h.content}${h.name}\n`).join('')}`;
+  return { args: [...shell, script], files: [] };
+}
+
+function healthConfig(command: CommandForm | undefined, flags: Flag[], ctx: DispatchContext): HealthConfig {
+  if (command === undefined) return { Test: ['NONE'] };
+  const test = command.kind === 'exec' ? ['CMD', ...command.args.map((w) => w.value)] : ['CMD-SHELL', command.command.value];
+  const health: HealthConfig = { Test: test, Interval: 0, Timeout: 0, StartPeriod: 0, StartInterval: 0, Retries: 0 };
+  for (const flag of flags) {
+    try {
+      if (flag.name === 'interval') health.Interval = parseHealthcheckDuration(flag.name, flag.value);
+      else if (flag.name === 'timeout') health.Timeout = parseHealthcheckDuration(flag.name, flag.value);
+      else if (flag.name === 'start-period') health.StartPeriod = parseHealthcheckDuration(flag.name, flag.value);
+      else if (flag.name === 'start-interval') health.StartInterval = parseHealthcheckDuration(flag.name, flag.value);
+      else if (flag.name === 'retries') health.Retries = parseHealthcheckRetries(flag.value);
+    } catch (err) {
+      if (err instanceof HealthcheckError) throw dockerfileError(err.message, ctx.file, flag.range, err);
+      throw err;
+    }
+  }
+  return health;
+}
+
+const urlPattern = /^https?:\/\//i;
+const gitPattern = /^(git@|git:\/\/|ssh:\/\/)|\.git(#|$)/i;
+
+function dispatchCopy(instruction: CopyInstruction | AddInstruction, state: StageState, ctx: DispatchContext): Dispatched {
+  const name = instruction.keyword;
+  const flagValue = (flagName: string): [string, Range] | undefined => {
+    const flag = instruction.flags.find((f) => f.name === flagName);
+    if (flag === undefined) return undefined;
+    const word = flagWord(flag);
+    return [expandValue(word, state.lookup, ctx.file, ctx.escape), word.range];
+  };
+  const boolFlag = (flagName: string): boolean | undefined => {
+    const flag = instruction.flags.find((f) => f.name === flagName);
+    if (flag === undefined) return undefined;
+    return flag.value === undefined || flag.value === '' || flag.value.toLowerCase() === 'true';
+  };
+
+  const fromFlag = flagValue('from');
+  const from: InputRef = fromFlag === undefined ? { kind: 'context' } : ctx.resolveInput(fromFlag[0], fromFlag[1]);
+  const sources = instruction.sources.map((word) => copySource(word, instruction.heredocs, state, ctx, name));
+  const destination = resolveDestination(state.workdir, expandValue(instruction.destination, state.lookup, ctx.file, ctx.escape));
+  if (sources.length > 1 && !destination.endsWith('/')) {
+    throw dockerfileError(
+      `When using ${name} with more than one source file, the destination must be a directory and end with a /`,
+      ctx.file,
+      instruction.destination.range,
+    );
+  }
+  const checksum = flagValue('checksum');
+  if (checksum !== undefined && sources.some((s) => s.content !== undefined || !(urlPattern.test(s.path) || gitPattern.test(s.path)))) {
+    throw dockerfileError('checksum requires HTTP(S) or Git sources', ctx.file, checksum[1]);
+  }
+  const step: CopyStep = {
+    kind: 'copy',
+    instruction: name,
+    from,
+    sources,
+    destination,
+    chown: flagValue('chown')?.[0],
+    chmod: flagValue('chmod')?.[0],
+    link: boolFlag('link') ?? false,
+    exclude: instruction.flags
+      .filter((f) => f.name === 'exclude')
+      .map((f) => expandValue(flagWord(f), state.lookup, ctx.file, ctx.escape)),
+    parents: boolFlag('parents') ?? false,
+    checksum: checksum?.[0],
+    keepGitDir: boolFlag('keep-git-dir') ?? false,
+    unpack: boolFlag('unpack'),
+    user: state.user,
+  };
+  const shown = instruction.sources.map((w, i) => (sources[i]?.content !== undefined ? w.value : (sources[i]?.path ?? w.value)));
+  const createdBy = `${name} ${[...shown, expandValue(instruction.destination, state.lookup, ctx.file, ctx.escape)].join(' ')}`;
+  const inputs = from.kind === 'context' ? [] : [{ input: from, kind: 'copy-from' as const }];
+  return { step, history: history(createdBy, false), inputs };
+}
+
+function copySource(word: Word, heredocs: Heredoc[], state: StageState, ctx: DispatchContext, name: 'COPY' | 'ADD'): CopySource {
+  const marker = /^\d*<<-?(["']?)([^"']+)\1$/.exec(word.value);
+  const heredoc = marker === null ? undefined : heredocs.find((h) => h.name === marker[2]);
+  if (heredoc !== undefined) {
+    // BuildKit expands variables (not quotes) in unquoted-delimiter bodies; grammar's expansion always
+    // removes quotes, which would corrupt file bodies, so bodies are kept as written until it can skip them.
+    return { path: heredoc.name, content: heredocBody(heredoc) };
+  }
+  const path = expandValue(word, state.lookup, ctx.file, ctx.escape);
+  if (name === 'COPY' && urlPattern.test(path)) throw dockerfileError("source can't be a URL for COPY", ctx.file, word.range);
+  return { path };
+}
+
+/** Destination against WORKDIR; a trailing `/` (or `.`) means "into this directory" and is kept. */
+export function resolveDestination(workdir: string, destination: string): string {
+  const intoDirectory = destination.endsWith('/') || destination === '.' || destination.endsWith('/.');
+  const resolved = posix.resolve('/', workdir, destination);
+  return intoDirectory && resolved !== '/' ? `${resolved}/` : resolved;
+}

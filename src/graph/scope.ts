@@ -1,0 +1,59 @@
+// Variable scopes: the global ARGs seen by FROM, and per stage the ENV list plus declared ARGs that
+// expansion and RUN environments read (ENV wins over an ARG of the same name, as in BuildKit).
+import { ExpandError, expandWord, expandWords, type Lookup, type Word } from '../../grammar/index.js';
+import { getEnv } from './env-list.js';
+import { proxyArgNames } from './proxy.js';
+import { dockerfileError } from './source-ref.js';
+
+/** Expands one word, turning expansion errors into DockerfileErrors at the word. */
+export function expandValue(word: Word, lookup: Lookup, file: string, escape: '\\' | '`'): string {
+  try {
+    return expandWord(word.value, lookup, { escape }).value;
+  } catch (err) {
+    if (err instanceof ExpandError) throw dockerfileError(err.reason, file, word.range, err);
+    throw err;
+  }
+}
+
+/** Expands and field-splits one word (EXPOSE `$PORTS` → several ports). */
+export function expandFields(word: Word, lookup: Lookup, file: string, escape: '\\' | '`'): string[] {
+  try {
+    return expandWords(word.value, lookup, { escape });
+  } catch (err) {
+    if (err instanceof ExpandError) throw dockerfileError(err.reason, file, word.range, err);
+    throw err;
+  }
+}
+
+/** ARGs declared in one scope, in declaration order; a declared ARG without a value maps to undefined. */
+export class ArgScope {
+  readonly #values = new Map<string, string | undefined>();
+
+  declare(name: string, value: string | undefined): void {
+    // Re-declaring moves nothing: history lists args in first-seen order with the last value.
+    this.#values.set(name, value);
+  }
+
+  has(name: string): boolean {
+    return this.#values.has(name);
+  }
+
+  get(name: string): string | undefined {
+    return this.#values.get(name);
+  }
+
+  /** Declared args that have a value, in first-declaration order. */
+  withValues(): [string, string][] {
+    return [...this.#values].filter((entry): entry is [string, string] => entry[1] !== undefined);
+  }
+
+  /** Args with values, except proxy args, which never appear in history. */
+  forHistory(): [string, string][] {
+    return this.withValues().filter(([name]) => !proxyArgNames.has(name));
+  }
+}
+
+/** Lookup for expansion inside a stage: the stage's Env first, then its declared ARGs. */
+export function stageLookup(env: () => readonly string[], args: ArgScope): Lookup {
+  return (name) => getEnv(env(), name) ?? args.get(name);
+}

@@ -1,0 +1,181 @@
+// The instruction graph: what a Dockerfile asks to be built, after variable resolution, as typed steps
+// that the ops execute. Produced by planStages → (engine resolves base images) → buildGraph. Pure data.
+import type { SourceRef } from '../errors.js';
+import type { ContainerConfig, HistoryEntry, Platform } from '../image/oci.js';
+import type { ProxyEnv } from './proxy.js';
+
+/** The config of a resolved base image as dispatch needs it (Env, WorkingDir, User, Shell, OnBuild…). */
+export type BaseImageConfig = ContainerConfig;
+
+export interface GraphOptions {
+  /** Stage name (case-insensitive) or undefined for the last stage. */
+  target?: string | undefined;
+  /** `--build-arg` values; a key mapped to undefined means "take it from the environment" and is ignored here. */
+  buildArgs?: Readonly<Record<string, string | undefined>>;
+  /** Target platform (default linux/amd64); BUILDPLATFORM is the same here (no cross builds). */
+  platform?: Platform;
+}
+
+export interface BuildGraphOptions extends GraphOptions {
+  /** Image config per FROM / COPY --from image reference, as listed in StagePlan.imageRefs. Missing → empty config. */
+  baseImages: ReadonlyMap<string, BaseImageConfig>;
+}
+
+/** Where a stage starts from. */
+export type StageBase =
+  | { kind: 'scratch' }
+  | { kind: 'image'; ref: string }
+  | { kind: 'stage'; stage: number };
+
+export interface PlannedStage {
+  index: number;
+  /** As written after AS (case kept); undefined for unnamed stages. */
+  name: string | undefined;
+  /** `name` or `stage-<index>`, BuildKit's display name. */
+  displayName: string;
+  base: StageBase;
+  /** FROM --platform after expansion, if given. */
+  platform: string | undefined;
+  /** Stages this one reads from (FROM, COPY --from, RUN --mount from=), by index, deduplicated. */
+  dependsOn: number[];
+  source: SourceRef;
+}
+
+export interface StagePlan {
+  stages: PlannedStage[];
+  /** Index of the stage that is built. */
+  target: number;
+  /** Indexes of the stages the target needs (itself included), in file order. */
+  reachable: number[];
+  /** Image references the reachable stages need (FROM images, COPY --from / --mount from= images), in first-use order. */
+  imageRefs: string[];
+}
+
+/** An image or stage a copy or mount reads from; `context` is the build context. */
+export type InputRef = { kind: 'context' } | { kind: 'stage'; stage: number } | { kind: 'image'; ref: string };
+
+/** One `--mount` of RUN, parsed from `key=value` pairs (values expanded). */
+export interface MountSpec {
+  type: 'bind' | 'cache' | 'tmpfs' | 'secret' | 'ssh';
+  target: string | undefined;
+  /** bind/cache source path inside `from`. */
+  source: string | undefined;
+  from: InputRef | undefined;
+  readonly: boolean;
+  /** Every option as written (after expansion), for the ones not lifted into fields above (id, sharing, uid…). */
+  options: Record<string, string>;
+}
+
+export interface SourceStep {
+  kind: 'source';
+  base: StageBase;
+  platform: Platform;
+}
+
+export interface RunStep {
+  kind: 'run';
+  /** The argv to execute (shell prepended for shell form). */
+  args: string[];
+  /** KEY=VALUE: image env, ENV, and ARG values (ARG values are in the cache key, not in the image Env). */
+  env: string[];
+  /** Proxy args (HTTP_PROXY…): passed to the process but never part of the cache key or history. */
+  proxy: ProxyEnv | undefined;
+  user: string;
+  workdir: string;
+  mounts: MountSpec[];
+  network: 'default' | 'none' | 'host';
+  security: 'sandbox' | 'insecure';
+  /** Heredoc files the command needs, mounted read-only (a `#!` script heredoc runs from /dev/pipes/<name>). */
+  files: { path: string; content: string; mode: number }[];
+}
+
+export interface CopySource {
+  /** Path in the input (context or stage root), URL, or git ref as written after expansion. */
+  path: string;
+  /** Set for heredoc sources: the file body to create. */
+  content?: string;
+}
+
+export interface CopyStep {
+  kind: 'copy';
+  instruction: 'COPY' | 'ADD';
+  from: InputRef;
+  sources: CopySource[];
+  /** Absolute destination; a trailing `/` (kept) means "into this directory". */
+  destination: string;
+  chown: string | undefined;
+  chmod: string | undefined;
+  link: boolean;
+  exclude: string[];
+  parents: boolean;
+  /** ADD only. */
+  checksum: string | undefined;
+  keepGitDir: boolean;
+  /** ADD: undefined = default (local archives unpacked, URLs not). */
+  unpack: boolean | undefined;
+  /** The user the step runs as (owner lookups use the target rootfs). */
+  user: string;
+}
+
+export interface MkdirStep {
+  kind: 'mkdir';
+  path: string;
+  /** Created owned by this user (resolved in the rootfs). */
+  user: string;
+}
+
+/** A config-only instruction: the fields below replace the stage config's fields of the same name. */
+export interface ConfigStep {
+  kind: 'config';
+  patch: ContainerConfig;
+  /** MAINTAINER sets the image's author (outside the container config). */
+  author?: string;
+}
+
+export type Step = SourceStep | RunStep | CopyStep | MkdirStep | ConfigStep;
+
+export interface StepNode {
+  /** `s<stage>.<n>` — unique within the graph, stable for the same Dockerfile. */
+  id: string;
+  stage: number;
+  /** BuildKit's progress name, e.g. `[build 2/4] RUN make`. */
+  name: string;
+  step: Step;
+  /** History entry this step adds to the image (sources add none). */
+  history: HistoryEntry | undefined;
+  source: SourceRef | undefined;
+}
+
+export interface GraphStage {
+  index: number;
+  name: string | undefined;
+  displayName: string;
+  /** Step ids in order: the stage's source step first. */
+  steps: string[];
+  /** The stage's image config after all its instructions (base config included). */
+  config: ContainerConfig;
+  /** History entries this stage adds (base image history excluded). */
+  history: HistoryEntry[];
+  /** MAINTAINER of this stage, else inherited from a stage it is built on. */
+  author: string | undefined;
+  platform: Platform;
+}
+
+export interface GraphEdge {
+  from: string;
+  to: string;
+  /** Why `from` is an input of `to`. */
+  kind: 'previous' | 'base' | 'copy-from' | 'mount-from';
+}
+
+export interface InstructionGraph {
+  /** Reachable stages only. */
+  stages: GraphStage[];
+  target: number;
+  nodes: Map<string, StepNode>;
+  edges: GraphEdge[];
+  /** Node ids in an order where every input comes before its consumers. */
+  order: string[];
+  /** SOURCE_DATE_EPOCH build arg in seconds (undefined when unset or `context`-deferred). */
+  sourceDateEpoch: number | undefined;
+}
