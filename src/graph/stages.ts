@@ -1,7 +1,7 @@
 // Stages of a Dockerfile and how they depend on each other: global ARGs, FROM references after
 // expansion (an earlier stage, case-insensitive, or an image), COPY --from / RUN --mount from=,
 // --target pruning, cycles named by stage. Phase one of two: the engine resolves `imageRefs` next.
-import type { ArgInstruction, Dockerfile, FromInstruction, Instruction, Range } from '../../grammar/index.js';
+import type { ArgInstruction, Dockerfile, FromInstruction, Instruction, Range, Word } from '../../grammar/index.js';
 import { UserError, type SourceRef } from '../errors.js';
 import { parseReference } from '../image/reference.js';
 import { Digraph } from './graph.js';
@@ -126,8 +126,9 @@ export class StageResolver {
   }
 
   /** FROM: only stages defined above count; anything else is an image reference. */
-  base(name: string, current: number, range: Range): StageBase {
-    if (name === '') throw dockerfileError(`base name (${name}) should not be blank`, this.file, range);
+  base(name: string, current: number, word: Word): StageBase {
+    const range = word.range;
+    if (name === '') throw dockerfileError(`base name (${word.value}) should not be blank`, this.file, range);
     const index = this.names.findIndex((n) => n?.toLowerCase() === name.toLowerCase());
     if (index >= 0 && index < current) return { kind: 'stage', stage: index };
     if (name === 'scratch') return { kind: 'scratch' };
@@ -294,7 +295,7 @@ function scanStage(
 ): ScannedStage {
   const from = stage.from;
   const baseName = expandValue(from.image, globalLookup, ast.file, ast.escape);
-  const base = resolver.base(baseName, index, from.image.range);
+  const base = resolver.base(baseName, index, from.image);
   const platform = fromPlatform(ast, from, globalLookup);
   const dependsOn = new Set<number>();
   if (base.kind === 'stage') dependsOn.add(base.stage);

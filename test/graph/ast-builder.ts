@@ -24,14 +24,20 @@ function word(value: string, line: number, column = 1): Word {
   return { value, range: range(line, column, column + value.length) };
 }
 
-function flags(specs: FlagSpec[], line: number): Flag[] {
-  return specs.map(([name, value]) => ({
-    name,
-    value,
-    range: range(line, 1, 4 + name.length + (value?.length ?? 0)),
-    nameRange: range(line, 3, 3 + name.length),
-    valueRange: value === undefined ? undefined : range(line, 4 + name.length, 4 + name.length + value.length),
-  }));
+/** Flags written one after another from `column` on, as `--name=value `. */
+function flags(specs: FlagSpec[], line: number, column: number): Flag[] {
+  return specs.map(([name, value]) => {
+    const start = column;
+    const valueStart = start + 3 + name.length;
+    column = valueStart + (value?.length ?? -1) + 1;
+    return {
+      name,
+      value,
+      range: range(line, start, column - 1),
+      nameRange: range(line, start + 2, start + 2 + name.length),
+      valueRange: value === undefined ? undefined : range(line, valueStart, valueStart + value.length),
+    };
+  });
 }
 
 function base<K extends Keyword>(keyword: K, text: string, line: number, flagSpecs: FlagSpec[] = []) {
@@ -41,7 +47,7 @@ function base<K extends Keyword>(keyword: K, text: string, line: number, flagSpe
     keywordRange: range(line, 1, 1 + keyword.length),
     range: range(line, 1, 1 + text.length),
     text,
-    flags: flags(flagSpecs, line),
+    flags: flags(flagSpecs, line, keyword.length + 2),
     comments: [],
   };
 }
