@@ -97,20 +97,24 @@ export async function openStateView(deps: FsDeps, state: FsState): Promise<{ dir
 }
 
 /**
- * The usual life of a filesystem step: a writable snapshot on `parent`, mounted while `change` works in
- * it, then committed as a layer; on failure the snapshot is dropped. `change` gets the snapshot key
- * too (a sandbox id, for RUN).
+ * The life of a filesystem step: a writable snapshot on `parent`, changed by `change` (given its
+ * mounts and key — RUN hands both to the sandbox), then committed as a layer; on failure it is dropped.
  */
-export async function changeState(deps: FsDeps, parent: FsState, purpose: string, change: (rootDir: string, key: string) => Promise<void>): Promise<FsState> {
+export async function changeSnapshot(deps: FsDeps, parent: FsState, purpose: string, change: (mounts: Mount[], key: string) => Promise<void>): Promise<FsState> {
   const key = uniqueKey(purpose);
   const mounts = await deps.snapshotter.prepare(key, parent.snapshot);
   try {
-    await withMounted(deps, mounts, (rootDir) => change(rootDir, key));
+    await change(mounts, key);
   } catch (err) {
     await deps.snapshotter.remove(key).catch(() => undefined);
     throw err;
   }
   return commitLayer(deps, key, parent);
+}
+
+/** changeSnapshot with the snapshot mounted at a temporary directory while `change` works in it. */
+export function changeState(deps: FsDeps, parent: FsState, purpose: string, change: (rootDir: string) => Promise<void>): Promise<FsState> {
+  return changeSnapshot(deps, parent, purpose, (mounts) => withMounted(deps, mounts, change));
 }
 
 /**

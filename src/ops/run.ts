@@ -1,14 +1,16 @@
-// RUN: prepare a writable snapshot on the parent state, run the command in the sandbox with its
-// --mount's (cache, bind, tmpfs, secret, ssh), remove the mount-point stubs the sandbox had to create,
-// then turn the changes into a layer and a committed snapshot. Secrets never reach the layer or the key.
-import { chmod, chown, cp, lstat, rm, rmdir, writeFile } from 'node:fs/promises';
+// RUN: prepare a writable snapshot on the parent state, run the command in the sandbox on it with its
+// --mount's (cache, bind, tmpfs, secret, ssh, heredoc files), then turn the changes into a layer and a
+// committed snapshot. The sandbox removes the mount-point stubs it creates; secrets never reach the
+// layer or the cache key.
+import { chmod, chown, cp, lstat, rm, writeFile } from 'node:fs/promises';
 import { connect, createServer, type Socket } from 'node:net';
 import { join, posix } from 'node:path';
 import { Writable } from 'node:stream';
 import { StepFailedError, UserError } from '../errors.js';
 import type { ExecResult, Executor, NetworkMode, SandboxMount } from '../executor/executor.js';
 import { acquireCacheMount } from './cache-mount.js';
-import { changeState, openStateView, uniqueKey, type FsDeps, type FsState } from './fs-state.js';
+import type { Mount } from '../snapshot/snapshotter.js';
+import { changeSnapshot, openStateView, uniqueKey, type FsDeps, type FsState } from './fs-state.js';
 import { resolveInRoot } from './root-path.js';
 
 export type RunMount =
@@ -57,8 +59,8 @@ export async function runStep(deps: RunDeps, parent: FsState, spec: RunSpec, io:
   if (spec.insecure && !deps.entitlements.securityInsecure) {
     throw new UserError('entitlement security.insecure is not allowed (use --allow security.insecure)');
   }
-  return changeState(deps, parent, 'run', async (rootDir, key) => {
-    const result = await runInRootfs(deps, rootDir, key, spec, io);
+  return changeSnapshot(deps, parent, 'run', async (rootfs, key) => {
+    const result = await runInSandbox(deps, rootfs, key, spec, io);
     if (result.exitCode !== 0) {
       const how = result.signal ? `signal: ${result.signal}${result.oomKilled ? ' (out of memory?)' : ''}` : `exit code: ${result.exitCode}`;
       throw new StepFailedError(`process "${spec.args.join(' ')}" did not complete successfully: ${how}`);
@@ -66,9 +68,8 @@ export async function runStep(deps: RunDeps, parent: FsState, spec: RunSpec, io:
   });
 }
 
-async function runInRootfs(deps: RunDeps, rootDir: string, key: string, spec: RunSpec, io: RunIO): Promise<ExecResult> {
+async function runInSandbox(deps: RunDeps, rootfs: Mount[], key: string, spec: RunSpec, io: RunIO): Promise<ExecResult> {
   const cleanups: (() => Promise<void>)[] = [];
-  const stubs = await missingPaths(rootDir, [...spec.mounts.map(targetOf), '/etc/hosts', '/etc/resolv.conf', '/etc/hostname']);
   try {
     const env = [...spec.env];
     const sandboxMounts: SandboxMount[] = [];
@@ -80,7 +81,7 @@ async function runInRootfs(deps: RunDeps, rootDir: string, key: string, spec: Ru
       {
         id: key,
         process: { args: spec.args, env, cwd: spec.cwd, user: spec.user, tty: false },
-        rootfs: [{ type: 'bind', source: rootDir, options: ['rbind', 'rw'] }],
+        rootfs,
         readonlyRootfs: false,
         mounts: sandboxMounts,
         hostname: spec.hostname,
@@ -95,7 +96,6 @@ async function runInRootfs(deps: RunDeps, rootDir: string, key: string, spec: Ru
     );
   } finally {
     for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
-    await removeStubs(rootDir, stubs);
   }
 }
 
@@ -200,31 +200,3 @@ function outputSink(stream: 'stdout' | 'stderr', io: RunIO): Writable {
   });
 }
 
-/** In-root paths (and their missing ancestors) that do not exist yet, deepest first. */
-async function missingPaths(rootDir: string, targets: string[]): Promise<string[]> {
-  const missing = new Set<string>();
-  for (const target of targets) {
-    let path = posix.normalize(`/${target}`);
-    while (path !== '/') {
-      const exists = await lstat(await resolveInRoot(rootDir, path, false)).then(() => true, () => false);
-      if (exists) break;
-      missing.add(path);
-      path = posix.dirname(path);
-    }
-  }
-  return [...missing].sort((a, b) => b.length - a.length);
-}
-
-/**
- * Removes mount-point stubs the sandbox created so they do not leak into the layer (BuildKit does
- * the same). Only empty files and directories go; anything the command wrote there stays.
- */
-async function removeStubs(rootDir: string, stubs: string[]): Promise<void> {
-  for (const stub of stubs) {
-    const host = await resolveInRoot(rootDir, stub, false);
-    const info = await lstat(host).catch(() => undefined);
-    if (!info) continue;
-    if (info.isDirectory()) await rmdir(host).catch(() => undefined);
-    else if (info.isFile() && info.size === 0) await rm(host, { force: true });
-  }
-}
