@@ -35,6 +35,8 @@ export class ContentMismatchError extends Error {
 /** Ingests older than this are left over from killed processes and may be removed. */
 const staleIngestMs = 24 * 60 * 60 * 1000;
 
+const writeBatchBytes = 1 << 20;
+
 export class ContentStore {
   readonly root: string;
   private readonly blobDir: string;
@@ -107,6 +109,10 @@ export class ContentStore {
     try {
       const hash = createHash('sha256');
       let size = 0;
+      // Tar producers emit many tiny chunks (512-byte headers); one write per chunk would make the
+      // thread-pool round trips, not the disk, the limit. Writes go out in batches of ~1 MiB.
+      let batch: Uint8Array[] = [];
+      let batchBytes = 0;
       for await (const chunk of source) {
         hash.update(chunk);
         size += chunk.byteLength;
@@ -116,8 +122,15 @@ export class ContentStore {
             size,
           });
         }
-        await writeAll(handle, chunk);
+        batch.push(chunk);
+        batchBytes += chunk.byteLength;
+        if (batchBytes >= writeBatchBytes) {
+          await writeAll(handle, batch);
+          batch = [];
+          batchBytes = 0;
+        }
       }
+      await writeAll(handle, batch);
       const actual: BlobInfo = { digest: `sha256:${hash.digest('hex')}`, size };
       if (expected.size !== undefined && expected.size !== size) {
         throw new ContentMismatchError(`blob size ${size} does not match the announced ${expected.size}`, expected, actual);
@@ -184,10 +197,12 @@ function assertDigest(digest: string): asserts digest is Sha256Digest {
   if (!isSha256Digest(digest)) throw new Error(`invalid sha256 digest: ${digest}`);
 }
 
-async function writeAll(handle: import('node:fs/promises').FileHandle, chunk: Uint8Array): Promise<void> {
+async function writeAll(handle: import('node:fs/promises').FileHandle, chunks: Uint8Array[]): Promise<void> {
+  if (chunks.length === 0) return;
+  const data = chunks.length === 1 ? (chunks[0] as Uint8Array) : Buffer.concat(chunks);
   let offset = 0;
-  while (offset < chunk.byteLength) {
-    const { bytesWritten } = await handle.write(chunk, offset, chunk.byteLength - offset);
+  while (offset < data.byteLength) {
+    const { bytesWritten } = await handle.write(data, offset, data.byteLength - offset);
     offset += bytesWritten;
   }
 }

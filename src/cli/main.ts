@@ -4,6 +4,7 @@
 import { Command } from 'commander';
 import { TsbuildError, exitCodes } from '../errors.js';
 import { createContext, type CliContext } from './context.js';
+import { registerGraph } from './commands/graph.js';
 import { registerHistory } from './commands/history.js';
 import { registerImages } from './commands/images.js';
 import { registerImport } from './commands/import.js';
@@ -26,6 +27,7 @@ const registrations: ((program: Command, context: CliContext) => void)[] = [
   registerLoad,
   registerImagePrune,
   registerSystem,
+  registerGraph,
 ];
 
 function createProgram(): { program: Command; context: CliContext } {

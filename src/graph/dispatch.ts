@@ -13,7 +13,7 @@ import type {
   RunInstruction,
   Word,
 } from '../../grammar/index.js';
-import { expandWord, ExpandError } from '../../grammar/index.js';
+import { expandsArguments, expandWord, ExpandError } from '../../grammar/index.js';
 import type { ContainerConfig, HealthConfig, HistoryEntry } from '../image/oci.js';
 import { envKey, setEnv } from './env-list.js';
 import { HealthcheckError, healthcheckHistory, parseHealthcheckDuration, parseHealthcheckRetries } from './healthcheck.js';
@@ -124,7 +124,9 @@ function heredocBody(heredoc: Heredoc): string {
 }
 
 export function dispatchInstruction(instruction: Instruction, state: StageState, ctx: DispatchContext): Dispatched {
-  const expand = (word: Word): string => expandValue(word, state.lookup, ctx.file, ctx.escape);
+  // grammar's table says which instructions BuildKit expands (RUN/CMD/… hand their text to the shell as is).
+  const expand = (word: Word): string =>
+    expandsArguments[instruction.keyword] ? expandValue(word, state.lookup, ctx.file, ctx.escape) : word.value;
   switch (instruction.keyword) {
     case 'RUN':
       return dispatchRun(instruction, state, ctx);

@@ -8,10 +8,11 @@ import { digestHex, isSha256Digest, ContentMismatchError, type ContentStore, typ
 import { UserError } from '../errors.js';
 import { cleanEntryName, forEachTarEntry } from '../snapshot/tar-format.js';
 import { decompressed } from './compression.js';
-import { isIndexMediaType, isManifestMediaType, layerCompression, mediaTypes, type Descriptor, type ImageConfig, type Index, type Manifest } from './oci.js';
+import { hostArchitecture, isIndexMediaType, isManifestMediaType, layerCompression, mediaTypes, type Descriptor, type ImageConfig, type Index, type Manifest } from './oci.js';
 import { parseReference, type ImageReference } from './reference.js';
 import type { ImageStore, StoredImage } from './store.js';
 import { canonicalJson } from './commit.js';
+import { removeUnreferencedBlobs } from './remove.js';
 
 /** Metadata files are read into memory; anything larger is not metadata. */
 const maxMetadataBytes = 8 << 20;
@@ -34,11 +35,13 @@ function archiveError(message: string, cause?: unknown): UserError {
   return new UserError(`invalid image archive: ${message}`, cause === undefined ? undefined : { cause });
 }
 
+/** "<id>/json" and "<id>/VERSION" of pre-25 docker-archives: v1 layer metadata nothing reads any more. */
+const isLegacyLayerMetadata = (name: string): boolean => /^[^/]+\/(json|VERSION)$/.test(name);
+
 const isMetadataName = (name: string): boolean =>
   name === 'index.json' || name === 'manifest.json' || name === 'oci-layout' || name === 'repositories' || (!name.includes('/') && name.endsWith('.json'));
 
-async function readArchive(content: ContentStore, tar: Readable): Promise<ArchiveContents> {
-  const contents: ArchiveContents = { files: new Map(), metadata: new Map(), links: new Map() };
+async function readArchive(content: ContentStore, tar: Readable, contents: ArchiveContents): Promise<void> {
   const seen = new Set<string>();
   let current = '';
   try {
@@ -51,7 +54,7 @@ async function readArchive(content: ContentStore, tar: Readable): Promise<Archiv
       } catch (err) {
         throw archiveError((err as Error).message);
       }
-      if (header.type === 'directory' || name === '') return;
+      if (header.type === 'directory' || name === '' || isLegacyLayerMetadata(name)) return;
       if (seen.has(name)) throw archiveError(`duplicate entry "${name}"`);
       seen.add(name);
       if (header.type === 'symlink' || header.type === 'link') {
@@ -85,7 +88,6 @@ async function readArchive(content: ContentStore, tar: Readable): Promise<Archiv
     if (err instanceof UserError) throw err;
     throw archiveError(`near entry "${current}": ${(err as Error).message}`, err);
   }
-  return contents;
 }
 
 function fileDigest(contents: ArchiveContents, name: string): Sha256Digest {
@@ -118,19 +120,20 @@ async function findOciImages(content: ContentStore, contents: ArchiveContents): 
   const index = parseJson<Index>(contents.metadata.get('index.json'), 'index.json');
   if (!Array.isArray(index.manifests)) throw archiveError('index.json has no manifests');
   const out: FoundImage[] = [];
-  const visit = async (descriptors: Descriptor[], depth: number): Promise<void> => {
+  const visit = async (descriptors: Descriptor[], depth: number, inheritedRefs: ImageReference[]): Promise<void> => {
     if (depth > 4) throw archiveError('index nesting is too deep');
     for (const d of descriptors) {
       if (!isSha256Digest(d.digest)) throw archiveError(`descriptor digest "${String(d.digest)}" is not sha256`);
       if (!(await content.has(d.digest)) || !contents.files.has(`blobs/sha256/${digestHex(d.digest)}`)) throw archiveError(`missing blob ${d.digest}`);
+      const refs = [...inheritedRefs, ...refsFromAnnotations(d.annotations)];
       if (isIndexMediaType(d.mediaType)) {
+        // A multi-platform image: keep the manifest for this machine, named as the index was.
         const nested = await content.readJson<Index>(d.digest);
-        await visit(nested.manifests ?? [], depth + 1);
+        await visit(pickPlatform(nested.manifests ?? []), depth + 1, refs);
         continue;
       }
       if (!isManifestMediaType(d.mediaType)) continue; // attestations, signatures
       const manifest = await content.readJson<Manifest>(d.digest);
-      const refs = refsFromAnnotations(d.annotations);
       const existing = out.find((f) => f.manifestDigest === d.digest);
       if (existing) {
         existing.refs.push(...refs);
@@ -144,8 +147,20 @@ async function findOciImages(content: ContentStore, contents: ArchiveContents): 
       });
     }
   };
-  await visit(index.manifests, 0);
+  await visit(index.manifests, 0, []);
   return out;
+}
+
+/** From a platform list, the manifests for this machine (linux/<arch>); all of them when none says its platform. */
+function pickPlatform(descriptors: Descriptor[]): Descriptor[] {
+  const images = descriptors.filter((d) => isManifestMediaType(d.mediaType) || isIndexMediaType(d.mediaType));
+  if (!images.some((d) => d.platform)) return images;
+  const match = images.find((d) => d.platform?.os === 'linux' && d.platform.architecture === hostArchitecture());
+  if (!match) {
+    const offered = images.map((d) => `${d.platform?.os}/${d.platform?.architecture}`).join(', ');
+    throw archiveError(`no image for linux/${hostArchitecture()} (the archive has ${offered})`);
+  }
+  return [match];
 }
 
 function blobInArchive(contents: ArchiveContents, digest: unknown): Sha256Digest {
@@ -180,24 +195,31 @@ function findDockerImages(contents: ArchiveContents): FoundImage[] {
 }
 
 /** Loads every image of a (possibly compressed) archive stream; tags point at them at the end. */
-export async function loadImageArchive(images: ImageStore, source: AsyncIterable<Uint8Array>): Promise<LoadedImage[]> {
+export async function loadImageArchive(images: ImageStore, source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>): Promise<LoadedImage[]> {
   const content = images.content;
-  const { stream } = await decompressed(source);
-  const contents = await readArchive(content, stream);
-  // Legacy docker-archive configs are "<hex>.json" at top level, read as metadata: store them now.
-  for (const [name, bytes] of contents.metadata) {
-    if (/^[a-f0-9]{64}\.json$/.test(name)) contents.files.set(name, (await content.ingestBytes(bytes)).digest);
+  const contents: ArchiveContents = { files: new Map(), metadata: new Map(), links: new Map() };
+  const ingested = new Set<Sha256Digest>();
+  try {
+    const { stream } = await decompressed(source);
+    await readArchive(content, stream, contents);
+    // Legacy docker-archive configs are "<hex>.json" at top level, read as metadata: store them now.
+    for (const [name, bytes] of contents.metadata) {
+      if (/^[a-f0-9]{64}\.json$/.test(name)) contents.files.set(name, (await content.ingestBytes(bytes)).digest);
+    }
+    let found: FoundImage[];
+    if (contents.metadata.has('index.json') && contents.metadata.has('oci-layout')) found = await findOciImages(content, contents);
+    else if (contents.metadata.has('manifest.json')) found = findDockerImages(contents);
+    else throw archiveError('neither index.json (OCI layout) nor manifest.json (docker-archive) found');
+    const loaded: LoadedImage[] = [];
+    for (const image of found) loaded.push(await storeImage(images, image, ingested));
+    return loaded;
+  } finally {
+    // Compressed originals, attestations and the blobs of a failed load are not kept.
+    await removeUnreferencedBlobs(images, [...contents.files.values(), ...ingested]);
   }
-  let found: FoundImage[];
-  if (contents.metadata.has('index.json') && contents.metadata.has('oci-layout')) found = await findOciImages(content, contents);
-  else if (contents.metadata.has('manifest.json')) found = findDockerImages(contents);
-  else throw archiveError('neither index.json (OCI layout) nor manifest.json (docker-archive) found');
-  const loaded: LoadedImage[] = [];
-  for (const image of found) loaded.push(await storeImage(images, image));
-  return loaded;
 }
 
-async function storeImage(images: ImageStore, image: FoundImage): Promise<LoadedImage> {
+async function storeImage(images: ImageStore, image: FoundImage, ingested: Set<Sha256Digest>): Promise<LoadedImage> {
   const content = images.content;
   let config: ImageConfig;
   try {
@@ -218,6 +240,7 @@ async function storeImage(images: ImageStore, image: FoundImage): Promise<Loaded
     let digest = layer.digest;
     if (compression !== 'none') {
       digest = (await content.ingest(stream)).digest;
+      ingested.add(digest);
       rewritten = true;
     } else {
       stream.destroy();
@@ -237,6 +260,7 @@ async function storeImage(images: ImageStore, image: FoundImage): Promise<Loaded
       layers,
     };
     manifestDigest = (await content.ingestBytes(canonicalJson(manifest))).digest;
+    ingested.add(manifestDigest);
   }
   const stored = await images.add({ manifestDigest: manifestDigest as Sha256Digest, id: image.config }, image.refs);
   return { image: stored, refs: image.refs };

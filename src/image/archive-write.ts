@@ -7,12 +7,45 @@ import { createWriteStream } from 'node:fs';
 import { digestHex, type ContentStore, type Sha256Digest } from '../../cache/index.js';
 import { addTarEntry, createTarPack, type TarPack } from '../snapshot/tar-format.js';
 import { isManifestMediaType, mediaTypes, type Descriptor, type Index, type Manifest } from './oci.js';
-import { familiarReference, familiarRepository, type ImageReference } from './reference.js';
+import { familiarReference, familiarRepository, formatReference, isNameOnly, parseReference, type ImageReference } from './reference.js';
+import type { ImageStore } from './store.js';
 
 /** One image to write, with the references it should carry (may be none). */
 export interface ArchiveImage {
   manifestDigest: Sha256Digest;
   refs: ImageReference[];
+}
+
+/**
+ * What `save NAME…` writes, as docker save chooses: a tag saves that tag, a bare repository name
+ * every tag of that repository, an ID (or digest) the image untagged.
+ */
+export async function selectImagesToSave(images: ImageStore, names: string[]): Promise<ArchiveImage[]> {
+  const selected = new Map<string, ArchiveImage>();
+  const add = (manifestDigest: Sha256Digest, ref?: ImageReference): void => {
+    const entry = selected.get(manifestDigest) ?? { manifestDigest, refs: [] };
+    if (ref && !entry.refs.some((r) => formatReference(r) === formatReference(ref))) entry.refs.push(ref);
+    selected.set(manifestDigest, entry);
+  };
+  for (const name of names) {
+    let wanted: ImageReference | undefined;
+    try {
+      wanted = parseReference(name);
+    } catch {
+      wanted = undefined; // an ID
+    }
+    const matches = (ref: ImageReference): boolean =>
+      wanted !== undefined && ref.domain === wanted.domain && ref.path === wanted.path && (isNameOnly(name) || ref.tag === wanted.tag);
+    let named = false;
+    for (const image of await images.list()) {
+      for (const ref of image.tags.map((t) => parseReference(t)).filter(matches)) {
+        add(image.manifestDigest, ref);
+        named = true;
+      }
+    }
+    if (!named) add((await images.resolve(name)).manifestDigest);
+  }
+  return [...selected.values()];
 }
 
 interface PlannedImage {

@@ -22,8 +22,10 @@ export function detectCompression(head: Uint8Array): Compression {
 }
 
 /** Reads the first bytes of `source` to learn its compression, then returns the whole stream, decompressed. */
-export async function decompressed(source: AsyncIterable<Uint8Array>): Promise<{ compression: Compression; stream: Readable }> {
-  const iterator = source[Symbol.asyncIterator]();
+export async function decompressed(source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>): Promise<{ compression: Compression; stream: Readable }> {
+  const iterator = (async function* () {
+    yield* source;
+  })();
   const head: Uint8Array[] = [];
   let headLength = 0;
   let finished = false;

@@ -9,6 +9,7 @@ import { decompressed } from './compression.js';
 import { applyConfigChanges } from './config-changes.js';
 import { hostArchitecture, mediaTypes } from './oci.js';
 import type { ImageReference } from './reference.js';
+import { removeUnreferencedBlobs } from './remove.js';
 import type { ImageStore, StoredImage } from './store.js';
 
 export interface ImportOptions {
@@ -35,16 +36,26 @@ function checkEntry(header: TarHeader): Promise<void> {
   return Promise.resolve();
 }
 
-export async function importRootfs(images: ImageStore, source: AsyncIterable<Uint8Array>, options: ImportOptions): Promise<StoredImage> {
+export async function importRootfs(images: ImageStore, source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, options: ImportOptions): Promise<StoredImage> {
   const { stream } = await decompressed(source);
   const toStore = new PassThrough({ highWaterMark: 1 << 20 });
+  // Errors reach the ingest through its iterator; this listener only keeps an early one from
+  // being an uncaught 'error' event before the ingest starts reading.
+  toStore.on('error', () => undefined);
   stream.pipe(toStore);
   const checking = forEachTarEntry(stream, checkEntry).catch((err: unknown) => {
     const error = err instanceof UserError ? err : new UserError(`invalid tar archive: ${(err as Error).message}`, { cause: err });
     toStore.destroy(error);
     throw error;
   });
-  const [layer] = await Promise.all([images.content.ingest(toStore), checking]);
+  // Both settle before we return, so a failed ingest has removed its temp file by then.
+  const [stored, checked] = await Promise.allSettled([images.content.ingest(toStore), checking]);
+  if (checked.status === 'rejected') {
+    if (stored.status === 'fulfilled') await removeUnreferencedBlobs(images, [stored.value.digest]);
+    throw checked.reason;
+  }
+  if (stored.status === 'rejected') throw stored.reason;
+  const layer = stored.value;
   const created = (options.created ?? new Date()).toISOString();
   const result = await commitImage(images.content, {
     config: {

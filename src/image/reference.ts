@@ -71,6 +71,11 @@ export function parseReference(text: string): ImageReference {
   return { domain, path, tag, digest };
 }
 
+/** True when `text` names a repository only ("busybox", "localhost:5000/a"): no tag, no digest. */
+export function isNameOnly(text: string): boolean {
+  return !text.includes('@') && !(text.split('/').at(-1) as string).includes(':');
+}
+
 /** Parses a reference and insists it names a tag (for `tag`, `import REF`, `build -t`). */
 export function parseTagReference(text: string): ImageReference & { tag: string } {
   const ref = parseReference(text);

@@ -62,8 +62,11 @@ export async function deleteImage(images: ImageStore, image: StoredImage): Promi
   return events;
 }
 
-/** Deletes those of `candidates` that no image in the store still references. */
-async function removeUnreferencedBlobs(images: ImageStore, candidates: Sha256Digest[]): Promise<void> {
+/**
+ * Deletes those of `candidates` that no image in the store references. A concurrent writer that is
+ * about to record an image using one of them can lose it; callers run this only for blobs they own.
+ */
+export async function removeUnreferencedBlobs(images: ImageStore, candidates: Sha256Digest[]): Promise<void> {
   const referenced = new Set<string>();
   for (const other of await images.list()) {
     referenced.add(other.manifestDigest);

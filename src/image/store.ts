@@ -30,6 +30,9 @@ interface StateFile {
   tags: Record<string, Sha256Digest>; // canonical reference → manifest digest
 }
 
+/** Per state directory: the tail of this process's queued updates. */
+const updateQueues = new Map<string, Promise<unknown>>();
+
 const emptyState = (): StateFile => ({ version: 1, images: {}, tags: {} });
 
 /** Short image ID as `docker images` prints it: 12 hex digits. */
@@ -61,8 +64,18 @@ export class ImageStore {
     }
   }
 
-  /** Read-modify-write under a lock shared by every process using this state root. */
-  private async update<T>(change: (state: StateFile) => T): Promise<T> {
+  /**
+   * Read-modify-write under a lock shared by every process using this state root. Updates from this
+   * process queue up first, so they do not spin on the file lock against each other.
+   */
+  private update<T>(change: (state: StateFile) => T): Promise<T> {
+    const previous = updateQueues.get(this.dir) ?? Promise.resolve();
+    const next = previous.then(() => this.updateLocked(change));
+    updateQueues.set(this.dir, next.catch(() => undefined));
+    return next;
+  }
+
+  private async updateLocked<T>(change: (state: StateFile) => T): Promise<T> {
     const release = await lockfile.lock(this.dir, {
       lockfilePath: join(this.dir, 'images.lock'),
       retries: { retries: 200, minTimeout: 10, maxTimeout: 200 },
@@ -95,7 +108,10 @@ export class ImageStore {
 
   /** Records an image (its blobs must already be in the content store) and points `tags` at it. */
   async add(record: Omit<ImageRecord, 'added'> & { added?: string }, tags: ImageReference[] = []): Promise<StoredImage> {
-    for (const digest of [record.manifestDigest, record.id]) {
+    // A tag must never point at missing content: the manifest, config and every layer are checked first.
+    if (!(await this.content.has(record.manifestDigest))) throw new NotFoundError(`blob ${record.manifestDigest} is not in the content store`);
+    const manifest = await this.content.readJson<Manifest>(record.manifestDigest);
+    for (const digest of [record.id, ...manifest.layers.map((l) => l.digest)]) {
       if (!(await this.content.has(digest))) throw new NotFoundError(`blob ${digest} is not in the content store`);
     }
     return this.update((state) => {

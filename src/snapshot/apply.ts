@@ -2,10 +2,8 @@
 // whiteouts and opaque markers delete, owners/modes/mtimes/xattrs are kept, and every entry whose
 // name, link or parent path would reach outside the target is refused before anything is written.
 import { execFile } from 'node:child_process';
-import { createWriteStream } from 'node:fs';
-import { chmod, lchown, link, lstat, lutimes, mkdir, readdir, readlink, rm, symlink, utimes } from 'node:fs/promises';
+import { chmod, lchown, link, lstat, lutimes, mkdir, open, readdir, readlink, rm, symlink, utimes } from 'node:fs/promises';
 import { join, posix } from 'node:path';
-import { pipeline } from 'node:stream/promises';
 import { promisify } from 'node:util';
 import { UserError } from '../errors.js';
 import { cleanEntryName, forEachTarEntry, opaqueWhiteout, whiteoutPrefix, xattrsOf, type TarHeader } from './tar-format.js';
@@ -97,6 +95,19 @@ class ScopedResolver {
   }
 }
 
+/**
+ * Writes an entry body with plain iteration (not stream.pipeline): tar-stream's entry streams are
+ * streamx streams whose destruction on a truncated tar pipeline() does not notice, so it would hang.
+ */
+async function writeBody(path: string, body: AsyncIterable<Uint8Array>): Promise<void> {
+  const handle = await open(path, 'wx', 0o600);
+  try {
+    for await (const chunk of body) await handle.write(chunk);
+  } finally {
+    await handle.close();
+  }
+}
+
 /** Applies a layer tar stream (uncompressed) to `target`. */
 export async function applyLayer(target: string, layer: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, options: ApplyOptions = {}): Promise<ApplyResult> {
   const chown = options.chown ?? process.getuid?.() === 0;
@@ -145,6 +156,7 @@ export async function applyLayer(target: string, layer: AsyncIterable<Uint8Array
       resolver.forget();
       return;
     }
+    if (base.startsWith(`${whiteoutPrefix}${whiteoutPrefix}`)) return; // aufs bookkeeping (.wh..wh.plnk …), not content
     if (base.startsWith(whiteoutPrefix)) {
       const victim = base.slice(whiteoutPrefix.length);
       if (victim === '' || victim === '.' || victim === '..' || victim.includes('/')) throw refuse(header.name, 'whiteout of an invalid name');
@@ -171,7 +183,7 @@ export async function applyLayer(target: string, layer: AsyncIterable<Uint8Array
         break;
       case 'file':
       case 'contiguous-file':
-        await pipeline(body, createWriteStream(path, { flags: 'wx', mode: 0o600 }));
+        await writeBody(path, body);
         result.bytes += header.size;
         await setMetadata(path, header, true);
         break;

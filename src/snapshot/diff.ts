@@ -3,7 +3,7 @@
 // tree. Entries are sorted, owners numeric without names, mtimes clamped to SOURCE_DATE_EPOCH when
 // given, hard links found by inode within the layer, xattrs kept; PAX headers only when needed.
 import { createReadStream, type Stats } from 'node:fs';
-import { lstat, readdir, readlink } from 'node:fs/promises';
+import { lstat, readFile, readdir, readlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { BlobInfo, ContentStore } from '../../cache/index.js';
 import type { Change } from './changes.js';
@@ -14,6 +14,8 @@ export interface LayerWriteOptions {
   /** SOURCE_DATE_EPOCH in seconds: later mtimes are clamped to it, whiteouts get it. */
   sourceDateEpoch?: number | undefined;
 }
+
+const smallFileBytes = 256 * 1024;
 
 /** One tar entry to write: a path in `root`, or a whiteout marker. */
 type PlannedEntry = { kind: 'path'; rel: string; root: string } | { kind: 'whiteout'; rel: string };
@@ -165,7 +167,9 @@ async function produce(pack: TarPack, plan: () => Promise<PlannedEntry[]>, optio
     }
     if (type === 'file') {
       header.size = st.size;
-      await addTarEntry(pack, header, createReadStream(path, { highWaterMark: 1 << 20 }));
+      // Small files in one read: a 1 MiB stream buffer per file would dominate trees of many small files.
+      const body = st.size <= smallFileBytes ? [await readFile(path)] : createReadStream(path, { highWaterMark: 1 << 20 });
+      await addTarEntry(pack, header, body);
     } else {
       await addTarEntry(pack, header);
     }

@@ -10,7 +10,7 @@ import { dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import * as tarStream from 'tar-stream';
 
-export type { Header as TarHeader, Pack as TarPack, Extract as TarExtract } from 'tar-stream';
+export type { Header as TarHeader, Pack as TarPack } from 'tar-stream';
 
 const xattrPrefix = 'SCHILY.xattr.';
 
@@ -105,12 +105,10 @@ export async function addTarEntry(pack: tarStream.Pack, header: Parameters<tarSt
     settle = (err) => (err ? reject(err) : resolve());
   });
   const sink = pack.entry(header, (err) => settle(err));
-  if (body !== undefined) {
-    for await (const chunk of body) {
-      if (!sink.write(chunk)) await new Promise<void>((resolve) => sink.once('drain', () => resolve()));
-    }
-    (sink as unknown as { end(): void }).end();
+  for await (const chunk of body ?? []) {
+    if (!sink.write(chunk)) await new Promise<void>((resolve) => sink.once('drain', () => resolve()));
   }
+  (sink as unknown as { end(): void }).end();
   await done;
 }
 
@@ -128,17 +126,20 @@ export async function forEachTarEntry(
   const feedFailed = feeding.then(() => new Promise<never>(() => undefined));
   feedFailed.catch(() => undefined); // observed through the race below
   let current: { destroy(err?: Error): void } | undefined;
+  let handling: Promise<void> | undefined;
   try {
     for await (const entry of extract) {
       current = entry;
-      await Promise.race([onEntry(entry.header, entry as AsyncIterable<Uint8Array>), feedFailed]);
+      handling = onEntry(entry.header, entry as AsyncIterable<Uint8Array>);
+      await Promise.race([handling, feedFailed]);
       entry.resume();
     }
     await feeding;
   } catch (err) {
-    current?.destroy();
+    current?.destroy(err as Error);
     extract.destroy();
-    await feeding.catch(() => undefined);
+    // Let the handler finish its cleanup (e.g. an ingest removing its temp file) before failing.
+    await Promise.allSettled([feeding, ...(handling ? [handling] : [])]);
     throw err;
   }
 }

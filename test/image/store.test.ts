@@ -43,7 +43,7 @@ describe('ImageStore', () => {
   it('resolves by name, short ID, full ID and name@digest', async () => {
     const img = await makeImage('a');
     await images.add({ manifestDigest: img.manifestDigest, id: img.imageId }, [parseReference('app:1')]);
-    for (const text of ['app:1', 'docker.io/library/app:1', shortId(img.imageId), img.imageId, img.imageId.slice(7), `app@${img.manifestDigest}`]) {
+    for (const text of ['app:1', 'docker.io/library/app:1', shortId(img.imageId), img.imageId, img.imageId.slice(7), `app@${img.manifestDigest}`, img.manifestDigest]) {
       expect((await images.resolve(text)).id, text).toBe(img.imageId);
     }
     await expect(images.resolve('app:2')).rejects.toBeInstanceOf(NotFoundError);

@@ -8,7 +8,7 @@ import { UserError } from '../../src/errors.js';
 import { UnsafeLayerError, applyLayer } from '../../src/snapshot/apply.js';
 import { hasCommand, isRoot, describeIf } from '../helpers/capabilities.js';
 import { repoRoot } from '../helpers/paths.js';
-import { buildTar, truncatedTar } from './tar-fixtures.js';
+import { buildTar, listing, truncatedTar } from './tar-fixtures.js';
 
 let dir: string;
 let counter = 0;
@@ -24,14 +24,6 @@ async function freshTarget(): Promise<{ sandbox: string; target: string }> {
   const target = join(sandbox, 'rootfs');
   await mkdir(target, { recursive: true });
   return { sandbox, target };
-}
-
-/** path type mode uid:gid size sha/link — what two extractions must agree on. */
-export function listing(root: string): string {
-  return execFileSync('sh', ['-c', `cd "$1" && find . -mindepth 1 -printf '%p %y %m %U:%G %s %l\\n' | LC_ALL=C sort`, 'sh', root], { encoding: 'utf8' })
-    .split('\n')
-    .map((line) => line.replace(/^(\S+ d \S+ \S+) \d+/, '$1 -')) // directory sizes depend on the filesystem
-    .join('\n');
 }
 
 const missing = [...(isRoot() ? [] : ['root']), ...(hasCommand('setfattr') ? [] : ['setfattr (apt-get install attr)'])];

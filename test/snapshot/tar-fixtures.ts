@@ -1,4 +1,5 @@
 // Builds small tar archives in memory for apply/diff/load tests, including hostile ones.
+import { execFileSync } from 'node:child_process';
 import { createTarPack, type TarHeader } from '../../src/snapshot/tar-format.js';
 
 export type FixtureEntry = Partial<TarHeader> & { name: string; body?: string | Buffer };
@@ -32,4 +33,19 @@ export async function truncatedTar(size: number, actual: number): Promise<Buffer
   for (const byte of header) sum += byte;
   header.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148, 'latin1');
   return Buffer.concat([header, Buffer.alloc(actual, 'x')]);
+}
+
+/** One line per path: path, type, mode, uid:gid, size, content hash, link target — what two extractions must agree on. */
+export function listing(root: string): string {
+  const script = `cd "$1" && find . -mindepth 1 -printf '%p %y %m %U:%G %s %l\\n' | LC_ALL=C sort | while read -r p y rest; do
+    if [ "$y" = f ]; then echo "$p $y $rest $(sha256sum < "$p" | cut -c1-16)"; else echo "$p $y $rest"; fi; done`;
+  return execFileSync('sh', ['-c', script, 'sh', root], { encoding: 'utf8' })
+    .split('\n')
+    .map((line) => line.replace(/^(\S+ d \S+ \S+) \d+/, '$1 -')) // directory sizes depend on the filesystem
+    .join('\n');
+}
+
+/** Entry names of a tar file, in archive order. */
+export function tarNames(path: string): string[] {
+  return execFileSync('tar', ['-tf', path], { encoding: 'utf8' }).trim().split('\n');
 }

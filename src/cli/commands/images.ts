@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { UserError } from '../../errors.js';
 import { imageDetails } from '../../image/inspect.js';
-import { familiarRepository, parseReference, type ImageReference } from '../../image/reference.js';
+import { familiarRepository, isNameOnly, parseReference, type ImageReference } from '../../image/reference.js';
 import { shortId } from '../../image/store.js';
 import { commandGroup, type CliContext } from '../context.js';
 import { formatTable, humanSize, timeAgo } from '../format.js';
@@ -53,7 +53,7 @@ function rowFilter(filters: string[], positional: string | undefined): (row: Row
   }
   if (positional !== undefined) {
     const wanted = parseReference(positional);
-    const withTag = positional.includes(':') && !positional.endsWith(']');
+    const withTag = !isNameOnly(positional);
     checks.push((row) => row.ref !== undefined && familiarRepository(row.ref) === familiarRepository(wanted) && (!withTag || row.tag === wanted.tag));
   }
   return (row) => checks.every((check) => check(row));
@@ -64,7 +64,12 @@ export function registerImages(program: Command, context: CliContext): void {
     const engine = await context.engine();
     const rows: Row[] = [];
     for (const image of await engine.images.list()) {
-      const details = await imageDetails(engine.images, image);
+      const details = await imageDetails(engine.images, image).catch((err: unknown) => {
+        // A damaged record (blob removed behind our back) must not hide the other images.
+        context.stderr.write(`WARNING: skipping image ${shortId(image.id)}: ${(err as Error).message}\n`);
+        return undefined;
+      });
+      if (!details) continue;
       const base = { id: image.id, digest: image.manifestDigest, created: details.config.created, size: details.size };
       if (image.tags.length === 0) rows.push({ ...base, repository: '<none>', tag: '<none>', ref: undefined });
       for (const tag of image.tags) {

@@ -3,9 +3,7 @@ import { createWriteStream } from 'node:fs';
 import { rename, rm } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { UserError } from '../../errors.js';
-import type { ArchiveImage } from '../../image/archive-write.js';
-import { writeImageArchive } from '../../image/archive-write.js';
-import { parseReference } from '../../image/reference.js';
+import { selectImagesToSave, writeImageArchive } from '../../image/archive-write.js';
 import { commandGroup, type CliContext } from '../context.js';
 
 export function registerSave(program: Command, context: CliContext): void {
@@ -14,30 +12,15 @@ export function registerSave(program: Command, context: CliContext): void {
       throw new UserError('cowardly refusing to save to a terminal. Use the -o flag or redirect');
     }
     const engine = await context.engine();
-    const wanted = new Map<string, ArchiveImage>();
-    for (const name of names) {
-      const image = await engine.images.resolve(name);
-      const entry = wanted.get(image.manifestDigest) ?? { manifestDigest: image.manifestDigest, refs: [] };
-      // A name saves that tag; an ID saves the image untagged, as docker does.
-      const named = image.tags.map((t) => parseReference(t)).find((t) => {
-        try {
-          const ref = parseReference(name);
-          return ref.domain === t.domain && ref.path === t.path && ref.tag === t.tag;
-        } catch {
-          return false;
-        }
-      });
-      if (named && !entry.refs.some((r) => r.domain === named.domain && r.path === named.path && r.tag === named.tag)) entry.refs.push(named);
-      wanted.set(image.manifestDigest, entry);
-    }
+    const selected = await selectImagesToSave(engine.images, names);
     if (opts.output === undefined) {
-      await writeImageArchive(engine.content, [...wanted.values()], context.stdout);
+      await writeImageArchive(engine.content, selected, context.stdout);
       return;
     }
     // Written beside the target and renamed, so a failed save leaves no half archive under the name.
     const temp = `${opts.output}.tsbuild-partial`;
     try {
-      await writeImageArchive(engine.content, [...wanted.values()], createWriteStream(temp));
+      await writeImageArchive(engine.content, selected, createWriteStream(temp));
       await rename(temp, opts.output);
     } catch (err) {
       await rm(temp, { force: true });

@@ -1,0 +1,73 @@
+// Shared by the image e2e suites: run the real CLI against a per-suite state root, and check the
+// store's invariants (every blob matches its name, every tag's content is present, no stray ingests).
+import { execFileSync, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { cliPath } from '../helpers/paths.js';
+
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export function tsbuild(root: string, args: string[], input?: Buffer | string): CliResult {
+  const result = spawnSync(process.execPath, [cliPath, '--root', root, ...args], { input, encoding: 'utf8', maxBuffer: 64 << 20 });
+  return { code: result.status ?? -1, stdout: result.stdout, stderr: result.stderr };
+}
+
+/** Runs the CLI and fails with its stderr unless it exits 0. */
+export function tsbuildOk(root: string, args: string[], input?: Buffer | string): string {
+  const result = tsbuild(root, args, input);
+  if (result.code !== 0) throw new Error(`tsbuild ${args.join(' ')} exited ${result.code}: ${result.stderr}`);
+  return result.stdout;
+}
+
+export function cliBuilt(): string[] {
+  return existsSync(cliPath) ? [] : [`the built CLI at ${cliPath} (npm run build)`];
+}
+
+/** Throws when a blob's bytes do not match its name or a recorded image lacks content. */
+export function checkStoreConsistent(root: string): void {
+  const blobDir = join(root, 'content', 'blobs', 'sha256');
+  const blobs = new Set(existsSync(blobDir) ? readdirSync(blobDir) : []);
+  for (const hex of blobs) {
+    const actual = createHash('sha256').update(readFileSync(join(blobDir, hex))).digest('hex');
+    if (actual !== hex) throw new Error(`blob ${hex} holds content ${actual}`);
+  }
+  const statePath = join(root, 'images', 'images.json');
+  if (!existsSync(statePath)) return;
+  const state = JSON.parse(readFileSync(statePath, 'utf8')) as { images: Record<string, { id: string }>; tags: Record<string, string> };
+  const has = (digest: string): boolean => blobs.has(digest.replace('sha256:', ''));
+  for (const [tag, manifestDigest] of Object.entries(state.tags)) {
+    if (!state.images[manifestDigest]) throw new Error(`tag ${tag} points at unknown image ${manifestDigest}`);
+  }
+  for (const [manifestDigest, record] of Object.entries(state.images)) {
+    if (!has(manifestDigest) || !has(record.id)) throw new Error(`image ${manifestDigest} lacks its manifest or config`);
+    const manifest = JSON.parse(readFileSync(join(blobDir, manifestDigest.replace('sha256:', '')), 'utf8')) as { layers: { digest: string }[] };
+    for (const layer of manifest.layers) if (!has(layer.digest)) throw new Error(`image ${manifestDigest} lacks layer ${layer.digest}`);
+  }
+}
+
+/** Files left in the ingest folder (temp files of interrupted writes). */
+export function strayIngests(root: string): string[] {
+  const dir = join(root, 'content', 'ingest');
+  return existsSync(dir) ? readdirSync(dir) : [];
+}
+
+export function sh(command: string, args: string[], cwd?: string): string {
+  return execFileSync(command, args, { encoding: 'utf8', cwd, maxBuffer: 64 << 20 });
+}
+
+/** Names of the blobs in the store, sorted. */
+export function blobNames(root: string): string[] {
+  const dir = join(root, 'content', 'blobs', 'sha256');
+  return existsSync(dir) ? readdirSync(dir).sort() : [];
+}
+
+/** The image store's state file as text ("" before the first image), to compare before and after. */
+export function imageState(root: string): string {
+  const path = join(root, 'images', 'images.json');
+  return existsSync(path) ? readFileSync(path, 'utf8') : '';
+}
