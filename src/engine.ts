@@ -5,8 +5,20 @@ import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { basename, join, resolve as resolvePath } from 'node:path';
 import { finished } from 'node:stream/promises';
 import { ContentStore, cacheDirTag, initDigests } from '../cache/index.js';
-import { compileIgnore, dockerignorePathFor, parseDockerignore, type IgnoreMatcher } from '../grammar/index.js';
-import { UserError } from './errors.js';
+import { compileIgnore, dockerignorePathFor, parseDockerfile, parseDockerignore, type Dockerfile, type IgnoreMatcher, type Range } from '../grammar/index.js';
+import { DockerfileError, InternalError, TsbuildError, UserError, type SourceRef } from './errors.js';
+import type { Executor } from './executor/executor.js';
+import { RuncExecutor } from './executor/runc.js';
+import { buildGraph, planStages, type GraphStage, type InstructionGraph, type StagePlan, type StepNode } from './graph/index.js';
+import type { HistoryEntry } from './image/oci.js';
+import type { FsState } from './ops/fs-state.js';
+import { chooseEpoch, commitBuiltImage } from './ops/image-result.js';
+import type { RunDeps } from './ops/run.js';
+import { checkPlatform, resolveBaseImage, type BaseImage } from './ops/source.js';
+import { executeStep, type BuildInputs, type StepInputs } from './ops/steps.js';
+import { mountAll, unmount } from './snapshot/mount.js';
+import { openSnapshotter } from './snapshot/open-snapshotter.js';
+import type { Snapshotter } from './snapshot/snapshotter.js';
 import { statePaths, type EngineConfig, type StatePaths } from './config.js';
 import { exportImageTar, exportLocalDirectory, exportOciLayout, exportRootfsTar } from './image/export.js';
 import type { ImageReference } from './image/reference.js';
@@ -152,4 +164,164 @@ export async function exportBuiltImage(engine: Engine, image: StoredImage, tags:
     else await exportImageTar(engine.images, archive, out);
     await done;
   }
+}
+
+/** What a build reports while it runs; the CLI renders it (src/cli/progress.ts). */
+export type BuildEvent =
+  | { type: 'started'; step: string; name: string; time: number }
+  /** Why the step runs (a cache miss explained), e.g. `file src/app.js changed`. */
+  | { type: 'running'; step: string; reason: string }
+  | { type: 'cached'; step: string; name: string }
+  /** --explain: the named parts of the step's cache key. */
+  | { type: 'explain'; step: string; parts: string[] }
+  | { type: 'log'; step: string; stream: 'stdout' | 'stderr'; data: string | Uint8Array; time: number }
+  | { type: 'done'; step: string; time: number }
+  | { type: 'failed'; step: string; time: number; message: string };
+
+export interface BuildRequest {
+  input: BuildInput;
+  tags: ImageReference[];
+  buildArgs: ReadonlyMap<string, string>;
+  target: string | undefined;
+  noCache: boolean;
+  noCacheFilter: string[];
+  /** --label: added to the image's labels. */
+  labels: ReadonlyMap<string, string>;
+  platform: string | undefined;
+  secrets: ReadonlyMap<string, Buffer>;
+  /** --ssh agent sockets by id. */
+  sshSockets: ReadonlyMap<string, string>;
+  network: 'default' | 'none' | 'host';
+  extraHosts: { host: string; ip: string }[];
+  /** Entitlements (`security.insecure`). */
+  allow: string[];
+  explain: boolean;
+}
+
+export interface BuildResult {
+  image: StoredImage;
+  /** Steps that ran (not taken from the cache). */
+  executed: number;
+}
+
+function sourceRefOf(file: string, range: Range): SourceRef {
+  return { file, line: range.start.line, column: range.start.column, endLine: range.end.line, endColumn: range.end.column };
+}
+
+/** The Dockerfile as an AST; the first error diagnostic fails the build, pointing at its place. */
+function parseForBuild(input: BuildInput): Dockerfile {
+  const { ast, diagnostics } = parseDockerfile(input.dockerfile.text, { file: input.dockerfile.name });
+  const error = diagnostics.find((d) => d.severity === 'error');
+  if (error) {
+    const message = error.hint === undefined ? error.message : `${error.message} (${error.hint})`;
+    throw new DockerfileError(message, { sources: [sourceRefOf(input.dockerfile.name, error.range)] });
+  }
+  return ast;
+}
+
+/** The image a stage chain starts from (FROM image at the bottom of FROM <stage>s), if any. */
+function rootImageOf(plan: StagePlan, stage: number): string | undefined {
+  let base = plan.stages[stage]?.base;
+  while (base?.kind === 'stage') base = plan.stages[base.stage]?.base;
+  return base?.kind === 'image' ? base.ref : undefined;
+}
+
+/** History of a stage as BuildKit's image carries it: the entries of the stages it is built on first. */
+function stageHistory(plan: StagePlan, graph: InstructionGraph, stage: number): HistoryEntry[] {
+  const own = graph.stages.find((s) => s.index === stage)?.history ?? [];
+  const base = plan.stages[stage]?.base;
+  return base?.kind === 'stage' ? [...stageHistory(plan, graph, base.stage), ...own] : own;
+}
+
+/** The inputs of a node from the results of the nodes before it (graph edges say which are which). */
+function inputsOf(graph: InstructionGraph, nodeId: string, results: ReadonlyMap<string, FsState>): StepInputs {
+  let previous: FsState | undefined;
+  const stages = new Map<number, FsState>();
+  for (const edge of graph.edges) {
+    if (edge.to !== nodeId) continue;
+    const result = results.get(edge.from);
+    if (!result) throw new InternalError(`step ${edge.from} has no result before ${nodeId}`);
+    if (edge.kind === 'previous') previous = result;
+    else stages.set((graph.nodes.get(edge.from) as StepNode).stage, result);
+  }
+  return { previous, stages };
+}
+
+/**
+ * `tsbuild build`: parse → plan the stages → resolve base images in the image store → build the graph
+ * → run its steps with the ops → commit the image → tag. Logic lives in grammar/graph/ops; this only
+ * composes them.
+ */
+export async function build(engine: Engine, request: BuildRequest, onEvent: (event: BuildEvent) => void, signal?: AbortSignal): Promise<BuildResult> {
+  checkPlatform(request.platform);
+  const ast = parseForBuild(request.input);
+  const graphOptions = { target: request.target, buildArgs: Object.fromEntries(request.buildArgs) };
+  const plan = planStages(ast, graphOptions);
+  const images = new Map<string, BaseImage>();
+  for (const ref of plan.imageRefs) images.set(ref, await resolveBaseImage(engine.images, ref));
+  const graph = buildGraph(ast, { ...graphOptions, baseImages: new Map([...images].map(([ref, image]) => [ref, image.config.config ?? {}])) });
+  const epoch = chooseEpoch(engine.config.sourceDateEpoch ?? graph.sourceDateEpoch, [...images.values()].map((image) => image.config));
+  const sandbox = await openSandbox(engine);
+  const deps: RunDeps = {
+    snapshotter: sandbox.snapshotter,
+    content: engine.content,
+    mounter: { mount: mountAll, unmount },
+    tmpDir: engine.paths.tmp,
+    sourceDateEpoch: epoch,
+    executor: sandbox.executor,
+    cacheMountDir: join(engine.paths.cache, 'mounts'),
+    entitlements: { securityInsecure: request.allow.includes('security.insecure') },
+    freshCacheMounts: request.noCache,
+  };
+  const buildInputs: BuildInputs = {
+    contextDir: request.input.contextDir,
+    ignore: request.input.ignore,
+    images,
+    secrets: request.secrets,
+    sshSockets: request.sshSockets,
+    network: request.network,
+    extraHosts: request.extraHosts,
+  };
+
+  const results = new Map<string, FsState>();
+  let executed = 0;
+  for (const id of graph.order) {
+    signal?.throwIfAborted();
+    const node = graph.nodes.get(id) as StepNode;
+    const shown = node.step.kind !== 'config' && !(node.step.kind === 'source' && node.step.base.kind === 'scratch');
+    if (shown) onEvent({ type: 'started', step: id, name: node.name, time: Date.now() });
+    try {
+      const io = { onOutput: (stream: 'stdout' | 'stderr', data: Buffer) => onEvent({ type: 'log', step: id, stream, data, time: Date.now() }), signal };
+      results.set(id, await executeStep(deps, buildInputs, node.step, inputsOf(graph, id, results), io));
+    } catch (err) {
+      if (shown) onEvent({ type: 'failed', step: id, time: Date.now(), message: (err as Error).message });
+      // A failing step points at its instruction, so the CLI can show the Dockerfile lines.
+      if (err instanceof TsbuildError && err.sources.length === 0 && node.source) err.sources.push(node.source);
+      throw err;
+    }
+    if (shown) {
+      executed++;
+      onEvent({ type: 'done', step: id, time: Date.now() });
+    }
+  }
+
+  const target = graph.stages.find((s) => s.index === graph.target) as GraphStage;
+  const final = results.get(target.steps[target.steps.length - 1] as string) as FsState;
+  const rootImage = rootImageOf(plan, graph.target);
+  const committed = await commitBuiltImage(engine.content, {
+    base: rootImage === undefined ? undefined : images.get(rootImage)?.config,
+    config: target.config,
+    history: stageHistory(plan, graph, graph.target),
+    layers: final.layers,
+    epoch,
+    labels: request.labels,
+    author: target.author,
+  });
+  const image = await engine.images.add({ manifestDigest: committed.manifestDigest, id: committed.imageId }, request.tags);
+  return { image, executed };
+}
+
+/** The snapshotter and executor builds use (the sandbox's overlay-or-native choice and runc). */
+async function openSandbox(engine: Engine): Promise<{ snapshotter: Snapshotter; executor: Executor }> {
+  return { snapshotter: await openSnapshotter(engine.paths.snapshots), executor: new RuncExecutor({ root: engine.paths.root }) };
 }

@@ -3,18 +3,10 @@
 // steps on a terminal, nothing but errors in quiet mode. A failed step's whole output is printed.
 // The only importer of ora.
 import ora, { type Ora } from 'ora';
+import type { BuildEvent } from '../engine.js';
 
-/** What the renderer needs to know about a build; the engine maps solver events onto these. */
-export type ProgressEvent =
-  | { type: 'started'; step: string; name: string; time: number }
-  /** `reason` says why the step runs (a cache miss explained), e.g. `file src/app.js changed`. */
-  | { type: 'running'; step: string; reason: string }
-  | { type: 'cached'; step: string; name: string }
-  /** --explain: the named parts the step's cache key was made of (`file src/app.js xxh64:…`). */
-  | { type: 'explain'; step: string; parts: string[] }
-  | { type: 'log'; step: string; stream: 'stdout' | 'stderr'; data: string | Uint8Array; time: number }
-  | { type: 'done'; step: string; time: number }
-  | { type: 'failed'; step: string; time: number; message: string };
+/** What the renderer shows: the build's events (src/engine.ts). */
+export type ProgressEvent = BuildEvent;
 
 export type ProgressMode = 'auto' | 'plain' | 'tty' | 'quiet';
 

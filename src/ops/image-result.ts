@@ -17,7 +17,7 @@ export interface ImageResultInput {
   layers: Layer[];
   /** Seconds since the Unix epoch. */
   epoch: number;
-  labels: Map<string, string>;
+  labels: ReadonlyMap<string, string>;
   /** MAINTAINER of the stage, else the base image's author. */
   author: string | undefined;
 }

@@ -1,12 +1,12 @@
 import { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
-import { parseBuildOptions, registerBuild, type BuildCommandOptions } from '../../src/cli/commands/build.js';
+import { defineBuildCommand, parseBuildOptions, type BuildCommandOptions } from '../../src/cli/commands/build.js';
 
 async function parse(argv: string[]): Promise<BuildCommandOptions> {
   let seen: BuildCommandOptions | undefined;
   const program = new Command('tsbuild').exitOverride().option('--root <dir>');
-  registerBuild(program, async (options) => {
-    seen = options;
+  defineBuildCommand(program).action((context: string, raw: Record<string, unknown>) => {
+    seen = parseBuildOptions(context, raw);
   });
   program.command('images').action(() => undefined);
   await program.parseAsync(argv, { from: 'user' });

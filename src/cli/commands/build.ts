@@ -1,9 +1,14 @@
 // `tsbuild [build] [options] CONTEXT|-`: Docker's build flags parsed into one typed options object.
 // Build is the default command, so `tsbuild -t app .` works without the word `build`.
 import { readFileSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { UserError } from '../../errors.js';
-import type { ProgressMode } from '../progress.js';
+import { build, exportBuiltImage, readBuildInput, type BuildRequest } from '../../engine.js';
+import { TsbuildError, UserError } from '../../errors.js';
+import { formatReference, parseTagReference } from '../../image/reference.js';
+import type { CliContext } from '../context.js';
+import { createProgress, type ProgressMode } from '../progress.js';
+import { renderSnippet } from '../snippet.js';
 
 export interface SecretSource {
   id: string;
@@ -156,10 +161,86 @@ export function readSecret(secret: SecretSource, env: NodeJS.ProcessEnv = proces
   return Buffer.from(value);
 }
 
-export type BuildAction = (options: BuildCommandOptions, program: Command) => Promise<void>;
+async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
+  let text = '';
+  for await (const chunk of stream) text += typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8');
+  return text;
+}
 
-export function registerBuild(program: Command, action: BuildAction): void {
-  program
+/** --ssh ids → agent sockets; `default` without a path is the caller's SSH_AUTH_SOCK, as in docker buildx. */
+function sshSockets(sources: SshSource[], env: NodeJS.ProcessEnv): Map<string, string> {
+  const sockets = new Map<string, string>();
+  for (const source of sources) {
+    const socket = source.paths[0] ?? env['SSH_AUTH_SOCK'];
+    if (socket === undefined) throw new UserError(`--ssh ${source.id}: no socket given and SSH_AUTH_SOCK is not set`);
+    sockets.set(source.id, socket);
+  }
+  return sockets;
+}
+
+/** Ctrl-C / SIGTERM abort the build (steps are killed, snapshots and mounts cleaned) instead of killing us. */
+async function interruptible<T>(run: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const controller = new AbortController();
+  const abort = (): void => controller.abort(new UserError('build interrupted'));
+  process.once('SIGINT', abort);
+  process.once('SIGTERM', abort);
+  try {
+    return await run(controller.signal);
+  } finally {
+    process.off('SIGINT', abort);
+    process.off('SIGTERM', abort);
+  }
+}
+
+async function runBuild(options: BuildCommandOptions, context: CliContext): Promise<void> {
+  const input = await readBuildInput({ context: options.context, file: options.file, readStdin: () => readAll(context.stdin) });
+  const engine = await context.engine();
+  const progress = createProgress(options.progress, context.stderr);
+  const request: BuildRequest = {
+    input,
+    tags: options.tags.map((tag) => parseTagReference(tag)),
+    buildArgs: options.buildArgs,
+    target: options.target,
+    noCache: options.noCache,
+    noCacheFilter: options.noCacheFilter,
+    labels: options.labels,
+    platform: options.platform,
+    secrets: new Map(options.secrets.map((secret) => [secret.id, readSecret(secret)])),
+    sshSockets: sshSockets(options.ssh, process.env),
+    network: options.network,
+    extraHosts: options.addHosts,
+    allow: options.allow,
+    explain: options.explain,
+  };
+  let result;
+  try {
+    result = await interruptible((signal) => build(engine, request, (event) => progress.handle(event), signal));
+  } catch (err) {
+    progress.finish();
+    // The Dockerfile lines of the failing instruction, before main's one ERROR line.
+    if (err instanceof TsbuildError) for (const source of err.sources) context.stderr.write(`${renderSnippet(input.dockerfile.text, source)}\n`);
+    throw err;
+  }
+  progress.finish();
+  const imageId = result.image.id;
+  if (options.iidfile !== undefined) await writeFile(options.iidfile, imageId);
+  await exportBuiltImage(engine, result.image, request.tags, options.outputs, context.stdout);
+  if (options.quiet) context.stdout.write(`${imageId}\n`);
+  else {
+    context.stderr.write(`writing image ${imageId} done\n`);
+    for (const tag of request.tags) context.stderr.write(`naming to ${formatReference(tag)} done\n`);
+  }
+}
+
+export function registerBuild(program: Command, context: CliContext): void {
+  defineBuildCommand(program).action(async (contextArg: string, raw: Record<string, unknown>) => {
+    await runBuild(parseBuildOptions(contextArg, raw), context);
+  });
+}
+
+/** The `build` command with Docker's flags (no action: registerBuild adds it). Build is the default command. */
+export function defineBuildCommand(program: Command): Command {
+  return program
     .command('build', { isDefault: true })
     .description('Build an image from a Dockerfile (the default command: `tsbuild -t app .`)')
     .argument('<context>', 'build context directory, or - to read a Dockerfile from stdin')
@@ -181,8 +262,5 @@ export function registerBuild(program: Command, action: BuildAction): void {
     .option('--add-host <host:ip>', 'add a custom host-to-IP mapping (repeatable)', collect, [])
     .option('-o, --output <type=…,dest=…>', 'output: image (default), oci, docker, tar or local (repeatable)', collect, [])
     .option('--explain', 'print the cache key parts of every step')
-    .option('--allow <entitlement>', 'allow an extra privilege, e.g. security.insecure (repeatable)', collect, [])
-    .action(async (context: string, raw: Record<string, unknown>, command: Command) => {
-      await action(parseBuildOptions(context, raw), command.parent ?? program);
-    });
+    .option('--allow <entitlement>', 'allow an extra privilege, e.g. security.insecure (repeatable)', collect, []);
 }
