@@ -14,7 +14,10 @@ export class Digraph {
     this.#graph.setEdge(from, to);
   }
 
-  /** Every cycle (strongly connected component with a loop), including self-loops. */
+  /**
+   * Every cycle (strongly connected component with a loop), including self-loops. graphlib's Tarjan is
+   * recursive and overflows the stack near 4000 chained nodes: use it on stage graphs, not step graphs.
+   */
   cycles(): string[][] {
     return alg.findCycles(this.#graph);
   }
