@@ -3,12 +3,13 @@
 // guard shell runs the same plan (kept as a script file, rewritten on every add) if the node process
 // dies first — a SIGKILLed process gets no chance to clean up from inside.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { rm, rmdir, writeFile } from 'node:fs/promises';
 import { runCommand } from '../snapshot/command.js';
 import { unmount } from '../snapshot/mount.js';
 
 export type CleanupStep =
-  | { kind: 'command'; argv: string[] } // failures are ignored: the thing may already be gone
+  | { kind: 'command'; argv: string[]; onlyIfExists?: string } // failures are ignored: the thing may already be gone
   | { kind: 'unmount'; path: string }
   | { kind: 'rmdir'; paths: string[] } // empty dirs, in order (cgroups cannot be removed recursively)
   | { kind: 'remove'; path: string }; // a file or a whole tree
@@ -23,21 +24,23 @@ export class CleanupPlan {
   }
 
   async run(): Promise<void> {
-    for (const step of this.steps.splice(0)) {
-      try {
-        if (step.kind === 'command') await runCommand(step.argv[0] as string, step.argv.slice(1));
-        else if (step.kind === 'unmount') await unmount(step.path);
-        else if (step.kind === 'rmdir') for (const path of step.paths) await rmdir(path).catch(() => {});
-        else await rm(step.path, { recursive: true, force: true });
-      } catch {
-        // Best effort by design: `tsbuild system check` reports whatever could not be removed.
-      }
-    }
+    await runCleanupSteps(this.steps.splice(0));
   }
+}
 
-  /** Starts the guard that runs this plan's script unless dismissed. */
-  guard(): CleanupGuard {
-    return new CleanupGuard(this.scriptPath);
+/** Runs each step, best effort by design: `tsbuild system check` reports whatever could not be removed. */
+export async function runCleanupSteps(steps: CleanupStep[]): Promise<void> {
+  for (const step of steps) {
+    try {
+      if (step.kind === 'command') {
+        if (step.onlyIfExists === undefined || existsSync(step.onlyIfExists)) await runCommand(step.argv[0] as string, step.argv.slice(1));
+      }
+      else if (step.kind === 'unmount') await unmount(step.path);
+      else if (step.kind === 'rmdir') for (const path of step.paths) await rmdir(path).catch(() => {});
+      else await rm(step.path, { recursive: true, force: true });
+    } catch {
+      // the thing may already be gone, or be busy: the next check will list it again
+    }
   }
 }
 
@@ -47,7 +50,10 @@ function quote(word: string): string {
 
 function renderScript(steps: CleanupStep[]): string {
   const lines = steps.map((step) => {
-    if (step.kind === 'command') return `${step.argv.map(quote).join(' ')} >/dev/null 2>&1`;
+    if (step.kind === 'command') {
+      const command = `${step.argv.map(quote).join(' ')} >/dev/null 2>&1`;
+      return step.onlyIfExists === undefined ? command : `[ -e ${quote(step.onlyIfExists)} ] && ${command}`;
+    }
     if (step.kind === 'unmount') return `umount -R -l ${quote(step.path)} 2>/dev/null`;
     if (step.kind === 'rmdir') return `rmdir ${step.paths.map(quote).join(' ')} 2>/dev/null`;
     return `rm -rf ${quote(step.path)}`;
@@ -55,19 +61,27 @@ function renderScript(steps: CleanupStep[]): string {
   return `${lines.join('\n')}\n`;
 }
 
-/** A detached shell waiting on a pipe from us: "done" means we cleaned up; EOF without it means we died. */
-export class CleanupGuard {
-  private readonly child: ChildProcess;
-  constructor(scriptPath: string) {
-    // The script is read into memory first: its last step removes the folder that holds it.
-    const script = `read line\n[ "$line" = done ] && exit 0\nplan=$(cat ${quote(scriptPath)})\neval "$plan"\n`;
-    this.child = spawn('sh', ['-c', script], { detached: true, stdio: ['pipe', 'ignore', 'ignore'] });
-    this.child.on('error', () => {});
-    this.child.unref();
-    (this.child.stdin as unknown as { unref?: () => void } | null)?.unref?.();
-  }
+let processGuard: ChildProcess | undefined;
 
-  dismiss(): void {
-    this.child.stdin?.end('done\n');
-  }
+/**
+ * Starts (once per process) a detached shell holding a pipe from us. It never hears from us: when this
+ * process ends — however it ends — the pipe closes, and the shell runs the cleanup script of every
+ * sandbox the registry still lists under our pid. Registry entries read "<pid>\n<bundle dir>\n".
+ */
+export function ensureProcessGuard(registryDir: string): void {
+  if (processGuard) return;
+  const script = [
+    'read _',
+    `for entry in ${quote(registryDir)}/*; do`,
+    '  [ -f "$entry" ] || continue',
+    '  { read pid; read bundle; } < "$entry"',
+    '  [ "$pid" = "$OWNER" ] || continue',
+    '  [ -f "$bundle/cleanup.sh" ] && { plan=$(cat "$bundle/cleanup.sh"); eval "$plan"; }',
+    '  rm -f "$entry"',
+    'done',
+  ].join('\n');
+  processGuard = spawn('sh', ['-c', script], { detached: true, stdio: ['pipe', 'ignore', 'ignore'], env: { ...process.env, OWNER: String(process.pid) } });
+  processGuard.on('error', () => {});
+  processGuard.unref();
+  (processGuard.stdin as unknown as { unref?: () => void } | null)?.unref?.();
 }

@@ -34,8 +34,7 @@ export function buildOciSpec(spec: SandboxSpec, context: SpecContext): OciSpec {
   const capabilities = resolveCapabilities(spec);
   const namespaces: { type: string; path?: string }[] = [{ type: 'mount' }, { type: 'pid' }, { type: 'ipc' }, { type: 'uts' }];
   if (spec.network !== 'host') namespaces.push(context.netnsPath === undefined ? { type: 'network' } : { type: 'network', path: context.netnsPath });
-  // The memory limit sits on the parent cgroup (see cgroups.ts), so runc is not told about it.
-  const { pidsLimit, cpuQuota } = spec.limits;
+  const { memoryBytes, pidsLimit, cpuQuota } = spec.limits;
   return {
     ociVersion: '1.0.2',
     process: {
@@ -57,6 +56,8 @@ export function buildOciSpec(spec: SandboxSpec, context: SpecContext): OciSpec {
       ...(spec.network === 'host' ? {} : { sysctl: { 'net.ipv4.ping_group_range': '0 2147483647', 'net.ipv4.ip_unprivileged_port_start': '0' } }),
       resources: {
         devices: [{ allow: spec.privileged, access: 'rwm' }],
+        // swap = limit: the memory limit is the limit, it cannot spill into swap.
+        ...(memoryBytes === undefined ? {} : { memory: { limit: memoryBytes, swap: memoryBytes } }),
         ...(pidsLimit === undefined ? {} : { pids: { limit: pidsLimit } }),
         ...(cpuQuota === undefined ? {} : { cpu: { quota: cpuQuota, period: 100_000 } }),
       },

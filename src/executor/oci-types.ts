@@ -53,6 +53,7 @@ export interface OciSpec {
     sysctl?: Record<string, string>;
     resources: {
       devices: { allow: boolean; access: string; type?: string; major?: number; minor?: number }[];
+      memory?: { limit: number; swap: number };
       pids?: { limit: number };
       cpu?: { quota: number; period: number };
     };

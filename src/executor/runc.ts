@@ -1,7 +1,7 @@
 // The Executor on an OCI runtime binary (runc; crun where the host allows it). One run = one bundle
 // under <state>/tmp/sandboxes/<id>: the snapshot mounted at rootfs/, generated /etc files, config.json;
 // then `runc run` with the process's stdio passed straight through. Whatever happens — exit, abort,
-// exception, or this node process being killed (a guard process takes over) — the container, mounts,
+// exception, or this node process being killed (its guard process takes over) — the container, mounts,
 // network namespace, cgroups and bundle are removed afterwards.
 import { spawn } from 'node:child_process';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
@@ -10,11 +10,11 @@ import { join } from 'node:path';
 import { statePaths } from '../config.js';
 import { ConflictError, UserError } from '../errors.js';
 import { mountAll } from '../snapshot/mount.js';
-import { createMemoryParent, oomKillCount, sandboxCgroupDirs, sandboxCgroupsPath } from './cgroups.js';
-import { CleanupPlan } from './cleanup-plan.js';
+import { oomKillCount, sandboxCgroupDirs, sandboxCgroupsPath } from './cgroups.js';
+import { CleanupPlan, ensureProcessGuard } from './cleanup-plan.js';
 import { writeEtcFiles } from './etc-files.js';
 import type { ExecResult, Executor, SandboxIO, SandboxSpec } from './executor.js';
-import { findMissingMountPoints, removeMountStubs } from './mount-stubs.js';
+import { findMissingMountPoints, removeMountStubs, type MountStub } from './mount-stubs.js';
 import { NetworkManager } from './network.js';
 import { buildOciSpec } from './oci-spec.js';
 import { resolveUser } from './user.js';
@@ -28,6 +28,13 @@ export interface RuncExecutorOptions {
 }
 
 const validId = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+
+/**
+ * Host-wide register of running sandboxes: <dir>/<id> holds the pid of the process running it and the
+ * bundle dir (see ensureProcessGuard). Network
+ * namespaces and cgroups are host-wide too, so `system check` asks here whether one is still in use.
+ */
+export const sandboxRegistry = '/run/tsbuild/sandboxes';
 
 /** Where a RuncExecutor keeps its things under a state root (shared with `system check`). */
 export function sandboxPaths(root: string): { runtimeRoot: string; sandboxes: string; network: string } {
@@ -49,43 +56,51 @@ export class RuncExecutor implements Executor {
   async run(spec: SandboxSpec, io: SandboxIO): Promise<ExecResult> {
     if (!validId.test(spec.id)) throw new UserError(`invalid sandbox id ${JSON.stringify(spec.id)}: use letters, digits, '_', '.', '-' (at most 64)`);
     const bundle = join(this.paths.sandboxes, spec.id);
-    await mkdir(this.paths.sandboxes, { recursive: true });
-    await mkdir(bundle).catch((err: NodeJS.ErrnoException) => {
+    const registration = join(sandboxRegistry, spec.id);
+    await mkdir(sandboxRegistry, { recursive: true });
+    ensureProcessGuard(sandboxRegistry);
+    await writeFile(registration, `${process.pid}\n${bundle}\n`, { flag: 'wx' }).catch((err: NodeJS.ErrnoException) => {
       throw err.code === 'EEXIST' ? new ConflictError(`sandbox ${spec.id} is already running`) : err;
     });
+    await mkdir(bundle, { recursive: true });
     const plan = new CleanupPlan(join(bundle, 'cleanup.sh'));
+    await plan.add({ kind: 'remove', path: registration });
     await plan.add({ kind: 'remove', path: bundle });
-    const guard = plan.guard();
     const rootfs = join(bundle, 'rootfs');
-    let stubs: string[][] = [];
+    let stubs: MountStub[] = [];
     try {
       await mkdir(rootfs);
       await plan.add({ kind: 'unmount', path: rootfs });
       await mountAll(spec.rootfs, rootfs);
       const user = await resolveUser(rootfs, spec.process.user);
       await plan.add({ kind: 'rmdir', paths: await sandboxCgroupDirs(spec.id) });
-      await createMemoryParent(spec.id, spec.limits.memoryBytes);
       const network = await this.network.setup(spec.network, spec.id, plan);
       await mkdir(join(bundle, 'etc'));
       const etcFiles = await writeEtcFiles(join(bundle, 'etc'), { hostname: spec.hostname, ip: network.ip, network: spec.network, extraHosts: spec.extraHosts });
       const config = buildOciSpec(spec, { rootfsPath: rootfs, user, etcFiles, netnsPath: network.netnsPath, cgroupsPath: sandboxCgroupsPath(spec.id) });
       stubs = await findMissingMountPoints(rootfs, config.mounts.map((mount) => mount.destination));
       await writeFile(join(bundle, 'config.json'), JSON.stringify(config));
-      await plan.add({ kind: 'command', argv: [this.runtime, '--root', this.paths.runtimeRoot, 'delete', '-f', spec.id] });
-      const exitCode = await this.runRuntime(spec.id, bundle, io);
-      const oomKilled = (await oomKillCount(spec.id)) > 0;
+      await plan.add({
+        kind: 'command',
+        argv: [this.runtime, '--root', this.paths.runtimeRoot, 'delete', '-f', spec.id],
+        onlyIfExists: join(this.paths.runtimeRoot, spec.id),
+      });
+      // Only a memory limit can make the cgroup OOM-kill; keeping the container (and its cgroup) costs a
+      // `runc delete` afterwards, so it is done only then.
+      const keep = spec.limits.memoryBytes !== undefined && this.runtime === 'runc';
+      const exitCode = await this.runRuntime(spec.id, bundle, io, keep);
+      const oomKilled = keep && exitCode === 128 + constants.signals.SIGKILL && (await oomKillCount(spec.id)) > 0;
       return { exitCode, signal: signalOf(exitCode), oomKilled };
     } finally {
       await removeMountStubs(rootfs, stubs).catch(() => {});
       await plan.run();
-      guard.dismiss();
     }
   }
 
-  /** `runc run` in the foreground; resolves with the container process's exit code (128+n for signal n). */
-  private runRuntime(id: string, bundle: string, io: SandboxIO): Promise<number> {
+  /** `runc run` in the foreground (with --keep the cgroup stays until `runc delete`); resolves with the container process's exit code (128+n for signal n). */
+  private runRuntime(id: string, bundle: string, io: SandboxIO, keep: boolean): Promise<number> {
     const logPath = join(bundle, 'runtime.log');
-    const args = ['--root', this.paths.runtimeRoot, '--log', logPath, '--log-format', 'json', 'run', '--bundle', bundle, id];
+    const args = ['--root', this.paths.runtimeRoot, '--log', logPath, '--log-format', 'json', 'run', ...(keep ? ['--keep'] : []), '--bundle', bundle, id];
     return new Promise<number>((resolve, reject) => {
       const child = spawn(this.runtime, args, { stdio: [io.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
       if (io.stdin && child.stdin) {
@@ -117,6 +132,11 @@ export class RuncExecutor implements Executor {
         const exitCode = code ?? 128 + (signal ? constants.signals[signal] : 0);
         if (exitCode === 0) {
           resolve(0);
+          return;
+        }
+        // Aborted before the process started, runc complains that it is "already dead": it was killed.
+        if (io.signal?.aborted) {
+          resolve(exitCode > 128 ? exitCode : 128 + constants.signals.SIGKILL);
           return;
         }
         void this.runtimeError(logPath).then((message) =>

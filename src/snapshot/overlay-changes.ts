@@ -2,7 +2,7 @@
 // with trusted.overlay.opaque=y replaces the lower dir (opaque), anything else was added or modified.
 // Mounts are made with redirect_dir and metacopy off, so an upper entry always holds full content.
 // https://docs.kernel.org/filesystems/overlayfs.html#whiteouts-and-opaque-directories
-import type { Stats } from 'node:fs';
+import type { BigIntStats, Stats } from 'node:fs';
 import { lstat, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Change } from './changes.js';
@@ -19,11 +19,15 @@ export async function readUpperChanges(upperDir: string, lowerDirs: string[]): P
         changes.push({ kind: 'delete', path });
         continue;
       }
-      const existed = await existsInLowers(lowerDirs, path);
+      const lower = await lowerEntry(lowerDirs, path);
+      const existed = lower !== undefined;
       if (entry.isDirectory()) {
         opaqueDirs ??= await readOpaqueDirs(upperDir);
         const opaque = opaqueDirs.has(path);
-        changes.push(opaque ? { kind: existed ? 'modify' : 'add', path, opaque } : { kind: existed ? 'modify' : 'add', path });
+        // A dir copied up only because something below it changed, with its metadata intact, is no change.
+        if (opaque || !lower?.isDirectory() || !sameDirMetadata(lower, await lstat(join(upperDir, path), { bigint: true }))) {
+          changes.push(opaque ? { kind: existed ? 'modify' : 'add', path, opaque } : { kind: existed ? 'modify' : 'add', path });
+        }
         await walk(path);
       } else {
         changes.push({ kind: existed ? 'modify' : 'add', path });
@@ -38,20 +42,21 @@ export function byPath(a: { path: string }, b: { path: string }): number {
   return a.path < b.path ? -1 : a.path > b.path ? 1 : 0;
 }
 
-function isWhiteout(stats: Stats): boolean {
-  return stats.isCharacterDevice() && stats.rdev === 0;
+function isWhiteout(stats: Stats | BigIntStats): boolean {
+  return stats.isCharacterDevice() && Number(stats.rdev) === 0;
 }
 
-/** Whether `path` is visible in the stack of lower dirs (closest first); a whiteout hides it. */
-async function existsInLowers(lowerDirs: string[], path: string): Promise<boolean> {
+/** `path` as the stack of lower dirs (closest first) shows it; undefined when absent or whited out. */
+async function lowerEntry(lowerDirs: string[], path: string): Promise<BigIntStats | undefined> {
   for (const lower of lowerDirs) {
-    try {
-      return !isWhiteout(await lstat(join(lower, path)));
-    } catch {
-      // not in this layer: look further down
-    }
+    const stats = await lstat(join(lower, path), { bigint: true }).catch(() => undefined);
+    if (stats) return isWhiteout(stats) ? undefined : stats;
   }
-  return false;
+  return undefined;
+}
+
+function sameDirMetadata(a: BigIntStats, b: BigIntStats): boolean {
+  return a.mode === b.mode && a.uid === b.uid && a.gid === b.gid && a.mtimeNs === b.mtimeNs;
 }
 
 /** Every opaque dir under `upperDir` (relative paths), from one getfattr walk instead of one call per dir. */

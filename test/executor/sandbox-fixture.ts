@@ -3,9 +3,10 @@
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
+import { PassThrough, type Readable } from 'node:stream';
 import { statePaths } from '../../src/config.js';
 import type { ExecResult, SandboxSpec } from '../../src/executor/executor.js';
+import { findLeftovers, removeLeftovers } from '../../src/executor/leftovers.js';
 import { RuncExecutor, type OciRuntime } from '../../src/executor/runc.js';
 import { runCommand } from '../../src/snapshot/command.js';
 import { mountAll, unmount } from '../../src/snapshot/mount.js';
@@ -20,7 +21,7 @@ export interface SandboxFixture {
   snapshotter: OverlaySnapshotter;
   executor: RuncExecutor;
   /** Runs `args` in a fresh snapshot of the busybox base, collecting output; the snapshot is removed after. */
-  run(args: string[], overrides?: Partial<SandboxSpec> & { signal?: AbortSignal; runtime?: OciRuntime }): Promise<RunOutput>;
+  run(args: string[], overrides?: Partial<SandboxSpec> & { signal?: AbortSignal; runtime?: OciRuntime; stdin?: Readable }): Promise<RunOutput>;
   close(): Promise<void>;
 }
 
@@ -71,7 +72,7 @@ export async function openSandboxFixture(): Promise<SandboxFixture> {
     executor,
     async run(args, overrides = {}) {
       const id = `t${process.pid}-${counter++}`;
-      const { signal, runtime, ...specOverrides } = overrides;
+      const { signal, runtime, stdin, ...specOverrides } = overrides;
       const rootfs = await snapshotter.prepare(id, baseName);
       const stdout = new PassThrough();
       const stderr = new PassThrough();
@@ -81,13 +82,15 @@ export async function openSandboxFixture(): Promise<SandboxFixture> {
       stderr.on('data', (chunk: Buffer) => err.push(chunk));
       const chosen = runtime === undefined ? executor : new RuncExecutor({ root, runtime });
       try {
-        const result = await chosen.run({ ...baseSpec(id, args), ...specOverrides, rootfs }, { stdout, stderr, ...(signal ? { signal } : {}) });
+        const result = await chosen.run({ ...baseSpec(id, args), ...specOverrides, rootfs }, { stdout, stderr, ...(signal ? { signal } : {}), ...(stdin ? { stdin } : {}) });
         return { ...result, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() };
       } finally {
         await snapshotter.remove(id);
       }
     },
     async close() {
+      // A failed test may leave a run's mounts behind: never delete through a mount.
+      await removeLeftovers((await findLeftovers(root)).filter((item) => item.kind === 'mount'));
       await rm(root, { recursive: true, force: true });
     },
   };
