@@ -15,7 +15,8 @@ import type { FsState } from './ops/fs-state.js';
 import { chooseEpoch, commitBuiltImage } from './ops/image-result.js';
 import type { RunDeps } from './ops/run.js';
 import { checkPlatform, resolveBaseImage, type BaseImage } from './ops/source.js';
-import { executeStep, type BuildInputs, type StepInputs } from './ops/steps.js';
+import { StepCache } from './ops/step-cache.js';
+import { executeStep, stepKeyParts, type BuildInputs, type StepInputs } from './ops/steps.js';
 import { mountAll, unmount } from './snapshot/mount.js';
 import { openSnapshotter } from './snapshot/open-snapshotter.js';
 import type { Snapshotter } from './snapshot/snapshotter.js';
@@ -284,25 +285,50 @@ export async function build(engine: Engine, request: BuildRequest, onEvent: (eve
   };
 
   const results = new Map<string, FsState>();
+  const cache = new StepCache(join(engine.paths.cache, 'steps'));
+  const uncachedStages = new Set(request.noCacheFilter.map((name) => name.toLowerCase()));
   let executed = 0;
   for (const id of graph.order) {
     signal?.throwIfAborted();
     const node = graph.nodes.get(id) as StepNode;
-    const shown = node.step.kind !== 'config' && !(node.step.kind === 'source' && node.step.base.kind === 'scratch');
-    if (shown) onEvent({ type: 'started', step: id, name: node.name, time: Date.now() });
+    const inputs = inputsOf(graph, id, results);
+    const step = node.step;
+    const io = { onOutput: (stream: 'stdout' | 'stderr', data: Buffer) => onEvent({ type: 'log', step: id, stream, data, time: Date.now() }), signal };
+    if (step.kind === 'source' || step.kind === 'config') {
+      // Only FROM <image> is work worth showing (unpacking layers once); other sources and config are free.
+      const shown = step.kind === 'source' && step.base.kind === 'image';
+      if (shown) onEvent({ type: 'started', step: id, name: node.name, time: Date.now() });
+      results.set(id, await executeStep(deps, buildInputs, step, inputs, io));
+      if (shown) onEvent({ type: 'done', step: id, time: Date.now() });
+      continue;
+    }
+    const stageName = graph.stages.find((s) => s.index === node.stage)?.displayName.toLowerCase() ?? '';
+    const useCache = !request.noCache && !uncachedStages.has(stageName);
+    // A step is known by where it is in which Dockerfile, so its next miss can be explained against this run.
+    const identity = `${request.input.contextDir ?? '-'}\0${request.input.dockerfile.name}\0${id}`;
     try {
-      const io = { onOutput: (stream: 'stdout' | 'stderr', data: Buffer) => onEvent({ type: 'log', step: id, stream, data, time: Date.now() }), signal };
-      results.set(id, await executeStep(deps, buildInputs, node.step, inputsOf(graph, id, results), io));
+      const parts = await stepKeyParts(deps, buildInputs, step, inputs);
+      const cached = useCache ? await cache.lookup(deps, parts) : undefined;
+      if (request.explain) onEvent({ type: 'explain', step: id, parts });
+      if (cached) {
+        await cache.remember(identity, parts);
+        onEvent({ type: 'cached', step: id, name: node.name });
+        results.set(id, cached);
+        continue;
+      }
+      onEvent({ type: 'started', step: id, name: node.name, time: Date.now() });
+      onEvent({ type: 'running', step: id, reason: useCache ? await cache.explainMiss(identity, parts) : 'cache disabled (--no-cache)' });
+      const state = await executeStep(deps, buildInputs, step, inputs, io);
+      await cache.store(identity, parts, state);
+      results.set(id, state);
     } catch (err) {
-      if (shown) onEvent({ type: 'failed', step: id, time: Date.now(), message: (err as Error).message });
+      onEvent({ type: 'failed', step: id, time: Date.now(), message: (err as Error).message });
       // A failing step points at its instruction, so the CLI can show the Dockerfile lines.
       if (err instanceof TsbuildError && err.sources.length === 0 && node.source) err.sources.push(node.source);
       throw err;
     }
-    if (shown) {
-      executed++;
-      onEvent({ type: 'done', step: id, time: Date.now() });
-    }
+    executed++;
+    onEvent({ type: 'done', step: id, time: Date.now() });
   }
 
   const target = graph.stages.find((s) => s.index === graph.target) as GraphStage;

@@ -4,8 +4,8 @@
 // becomes the destination name, the source's own symlink is followed (links inside trees are kept),
 // created parent directories are 0755, --chown/--chmod/--exclude/--parents applied while copying.
 import { chmod, copyFile, lchown, link, lstat, lutimes, mkdir, readdir, readlink, rm, stat, symlink, writeFile } from 'node:fs/promises';
-import { randomBytes } from 'node:crypto';
-import type { Stats } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
+import { createReadStream, type Stats } from 'node:fs';
 import { basename, join, posix } from 'node:path';
 import { compileGlob, type IgnoreMatcher } from '../../grammar/index.js';
 import { extractArchive, isArchive } from './archive.js';
@@ -61,7 +61,7 @@ export async function copyFiles(sourceRoot: string, destinationRoot: string, req
   await copier.restampCreatedDirectories();
 }
 
-async function resolveSource(sourceRoot: string, source: string, request: CopyRequest): Promise<ResolvedSource[]> {
+async function resolveSource(sourceRoot: string, source: string, request: Pick<CopyRequest, 'sourceIgnore' | 'parents'>): Promise<ResolvedSource[]> {
   const pivotParent = request.parents && source.includes('/./') ? source.slice(0, source.lastIndexOf('/./')) : undefined;
   const pattern = posix.normalize(`/${source}`);
   const matches = hasWildcard(pattern) ? await expandWildcards(sourceRoot, pattern, request.sourceIgnore) : [pattern];
@@ -80,6 +80,45 @@ async function resolveSource(sourceRoot: string, source: string, request: CopyRe
     resolved.push({ hostPath, relativePath, keptPath });
   }
   return resolved;
+}
+
+/**
+ * The content a copy would read, as key parts: one `file <path> <type> <mode> <size> <sha256|link>` per
+ * selected entry (ignore and --exclude rules applied, directories walked) — never mtimes or host paths.
+ * Missing sources fail here the same way the copy would.
+ */
+export async function checksumSources(sourceRoot: string, request: Pick<CopyRequest, 'sources' | 'sourceIgnore' | 'exclude' | 'parents'>): Promise<string[]> {
+  const parts: string[] = [];
+  const describe = async (hostPath: string, path: string, info: Stats): Promise<string> => {
+    const mode = (info.mode & 0o7777).toString(8);
+    if (info.isSymbolicLink()) return `file ${path} symlink ${mode} - ${await readlink(hostPath)}`;
+    if (!info.isFile()) return `file ${path} ${info.isDirectory() ? 'dir' : 'other'} ${mode}`;
+    const hash = createHash('sha256');
+    for await (const chunk of createReadStream(hostPath, { highWaterMark: 1 << 20 })) hash.update(chunk as Buffer);
+    return `file ${path} file ${mode} ${info.size} ${hash.digest('hex')}`;
+  };
+  const walk = async (hostDir: string, path: string, relative: string): Promise<void> => {
+    for (const name of (await readdir(hostDir)).sort()) {
+      const childPath = path === '' ? name : `${path}/${name}`;
+      const childRelative = relative === '' ? name : `${relative}/${name}`;
+      const hostPath = join(hostDir, name);
+      const info = await lstat(hostPath);
+      const ignored = request.sourceIgnore?.ignores(childPath) === true || request.exclude?.ignores(childRelative) === true;
+      if (info.isDirectory()) {
+        if (ignored && !request.sourceIgnore?.mayIncludeUnder(childPath) && !request.exclude?.mayIncludeUnder(childRelative)) continue;
+        parts.push(await describe(hostPath, childPath, info));
+        await walk(hostPath, childPath, childRelative);
+      } else if (!ignored) parts.push(await describe(hostPath, childPath, info));
+    }
+  };
+  for (const source of request.sources) {
+    for (const resolved of await resolveSource(sourceRoot, source, request)) {
+      const info = await stat(resolved.hostPath);
+      parts.push(await describe(resolved.hostPath, resolved.relativePath || '.', info));
+      if (info.isDirectory()) await walk(resolved.hostPath, resolved.relativePath, '');
+    }
+  }
+  return parts;
 }
 
 /**

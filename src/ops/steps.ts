@@ -2,11 +2,13 @@
 // starting state, RUN/COPY/ADD/WORKDIR give a new state, config instructions keep the state as it is.
 // Translating graph payloads into op specs happens here; the ops themselves know no Dockerfile.
 import { posix } from 'node:path';
-import type { IgnoreMatcher } from '../../grammar/index.js';
+import { compileIgnore, type IgnoreMatcher } from '../../grammar/index.js';
 import { UserError } from '../errors.js';
 import type { NetworkMode } from '../executor/executor.js';
 import type { CopyStep, InputRef, MountSpec, RunStep, Step } from '../graph/index.js';
 import { copyStep, type CopySource } from './copy.js';
+import { checksumSources } from './copy-files.js';
+import { copyKeyParts, mkdirKeyParts, runKeyParts } from './key-parts.js';
 import { emptyFsState, type FsState } from './fs-state.js';
 import { isUrlSource } from './http-source.js';
 import { mkdirStep } from './mkdir.js';
@@ -207,6 +209,38 @@ async function runMountOf(deps: RunDeps, build: BuildInputs, inputs: StepInputs,
         return undefined;
       }
       return { type: 'ssh', target: mount.target ?? `/run/buildkit/ssh_agent.${index}`, socket, uid: numberOption(options, 'uid', 0), gid: numberOption(options, 'gid', 0), mode: numberOption(options, 'mode', 0o600, 8) };
+    }
+  }
+}
+
+/**
+ * The named parts of a step's cache key: the op's own parts, the state it builds on, and checksums of
+ * the context files it reads (COPY sources, RUN bind mounts). Source and config steps are not cached.
+ */
+export async function stepKeyParts(deps: RunDeps, build: BuildInputs, step: Exclude<Step, { kind: 'source' | 'config' }>, inputs: StepInputs): Promise<string[]> {
+  const parent = `parent ${previousOf(inputs).snapshot ?? 'scratch'}`;
+  switch (step.kind) {
+    case 'mkdir':
+      return [...mkdirKeyParts({ path: step.path, user: step.user }), parent];
+    case 'copy': {
+      const spec = await copySpecOf(deps, build, step, inputs);
+      const parts = [...copyKeyParts(spec, step.instruction), parent];
+      const paths = spec.sources.filter((s) => !isUrlSource(s));
+      if (spec.from.kind === 'context' && paths.length > 0) {
+        const exclude = spec.exclude.length > 0 ? compileIgnore(spec.exclude) : undefined;
+        parts.push(...(await checksumSources(spec.from.dir, { sources: paths, sourceIgnore: spec.from.ignore, exclude, parents: spec.parents })));
+      }
+      return parts;
+    }
+    case 'run': {
+      const spec = await runSpecOf(deps, build, step, inputs);
+      const parts = [...runKeyParts(spec, new Set()), parent];
+      for (const mount of spec.mounts) {
+        if (mount.type !== 'bind') continue;
+        if (mount.from.kind === 'state') parts.push(`mount-from ${mount.target} ${mount.from.state.snapshot ?? 'scratch'}`);
+        else parts.push(...(await checksumSources(mount.from.dir, { sources: [mount.source], sourceIgnore: build.ignore, exclude: undefined, parents: false })));
+      }
+      return parts;
     }
   }
 }
