@@ -44,19 +44,19 @@ export async function runCleanupSteps(steps: CleanupStep[]): Promise<void> {
   }
 }
 
-function quote(word: string): string {
+export function shellQuote(word: string): string {
   return `'${word.replaceAll("'", `'\\''`)}'`;
 }
 
 function renderScript(steps: CleanupStep[]): string {
   const lines = steps.map((step) => {
     if (step.kind === 'command') {
-      const command = `${step.argv.map(quote).join(' ')} >/dev/null 2>&1`;
-      return step.onlyIfExists === undefined ? command : `[ -e ${quote(step.onlyIfExists)} ] && ${command}`;
+      const command = `${step.argv.map(shellQuote).join(' ')} >/dev/null 2>&1`;
+      return step.onlyIfExists === undefined ? command : `[ -e ${shellQuote(step.onlyIfExists)} ] && ${command}`;
     }
-    if (step.kind === 'unmount') return `umount -R -l ${quote(step.path)} 2>/dev/null`;
-    if (step.kind === 'rmdir') return `rmdir ${step.paths.map(quote).join(' ')} 2>/dev/null`;
-    return `rm -rf ${quote(step.path)}`;
+    if (step.kind === 'unmount') return `umount -R -l ${shellQuote(step.path)} 2>/dev/null`;
+    if (step.kind === 'rmdir') return `rmdir ${step.paths.map(shellQuote).join(' ')} 2>/dev/null`;
+    return `rm -rf ${shellQuote(step.path)}`;
   });
   return `${lines.join('\n')}\n`;
 }
@@ -72,7 +72,7 @@ export function ensureProcessGuard(registryDir: string): void {
   if (processGuard) return;
   const script = [
     'read _',
-    `for entry in ${quote(registryDir)}/*; do`,
+    `for entry in ${shellQuote(registryDir)}/*; do`,
     '  [ -f "$entry" ] || continue',
     '  { read pid; read bundle; } < "$entry"',
     '  [ "$pid" = "$OWNER" ] || continue',

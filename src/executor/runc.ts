@@ -11,7 +11,7 @@ import { statePaths } from '../config.js';
 import { ConflictError, UserError } from '../errors.js';
 import { mountAll } from '../snapshot/mount.js';
 import { oomKillCount, sandboxCgroupDirs, sandboxCgroupsPath } from './cgroups.js';
-import { CleanupPlan, ensureProcessGuard } from './cleanup-plan.js';
+import { CleanupPlan, ensureProcessGuard, shellQuote } from './cleanup-plan.js';
 import { writeEtcFiles } from './etc-files.js';
 import type { ExecResult, Executor, SandboxIO, SandboxSpec } from './executor.js';
 import { findMissingMountPoints, removeMountStubs, type MountStub } from './mount-stubs.js';
@@ -88,7 +88,7 @@ export class RuncExecutor implements Executor {
       // Only a memory limit can make the cgroup OOM-kill; keeping the container (and its cgroup) costs a
       // `runc delete` afterwards, so it is done only then.
       const keep = spec.limits.memoryBytes !== undefined && this.runtime === 'runc';
-      const exitCode = await this.runRuntime(spec.id, bundle, io, keep);
+      const exitCode = await this.runRuntime(spec.id, bundle, io, keep, spec.process.tty);
       const oomKilled = keep && exitCode === 128 + constants.signals.SIGKILL && (await oomKillCount(spec.id)) > 0;
       return { exitCode, signal: signalOf(exitCode), oomKilled };
     } finally {
@@ -98,11 +98,14 @@ export class RuncExecutor implements Executor {
   }
 
   /** `runc run` in the foreground (with --keep the cgroup stays until `runc delete`); resolves with the container process's exit code (128+n for signal n). */
-  private runRuntime(id: string, bundle: string, io: SandboxIO, keep: boolean): Promise<number> {
+  private runRuntime(id: string, bundle: string, io: SandboxIO, keep: boolean, tty: boolean): Promise<number> {
     const logPath = join(bundle, 'runtime.log');
     const args = ['--root', this.paths.runtimeRoot, '--log', logPath, '--log-format', 'json', 'run', ...(keep ? ['--keep'] : []), '--bundle', bundle, id];
     return new Promise<number>((resolve, reject) => {
-      const child = spawn(this.runtime, args, { stdio: [io.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
+      // With a terminal, `runc run` in the foreground needs a controlling tty of its own (else it must
+      // hand a pty fd over a console socket, which node cannot receive): script(1) gives it one.
+      const [file, argv] = tty ? ['script', ['-q', '-e', '-c', [this.runtime, ...args].map(shellQuote).join(' '), '/dev/null']] : [this.runtime, args];
+      const child = spawn(file, argv, { stdio: [io.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
       if (io.stdin && child.stdin) {
         io.stdin.pipe(child.stdin);
         child.stdin.on('error', () => {}); // the process may exit without reading all of stdin

@@ -1,14 +1,17 @@
 // The real sandbox: runc over an overlay snapshot of the busybox base. Each test states one fact about
 // what a sandboxed process sees or cannot do, as Docker's defaults promise.
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { statePaths } from '../../src/config.js';
 import { UserError } from '../../src/errors.js';
 import { describeExit } from '../../src/executor/executor.js';
 import { maskedPaths } from '../../src/executor/oci-spec.js';
+import { NativeSnapshotter } from '../../src/snapshot/native.js';
 import { describeIf, sandboxMissing } from '../helpers/capabilities.js';
-import { baseName, baseSpec, openSandboxFixture, type SandboxFixture } from './sandbox-fixture.js';
+import { baseName, baseSpec, extractBase, openSandboxFixture, type SandboxFixture } from './sandbox-fixture.js';
 
 const process0 = (args: string[], more: { env?: string[]; cwd?: string; user?: string } = {}) => ({
   args,
@@ -63,7 +66,7 @@ describeIf('runc executor', sandboxMissing(), () => {
   });
 
   it('denies mount and unshare through seccomp', async () => {
-    const result = await sandbox.run(['sh', '-c', 'mount -t tmpfs none /mnt; echo mount=$?; unshare -n true; echo unshare=$?']);
+    const result = await sandbox.run(['sh', '-c', 'mount -t tmpfs none /tmp; echo mount=$?; unshare -n true; echo unshare=$?']);
     expect(result.stdout).toBe('mount=1\nunshare=1\n');
     expect(result.stderr).toMatch(/mount: permission denied/);
     expect(result.stderr).toMatch(/unshare: unshare\(.*\): Operation not permitted/);
@@ -83,6 +86,13 @@ describeIf('runc executor', sandboxMissing(), () => {
   it('sets the hostname and generated /etc files', async () => {
     const result = await sandbox.run(['sh', '-c', 'hostname; cat /etc/hostname; grep -c localhost /etc/hosts'], { hostname: 'builder-7' });
     expect(result.stdout).toBe('builder-7\nbuilder-7\n2\n');
+  });
+
+  it('applies the cpu, memory and pids limits to its cgroup', async () => {
+    const result = await sandbox.run(['sh', '-c', 'cat /sys/fs/cgroup/cpu/cpu.cfs_quota_us /sys/fs/cgroup/memory/memory.limit_in_bytes /sys/fs/cgroup/pids/pids.max'], {
+      limits: { cpuQuota: 50_000, memoryBytes: 64 * 1024 * 1024, pidsLimit: 42 },
+    });
+    expect(result.stdout).toBe(`50000\n${64 * 1024 * 1024}\n42\n`);
   });
 
   it('stops a fork bomb at the pids limit', async () => {
@@ -139,6 +149,25 @@ describeIf('runc executor', sandboxMissing(), () => {
     expect(result.stderr.length).toBe(1_000_000);
   });
 
+  it('shares the host network and resolv.conf on the host network', async () => {
+    const result = await sandbox.run(['sh', '-c', 'ip -o link | grep -c tsbuild0; cat /etc/resolv.conf'], { network: 'host' });
+    expect(result.stdout).toBe(`1\n${readFileSync('/etc/resolv.conf', 'utf8')}`);
+  });
+
+  it('grants --cap-add SYS_ADMIN the mount syscall, and --privileged everything tsbuild holds without seccomp', async () => {
+    const admin = await sandbox.run(['sh', '-c', 'mount -t tmpfs none /tmp && echo mounted'], { capAdd: ['SYS_ADMIN'] });
+    expect(admin.stdout).toBe('mounted\n');
+    const privileged = await sandbox.run(['sh', '-c', 'grep -E "^(CapEff|Seccomp):" /proc/self/status'], { privileged: true });
+    const hostBounding = /^CapBnd:\s*(\S+)$/m.exec(readFileSync('/proc/self/status', 'utf8'))?.[1];
+    expect(privileged.stdout).toBe(`CapEff:\t${hostBounding}\nSeccomp:\t0\n`);
+  });
+
+  it('keeps a read-only rootfs read-only', async () => {
+    const result = await sandbox.run(['sh', '-c', 'touch /etc/x || echo refused; touch /dev/shm/ok && echo shm-writable'], { readonlyRootfs: true });
+    expect(result.stdout).toBe('refused\nshm-writable\n');
+    expect(result.stderr).toMatch(/Read-only file system/);
+  });
+
   it('leaves no mount-point stubs in the snapshot: an empty step changes nothing', async () => {
     const changesAfter = async (key: string, args: string[]) => {
       const rootfs = await sandbox.snapshotter.prepare(key, baseName);
@@ -154,6 +183,27 @@ describeIf('runc executor', sandboxMissing(), () => {
       { kind: 'modify', path: 'etc' },
       { kind: 'add', path: 'etc/new' },
     ]);
+  });
+
+  it('gives a terminal when asked', async () => {
+    const result = await sandbox.run([], { process: { ...process0(['sh', '-c', 'tty; echo $TERM']), tty: true } });
+    expect(result.exitCode).toBe(0);
+    expect(result.stdout).toMatch(/\/dev\/pts\/\d+\r\nxterm\r\n$/);
+  });
+
+  it('runs over the native snapshotter too', async () => {
+    const native = new NativeSnapshotter(join(statePaths(sandbox.root).snapshots, 'native'));
+    await extractBase(native, sandbox.root);
+    const key = `native-${process.pid}`;
+    const rootfs = await native.prepare(key, baseName);
+    const output = new PassThrough();
+    const chunks: Buffer[] = [];
+    output.on('data', (chunk: Buffer) => chunks.push(chunk));
+    const result = await sandbox.executor.run({ ...baseSpec(key, ['sh', '-c', 'head -1 /etc/passwd; touch /new']), rootfs }, { stdout: output, stderr: output });
+    expect(result.exitCode).toBe(0);
+    expect(Buffer.concat(chunks).toString()).toBe('root:x:0:0:root:/root:/bin/sh\n');
+    expect((await native.changes(key)).changes).toEqual([{ kind: 'add', path: 'new' }]);
+    await native.remove(key);
   });
 
   it('fails clearly when crun is chosen on this cgroup v1 host', async () => {

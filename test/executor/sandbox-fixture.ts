@@ -11,6 +11,7 @@ import { RuncExecutor, type OciRuntime } from '../../src/executor/runc.js';
 import { runCommand } from '../../src/snapshot/command.js';
 import { mountAll, unmount } from '../../src/snapshot/mount.js';
 import { OverlaySnapshotter } from '../../src/snapshot/overlay.js';
+import type { Snapshotter } from '../../src/snapshot/snapshotter.js';
 import { repoRoot } from '../helpers/paths.js';
 
 export const busyboxTar = join(repoRoot, '.tsbuild-bases', 'busybox.tar');
@@ -32,8 +33,8 @@ export interface RunOutput extends ExecResult {
 
 let counter = 0;
 
-export async function extractBase(snapshotter: OverlaySnapshotter, scratch: string): Promise<void> {
-  const target = join(scratch, 'base-mount');
+export async function extractBase(snapshotter: Snapshotter, scratch: string): Promise<void> {
+  const target = join(scratch, `base-mount-${snapshotter.name}`);
   await mkdir(target, { recursive: true });
   await mountAll(await snapshotter.prepare(`${baseName}-active`), target);
   try {
