@@ -3,7 +3,6 @@
 import type {
   ArgDeclaration,
   CommandForm,
-  Heredoc,
   Instruction,
   InstructionNode,
   KeyValue,
@@ -118,7 +117,8 @@ function safeHeredocWord(word: string): boolean {
   }
 }
 
-function typed(keyword: Keyword, node: InstructionNode, heredocs: Heredoc[], diagnostics: Diagnostic[]): Instruction {
+function typed(keyword: Keyword, node: InstructionNode, diagnostics: Diagnostic[]): Instruction {
+  const heredocs = node.heredocs;
   const base = {
     keywordText: node.keywordText,
     keywordRange: node.keywordRange,
@@ -193,7 +193,7 @@ function typed(keyword: Keyword, node: InstructionNode, heredocs: Heredoc[], dia
       if (triggerKeyword === 'FROM' || triggerKeyword === 'MAINTAINER') {
         throw new InstructionError('onbuild-trigger', `${triggerKeyword} isn't allowed as an ONBUILD trigger`, trigger.keywordRange);
       }
-      const inner = toInstruction(trigger, diagnostics, heredocs);
+      const inner = toInstruction(trigger, diagnostics);
       if (!inner) throw new InstructionError('onbuild-trigger', 'invalid ONBUILD trigger', trigger.range);
       return { ...base, keyword, trigger: inner, triggerText: node.rest.value };
     }
@@ -222,7 +222,7 @@ function typed(keyword: Keyword, node: InstructionNode, heredocs: Heredoc[], dia
  * The typed instruction for `node`, or undefined when it cannot be built; every problem is pushed to
  * `diagnostics`. Instructions whose only problems are in their flags are still returned.
  */
-export function toInstruction(node: InstructionNode, diagnostics: Diagnostic[], heredocs: Heredoc[] = node.heredocs): Instruction | undefined {
+export function toInstruction(node: InstructionNode, diagnostics: Diagnostic[]): Instruction | undefined {
   const keyword = node.keywordText.toUpperCase() as Keyword;
   if (!keywords.includes(keyword)) {
     const near = closest(node.keywordText, keywords);
@@ -235,7 +235,7 @@ export function toInstruction(node: InstructionNode, diagnostics: Diagnostic[], 
     diagnostics.push(validation(code, problem.message, range, problem.hint));
   }
   try {
-    return typed(keyword, node, heredocs, diagnostics);
+    return typed(keyword, node, diagnostics);
   } catch (error) {
     if (!(error instanceof InstructionError)) throw error;
     diagnostics.push(validation(error.code, error.message, error.range, error.hint));
