@@ -127,3 +127,21 @@ describe('flag table', () => {
     parseOk('FROM busybox\nCOPY --exclude=*.md --exclude=*.txt --parents --link=false a b /dst/\nRUN --mount=type=tmpfs,target=/t --mount=type=ssh true\n');
   });
 });
+
+describe('robustness', () => {
+  it('never throws, whatever the input', () => {
+    // Deterministic pseudo-random Dockerfile-ish text built from the characters the parser treats specially.
+    const pieces = ['RUN', 'COPY', 'ONBUILD', 'HEALTHCHECK', 'ENV', 'FROM', ' ', '\t', '\n', '\\', '`', '"', "'", '[', ']', ',', '=', '--', '<<', '-', 'EOF', '#', 'x', '\r', '\ufeff', '{}', '3'];
+    let seed = 42;
+    const next = (): number => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed;
+    };
+    for (let n = 0; n < 2000; n++) {
+      const length = next() % 40;
+      let text = '';
+      for (let i = 0; i < length; i++) text += pieces[next() % pieces.length];
+      expect(() => parseDockerfile(text), JSON.stringify(text)).not.toThrow();
+    }
+  });
+});
