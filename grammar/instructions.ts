@@ -117,7 +117,7 @@ function safeHeredocWord(word: string): boolean {
   }
 }
 
-function typed(keyword: Keyword, node: InstructionNode, diagnostics: Diagnostic[]): Instruction {
+function typed(keyword: Keyword, node: InstructionNode, diagnostics: Diagnostic[]): Instruction | undefined {
   const heredocs = node.heredocs;
   const base = {
     keywordText: node.keywordText,
@@ -193,8 +193,9 @@ function typed(keyword: Keyword, node: InstructionNode, diagnostics: Diagnostic[
       if (triggerKeyword === 'FROM' || triggerKeyword === 'MAINTAINER') {
         throw new InstructionError('onbuild-trigger', `${triggerKeyword} isn't allowed as an ONBUILD trigger`, trigger.keywordRange);
       }
+      // The trigger's own problems are already reported by toInstruction.
       const inner = toInstruction(trigger, diagnostics);
-      if (!inner) throw new InstructionError('onbuild-trigger', 'invalid ONBUILD trigger', trigger.range);
+      if (!inner) return undefined;
       return { ...base, keyword, trigger: inner, triggerText: node.rest.value };
     }
     case 'HEALTHCHECK': {

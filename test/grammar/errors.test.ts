@@ -36,6 +36,7 @@ const cases: BrokenCase[] = [
   { name: 'HEALTHCHECK unknown type', text: 'FROM busybox\nHEALTHCHECK CONNECT x\n', code: 'healthcheck-type', message: 'Unknown type "CONNECT" in HEALTHCHECK (try CMD)', at: '2:13' },
   { name: 'ONBUILD ONBUILD', text: 'FROM busybox\nONBUILD ONBUILD RUN x\n', code: 'onbuild-trigger', message: 'Chaining ONBUILD via `ONBUILD ONBUILD` isn\'t allowed', at: '2:9' },
   { name: 'ONBUILD FROM', text: 'FROM busybox\nONBUILD from scratch\n', code: 'onbuild-trigger', message: "FROM isn't allowed as an ONBUILD trigger", at: '2:9' },
+  { name: 'unknown ONBUILD trigger', text: 'FROM busybox\nONBUILD COPPY a b\n', code: 'unknown-instruction', message: 'unknown instruction: COPPY', at: '2:9', hint: 'did you mean COPY?' },
   { name: 'SHELL not JSON', text: 'FROM busybox\nSHELL /bin/sh -c\n', code: 'shell-not-json', message: 'SHELL requires the arguments to be in JSON form', at: '2:7' },
   { name: 'cache mount without target', text: 'FROM busybox\nRUN --mount=type=cache echo\n', code: 'invalid-mount', message: 'mount type cache requires a target', at: '2:13' },
   { name: 'unknown mount type', text: 'FROM busybox\nRUN --mount=type=foo,target=/x echo\n', code: 'invalid-mount', message: 'unsupported mount type "foo"', at: '2:13' },
