@@ -72,6 +72,17 @@ function pairs(node: InstructionNode): KeyValue[] {
   return out;
 }
 
+/**
+ * The range of word.value[from, to). Exact when the word is written in one piece (the usual case); a word
+ * broken by a line continuation keeps its whole range.
+ */
+function subRange(word: Word, from: number, to: number): Range {
+  const { start, end } = word.range;
+  if (end.offset - start.offset !== word.value.length || start.line !== end.line) return word.range;
+  const at = (i: number) => ({ line: start.line, column: start.column + i, offset: start.offset + i });
+  return { start: at(from), end: at(to) };
+}
+
 const argName = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 function argDeclarations(node: InstructionNode): ArgDeclaration[] {
@@ -85,9 +96,9 @@ function argDeclarations(node: InstructionNode): ArgDeclaration[] {
         word.range,
       );
     }
-    // A range inside the word: the name and default keep the word's start and end respectively.
-    const nameWord: Word = { value: name, range: word.range };
-    const defaultValue: Word | undefined = eq === -1 ? undefined : { value: word.value.slice(eq + 1), range: word.range };
+    const nameWord: Word = { value: name, range: subRange(word, 0, name.length) };
+    const defaultValue: Word | undefined =
+      eq === -1 ? undefined : { value: word.value.slice(eq + 1), range: subRange(word, eq + 1, word.value.length) };
     return { name: nameWord, defaultValue, range: word.range };
   });
 }

@@ -65,6 +65,14 @@ describe('parseDockerfile', () => {
     expect(run?.range.end).toMatchObject({ line: 3, column: 6 });
   });
 
+  it('ARG names and defaults have their own ranges', () => {
+    const [arg] = parseOk('ARG  A=1 B\nFROM x\n');
+    expect(arg?.keyword === 'ARG' && arg.args.map((a) => [a.name.range.start.column, a.name.range.end.column, a.defaultValue?.range.start.column])).toEqual([
+      [6, 7, 8],
+      [10, 11, undefined],
+    ]);
+  });
+
   it('uses the backtick as escape character after `# escape=`', () => {
     const [, run] = parseOk('# escape=`\nFROM windows\nRUN dir C:\\ `\n  /s\n');
     expect(run?.keyword === 'RUN' && run.command.kind === 'shell' && run.command.command.value).toBe('dir C:\\   /s');
