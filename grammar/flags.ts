@@ -60,8 +60,10 @@ export interface FlagProblem {
 function valueProblem(spec: FlagSpec, flag: Flag): string | undefined {
   const value = flag.value;
   if (spec.kind === 'bool') {
+    // Bare `--link` means true; `--link=` is a missing value, as in BuildKit.
     if (value === undefined || /^(true|false)$/i.test(value)) return undefined;
-    return `expecting boolean value for flag ${spec.name}, not: ${value}`;
+    if (value === '') return `missing a value on flag: --${spec.name}`;
+    return `expecting boolean value for flag --${spec.name}, not: ${value}`;
   }
   if (value === undefined) return `missing a value on flag: --${spec.name}`;
   if (spec.allowed && !spec.allowed.includes(value)) {
@@ -97,7 +99,7 @@ export function checkFlags(keyword: Keyword, flags: readonly Flag[]): FlagProble
     }
     seen.add(spec.name);
     const message = valueProblem(spec, flag);
-    if (message) problems.push({ flag, message, atValue: flag.value !== undefined });
+    if (message) problems.push({ flag, message, atValue: flag.value !== undefined && flag.value !== '' });
   }
   return problems;
 }
