@@ -95,7 +95,7 @@ function nameValues(rest: Span, keyword: string, escape: string): Arguments {
         word.end,
       );
     }
-    // Offsets inside a word are exact only when it holds no multi-unit characters before '='; words are as written.
+    // Words are kept as written, so offsets inside a word are offsets in the line too.
     args.push({ value: word.value.slice(0, eq), start: word.start, end: word.start + eq });
     args.push({ value: word.value.slice(eq + 1), start: word.start + eq + 1, end: word.end });
     args.push({ value: '=', start: word.start + eq, end: word.start + eq + 1 });
@@ -145,6 +145,10 @@ function argumentsFor(keyword: string, rest: Span, ctx: LineContext): Arguments 
   }
 }
 
+function toWord(span: Span, ctx: LineContext): Word {
+  return { value: span.value, range: ctx.range(span.start, span.end) };
+}
+
 /**
  * Parses `text` (a logical line or, for ONBUILD, the part after the keyword); `base` is its offset in the
  * logical line. Throws LineSyntaxError for errors that make the line unreadable.
@@ -162,15 +166,14 @@ export function buildNode(text: string, base: number, ctx: LineContext, comments
   };
   const keyword = parts.keyword.text.toLowerCase();
   const { args, json, trigger } = argumentsFor(keyword, rest, ctx);
-  const toWord = (s: Span): Word => ({ value: s.value, range: ctx.range(s.start, s.end) });
   const start = base + parts.keyword.start;
   return {
     keywordText: parts.keyword.text,
     keywordRange: ctx.range(start, base + parts.keyword.end),
     flags: parts.flags.map((f) => flagFrom(f, base, ctx)),
-    args: args.map(toWord),
+    args: args.map((s) => toWord(s, ctx)),
     json,
-    rest: toWord(rest),
+    rest: toWord(rest, ctx),
     trigger,
     heredocs: [],
     comments,

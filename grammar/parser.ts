@@ -1,7 +1,7 @@
-// The instruction-line grammar: keyword, leading flags, an optional `--` and the argument words.
+// The instruction-line grammar: keyword, leading flags, an optional `--` and the rest of the line.
 // One parser instance, created (and self-analysed) lazily on first use.
 import { CstParser, generateCstDts, type CstNode, type IToken } from 'chevrotain';
-import { allTokens, ArgumentWord, EndOfFlags, FlagWord, Keyword } from './tokens.js';
+import { allTokens, EndOfFlags, FlagWord, Keyword, Rest } from './tokens.js';
 
 class InstructionLineParser extends CstParser {
   constructor() {
@@ -9,26 +9,28 @@ class InstructionLineParser extends CstParser {
     this.performSelfAnalysis();
   }
 
+  // Rule bodies are built once here rather than as closures on every call (chevrotain's advice for speed).
+  private readonly flagWord = (): void => {
+    this.CONSUME(FlagWord);
+  };
+
+  private readonly endOfFlags = (): void => {
+    this.CONSUME(EndOfFlags);
+  };
+
+  private readonly rest = (): void => {
+    this.CONSUME(Rest);
+  };
+
   readonly instructionLine = this.RULE('instructionLine', () => {
     this.CONSUME(Keyword);
     this.SUBRULE(this.flags);
-    this.SUBRULE(this.argumentList);
+    this.OPTION(this.rest);
   });
 
   readonly flags = this.RULE('flags', () => {
-    this.MANY(() => this.CONSUME(FlagWord));
-    this.OPTION(() => this.CONSUME(EndOfFlags));
-  });
-
-  // After the flags, words that look like flags are ordinary arguments (`RUN echo --help`).
-  readonly argumentList = this.RULE('argumentList', () => {
-    this.MANY(() =>
-      this.OR([
-        { ALT: () => this.CONSUME(ArgumentWord) },
-        { ALT: () => this.CONSUME2(FlagWord) },
-        { ALT: () => this.CONSUME2(EndOfFlags) },
-      ]),
-    );
+    this.MANY(this.flagWord);
+    this.OPTION(this.endOfFlags);
   });
 }
 

@@ -4,6 +4,7 @@
 import { Command } from 'commander';
 import { TsbuildError, exitCodes } from '../errors.js';
 import { createContext, type CliContext } from './context.js';
+import { registerBuild } from './commands/build.js';
 import { registerGraph } from './commands/graph.js';
 import { registerHistory } from './commands/history.js';
 import { registerImages } from './commands/images.js';
@@ -33,6 +34,7 @@ const registrations: ((program: Command, context: CliContext) => void)[] = [
   registerSystem,
   registerSystemCheck,
   registerGraph,
+  registerBuild,
   registerRun,
   registerPs,
   registerRm,

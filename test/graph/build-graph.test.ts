@@ -275,6 +275,14 @@ describe('graph shape', () => {
     expect([...g.nodes.keys()]).toEqual(['s0.0', 's0.1', 's2.0', 's2.1']);
   });
 
+  it('images read by --mount from= are planned; FROM --platform expands automatic args', () => {
+    const ast = dockerfile(FROM('busybox', { flags: [['platform', '$BUILDPLATFORM']] }), RUN('ls /x', { flags: [['mount', 'from=alpine:3,target=/x']] }));
+    const plan = planStages(ast);
+    expect(plan.imageRefs).toEqual(['busybox', 'alpine:3']);
+    expect(plan.stages[0]?.platform).toBe('linux/amd64');
+    expect(stepsOf(graph(ast), 'run')[0]?.mounts[0]?.from).toEqual({ kind: 'image', ref: 'alpine:3' });
+  });
+
   it('steps carry their Dockerfile position', () => {
     const g = graph(dockerfile(FROM('busybox'), RUN('make')));
     expect(g.nodes.get('s0.1')?.source).toEqual({ file: 'Dockerfile', line: 2, column: 1, endLine: 2, endColumn: 9 });
