@@ -41,6 +41,9 @@ export interface StepInputs {
 export async function executeStep(deps: RunDeps, build: BuildInputs, step: Step, inputs: StepInputs, io: RunIO): Promise<FsState> {
   switch (step.kind) {
     case 'source':
+      if (step.platform.os !== 'linux' || step.platform.architecture !== 'amd64') {
+        throw new UserError(`FROM --platform=${step.platform.os}/${step.platform.architecture}: tsbuild builds linux/amd64 images only`);
+      }
       if (step.base.kind === 'scratch') return emptyFsState;
       if (step.base.kind === 'stage') return stageResult(inputs, step.base.stage);
       return imageState(deps, build, step.base.ref);

@@ -83,6 +83,12 @@ describeIf('graph steps through the ops', isRoot() ? [] : ['root (mounts)'], () 
     expect(await exec({ kind: 'source', base: { kind: 'stage', stage: 0 }, platform }, undefined, new Map([[0, busybox]]))).toBe(busybox);
   });
 
+  it('refuses a FROM --platform other than linux/amd64', async () => {
+    await expect(exec({ kind: 'source', base: { kind: 'scratch' }, platform: { os: 'linux', architecture: 'arm64' } }, undefined)).rejects.toThrow(
+      'FROM --platform=linux/arm64: tsbuild builds linux/amd64 images only',
+    );
+  });
+
   it('keeps the state for config instructions', async () => {
     expect(await exec({ kind: 'config', patch: { User: 'app' } })).toBe(busybox);
   });
