@@ -90,6 +90,8 @@ export interface FromInstruction extends InstructionBase<'FROM'> {
   image: Word;
   /** `AS name`, as written. */
   stageName: Word | undefined;
+  /** The `AS` word as written (any case); present exactly when stageName is. */
+  asKeyword: Word | undefined;
 }
 
 export interface RunInstruction extends InstructionBase<'RUN'> {
@@ -210,6 +212,32 @@ export type Instruction =
   | StopsignalInstruction
   | HealthcheckInstruction
   | ShellInstruction;
+
+/**
+ * The syntax-level form of one instruction (what BuildKit's line parser produces): keyword, flags and the
+ * argument words split by the instruction's rule, before any per-instruction meaning or validation.
+ * Typed instructions are built from these; tools that need the raw shape (dumps, linters) use them directly.
+ */
+export interface InstructionNode {
+  keywordText: string;
+  keywordRange: Range;
+  flags: Flag[];
+  /**
+   * Argument words: JSON elements (exec form), whitespace-separated words, the whole rest of the line, or for
+   * ENV/LABEL `key`, `value`, separator (`=` or empty for the legacy form) triples; HEALTHCHECK: type word then command.
+   */
+  args: Word[];
+  /** Arguments were written as a JSON array. */
+  json: boolean;
+  /** Everything after the keyword and flags, trimmed (the shell form command line). */
+  rest: Word;
+  /** ONBUILD: the trigger instruction. */
+  trigger: InstructionNode | undefined;
+  heredocs: Heredoc[];
+  comments: string[];
+  range: Range;
+  text: string;
+}
 
 /** `# syntax=…`, `# escape=…`, `# check=…` at the top of the file; `name` lower-cased. */
 export interface Directive {

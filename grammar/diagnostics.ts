@@ -10,4 +10,9 @@ export interface Diagnostic {
   range: Range;
   /** e.g. `did you mean COPY?` */
   hint?: string;
+  /**
+   * `syntax`: the text cannot be read as Dockerfile lines at all (BuildKit's parser fails);
+   * `validation`: the lines parse but an instruction's arguments or flags are wrong. Always set by grammar/.
+   */
+  phase?: 'syntax' | 'validation';
 }
