@@ -13,11 +13,10 @@ import type {
   RunInstruction,
   Word,
 } from '../../grammar/index.js';
-import { expandsArguments, expandWord, ExpandError } from '../../grammar/index.js';
+import { chompHeredoc, expandsArguments, expandWord, ExpandError, parseMount } from '../../grammar/index.js';
 import type { ContainerConfig, HealthConfig, HistoryEntry } from '../image/oci.js';
 import { envKey, setEnv } from './env-list.js';
 import { HealthcheckError, healthcheckHistory, parseHealthcheckDuration, parseHealthcheckRetries } from './healthcheck.js';
-import { MountSpecError, parseMountSpec } from './mounts.js';
 import { PortSpecError, parsePortSpec } from './ports.js';
 import type { ProxyEnv } from './proxy.js';
 import { ArgScope, expandFields, expandValue, stageLookup } from './scope.js';
@@ -120,7 +119,7 @@ function flagWord(flag: Flag): Word {
 
 /** `<<-` bodies lose leading tabs on every line. */
 function heredocBody(heredoc: Heredoc): string {
-  return heredoc.chomp ? heredoc.content.replace(/^\t+/gm, '') : heredoc.content;
+  return heredoc.chomp ? chompHeredoc(heredoc.content) : heredoc.content;
 }
 
 export function dispatchInstruction(instruction: Instruction, state: StageState, ctx: DispatchContext): Dispatched {
@@ -276,14 +275,7 @@ function dispatchRun(instruction: RunInstruction, state: StageState, ctx: Dispat
     const range = flag.valueRange ?? flag.range;
     const value = expandRaw(flag.value ?? '', state, ctx, range);
     if (flag.name === 'mount') {
-      try {
-        const expand = (raw: string): string => expandRaw(raw, state, ctx, range);
-        const resolve = (name: string): InputRef => ctx.resolveInput(name, range);
-        mounts.push(parseMountSpec(flag.value ?? '', expand, resolve, state.workdir));
-      } catch (err) {
-        if (err instanceof MountSpecError) throw dockerfileError(err.message, ctx.file, range, err);
-        throw err;
-      }
+      mounts.push(runMount(flag.value ?? '', value, state, ctx, range));
     } else if (flag.name === 'network') {
       if (value !== 'default' && value !== 'none' && value !== 'host') {
         throw dockerfileError(`unsupported network mode ${JSON.stringify(value)}`, ctx.file, range);
@@ -311,8 +303,28 @@ function dispatchRun(instruction: RunInstruction, state: StageState, ctx: Dispat
     security,
     files,
   };
-  const inputs = mounts.flatMap((m) => (m.from === undefined ? [] : [{ input: m.from, kind: 'mount-from' as const }]));
+  const inputs = mounts.flatMap((m) => ('from' in m && m.from !== undefined ? [{ input: m.from, kind: 'mount-from' as const }] : []));
   return { step, history: history(`RUN ${prefix}${args.join(' ')}`, false), inputs };
+}
+
+/**
+ * One --mount: parsed by grammar after expansion, except that `from` must be written literally (BuildKit
+ * refuses to expand it); a relative target is taken from WORKDIR.
+ */
+function runMount(raw: string, expanded: string, state: StageState, ctx: DispatchContext, range: Range): MountSpec {
+  const written = parseMount(raw);
+  if (written.ok && 'from' in written.mount && written.mount.from?.includes('$')) {
+    throw dockerfileError(`'from' doesn't support variable expansion, define alias stage instead`, ctx.file, range);
+  }
+  const parsed = parseMount(expanded);
+  if (!parsed.ok) throw dockerfileError(parsed.message, ctx.file, range);
+  const mount = parsed.mount;
+  const target = mount.target === undefined || mount.target.startsWith('/') ? mount.target : posix.join(state.workdir, mount.target);
+  if (mount.type === 'bind' || mount.type === 'cache') {
+    const from = mount.from === undefined ? undefined : ctx.resolveInput(mount.from, range);
+    return { ...mount, target: target as string, from };
+  }
+  return { ...mount, target } as MountSpec;
 }
 
 /**

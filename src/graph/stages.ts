@@ -1,11 +1,10 @@
 // Stages of a Dockerfile and how they depend on each other: global ARGs, FROM references after
 // expansion (an earlier stage, case-insensitive, or an image), COPY --from / RUN --mount from=,
 // --target pruning, cycles named by stage. Phase one of two: the engine resolves `imageRefs` next.
-import type { ArgInstruction, Dockerfile, FromInstruction, Instruction, Range, Word } from '../../grammar/index.js';
+import { parseMount, type ArgInstruction, type Dockerfile, type FromInstruction, type Instruction, type Range, type Word } from '../../grammar/index.js';
 import { UserError, type SourceRef } from '../errors.js';
 import { parseReference } from '../image/reference.js';
 import { Digraph } from './graph.js';
-import { mountFrom } from './mounts.js';
 import { defaultPlatform, parsePlatform, platformArgs } from './platform-args.js';
 import { ArgScope, expandValue } from './scope.js';
 import { dockerfileError, sourceRef } from './source-ref.js';
@@ -195,7 +194,8 @@ function stageReferences(ast: Dockerfile, stage: StageSource, globals: ArgScope,
     }
     if (instruction.keyword === 'RUN') {
       for (const flag of instruction.flags) {
-        const from = flag.name === 'mount' && flag.value !== undefined ? mountFrom(flag.value) : undefined;
+        const parsed = flag.name === 'mount' && flag.value !== undefined ? parseMount(flag.value) : undefined;
+        const from = parsed?.ok === true && 'from' in parsed.mount ? parsed.mount.from : undefined;
         if (from !== undefined && !from.includes('$')) references.push({ name: from, range: flag.valueRange ?? flag.range });
       }
     }
