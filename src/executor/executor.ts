@@ -59,3 +59,9 @@ export interface ExecResult {
 export interface Executor {
   run(spec: SandboxSpec, io: SandboxIO): Promise<ExecResult>;
 }
+
+/** How a run ended, as a fact for messages: "exit code 3", "killed by SIGKILL (out of memory)". */
+export function describeExit(result: ExecResult): string {
+  if (result.signal === undefined) return `exit code ${result.exitCode}`;
+  return `killed by ${result.signal}${result.oomKilled ? ' (out of memory)' : ''}`;
+}

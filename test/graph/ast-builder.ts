@@ -70,6 +70,7 @@ export const FROM =
   (line) => ({
     ...base('FROM', `FROM ${flagText(opts.flags ?? [])}${image}${opts.as ? ` AS ${opts.as}` : ''}`, line, opts.flags),
     image: word(image, line, 6 + flagText(opts.flags ?? []).length),
+    asKeyword: opts.as === undefined ? undefined : word('AS', line, 7 + image.length + flagText(opts.flags ?? []).length),
     stageName: opts.as === undefined ? undefined : word(opts.as, line, 10 + image.length + flagText(opts.flags ?? []).length),
     asKeyword: opts.as === undefined ? undefined : word('AS', line, 7 + image.length + flagText(opts.flags ?? []).length),
   });

@@ -1,0 +1,147 @@
+// Sandbox speed: an empty build step (prepare → run `true` → commit) beside the floor, plain `runc run`
+// of a ready bundle; and the overlay vs native snapshotters on a 20,000-file tree (prepare+commit of a
+// child, and changes() after touching 100 files).
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { statePaths } from '../src/config.js';
+import { buildOciSpec } from '../src/executor/oci-spec.js';
+import { RuncExecutor } from '../src/executor/runc.js';
+import { runCommand } from '../src/snapshot/command.js';
+import { mountAll, unmount } from '../src/snapshot/mount.js';
+import { NativeSnapshotter } from '../src/snapshot/native.js';
+import { OverlaySnapshotter } from '../src/snapshot/overlay.js';
+import type { Snapshotter } from '../src/snapshot/snapshotter.js';
+import { baseName, baseSpec, extractBase } from '../test/executor/sandbox-fixture.js';
+
+/** One result row; the shape of BenchRow in bench/table.ts. */
+interface SandboxBenchRow {
+  suite: string;
+  case: string;
+  unit: string;
+  tsbuild: number;
+  peer?: { name: string; value: number };
+  note?: string;
+}
+
+const stepRuns = 30;
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] as number;
+}
+
+async function timed(action: () => Promise<unknown>): Promise<number> {
+  const start = performance.now();
+  await action();
+  return performance.now() - start;
+}
+
+async function benchEmptyStep(root: string): Promise<SandboxBenchRow> {
+  const snapshotter = new OverlaySnapshotter(join(statePaths(root).snapshots, 'overlay'));
+  await extractBase(snapshotter, root);
+  const executor = new RuncExecutor({ root });
+  const sink = new PassThrough().resume();
+  const step = async (n: number): Promise<void> => {
+    const key = `bench-step-${n}`;
+    const rootfs = await snapshotter.prepare(key, baseName);
+    await executor.run({ ...baseSpec(key, ['true']), rootfs }, { stdout: sink, stderr: sink });
+    await snapshotter.commit(`${key}-done`, key);
+  };
+  await step(-1);
+  const stepTimes: number[] = [];
+  for (let n = 0; n < stepRuns; n++) stepTimes.push(await timed(() => step(n)));
+
+  // The floor: the same rootfs and spec, already mounted and written, run by runc alone.
+  const bundle = join(root, 'plain-bundle');
+  const rootfs = join(bundle, 'rootfs');
+  await mkdir(join(bundle, 'etc'), { recursive: true });
+  await mkdir(rootfs);
+  await mountAll(await snapshotter.prepare('plain-rootfs', baseName), rootfs);
+  const etcFiles = { hosts: join(bundle, 'etc', 'hosts'), hostname: join(bundle, 'etc', 'hostname'), resolvConf: join(bundle, 'etc', 'resolv.conf') };
+  await Promise.all(Object.values(etcFiles).map((path) => writeFile(path, '')));
+  const spec = buildOciSpec(baseSpec('plain', ['true']), {
+    rootfsPath: rootfs,
+    user: { uid: 0, gid: 0, additionalGids: [], home: '/root' },
+    etcFiles,
+    netnsPath: undefined,
+    cgroupsPath: '/tsbuild/bench-plain',
+  });
+  await writeFile(join(bundle, 'config.json'), JSON.stringify(spec));
+  const runtimeRoot = join(root, 'plain-runc');
+  const plainTimes: number[] = [];
+  try {
+    for (let n = 0; n < stepRuns; n++) plainTimes.push(await timed(() => runCommand('runc', ['--root', runtimeRoot, 'run', '--bundle', bundle, `plain-${n}`])));
+  } finally {
+    await unmount(rootfs);
+    await runCommand('rmdir', await cgroupLeaves('bench-plain')).catch(() => {});
+  }
+  return {
+    suite: 'sandbox',
+    case: 'empty RUN step: prepare → run `true` → commit',
+    unit: 'ms (median)',
+    tsbuild: median(stepTimes),
+    peer: { name: 'plain runc run', value: median(plainTimes) },
+    note: `target < 60 ms; ${stepRuns} runs each`,
+  };
+}
+
+async function cgroupLeaves(name: string): Promise<string[]> {
+  const { stdout } = await runCommand('sh', ['-c', `ls -d /sys/fs/cgroup/*/tsbuild/${name} 2>/dev/null || true`]);
+  return stdout.split('\n').filter(Boolean);
+}
+
+/** Writes 20,000 small files in 200 folders. */
+async function writeTree(dir: string): Promise<void> {
+  for (let d = 0; d < 200; d++) {
+    await mkdir(join(dir, `d${d}`));
+    await Promise.all(Array.from({ length: 100 }, (_, f) => writeFile(join(dir, `d${d}`, `f${f}`), `file ${d}/${f}\n`)));
+  }
+}
+
+async function benchSnapshotter(root: string, snapshotter: Snapshotter): Promise<SandboxBenchRow[]> {
+  const target = join(root, `mnt-${snapshotter.name}`);
+  await mkdir(target);
+  const withMounted = async (mounts: Awaited<ReturnType<Snapshotter['prepare']>>, use: () => Promise<void>): Promise<void> => {
+    await mountAll(mounts, target);
+    try {
+      await use();
+    } finally {
+      await unmount(target);
+    }
+  };
+  await withMounted(await snapshotter.prepare('tree-active'), () => writeTree(target));
+  await snapshotter.commit('tree', 'tree-active');
+  const prepareCommit = await timed(async () => {
+    await snapshotter.prepare('child-active', 'tree');
+    await snapshotter.commit('child', 'child-active');
+  });
+  await withMounted(await snapshotter.prepare('edit', 'tree'), async () => {
+    await Promise.all(Array.from({ length: 100 }, (_, i) => writeFile(join(target, `d${i}`, 'f0'), 'changed\n')));
+  });
+  let count = 0;
+  const changes = await timed(async () => {
+    count = (await snapshotter.changes('edit')).changes.length;
+  });
+  return [
+    { suite: 'sandbox', case: `${snapshotter.name} snapshotter: prepare+commit on a 20,000-file tree`, unit: 'ms', tsbuild: prepareCommit },
+    { suite: 'sandbox', case: `${snapshotter.name} snapshotter: changes() after editing 100 of 20,000 files`, unit: 'ms', tsbuild: changes, note: `${count} changes` },
+  ];
+}
+
+export async function runSandboxBench(): Promise<SandboxBenchRow[]> {
+  const root = await mkdtemp(join(tmpdir(), 'tsbuild-bench-sandbox-'));
+  try {
+    const rows = [await benchEmptyStep(root)];
+    rows.push(...(await benchSnapshotter(root, new OverlaySnapshotter(join(root, 'snap-overlay')))));
+    rows.push(...(await benchSnapshotter(root, new NativeSnapshotter(join(root, 'snap-native')))));
+    return rows;
+  } finally {
+    await runCommand('sh', ['-c', `grep -o " ${root}[^ ]*" /proc/self/mounts | xargs -r -n1 umount -l`]).catch(() => {});
+    await rm(root, { recursive: true, force: true });
+  }
+}
+
+/** Entry point for bench/run.ts. */
+export const run = runSandboxBench;

@@ -1,0 +1,28 @@
+// The cgroup (v1) a sandbox runs in: /tsbuild/<id> in every hierarchy, made and removed by runc (which
+// sets the limits). With a memory limit runc runs with --keep, so the cgroup outlives the process long
+// enough to read its OOM-kill count (v1 counts it only in the task's own cgroup) before `runc delete`.
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+
+export const cgroupRoot = '/sys/fs/cgroup';
+export const cgroupPrefix = 'tsbuild';
+
+export function sandboxCgroupsPath(id: string): string {
+  return `/${cgroupPrefix}/${id}`;
+}
+
+/** Mount points of the cgroup hierarchies (memory, pids, cpu,cpuacct, name=systemd, unified…). */
+export async function cgroupHierarchies(): Promise<string[]> {
+  const entries = await readdir(cgroupRoot, { withFileTypes: true }).catch(() => []);
+  return entries.filter((entry) => entry.isDirectory()).map((entry) => join(cgroupRoot, entry.name));
+}
+
+export async function oomKillCount(id: string): Promise<number> {
+  const text = await readFile(join(cgroupRoot, 'memory', cgroupPrefix, id, 'memory.oom_control'), 'utf8').catch(() => '');
+  return Number(/^oom_kill (\d+)$/m.exec(text)?.[1] ?? 0);
+}
+
+/** The sandbox's cgroup in every hierarchy (runc removes them; this is for when runc could not). */
+export async function sandboxCgroupDirs(id: string): Promise<string[]> {
+  return (await cgroupHierarchies()).map((hierarchy) => join(hierarchy, cgroupPrefix, id));
+}

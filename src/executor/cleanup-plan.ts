@@ -1,0 +1,87 @@
+// What must be undone after a sandbox, as data. Steps are added as resources are created and run in
+// reverse order (like deferred calls). The executor runs the plan itself when a run ends; a detached
+// guard shell runs the same plan (kept as a script file, rewritten on every add) if the node process
+// dies first — a SIGKILLed process gets no chance to clean up from inside.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { rm, rmdir, writeFile } from 'node:fs/promises';
+import { runCommand } from '../snapshot/command.js';
+import { unmount } from '../snapshot/mount.js';
+
+export type CleanupStep =
+  | { kind: 'command'; argv: string[]; onlyIfExists?: string } // failures are ignored: the thing may already be gone
+  | { kind: 'unmount'; path: string }
+  | { kind: 'rmdir'; paths: string[] } // empty dirs, in order (cgroups cannot be removed recursively)
+  | { kind: 'remove'; path: string }; // a file or a whole tree
+
+export class CleanupPlan {
+  private readonly steps: CleanupStep[] = [];
+  constructor(private readonly scriptPath: string) {}
+
+  async add(step: CleanupStep): Promise<void> {
+    this.steps.unshift(step);
+    await writeFile(this.scriptPath, renderScript(this.steps));
+  }
+
+  async run(): Promise<void> {
+    await runCleanupSteps(this.steps.splice(0));
+  }
+}
+
+/** Runs each step, best effort by design: `tsbuild system check` reports whatever could not be removed. */
+export async function runCleanupSteps(steps: CleanupStep[]): Promise<void> {
+  for (const step of steps) {
+    try {
+      if (step.kind === 'command') {
+        if (step.onlyIfExists === undefined || existsSync(step.onlyIfExists)) await runCommand(step.argv[0] as string, step.argv.slice(1));
+      }
+      else if (step.kind === 'unmount') await unmount(step.path);
+      else if (step.kind === 'rmdir') for (const path of step.paths) await rmdir(path).catch(() => {});
+      else await rm(step.path, { recursive: true, force: true });
+    } catch {
+      // the thing may already be gone, or be busy: the next check will list it again
+    }
+  }
+}
+
+export function shellQuote(word: string): string {
+  return `'${word.replaceAll("'", `'\\''`)}'`;
+}
+
+function renderScript(steps: CleanupStep[]): string {
+  const lines = steps.map((step) => {
+    if (step.kind === 'command') {
+      const command = `${step.argv.map(shellQuote).join(' ')} >/dev/null 2>&1`;
+      return step.onlyIfExists === undefined ? command : `[ -e ${shellQuote(step.onlyIfExists)} ] && ${command}`;
+    }
+    if (step.kind === 'unmount') return `umount -R -l ${shellQuote(step.path)} 2>/dev/null`;
+    if (step.kind === 'rmdir') return `rmdir ${step.paths.map(shellQuote).join(' ')} 2>/dev/null`;
+    return `rm -rf ${shellQuote(step.path)}`;
+  });
+  return `${lines.join('\n')}\n`;
+}
+
+let processGuard: ChildProcess | undefined;
+
+/**
+ * Starts (once per process) a detached shell holding a pipe from us. It never hears from us: when this
+ * process ends — however it ends — the pipe closes, and the shell runs the cleanup script of every
+ * sandbox the registry still lists under our pid. Registry entries read "<pid>\n<bundle dir>\n".
+ */
+export function ensureProcessGuard(registryDir: string): void {
+  if (processGuard) return;
+  const script = [
+    'read _',
+    `for entry in ${shellQuote(registryDir)}/*; do`,
+    '  [ -f "$entry" ] || continue',
+    '  { read pid; read bundle; } < "$entry"',
+    '  [ "$pid" = "$OWNER" ] || continue',
+    '  [ -f "$bundle/cleanup.sh" ] && { plan=$(cat "$bundle/cleanup.sh"); eval "$plan"; }',
+    '  rm -f "$entry"',
+    'done',
+  ].join('\n');
+  processGuard = spawn('sh', ['-c', script], { detached: true, stdio: ['pipe', 'ignore', 'ignore'], env: { ...process.env, OWNER: String(process.pid) } });
+  processGuard.on('error', () => {});
+  processGuard.unref();
+  (processGuard.stdin as unknown as { unref?: () => void } | null)?.unref?.();
+}

@@ -1,0 +1,64 @@
+// The /etc/hosts, /etc/hostname and /etc/resolv.conf a sandbox sees, generated per run the way Docker
+// does: a fixed localhost block plus our own name (and --add-host entries); the host's resolv.conf,
+// except that on a private network a loopback nameserver cannot be reached, so it is dropped and
+// Google's public resolvers fill in when nothing is left.
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { NetworkMode } from './executor.js';
+
+export interface EtcFiles {
+  hosts: string;
+  hostname: string;
+  resolvConf: string;
+}
+
+const fallbackNameservers = ['8.8.8.8', '8.8.4.4'];
+
+export function hostsFile(hostname: string, ip: string | undefined, extraHosts: { host: string; ip: string }[]): string {
+  const lines = [
+    '127.0.0.1\tlocalhost',
+    '::1\tlocalhost ip6-localhost ip6-loopback',
+    'fe00::0\tip6-localnet',
+    'ff00::0\tip6-mcastprefix',
+    'ff02::1\tip6-allnodes',
+    'ff02::2\tip6-allrouters',
+    ...extraHosts.map((entry) => `${entry.ip}\t${entry.host}`),
+  ];
+  if (ip !== undefined) lines.push(`${ip}\t${hostname}`);
+  return `${lines.join('\n')}\n`;
+}
+
+/** resolv.conf for a sandbox from the host's text. */
+export function sandboxResolvConf(hostText: string, network: NetworkMode): string {
+  if (network === 'host') return hostText;
+  const lines = hostText.split('\n').filter((line) => !isLoopbackNameserver(line));
+  if (!lines.some((line) => /^\s*nameserver\s/.test(line))) {
+    while (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
+    lines.push(...fallbackNameservers.map((ip) => `nameserver ${ip}`), '');
+  }
+  return lines.join('\n');
+}
+
+function isLoopbackNameserver(line: string): boolean {
+  const match = /^\s*nameserver\s+(\S+)/.exec(line);
+  return match !== null && (/^127\./.test(match[1] as string) || match[1] === '::1');
+}
+
+/** Writes the three files into `dir` and returns their paths. */
+export async function writeEtcFiles(
+  dir: string,
+  options: { hostname: string; ip: string | undefined; network: NetworkMode; extraHosts: { host: string; ip: string }[] },
+): Promise<EtcFiles> {
+  const files: EtcFiles = { hosts: join(dir, 'hosts'), hostname: join(dir, 'hostname'), resolvConf: join(dir, 'resolv.conf') };
+  const hostResolv = await readFile('/etc/resolv.conf', 'utf8').catch(() => '');
+  const hosts =
+    options.network === 'host'
+      ? (await readFile('/etc/hosts', 'utf8').catch(() => '')) + options.extraHosts.map((e) => `${e.ip}\t${e.host}\n`).join('')
+      : hostsFile(options.hostname, options.ip, options.extraHosts);
+  await Promise.all([
+    writeFile(files.hosts, hosts),
+    writeFile(files.hostname, `${options.hostname}\n`),
+    writeFile(files.resolvConf, sandboxResolvConf(hostResolv, options.network)),
+  ]);
+  return files;
+}

@@ -1,0 +1,173 @@
+// Sandbox networking. none: a fresh namespace with only loopback (runc brings lo up). host: the host's
+// namespace. bridge: a namespace per sandbox (`ip netns`) joined to the host bridge tsbuild0 by a veth
+// pair, an address from the bridge's private subnet and NAT to the outside (iptables, or nftables where
+// iptables does not work). Addresses are allocated as one file per address (created exclusively, so
+// concurrent tsbuild processes cannot collide without a lock).
+import { createHash } from 'node:crypto';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import lockfile from 'proper-lockfile';
+import { CommandError, runCommand } from '../snapshot/command.js';
+import type { CleanupPlan } from './cleanup-plan.js';
+import type { NetworkMode } from './executor.js';
+
+export const bridgeName = 'tsbuild0';
+export const netnsPrefix = 'tsbuild-';
+export const vethPrefix = 'tsbv';
+const candidateSubnets = ['10.88', '10.89', '10.90', '10.91', '10.92', '10.93', '10.94', '10.95', '172.30'];
+
+export interface SandboxNetwork {
+  /** Namespace to join; undefined = runc makes a new one (none) or none is made (host). */
+  netnsPath: string | undefined;
+  ip: string | undefined;
+  gateway: string | undefined;
+}
+
+interface Bridge {
+  prefix: string; // first two octets, e.g. "10.88"
+  gateway: string;
+}
+
+/** Where network state lives: <dir>/ips/<address> files and the bridge lock. */
+export class NetworkManager {
+  private bridge: Promise<Bridge> | undefined;
+  constructor(private readonly dir: string) {}
+
+  get allocationsDir(): string {
+    return join(this.dir, 'ips');
+  }
+
+  async setup(mode: NetworkMode, id: string, plan: CleanupPlan): Promise<SandboxNetwork> {
+    if (mode !== 'bridge') return { netnsPath: undefined, ip: undefined, gateway: undefined };
+    this.bridge ??= this.ensureBridge().catch((err: unknown) => {
+      this.bridge = undefined;
+      throw err;
+    });
+    const bridge = await this.bridge;
+    const ip = await this.allocate(bridge, id);
+    await plan.add({ kind: 'remove', path: join(this.allocationsDir, ip) });
+    const netns = `${netnsPrefix}${id}`;
+    const veth = vethName(id);
+    await plan.add({ kind: 'command', argv: ['ip', 'link', 'del', veth] });
+    await plan.add({ kind: 'command', argv: ['ip', 'netns', 'del', netns] });
+    await runCommand('ip', ['-batch', '-'], {
+      input: [
+        `netns add ${netns}`,
+        `link add ${veth} type veth peer name eth0 netns ${netns}`,
+        `link set ${veth} master ${bridgeName} up`,
+      ].join('\n'),
+    });
+    await runCommand('ip', ['-n', netns, '-batch', '-'], {
+      input: [`addr add ${ip}/16 dev eth0`, 'link set eth0 up', 'link set lo up', `route add default via ${bridge.gateway}`].join('\n'),
+    });
+    return { netnsPath: `/run/netns/${netns}`, ip, gateway: bridge.gateway };
+  }
+
+  private async allocate(bridge: Bridge, id: string): Promise<string> {
+    await mkdir(this.allocationsDir, { recursive: true });
+    const taken = new Set(await readdir(this.allocationsDir));
+    for (let n = 2; n < 65535; n++) {
+      const ip = `${bridge.prefix}.${n >> 8}.${n & 255}`;
+      if ((n & 255) === 0 || (n & 255) === 255 || taken.has(ip)) continue;
+      try {
+        await writeFile(join(this.allocationsDir, ip), id, { flag: 'wx' });
+        return ip;
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      }
+    }
+    throw new Error(`no free address left on ${bridgeName}`);
+  }
+
+  /** Creates tsbuild0 with a free /16, forwarding and NAT, once per host (idempotent, locked). */
+  private async ensureBridge(): Promise<Bridge> {
+    await mkdir(this.dir, { recursive: true });
+    const release = await lockfile.lock(this.dir, { lockfilePath: join(this.dir, 'bridge.lock'), retries: { retries: 100, minTimeout: 10, maxTimeout: 100 } });
+    try {
+      const existing = await bridgeAddress();
+      const prefix = existing ?? (await pickSubnet());
+      const bridge = { prefix, gateway: `${prefix}.0.1` };
+      if (existing === undefined) {
+        await runCommand('ip', ['-batch', '-'], {
+          input: [`link add ${bridgeName} type bridge`, `addr add ${bridge.gateway}/16 dev ${bridgeName}`, `link set ${bridgeName} up`].join('\n'),
+        });
+      }
+      await writeFile('/proc/sys/net/ipv4/ip_forward', '1');
+      await enableNat(`${prefix}.0.0/16`);
+      return bridge;
+    } finally {
+      await release();
+    }
+  }
+}
+
+export function vethName(id: string): string {
+  return `${vethPrefix}${createHash('sha256').update(id).digest('hex').slice(0, 11)}`;
+}
+
+async function bridgeAddress(): Promise<string | undefined> {
+  try {
+    const { stdout } = await runCommand('ip', ['-4', '-o', 'addr', 'show', 'dev', bridgeName]);
+    return /inet (\d+\.\d+)\.0\.1\/16/.exec(stdout)?.[1];
+  } catch {
+    return undefined;
+  }
+}
+
+/** The first candidate /16 that no route on the host overlaps. */
+async function pickSubnet(): Promise<string> {
+  const { stdout } = await runCommand('ip', ['-4', '-o', 'route', 'show', 'table', 'all']);
+  const used = stdout.split('\n').map((line) => /^(?:\S+ )?(\d+\.\d+\.\d+\.\d+)(?:\/(\d+))?/.exec(line)).filter((m) => m !== null);
+  const overlaps = (prefix: string): boolean =>
+    used.some((m) => {
+      const bits = Number(m[2] ?? 32);
+      const net = toNumber(m[1] as string);
+      const candidate = toNumber(`${prefix}.0.0`);
+      const mask = bits >= 16 ? 0xffff0000 : bits === 0 ? 0 : (0xffffffff << (32 - bits)) >>> 0;
+      return bits > 0 && ((net & mask) >>> 0) === ((candidate & mask) >>> 0);
+    });
+  const free = candidateSubnets.find((prefix) => !overlaps(prefix));
+  if (!free) throw new Error(`no free private /16 for ${bridgeName} among ${candidateSubnets.join(', ')}`);
+  return free;
+}
+
+function toNumber(ip: string): number {
+  return ip.split('.').reduce((acc, part) => ((acc << 8) | Number(part)) >>> 0, 0);
+}
+
+/** Masquerade the subnet and let the bridge forward, with iptables or else nftables. */
+async function enableNat(subnet: string): Promise<void> {
+  const rules = [
+    ['-t', 'nat', 'POSTROUTING', '-s', subnet, '!', '-o', bridgeName, '-j', 'MASQUERADE'],
+    ['-t', 'filter', 'FORWARD', '-i', bridgeName, '-j', 'ACCEPT'],
+    ['-t', 'filter', 'FORWARD', '-o', bridgeName, '-j', 'ACCEPT'],
+  ];
+  try {
+    for (const [tableFlag, table, chain, ...rule] of rules as [string, string, string, ...string[]][]) {
+      try {
+        await runCommand('iptables', [tableFlag, table, '-C', chain, ...rule]);
+      } catch (err) {
+        if (!(err instanceof CommandError) || err.exitCode !== 1) throw err;
+        await runCommand('iptables', [tableFlag, table, '-A', chain, ...rule]);
+      }
+    }
+  } catch {
+    await runCommand('nft', ['-f', '-'], {
+      input: [
+        'table ip tsbuild {',
+        '  chain postrouting { type nat hook postrouting priority 100; policy accept;',
+        `    ip saddr ${subnet} oifname != "${bridgeName}" masquerade }`,
+        '  chain forward { type filter hook forward priority 0; policy accept;',
+        `    iifname "${bridgeName}" accept; oifname "${bridgeName}" accept }`,
+        '}',
+      ].join('\n'),
+    });
+  }
+}
+
+/** Allocation files whose sandbox no longer exists (for `system check`). */
+export async function readAllocations(dir: string): Promise<{ ip: string; id: string }[]> {
+  const ipsDir = join(dir, 'ips');
+  const names = await readdir(ipsDir).catch(() => []);
+  return Promise.all(names.map(async (ip) => ({ ip, id: (await readFile(join(ipsDir, ip), 'utf8').catch(() => '')).trim() })));
+}

@@ -1,0 +1,174 @@
+// The Executor on an OCI runtime binary (runc; crun where the host allows it). One run = one bundle
+// under <state>/tmp/sandboxes/<id>: the snapshot mounted at rootfs/, generated /etc files, config.json;
+// then `runc run` with the process's stdio passed straight through. Whatever happens — exit, abort,
+// exception, or this node process being killed (its guard process takes over) — the container, mounts,
+// network namespace, cgroups and bundle are removed afterwards.
+import { spawn } from 'node:child_process';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { constants } from 'node:os';
+import { join } from 'node:path';
+import { statePaths } from '../config.js';
+import { ConflictError, UserError } from '../errors.js';
+import { mountAll } from '../snapshot/mount.js';
+import { oomKillCount, sandboxCgroupDirs, sandboxCgroupsPath } from './cgroups.js';
+import { CleanupPlan, ensureProcessGuard, shellQuote } from './cleanup-plan.js';
+import { writeEtcFiles } from './etc-files.js';
+import type { ExecResult, Executor, SandboxIO, SandboxSpec } from './executor.js';
+import { findMissingMountPoints, removeMountStubs, type MountStub } from './mount-stubs.js';
+import { NetworkManager } from './network.js';
+import { buildOciSpec } from './oci-spec.js';
+import { resolveUser } from './user.js';
+
+export type OciRuntime = 'runc' | 'crun';
+
+export interface RuncExecutorOptions {
+  /** The state root (statePaths decides the folders). */
+  root: string;
+  runtime?: OciRuntime;
+}
+
+const validId = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+
+/**
+ * Host-wide register of running sandboxes: <dir>/<id> holds the pid of the process running it and the
+ * bundle dir (see ensureProcessGuard). Network
+ * namespaces and cgroups are host-wide too, so `system check` asks here whether one is still in use.
+ */
+export const sandboxRegistry = '/run/tsbuild/sandboxes';
+
+/** Where a RuncExecutor keeps its things under a state root (shared with `system check`). */
+export function sandboxPaths(root: string): { runtimeRoot: string; sandboxes: string; network: string } {
+  const paths = statePaths(root);
+  return { runtimeRoot: paths.runtime, sandboxes: join(paths.tmp, 'sandboxes'), network: join(paths.tmp, 'network') };
+}
+
+export class RuncExecutor implements Executor {
+  private readonly runtime: OciRuntime;
+  private readonly paths: ReturnType<typeof sandboxPaths>;
+  private readonly network: NetworkManager;
+
+  constructor(options: RuncExecutorOptions) {
+    this.runtime = options.runtime ?? 'runc';
+    this.paths = sandboxPaths(options.root);
+    this.network = new NetworkManager(this.paths.network);
+  }
+
+  async run(spec: SandboxSpec, io: SandboxIO): Promise<ExecResult> {
+    if (!validId.test(spec.id)) throw new UserError(`invalid sandbox id ${JSON.stringify(spec.id)}: use letters, digits, '_', '.', '-' (at most 64)`);
+    const bundle = join(this.paths.sandboxes, spec.id);
+    const registration = join(sandboxRegistry, spec.id);
+    await mkdir(sandboxRegistry, { recursive: true });
+    ensureProcessGuard(sandboxRegistry);
+    await writeFile(registration, `${process.pid}\n${bundle}\n`, { flag: 'wx' }).catch((err: NodeJS.ErrnoException) => {
+      throw err.code === 'EEXIST' ? new ConflictError(`sandbox ${spec.id} is already running`) : err;
+    });
+    await mkdir(bundle, { recursive: true });
+    const plan = new CleanupPlan(join(bundle, 'cleanup.sh'));
+    await plan.add({ kind: 'remove', path: registration });
+    await plan.add({ kind: 'remove', path: bundle });
+    const rootfs = join(bundle, 'rootfs');
+    let stubs: MountStub[] = [];
+    try {
+      await mkdir(rootfs);
+      await plan.add({ kind: 'unmount', path: rootfs });
+      await mountAll(spec.rootfs, rootfs);
+      const user = await resolveUser(rootfs, spec.process.user);
+      await plan.add({ kind: 'rmdir', paths: await sandboxCgroupDirs(spec.id) });
+      const network = await this.network.setup(spec.network, spec.id, plan);
+      await mkdir(join(bundle, 'etc'));
+      const etcFiles = await writeEtcFiles(join(bundle, 'etc'), { hostname: spec.hostname, ip: network.ip, network: spec.network, extraHosts: spec.extraHosts });
+      const config = buildOciSpec(spec, { rootfsPath: rootfs, user, etcFiles, netnsPath: network.netnsPath, cgroupsPath: sandboxCgroupsPath(spec.id) });
+      stubs = await findMissingMountPoints(rootfs, config.mounts.map((mount) => mount.destination));
+      await writeFile(join(bundle, 'config.json'), JSON.stringify(config));
+      await plan.add({
+        kind: 'command',
+        argv: [this.runtime, '--root', this.paths.runtimeRoot, 'delete', '-f', spec.id],
+        onlyIfExists: join(this.paths.runtimeRoot, spec.id),
+      });
+      // Only a memory limit can make the cgroup OOM-kill; keeping the container (and its cgroup) costs a
+      // `runc delete` afterwards, so it is done only then.
+      const keep = spec.limits.memoryBytes !== undefined && this.runtime === 'runc';
+      const exitCode = await this.runRuntime(spec.id, bundle, io, keep, spec.process.tty);
+      const oomKilled = keep && exitCode === 128 + constants.signals.SIGKILL && (await oomKillCount(spec.id)) > 0;
+      return { exitCode, signal: signalOf(exitCode), oomKilled };
+    } finally {
+      await removeMountStubs(rootfs, stubs).catch(() => {});
+      await plan.run();
+    }
+  }
+
+  /** `runc run` in the foreground (with --keep the cgroup stays until `runc delete`); resolves with the container process's exit code (128+n for signal n). */
+  private runRuntime(id: string, bundle: string, io: SandboxIO, keep: boolean, tty: boolean): Promise<number> {
+    const logPath = join(bundle, 'runtime.log');
+    const args = ['--root', this.paths.runtimeRoot, '--log', logPath, '--log-format', 'json', 'run', ...(keep ? ['--keep'] : []), '--bundle', bundle, id];
+    return new Promise<number>((resolve, reject) => {
+      // With a terminal, `runc run` in the foreground needs a controlling tty of its own (else it must
+      // hand a pty fd over a console socket, which node cannot receive): script(1) gives it one.
+      const [file, argv] = tty ? ['script', ['-q', '-e', '-c', [this.runtime, ...args].map(shellQuote).join(' '), '/dev/null']] : [this.runtime, args];
+      const child = spawn(file, argv, { stdio: [io.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
+      if (io.stdin && child.stdin) {
+        io.stdin.pipe(child.stdin);
+        child.stdin.on('error', () => {}); // the process may exit without reading all of stdin
+      }
+      child.stdout?.pipe(io.stdout, { end: false });
+      child.stderr?.pipe(io.stderr, { end: false });
+      let exited = false;
+      const killAll = async (): Promise<void> => {
+        // The container may not exist yet when the abort comes: keep trying until runc run returns.
+        while (!exited) {
+          await new Promise<void>((done) => {
+            spawn(this.runtime, ['--root', this.paths.runtimeRoot, 'kill', '--all', id, 'KILL'], { stdio: 'ignore' }).on('close', () => done()).on('error', () => done());
+          });
+          await new Promise((done) => setTimeout(done, 50));
+        }
+      };
+      const onAbort = (): void => void killAll();
+      if (io.signal?.aborted) onAbort();
+      else io.signal?.addEventListener('abort', onAbort, { once: true });
+      child.on('error', (err: NodeJS.ErrnoException) => {
+        exited = true;
+        reject(err.code === 'ENOENT' ? new UserError(`OCI runtime ${this.runtime} is not installed`, { cause: err }) : err);
+      });
+      child.on('close', (code, signal) => {
+        exited = true;
+        io.signal?.removeEventListener('abort', onAbort);
+        const exitCode = code ?? 128 + (signal ? constants.signals[signal] : 0);
+        if (exitCode === 0) {
+          resolve(0);
+          return;
+        }
+        // Aborted before the process started, runc complains that it is "already dead": it was killed.
+        if (io.signal?.aborted) {
+          resolve(exitCode > 128 ? exitCode : 128 + constants.signals.SIGKILL);
+          return;
+        }
+        void this.runtimeError(logPath).then((message) =>
+          message === undefined ? resolve(exitCode) : reject(new UserError(`${this.runtime} could not run the process: ${message}`)),
+        );
+      });
+    });
+  }
+
+  /** The runtime's own error (as opposed to the process's exit status), from its JSON log. */
+  private async runtimeError(logPath: string): Promise<string | undefined> {
+    const text = await readFile(logPath, 'utf8').catch(() => '');
+    const errors = text
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => {
+        try {
+          return JSON.parse(line) as { level?: string; msg?: string };
+        } catch {
+          return { level: 'error', msg: line };
+        }
+      })
+      .filter((entry) => entry.level === 'error' || entry.level === 'fatal');
+    return errors.length === 0 ? undefined : errors.map((entry) => entry.msg ?? '').join('; ');
+  }
+}
+
+function signalOf(exitCode: number): NodeJS.Signals | undefined {
+  if (exitCode <= 128) return undefined;
+  const entry = Object.entries(constants.signals).find(([, number]) => number === exitCode - 128);
+  return entry?.[0] as NodeJS.Signals | undefined;
+}

@@ -1,0 +1,137 @@
+// The containerd rules every snapshotter shares (key vs name, parent chains, what may be committed or
+// removed), kept on top of SnapshotMetadata. Implementations only say how a snapshot's storage is
+// created, mounted, compared and removed.
+import { mkdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Change } from './changes.js';
+import { ConflictError, NotFoundError, UserError } from '../errors.js';
+import { SnapshotMetadata, type SnapshotRecord, type SnapshotTable } from './metadata.js';
+import type { Mount, SnapshotInfo, Snapshotter, Usage } from './snapshotter.js';
+
+/** A snapshot with the storage ids of its ancestors, closest parent first. */
+export interface ResolvedSnapshot {
+  record: SnapshotRecord;
+  parentIds: string[];
+}
+
+export abstract class BaseSnapshotter implements Snapshotter {
+  abstract readonly name: 'overlay' | 'native';
+  protected readonly metadata: SnapshotMetadata;
+  protected readonly snapshotsDir: string;
+
+  constructor(readonly dir: string) {
+    this.metadata = new SnapshotMetadata(dir);
+    this.snapshotsDir = join(dir, 'snapshots');
+  }
+
+  /** Folder of one snapshot's storage. */
+  protected storageDir(id: string): string {
+    return join(this.snapshotsDir, id);
+  }
+
+  protected abstract createStorage(id: string, parentIds: string[], kind: 'active' | 'view'): Promise<void>;
+  protected abstract mountsOf(snapshot: ResolvedSnapshot): Mount[];
+  protected abstract changesOf(snapshot: ResolvedSnapshot): Promise<{ changes: Change[]; contentRoot: string }>;
+  protected abstract usageOf(snapshot: ResolvedSnapshot): Promise<Usage>;
+  /** Frees what only an active snapshot needs once it is committed (e.g. overlay's work dir). */
+  protected async onCommitted(_id: string): Promise<void> {}
+
+  prepare(key: string, parent?: string): Promise<Mount[]> {
+    return this.createActive(key, parent, 'active');
+  }
+
+  view(key: string, parent?: string): Promise<Mount[]> {
+    return this.createActive(key, parent, 'view');
+  }
+
+  async mounts(key: string): Promise<Mount[]> {
+    const snapshot = this.resolve(await this.metadata.read(), key);
+    if (snapshot.record.kind === 'committed') throw new UserError(`snapshot ${key} is committed: prepare or view it to mount it`);
+    return this.mountsOf(snapshot);
+  }
+
+  async commit(name: string, key: string): Promise<void> {
+    const id = await this.metadata.update((table) => {
+      const record = table.snapshots[key];
+      if (!record) throw new NotFoundError(`snapshot ${key} does not exist`);
+      if (record.kind !== 'active') throw new UserError(`snapshot ${key} is ${record.kind === 'view' ? 'a view' : 'already committed'}: only active snapshots can be committed`);
+      if (table.snapshots[name]) throw new ConflictError(`snapshot ${name} already exists`);
+      delete table.snapshots[key];
+      table.snapshots[name] = { ...record, kind: 'committed', created: new Date().toISOString() };
+      return record.id;
+    });
+    await this.onCommitted(id);
+  }
+
+  async remove(keyOrName: string): Promise<void> {
+    const id = await this.metadata.update((table) => {
+      const record = table.snapshots[keyOrName];
+      if (!record) throw new NotFoundError(`snapshot ${keyOrName} does not exist`);
+      const child = Object.entries(table.snapshots).find(([, other]) => other.parent === keyOrName);
+      if (child) throw new ConflictError(`snapshot ${keyOrName} is the parent of ${child[0]}: remove that first`);
+      delete table.snapshots[keyOrName];
+      return record.id;
+    });
+    await rm(this.storageDir(id), { recursive: true, force: true });
+  }
+
+  async stat(keyOrName: string): Promise<SnapshotInfo | undefined> {
+    const record = (await this.metadata.read()).snapshots[keyOrName];
+    return record && toInfo(keyOrName, record);
+  }
+
+  async list(): Promise<SnapshotInfo[]> {
+    const table = await this.metadata.read();
+    return Object.entries(table.snapshots)
+      .map(([name, record]) => toInfo(name, record))
+      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  }
+
+  async usage(keyOrName: string): Promise<Usage> {
+    return this.usageOf(this.resolve(await this.metadata.read(), keyOrName));
+  }
+
+  async changes(key: string): Promise<{ changes: Change[]; contentRoot: string }> {
+    const snapshot = this.resolve(await this.metadata.read(), key);
+    if (snapshot.record.kind === 'view') throw new UserError(`snapshot ${key} is a view: it has no changes`);
+    return this.changesOf(snapshot);
+  }
+
+  private async createActive(key: string, parent: string | undefined, kind: 'active' | 'view'): Promise<Mount[]> {
+    const snapshot = await this.metadata.update(async (table) => {
+      if (table.snapshots[key]) throw new ConflictError(`snapshot ${key} already exists`);
+      const parentIds = parent === undefined ? [] : this.committedChain(table, parent);
+      const id = String(table.nextId++);
+      await mkdir(this.snapshotsDir, { recursive: true });
+      await this.createStorage(id, parentIds, kind);
+      const record: SnapshotRecord = { id, kind, parent, created: new Date().toISOString() };
+      table.snapshots[key] = record;
+      return { record, parentIds };
+    });
+    return this.mountsOf(snapshot);
+  }
+
+  private committedChain(table: SnapshotTable, parent: string): string[] {
+    const record = table.snapshots[parent];
+    if (!record) throw new NotFoundError(`parent snapshot ${parent} does not exist`);
+    if (record.kind !== 'committed') throw new UserError(`parent snapshot ${parent} is not committed`);
+    return [record.id, ...this.resolve(table, parent).parentIds];
+  }
+
+  protected resolve(table: SnapshotTable, keyOrName: string): ResolvedSnapshot {
+    const record = table.snapshots[keyOrName];
+    if (!record) throw new NotFoundError(`snapshot ${keyOrName} does not exist`);
+    const parentIds: string[] = [];
+    for (let parent = record.parent; parent !== undefined; ) {
+      const ancestor = table.snapshots[parent];
+      if (!ancestor) throw new NotFoundError(`snapshot ${keyOrName} has a missing ancestor ${parent}`);
+      parentIds.push(ancestor.id);
+      parent = ancestor.parent;
+    }
+    return { record, parentIds };
+  }
+}
+
+function toInfo(name: string, record: SnapshotRecord): SnapshotInfo {
+  return { name, kind: record.kind, parent: record.parent, created: new Date(record.created) };
+}

@@ -1,0 +1,57 @@
+// The snapshot table of one snapshotter, persisted as metadata.json in its folder. Every change runs
+// under a cross-process lock (proper-lockfile) and lands with an atomic rename, so concurrent tsbuild
+// processes sharing a state root never lose each other's updates; readers never see half a file.
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import lockfile from 'proper-lockfile';
+import type { SnapshotKind } from './snapshotter.js';
+
+export interface SnapshotRecord {
+  /** Storage folder name under snapshots/: stable across commit (key → name). */
+  id: string;
+  kind: SnapshotKind;
+  parent: string | undefined;
+  created: string; // ISO time
+}
+
+export interface SnapshotTable {
+  version: 1;
+  nextId: number;
+  snapshots: Record<string, SnapshotRecord>;
+}
+
+export class SnapshotMetadata {
+  private readonly file: string;
+  constructor(private readonly dir: string) {
+    this.file = join(dir, 'metadata.json');
+  }
+
+  async read(): Promise<SnapshotTable> {
+    try {
+      return JSON.parse(await readFile(this.file, 'utf8')) as SnapshotTable;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { version: 1, nextId: 1, snapshots: {} };
+      throw err;
+    }
+  }
+
+  /** Runs `change` on the current table under the lock and saves the table it leaves behind. */
+  async update<T>(change: (table: SnapshotTable) => T | Promise<T>): Promise<T> {
+    await mkdir(this.dir, { recursive: true });
+    const release = await lockfile.lock(this.dir, {
+      lockfilePath: join(this.dir, 'metadata.lock'),
+      retries: { retries: 200, minTimeout: 2, maxTimeout: 50 },
+      stale: 15_000,
+    });
+    try {
+      const table = await this.read();
+      const result = await change(table);
+      const temp = `${this.file}.${process.pid}.tmp`;
+      await writeFile(temp, JSON.stringify(table));
+      await rename(temp, this.file);
+      return result;
+    } finally {
+      await release();
+    }
+  }
+}

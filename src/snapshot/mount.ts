@@ -1,0 +1,72 @@
+// Mounts a snapshot's Mount[] at a target directory and takes it down again. Overlay option strings
+// longer than the kernel's one-page limit are shortened by making the layer paths relative to their
+// common directory and running mount(8) from there (the kernel resolves relative lowerdirs against
+// the caller's cwd).
+import { dirname, relative, sep } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { CommandError, runCommand } from './command.js';
+import type { Mount } from './snapshotter.js';
+
+/** mount(2) copies at most one page of option data, including the trailing NUL. */
+const maxMountData = 4095;
+const pathOptions = ['lowerdir', 'upperdir', 'workdir'];
+
+export async function mountAll(mounts: Mount[], target: string): Promise<void> {
+  for (const mount of mounts) {
+    const { options, cwd } = fitOptions(mount);
+    const args = mount.type === 'bind' ? [] : ['-t', mount.type];
+    if (options.length > 0) args.push('-o', options.join(','));
+    await runCommand('mount', [...args, mount.source, target], cwd === undefined ? {} : { cwd });
+  }
+}
+
+/** Unmounts `target` (and anything below it); retries while busy, then detaches lazily. */
+export async function unmount(target: string): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await runCommand('umount', ['-R', target]);
+      return;
+    } catch (err) {
+      const stderr = err instanceof CommandError ? err.stderr : '';
+      if (/not mounted|no mount point|No such file/i.test(stderr)) return;
+      if (attempt < 5) {
+        await sleep(20 * (attempt + 1));
+        continue;
+      }
+      await runCommand('umount', ['-R', '-l', target]);
+      return;
+    }
+  }
+}
+
+/** The option list to pass, and a cwd when the layer paths had to be made relative to fit. */
+function fitOptions(mount: Mount): { options: string[]; cwd?: string } {
+  if (mount.type !== 'overlay' || mount.options.join(',').length <= maxMountData) return { options: mount.options };
+  const paths = mount.options.flatMap((option) => {
+    const [key, value] = splitOption(option);
+    return pathOptions.includes(key) && value !== undefined ? value.split(':') : [];
+  });
+  const cwd = commonDirectory(paths);
+  const options = mount.options.map((option) => {
+    const [key, value] = splitOption(option);
+    if (!pathOptions.includes(key) || value === undefined) return option;
+    return `${key}=${value.split(':').map((path) => relative(cwd, path)).join(':')}`;
+  });
+  if (options.join(',').length > maxMountData) {
+    throw new Error(`overlay mount options are ${options.join(',').length} bytes even with relative paths (limit ${maxMountData})`);
+  }
+  return { options, cwd };
+}
+
+function splitOption(option: string): [string, string | undefined] {
+  const at = option.indexOf('=');
+  return at < 0 ? [option, undefined] : [option.slice(0, at), option.slice(at + 1)];
+}
+
+function commonDirectory(paths: string[]): string {
+  let common = dirname(paths[0] ?? '/');
+  while (!paths.every((path) => path === common || path.startsWith(common.endsWith(sep) ? common : common + sep))) {
+    common = dirname(common);
+  }
+  return common;
+}

@@ -1,0 +1,60 @@
+// Kernel overlayfs snapshotter: each snapshot is a folder with fs/ (the upper dir; the whole tree for a
+// base snapshot) and work/; an active snapshot mounts its ancestors' fs/ folders as lower dirs.
+// redirect_dir, metacopy and index stay off so the upper dir alone describes the change (see overlay-changes.ts).
+import { mkdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { BaseSnapshotter, type ResolvedSnapshot } from './base-snapshotter.js';
+import type { Change } from './changes.js';
+import { measureTree } from './file-content.js';
+import { readUpperChanges } from './overlay-changes.js';
+import type { Mount, Usage } from './snapshotter.js';
+
+const overlayOptions = ['index=off', 'redirect_dir=off', 'metacopy=off'];
+
+export class OverlaySnapshotter extends BaseSnapshotter {
+  readonly name = 'overlay';
+
+  private fsDir(id: string): string {
+    return join(this.storageDir(id), 'fs');
+  }
+
+  protected async createStorage(id: string, _parentIds: string[], kind: 'active' | 'view'): Promise<void> {
+    await mkdir(this.fsDir(id), { recursive: true });
+    if (kind === 'active') await mkdir(join(this.storageDir(id), 'work'));
+  }
+
+  protected override async onCommitted(id: string): Promise<void> {
+    await rm(join(this.storageDir(id), 'work'), { recursive: true, force: true });
+  }
+
+  protected mountsOf({ record, parentIds }: ResolvedSnapshot): Mount[] {
+    const lowers = parentIds.map((id) => this.fsDir(id));
+    if (record.kind === 'view') {
+      if (lowers.length === 0) return [{ type: 'bind', source: this.fsDir(record.id), options: ['bind', 'ro'] }];
+      if (lowers.length === 1) return [{ type: 'bind', source: lowers[0] as string, options: ['bind', 'ro'] }];
+      return [{ type: 'overlay', source: 'overlay', options: [...overlayOptions, `lowerdir=${lowers.join(':')}`] }];
+    }
+    if (lowers.length === 0) return [{ type: 'bind', source: this.fsDir(record.id), options: ['bind', 'rw'] }];
+    return [
+      {
+        type: 'overlay',
+        source: 'overlay',
+        options: [
+          ...overlayOptions,
+          `workdir=${join(this.storageDir(record.id), 'work')}`,
+          `upperdir=${this.fsDir(record.id)}`,
+          `lowerdir=${lowers.join(':')}`,
+        ],
+      },
+    ];
+  }
+
+  protected async changesOf({ record, parentIds }: ResolvedSnapshot): Promise<{ changes: Change[]; contentRoot: string }> {
+    const upper = this.fsDir(record.id);
+    return { changes: await readUpperChanges(upper, parentIds.map((id) => this.fsDir(id))), contentRoot: upper };
+  }
+
+  protected usageOf({ record }: ResolvedSnapshot): Promise<Usage> {
+    return measureTree(this.fsDir(record.id));
+  }
+}

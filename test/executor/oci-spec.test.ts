@@ -1,0 +1,126 @@
+// Unit facts about the generated OCI spec: Docker's capability set and masks, env defaults, user
+// resolution rules, resolv.conf rewriting and the seccomp rules (pure logic; the real proof is runc.test.ts).
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { UserError } from '../../src/errors.js';
+import { defaultCapabilities, hostBoundingSet, resolveCapabilities } from '../../src/executor/capabilities.js';
+import { sandboxResolvConf } from '../../src/executor/etc-files.js';
+import { describeExit } from '../../src/executor/executor.js';
+import { buildOciSpec, maskedPaths, withDefaultEnv } from '../../src/executor/oci-spec.js';
+import { defaultSeccompProfile } from '../../src/executor/seccomp.js';
+import { resolveUser } from '../../src/executor/user.js';
+import { baseSpec } from './sandbox-fixture.js';
+
+const noCaps = { privileged: false, capAdd: [] as string[], capDrop: [] as string[] };
+
+describe('capabilities', () => {
+  it('defaults to Docker’s 14 capabilities', () => {
+    expect(resolveCapabilities(noCaps)).toHaveLength(14);
+    expect(new Set(resolveCapabilities(noCaps))).toEqual(new Set(defaultCapabilities));
+  });
+
+  it('adds and drops by name with or without CAP_, and ALL', () => {
+    const caps = resolveCapabilities({ privileged: false, capAdd: ['net_admin'], capDrop: ['CAP_CHOWN'] });
+    expect(caps).toContain('CAP_NET_ADMIN');
+    expect(caps).not.toContain('CAP_CHOWN');
+    expect(resolveCapabilities({ privileged: false, capAdd: [], capDrop: ['ALL'] })).toEqual([]);
+    expect(resolveCapabilities({ privileged: false, capAdd: ['ALL'], capDrop: [] })).toEqual(hostBoundingSet());
+  });
+
+  it('never goes outside this process’s bounding set', () => {
+    expect(resolveCapabilities({ privileged: true, capAdd: [], capDrop: [] })).toEqual(hostBoundingSet());
+    const missing = ['CAP_SYS_RESOURCE', 'CAP_SYS_ADMIN'].find((name) => !hostBoundingSet().includes(name));
+    if (missing) expect(() => resolveCapabilities({ privileged: false, capAdd: [missing], capDrop: [] })).toThrow(UserError);
+    expect(() => resolveCapabilities({ privileged: false, capAdd: ['CAP_NOPE'], capDrop: [] })).toThrow('unknown capability: "CAP_NOPE"');
+  });
+});
+
+describe('seccomp profile', () => {
+  it('denies mount, unshare and namespace clones without CAP_SYS_ADMIN, and re-allows them with it', () => {
+    const denied = (caps: string[]): string[] => defaultSeccompProfile(caps).syscalls.filter((rule) => !rule.args).flatMap((rule) => rule.names);
+    for (const name of ['mount', 'umount2', 'unshare', 'keyctl', 'add_key', 'request_key', 'ptrace', 'reboot', 'swapon', 'kexec_load', 'bpf', 'perf_event_open', 'clone3']) {
+      expect(denied(defaultCapabilities)).toContain(name);
+    }
+    expect(defaultSeccompProfile(defaultCapabilities).syscalls.filter((rule) => rule.names.includes('clone'))).toHaveLength(7);
+    expect(denied([...defaultCapabilities, 'CAP_SYS_ADMIN'])).not.toContain('mount');
+  });
+});
+
+describe('OCI spec', () => {
+  const context = {
+    rootfsPath: '/r',
+    user: { uid: 0, gid: 0, additionalGids: [], home: '/root' },
+    etcFiles: { hosts: '/b/hosts', hostname: '/b/hostname', resolvConf: '/b/resolv.conf' },
+    netnsPath: undefined,
+    cgroupsPath: '/tsbuild/x/sandbox',
+  };
+
+  it('masks Docker’s paths and isolates every namespace but the network on host mode', () => {
+    const spec = buildOciSpec(baseSpec('x', ['true']), context);
+    expect(spec.linux.maskedPaths).toEqual(maskedPaths);
+    expect(spec.linux.readonlyPaths).toEqual(['/proc/bus', '/proc/fs', '/proc/irq', '/proc/sys', '/proc/sysrq-trigger']);
+    expect(spec.linux.namespaces.map((ns) => ns.type)).toEqual(['mount', 'pid', 'ipc', 'uts', 'network']);
+    expect(spec.process.noNewPrivileges).toBe(false);
+    expect(spec.mounts.find((m) => m.destination === '/dev/shm')?.options).toContain('size=67108864');
+    expect(spec.mounts.find((m) => m.destination === '/sys')?.options).toContain('ro');
+    const host = buildOciSpec({ ...baseSpec('x', ['true']), network: 'host' }, context);
+    expect(host.linux.namespaces.map((ns) => ns.type)).not.toContain('network');
+  });
+
+  it('drops seccomp and masks for --privileged', () => {
+    const spec = buildOciSpec({ ...baseSpec('x', ['true']), privileged: true }, context);
+    expect(spec.linux.seccomp).toBeUndefined();
+    expect(spec.linux.maskedPaths).toEqual([]);
+    expect(spec.process.capabilities.effective).toEqual(hostBoundingSet());
+  });
+
+  it('adds PATH and HOME only when absent', () => {
+    expect(withDefaultEnv(['A=1'], '/home/app', false)).toEqual(['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', 'A=1', 'HOME=/home/app']);
+    expect(withDefaultEnv(['PATH=/x', 'HOME=/y'], '/home/app', false)).toEqual(['PATH=/x', 'HOME=/y']);
+  });
+});
+
+describe('resolv.conf', () => {
+  const host = 'search example.org\nnameserver 127.0.0.53\noptions edns0\n';
+  it('drops loopback nameservers on a private network and falls back to public ones', () => {
+    expect(sandboxResolvConf(host, 'bridge')).toBe('search example.org\noptions edns0\nnameserver 8.8.8.8\nnameserver 8.8.4.4\n');
+    expect(sandboxResolvConf('nameserver 127.0.0.1\nnameserver 10.0.0.2\n', 'bridge')).toBe('nameserver 10.0.0.2\n');
+  });
+  it('keeps the host’s file on the host network', () => {
+    expect(sandboxResolvConf(host, 'host')).toBe(host);
+  });
+});
+
+describe('user resolution', () => {
+  let rootfs: string;
+  beforeAll(async () => {
+    rootfs = await mkdtemp(join(tmpdir(), 'tsbuild-user-'));
+    await mkdir(join(rootfs, 'etc'));
+    await writeFile(join(rootfs, 'etc', 'passwd'), 'root:x:0:0:root:/root:/bin/sh\napp:x:1000:1000:app:/home/app:/bin/sh\n');
+    await writeFile(join(rootfs, 'etc', 'group'), 'root:x:0:\nwheel:x:10:root,app\nstaff:x:50:app\napp:x:1000:\n');
+  });
+  afterAll(() => rm(rootfs, { recursive: true, force: true }));
+
+  it('resolves names, numbers and groups as Docker does', async () => {
+    expect(await resolveUser(rootfs, 'app')).toEqual({ uid: 1000, gid: 1000, additionalGids: [10, 50], home: '/home/app' });
+    expect(await resolveUser(rootfs, '1000')).toEqual({ uid: 1000, gid: 1000, additionalGids: [10, 50], home: '/home/app' });
+    expect(await resolveUser(rootfs, 'app:staff')).toEqual({ uid: 1000, gid: 50, additionalGids: [], home: '/home/app' });
+    expect(await resolveUser(rootfs, '4242:77')).toEqual({ uid: 4242, gid: 77, additionalGids: [], home: '/' });
+    expect(await resolveUser(rootfs, '')).toEqual({ uid: 0, gid: 0, additionalGids: [10], home: '/root' });
+  });
+
+  it('refuses unknown names with Docker’s message', async () => {
+    await expect(resolveUser(rootfs, 'x')).rejects.toThrow(new UserError('unable to find user x: no matching entries in passwd file'));
+    await expect(resolveUser(rootfs, 'app:nogroup')).rejects.toThrow('unable to find group nogroup: no matching entries in group file');
+  });
+});
+
+describe('describeExit', () => {
+  it('states how the process ended', () => {
+    expect(describeExit({ exitCode: 3, signal: undefined, oomKilled: false })).toBe('exit code 3');
+    expect(describeExit({ exitCode: 137, signal: 'SIGKILL', oomKilled: true })).toBe('killed by SIGKILL (out of memory)');
+    expect(describeExit({ exitCode: 143, signal: 'SIGTERM', oomKilled: false })).toBe('killed by SIGTERM');
+  });
+});

@@ -1,0 +1,37 @@
+// The snapshotter choice: overlay when the kernel mounts it on the state root, native on request.
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { mountAll, unmount } from '../../src/snapshot/mount.js';
+import { openSnapshotter, overlayWorks } from '../../src/snapshot/open-snapshotter.js';
+import { describeIf, isRoot } from '../helpers/capabilities.js';
+
+describeIf('openSnapshotter', isRoot() ? [] : ['root'], () => {
+  let root: string;
+  beforeAll(async () => {
+    root = await mkdtemp(join(tmpdir(), 'tsbuild-open-snap-'));
+  });
+  afterAll(() => rm(root, { recursive: true, force: true }));
+
+  it('picks overlay automatically where overlay mounts work, native when asked', async () => {
+    expect(await overlayWorks(root)).toBe(true);
+    expect((await openSnapshotter(root)).name).toBe('overlay');
+    expect((await openSnapshotter(root, 'native')).name).toBe('native');
+  });
+
+  it('falls back to native where overlay cannot mount (overlayfs refuses an overlayfs upper dir)', async () => {
+    const outer = await openSnapshotter(join(root, 'outer'), 'overlay');
+    await outer.prepare('base');
+    await outer.commit('base-done', 'base');
+    const target = join(root, 'merged');
+    await mkdir(target);
+    await mountAll(await outer.prepare('upper', 'base-done'), target);
+    try {
+      expect(await overlayWorks(join(target, 'state'))).toBe(false);
+      expect((await openSnapshotter(join(target, 'state'))).name).toBe('native');
+    } finally {
+      await unmount(target);
+    }
+  });
+});
