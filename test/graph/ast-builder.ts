@@ -72,7 +72,6 @@ export const FROM =
     image: word(image, line, 6 + flagText(opts.flags ?? []).length),
     asKeyword: opts.as === undefined ? undefined : word('AS', line, 7 + image.length + flagText(opts.flags ?? []).length),
     stageName: opts.as === undefined ? undefined : word(opts.as, line, 10 + image.length + flagText(opts.flags ?? []).length),
-    asKeyword: opts.as === undefined ? undefined : word('AS', line, 7 + image.length + flagText(opts.flags ?? []).length),
   });
 
 export const RUN =
