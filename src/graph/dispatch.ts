@@ -23,7 +23,7 @@ import { ArgScope, expandFields, expandValue, stageLookup } from './scope.js';
 import { dockerfileError } from './source-ref.js';
 import type { ConfigStep, CopySource, CopyStep, InputRef, MountSpec, RunStep, Step } from './types.js';
 
-export const defaultShell: readonly string[] = ['/bin/sh', '-c'];
+const defaultShell: readonly string[] = ['/bin/sh', '-c'];
 export const defaultPath = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
 /** What a stage's dispatch needs from outside the stage. */
@@ -228,7 +228,7 @@ export function dispatchInstruction(instruction: Instruction, state: StageState,
 }
 
 /** WORKDIR: relative paths join the previous one; the result is cleaned and absolute. */
-export function resolveWorkdir(current: string, path: string): string {
+function resolveWorkdir(current: string, path: string): string {
   return posix.resolve('/', current, path);
 }
 
@@ -332,7 +332,7 @@ function runMount(raw: string, expanded: string, state: StageState, ctx: Dispatc
  * script file mounted at /dev/pipes/<name>, otherwise as the shell's script); any other heredoc use hands
  * the command line plus bodies to the shell.
  */
-export function runCommand(instruction: RunInstruction, shell: readonly string[]): Pick<RunStep, 'args' | 'files'> {
+function runCommand(instruction: RunInstruction, shell: readonly string[]): Pick<RunStep, 'args' | 'files'> {
   if (instruction.command.kind === 'exec') return { args: instruction.command.args.map((w) => w.value), files: [] };
   const line = instruction.command.command.value;
   const heredocs = instruction.heredocs;
@@ -439,7 +439,7 @@ function copySource(word: Word, heredocs: Heredoc[], state: StageState, ctx: Dis
 }
 
 /** Destination against WORKDIR; a trailing `/` (or `.`) means "into this directory" and is kept. */
-export function resolveDestination(workdir: string, destination: string): string {
+function resolveDestination(workdir: string, destination: string): string {
   const intoDirectory = destination.endsWith('/') || destination === '.' || destination.endsWith('/.');
   const resolved = posix.resolve('/', workdir, destination);
   return intoDirectory && resolved !== '/' ? `${resolved}/` : resolved;

@@ -24,7 +24,7 @@ export interface DockerfileLayout {
 
 const stageNamePattern = /^[a-z][a-z0-9-_.]*$/i;
 
-export function splitStages(ast: Dockerfile): DockerfileLayout {
+function splitStages(ast: Dockerfile): DockerfileLayout {
   const layout: DockerfileLayout = { globalArgs: [], stages: [] };
   for (const instruction of ast.instructions) {
     if (instruction.keyword === 'FROM') {
@@ -71,7 +71,7 @@ function stageNames(ast: Dockerfile, layout: DockerfileLayout): (string | undefi
   });
 }
 
-export function displayName(name: string | undefined, index: number): string {
+function displayName(name: string | undefined, index: number): string {
   return name ?? `stage-${index}`;
 }
 
@@ -90,7 +90,7 @@ function targetIndex(names: (string | undefined)[], target: string | undefined):
  * The global ARG values: automatic platform args and TARGETSTAGE (overridable by --build-arg), then each
  * ARG before the first FROM (`--build-arg` > default expanded with the globals so far > automatic value).
  */
-export function resolveGlobalArgs(ast: Dockerfile, layout: DockerfileLayout, options: GraphOptions, targetStage: string): ArgScope {
+function resolveGlobalArgs(ast: Dockerfile, layout: DockerfileLayout, options: GraphOptions, targetStage: string): ArgScope {
   const buildArgs = options.buildArgs ?? {};
   const automatic = platformArgs(options.platform ?? defaultPlatform, targetStage);
   const scope = new ArgScope();
@@ -110,7 +110,7 @@ export function resolveGlobalArgs(ast: Dockerfile, layout: DockerfileLayout, opt
 }
 
 /** How a name in FROM / --from / from= resolves: an earlier stage (by name or index) or an image. */
-export class StageResolver {
+class StageResolver {
   constructor(
     private readonly file: string,
     private readonly names: (string | undefined)[],
