@@ -429,13 +429,23 @@ function copySource(word: Word, heredocs: Heredoc[], state: StageState, ctx: Dis
   const marker = /^\d*<<-?(["']?)([^"']+)\1$/.exec(word.value);
   const heredoc = marker === null ? undefined : heredocs.find((h) => h.name === marker[2]);
   if (heredoc !== undefined) {
-    // BuildKit expands variables (not quotes) in unquoted-delimiter bodies; grammar's expansion always
-    // removes quotes, which would corrupt file bodies, so bodies are kept as written until it can skip them.
-    return { path: heredoc.name, content: heredocBody(heredoc) };
+    const body = heredocBody(heredoc);
+    return { path: heredoc.name, content: heredoc.expand ? expandHeredocBody(body, heredoc, state, ctx) : body };
   }
   const path = expandValue(word, state.lookup, ctx.file, ctx.escape);
   if (name === 'COPY' && urlPattern.test(path)) throw dockerfileError("source can't be a URL for COPY", ctx.file, word.range);
   return { path };
+}
+
+/**
+ * BuildKit expands variables in a body whose delimiter was not quoted, but keeps its quotes and backslashes
+ * as written. grammar's expansion treats them as shell syntax, so each one is escaped first: only `$…`
+ * remains special.
+ */
+function expandHeredocBody(body: string, heredoc: Heredoc, state: StageState, ctx: DispatchContext): string {
+  const special = new Set(['"', "'", ctx.escape]);
+  const literal = [...body].map((c) => (special.has(c) ? `${ctx.escape}${c}` : c)).join('');
+  return expandValue({ value: literal, range: heredoc.bodyRange }, state.lookup, ctx.file, ctx.escape);
 }
 
 /** Destination against WORKDIR; a trailing `/` (or `.`) means "into this directory" and is kept. */

@@ -83,6 +83,17 @@ describe('parsed Dockerfiles', () => {
     expect(nodes[2]?.step).toMatchObject({ kind: 'run', args: ['/bin/sh', '-c', 'echo one\necho two\n'] });
   });
 
+  it('COPY heredoc bodies expand variables but keep quotes and backslashes; a quoted delimiter expands nothing', () => {
+    const g = build(
+      ['FROM busybox', 'ARG NAME=world', 'COPY <<EOF /a', 'say "hello $NAME" \\n \'${NAME}\'', 'EOF', "COPY <<'EOF' /b", '$NAME', 'EOF', ''].join('\n'),
+    );
+    const copies = (targetStage(g)?.steps ?? []).map((id) => g.nodes.get(id)?.step).filter((s) => s?.kind === 'copy');
+    expect(copies.map((c) => (c?.kind === 'copy' ? c.sources : []))).toEqual([
+      [{ path: 'EOF', content: 'say "hello world" \\n \'world\'\n' }],
+      [{ path: 'EOF', content: '$NAME\n' }],
+    ]);
+  });
+
   it('an error position renders as a snippet of the file', () => {
     const text = ['FROM busybox AS build', 'RUN make', 'FROM scratch', 'COPY --from=Build_X /out /', ''].join('\n');
     let error: TsbuildError | undefined;
