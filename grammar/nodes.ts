@@ -145,6 +145,10 @@ function argumentsFor(keyword: string, rest: Span, ctx: LineContext): Arguments 
   }
 }
 
+function toWord(span: Span, ctx: LineContext): Word {
+  return { value: span.value, range: ctx.range(span.start, span.end) };
+}
+
 /**
  * Parses `text` (a logical line or, for ONBUILD, the part after the keyword); `base` is its offset in the
  * logical line. Throws LineSyntaxError for errors that make the line unreadable.
@@ -162,15 +166,14 @@ export function buildNode(text: string, base: number, ctx: LineContext, comments
   };
   const keyword = parts.keyword.text.toLowerCase();
   const { args, json, trigger } = argumentsFor(keyword, rest, ctx);
-  const toWord = (s: Span): Word => ({ value: s.value, range: ctx.range(s.start, s.end) });
   const start = base + parts.keyword.start;
   return {
     keywordText: parts.keyword.text,
     keywordRange: ctx.range(start, base + parts.keyword.end),
     flags: parts.flags.map((f) => flagFrom(f, base, ctx)),
-    args: args.map(toWord),
+    args: args.map((s) => toWord(s, ctx)),
     json,
-    rest: toWord(rest),
+    rest: toWord(rest, ctx),
     trigger,
     heredocs: [],
     comments,

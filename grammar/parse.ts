@@ -1,7 +1,7 @@
 // Entry point of the parser: Dockerfile text → AST + diagnostics (never throws on bad input).
 // Reads physical lines the way BuildKit does (directives, comments, continuations, heredoc bodies), turns each
 // logical line into an InstructionNode (nodes.ts) and then into a typed instruction (instructions.ts).
-import type { Directive, Dockerfile, Heredoc, Instruction, InstructionNode } from './ast.js';
+import type { Directive, Dockerfile, Heredoc, Instruction, InstructionNode, Range } from './ast.js';
 import type { Diagnostic } from './diagnostics.js';
 import { checkEscapeToken, DirectiveError, DirectiveScanner } from './directives.js';
 import { heredocsInLine, HeredocSyntaxError } from './heredoc.js';
@@ -40,6 +40,24 @@ function heredocCarrier(node: InstructionNode): InstructionNode | undefined {
   const target = node.keywordText.toLowerCase() === 'onbuild' ? node.trigger : node;
   if (!target || target.json || !heredocKeywords.has(target.keywordText.toLowerCase())) return undefined;
   return target;
+}
+
+/** File ranges and text for offsets of one logical line. */
+class LogicalLineContext implements LineContext {
+  constructor(
+    private readonly source: SourceText,
+    private readonly line: LogicalLine,
+    readonly escape: '\\' | '`',
+  ) {}
+
+  range(start: number, end: number): Range {
+    return this.line.rawRange(this.source, start, end);
+  }
+
+  sourceText(start: number, end: number): string {
+    const rawStart = this.line.rawOffset(start);
+    return this.source.text.slice(rawStart, end > start ? this.line.rawOffset(end - 1) + 1 : rawStart);
+  }
 }
 
 class Reader {
@@ -126,11 +144,7 @@ class Reader {
 
   /** One logical line → node (+ heredoc bodies) → typed instruction; false on a syntax error. */
   private instruction(logical: LogicalLine, comments: string[], emptyContinuation: boolean, first: PhysicalLine, last: PhysicalLine): boolean {
-    const ctx: LineContext = {
-      range: (start, end) => logical.rawRange(this.source, start, end),
-      sourceText: (start, end) => this.source.text.slice(logical.rawOffset(start), end > start ? logical.rawOffset(end - 1) + 1 : logical.rawOffset(start)),
-      escape: this.escape,
-    };
+    const ctx = new LogicalLineContext(this.source, logical, this.escape);
     let node: InstructionNode;
     try {
       node = buildNode(logical.text, 0, ctx, comments);

@@ -9,6 +9,26 @@ class InstructionLineParser extends CstParser {
     this.performSelfAnalysis();
   }
 
+  // Rule bodies are built once here rather than as closures on every call (chevrotain's advice for speed).
+  private readonly flagWord = (): void => {
+    this.CONSUME(FlagWord);
+  };
+
+  private readonly endOfFlags = (): void => {
+    this.CONSUME(EndOfFlags);
+  };
+
+  // After the flags, words that look like flags are ordinary arguments (`RUN echo --help`).
+  private readonly argumentAlternatives = [
+    { ALT: (): unknown => this.CONSUME(ArgumentWord) },
+    { ALT: (): unknown => this.CONSUME2(FlagWord) },
+    { ALT: (): unknown => this.CONSUME2(EndOfFlags) },
+  ];
+
+  private readonly argumentWord = (): void => {
+    this.OR(this.argumentAlternatives);
+  };
+
   readonly instructionLine = this.RULE('instructionLine', () => {
     this.CONSUME(Keyword);
     this.SUBRULE(this.flags);
@@ -16,19 +36,12 @@ class InstructionLineParser extends CstParser {
   });
 
   readonly flags = this.RULE('flags', () => {
-    this.MANY(() => this.CONSUME(FlagWord));
-    this.OPTION(() => this.CONSUME(EndOfFlags));
+    this.MANY(this.flagWord);
+    this.OPTION(this.endOfFlags);
   });
 
-  // After the flags, words that look like flags are ordinary arguments (`RUN echo --help`).
   readonly argumentList = this.RULE('argumentList', () => {
-    this.MANY(() =>
-      this.OR([
-        { ALT: () => this.CONSUME(ArgumentWord) },
-        { ALT: () => this.CONSUME2(FlagWord) },
-        { ALT: () => this.CONSUME2(EndOfFlags) },
-      ]),
-    );
+    this.MANY(this.argumentWord);
   });
 }
 

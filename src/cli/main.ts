@@ -4,6 +4,7 @@
 import { Command } from 'commander';
 import { TsbuildError, exitCodes } from '../errors.js';
 import { createContext, type CliContext } from './context.js';
+import { registerBuild } from './commands/build.js';
 import { registerGraph } from './commands/graph.js';
 import { registerHistory } from './commands/history.js';
 import { registerImages } from './commands/images.js';
@@ -14,6 +15,7 @@ import { registerImagePrune } from './commands/prune.js';
 import { registerRmi } from './commands/rmi.js';
 import { registerSave } from './commands/save.js';
 import { registerSystem } from './commands/system.js';
+import { registerSystemCheck } from './commands/system-check.js';
 import { registerTag } from './commands/tag.js';
 
 const registrations: ((program: Command, context: CliContext) => void)[] = [
@@ -27,7 +29,9 @@ const registrations: ((program: Command, context: CliContext) => void)[] = [
   registerLoad,
   registerImagePrune,
   registerSystem,
+  registerSystemCheck,
   registerGraph,
+  registerBuild,
 ];
 
 function createProgram(): { program: Command; context: CliContext } {

@@ -1,0 +1,266 @@
+// `tsbuild [build] [options] CONTEXT|-`: Docker's build flags parsed into one typed options object.
+// Build is the default command, so `tsbuild -t app .` works without the word `build`.
+import { readFileSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import type { Command } from 'commander';
+import { build, exportBuiltImage, readBuildInput, type BuildRequest } from '../../engine.js';
+import { TsbuildError, UserError } from '../../errors.js';
+import { formatReference, parseTagReference } from '../../image/reference.js';
+import type { CliContext } from '../context.js';
+import { createProgress, type ProgressMode } from '../progress.js';
+import { renderSnippet } from '../snippet.js';
+
+export interface SecretSource {
+  id: string;
+  /** Exactly one of file / env. */
+  file: string | undefined;
+  env: string | undefined;
+}
+
+export interface SshSource {
+  id: string;
+  /** Agent socket paths; empty means $SSH_AUTH_SOCK. */
+  paths: string[];
+}
+
+export interface OutputSpec {
+  type: 'image' | 'oci' | 'docker' | 'tar' | 'local';
+  dest: string | undefined;
+  attrs: Record<string, string>;
+}
+
+export interface BuildCommandOptions {
+  context: string;
+  /** Dockerfile path, or `-` for stdin; undefined = CONTEXT/Dockerfile. */
+  file: string | undefined;
+  tags: string[];
+  /** --build-arg K=V; a bare K takes the value from the environment (dropped when unset). */
+  buildArgs: Map<string, string>;
+  target: string | undefined;
+  noCache: boolean;
+  noCacheFilter: string[];
+  pull: boolean;
+  progress: ProgressMode;
+  quiet: boolean;
+  iidfile: string | undefined;
+  labels: Map<string, string>;
+  platform: string | undefined;
+  secrets: SecretSource[];
+  ssh: SshSource[];
+  network: 'default' | 'none' | 'host';
+  addHosts: { host: string; ip: string }[];
+  outputs: OutputSpec[];
+  explain: boolean;
+  allow: string[];
+}
+
+const collect = (value: string, previous: string[]): string[] => [...previous, value];
+
+/** Raw commander values → typed options; every malformed value is a UserError naming the flag. */
+export function parseBuildOptions(context: string, raw: Record<string, unknown>, env: NodeJS.ProcessEnv = process.env): BuildCommandOptions {
+  const strings = (name: string): string[] => (raw[name] as string[] | undefined) ?? [];
+  const progress = (raw['progress'] as string | undefined) ?? 'auto';
+  if (!['auto', 'plain', 'tty', 'quiet'].includes(progress)) throw new UserError(`invalid --progress "${progress}": use auto, plain, tty or quiet`);
+  const network = (raw['network'] as string | undefined) ?? 'default';
+  if (!['default', 'none', 'host'].includes(network)) throw new UserError(`invalid --network "${network}": use default, none or host`);
+  return {
+    context,
+    file: raw['file'] as string | undefined,
+    tags: strings('tag'),
+    buildArgs: parseBuildArgs(strings('buildArg'), env),
+    target: raw['target'] as string | undefined,
+    noCache: raw['cache'] === false,
+    // commander reads `--no-cache-filter <stage>` as a negatable `--cache-filter`, so the values land there.
+    noCacheFilter: strings('cacheFilter'),
+    pull: raw['pull'] === true,
+    progress: raw['quiet'] === true ? 'quiet' : (progress as ProgressMode),
+    quiet: raw['quiet'] === true,
+    iidfile: raw['iidfile'] as string | undefined,
+    labels: new Map(strings('label').map((l) => splitPair(l, '--label'))),
+    platform: raw['platform'] as string | undefined,
+    secrets: strings('secret').map(parseSecret),
+    ssh: strings('ssh').map(parseSsh),
+    network: network as BuildCommandOptions['network'],
+    addHosts: strings('addHost').map(parseAddHost),
+    outputs: strings('output').map(parseOutput),
+    explain: raw['explain'] === true,
+    allow: strings('allow'),
+  };
+}
+
+function splitPair(text: string, flag: string): [string, string] {
+  const at = text.indexOf('=');
+  if (at <= 0) throw new UserError(`invalid ${flag} "${text}": expected KEY=VALUE`);
+  return [text.slice(0, at), text.slice(at + 1)];
+}
+
+function parseBuildArgs(values: string[], env: NodeJS.ProcessEnv): Map<string, string> {
+  const args = new Map<string, string>();
+  for (const value of values) {
+    const at = value.indexOf('=');
+    if (at === 0) throw new UserError(`invalid --build-arg "${value}": empty name`);
+    if (at > 0) args.set(value.slice(0, at), value.slice(at + 1));
+    else if (env[value] !== undefined) args.set(value, env[value] as string); // docker: `--build-arg K` copies K from the environment
+  }
+  return args;
+}
+
+/** `key=value,key=value` as BuildKit's CSV flags take them. */
+function parseFields(text: string, flag: string): Map<string, string> {
+  const fields = new Map<string, string>();
+  for (const part of text.split(',')) {
+    const at = part.indexOf('=');
+    if (at <= 0) throw new UserError(`invalid ${flag} "${text}": expected key=value fields`);
+    fields.set(part.slice(0, at).trim().toLowerCase(), part.slice(at + 1));
+  }
+  return fields;
+}
+
+function parseSecret(text: string): SecretSource {
+  const fields = parseFields(text, '--secret');
+  const id = fields.get('id');
+  if (!id) throw new UserError(`invalid --secret "${text}": id is required`);
+  const file = fields.get('src') ?? fields.get('source');
+  const env = fields.get('env');
+  const type = fields.get('type');
+  if (type === 'env' || (file === undefined && env === undefined)) return { id, file: undefined, env: env ?? file ?? id };
+  return { id, file, env: file === undefined ? env : undefined };
+}
+
+function parseSsh(text: string): SshSource {
+  const at = text.indexOf('=');
+  if (at === -1) return { id: text, paths: [] };
+  return { id: text.slice(0, at), paths: text.slice(at + 1).split(',').filter((p) => p !== '') };
+}
+
+function parseAddHost(text: string): { host: string; ip: string } {
+  // docker accepts host:ip and host=ip; IPv6 addresses contain colons, so split at the first separator.
+  const match = /^([^:=]+)[:=](.+)$/.exec(text);
+  if (!match) throw new UserError(`invalid --add-host "${text}": expected HOST:IP`);
+  return { host: match[1] as string, ip: match[2] as string };
+}
+
+function parseOutput(text: string): OutputSpec {
+  const fields = text.includes('=') ? parseFields(text, '--output') : new Map([['type', 'local'], ['dest', text]]);
+  const type = fields.get('type') ?? 'local';
+  if (!['image', 'oci', 'docker', 'tar', 'local'].includes(type)) {
+    throw new UserError(`invalid --output type "${type}": use image, oci, docker, tar or local`);
+  }
+  const dest = fields.get('dest');
+  if (type !== 'image' && dest === undefined) throw new UserError(`--output type=${type} needs dest=PATH`);
+  fields.delete('type');
+  fields.delete('dest');
+  return { type: type as OutputSpec['type'], dest, attrs: Object.fromEntries(fields) };
+}
+
+/** Reads the secret's value from its file or variable (never logged, never in a cache key). */
+export function readSecret(secret: SecretSource, env: NodeJS.ProcessEnv = process.env): Buffer {
+  if (secret.file !== undefined) return readFileSync(secret.file);
+  const value = env[secret.env ?? secret.id];
+  if (value === undefined) throw new UserError(`secret ${secret.id}: environment variable ${secret.env ?? secret.id} is not set`);
+  return Buffer.from(value);
+}
+
+async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
+  let text = '';
+  for await (const chunk of stream) text += typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8');
+  return text;
+}
+
+/** --ssh ids → agent sockets; `default` without a path is the caller's SSH_AUTH_SOCK, as in docker buildx. */
+function sshSockets(sources: SshSource[], env: NodeJS.ProcessEnv): Map<string, string> {
+  const sockets = new Map<string, string>();
+  for (const source of sources) {
+    const socket = source.paths[0] ?? env['SSH_AUTH_SOCK'];
+    if (socket === undefined) throw new UserError(`--ssh ${source.id}: no socket given and SSH_AUTH_SOCK is not set`);
+    sockets.set(source.id, socket);
+  }
+  return sockets;
+}
+
+/** Ctrl-C / SIGTERM abort the build (steps are killed, snapshots and mounts cleaned) instead of killing us. */
+async function interruptible<T>(run: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const controller = new AbortController();
+  const abort = (): void => controller.abort(new UserError('build interrupted'));
+  process.once('SIGINT', abort);
+  process.once('SIGTERM', abort);
+  try {
+    return await run(controller.signal);
+  } finally {
+    process.off('SIGINT', abort);
+    process.off('SIGTERM', abort);
+  }
+}
+
+async function runBuild(options: BuildCommandOptions, context: CliContext): Promise<void> {
+  const input = await readBuildInput({ context: options.context, file: options.file, readStdin: () => readAll(context.stdin) });
+  const engine = await context.engine();
+  const progress = createProgress(options.progress, context.stderr);
+  const request: BuildRequest = {
+    input,
+    tags: options.tags.map((tag) => parseTagReference(tag)),
+    buildArgs: options.buildArgs,
+    target: options.target,
+    noCache: options.noCache,
+    noCacheFilter: options.noCacheFilter,
+    labels: options.labels,
+    platform: options.platform,
+    secrets: new Map(options.secrets.map((secret) => [secret.id, readSecret(secret)])),
+    sshSockets: sshSockets(options.ssh, process.env),
+    network: options.network,
+    extraHosts: options.addHosts,
+    allow: options.allow,
+    explain: options.explain,
+  };
+  let result;
+  try {
+    result = await interruptible((signal) => build(engine, request, (event) => progress.handle(event), signal));
+  } catch (err) {
+    progress.finish();
+    // The Dockerfile lines of the failing instruction, before main's one ERROR line.
+    if (err instanceof TsbuildError) for (const source of err.sources) context.stderr.write(`${renderSnippet(input.dockerfile.text, source)}\n`);
+    throw err;
+  }
+  progress.finish();
+  const imageId = result.image.id;
+  if (options.iidfile !== undefined) await writeFile(options.iidfile, imageId);
+  await exportBuiltImage(engine, result.image, request.tags, options.outputs, context.stdout);
+  if (options.quiet) context.stdout.write(`${imageId}\n`);
+  else {
+    context.stderr.write(`writing image ${imageId} done\n`);
+    for (const tag of request.tags) context.stderr.write(`naming to ${formatReference(tag)} done\n`);
+  }
+}
+
+export function registerBuild(program: Command, context: CliContext): void {
+  defineBuildCommand(program).action(async (contextArg: string, raw: Record<string, unknown>) => {
+    await runBuild(parseBuildOptions(contextArg, raw), context);
+  });
+}
+
+/** The `build` command with Docker's flags (no action: registerBuild adds it). Build is the default command. */
+export function defineBuildCommand(program: Command): Command {
+  return program
+    .command('build', { isDefault: true })
+    .description('Build an image from a Dockerfile (the default command: `tsbuild -t app .`)')
+    .argument('<context>', 'build context directory, or - to read a Dockerfile from stdin')
+    .option('-t, --tag <name:tag>', 'name and optionally a tag (repeatable)', collect, [])
+    .option('-f, --file <path>', 'Dockerfile path (default CONTEXT/Dockerfile; - for stdin)')
+    .option('--build-arg <key[=value]>', 'set a build-time variable (repeatable)', collect, [])
+    .option('--target <stage>', 'build this stage and what it needs')
+    .option('--no-cache', 'do not use the cache when building')
+    .option('--no-cache-filter <stage>', 'do not use the cache for these stages (repeatable)', collect, [])
+    .option('--pull', 'always look the base images up again')
+    .option('--progress <mode>', 'auto, plain, tty or quiet', 'auto')
+    .option('-q, --quiet', 'print only the image ID')
+    .option('--iidfile <file>', 'write the image ID to this file')
+    .option('--label <key=value>', 'set image metadata (repeatable)', collect, [])
+    .option('--platform <platform>', 'target platform (linux/amd64 only)')
+    .option('--secret <id=…,src=…|env=…>', 'secret to expose to RUN --mount=type=secret (repeatable)', collect, [])
+    .option('--ssh <default|id[=socket]>', 'SSH agent socket to expose to RUN --mount=type=ssh (repeatable)', collect, [])
+    .option('--network <mode>', 'networking for RUN: default, none or host')
+    .option('--add-host <host:ip>', 'add a custom host-to-IP mapping (repeatable)', collect, [])
+    .option('-o, --output <type=…,dest=…>', 'output: image (default), oci, docker, tar or local (repeatable)', collect, [])
+    .option('--explain', 'print the cache key parts of every step')
+    .option('--allow <entitlement>', 'allow an extra privilege, e.g. security.insecure (repeatable)', collect, []);
+}

@@ -1,0 +1,43 @@
+// ADD's archive rule: a local source that is a tar (plain, gzip, bzip2, xz or zstd compressed) is
+// unpacked instead of copied. Detection looks at the bytes, not the name, and a compressed file counts
+// only when what it holds is a tar — as BuildKit's AttemptUnpack decides.
+import { createReadStream } from 'node:fs';
+import type { Readable } from 'node:stream';
+import { decompressed } from '../image/compression.js';
+import { applyLayer } from '../snapshot/apply.js';
+
+/** ustar (and GNU tar) headers carry "ustar" at offset 257 of the first block. */
+function looksLikeTar(block: Buffer): boolean {
+  return block.length >= 262 && block.subarray(257, 262).toString('latin1') === 'ustar';
+}
+
+async function openDecompressed(path: string): Promise<Readable> {
+  return (await decompressed(createReadStream(path))).stream;
+}
+
+async function firstBlock(stream: Readable): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  try {
+    for await (const chunk of stream) {
+      chunks.push(chunk as Buffer);
+      size += (chunk as Buffer).length;
+      if (size >= 512) break;
+    }
+  } catch {
+    // A corrupt compressed file is simply not an archive.
+  } finally {
+    stream.destroy();
+  }
+  return Buffer.concat(chunks).subarray(0, 512);
+}
+
+/** True when `path` is a (possibly compressed) tar archive that ADD unpacks. */
+export async function isArchive(path: string): Promise<boolean> {
+  return looksLikeTar(await firstBlock(await openDecompressed(path)));
+}
+
+/** Unpacks the archive at `path` into `target` (entries escaping it are refused by applyLayer). */
+export async function extractArchive(path: string, target: string): Promise<void> {
+  await applyLayer(target, await openDecompressed(path));
+}

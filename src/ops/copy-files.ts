@@ -1,0 +1,355 @@
+// The file copy behind COPY and ADD: sources (paths or wildcards, relative to a source root: the
+// build context or a stage's rootfs) into a destination rootfs directory, with BuildKit's rules —
+// a directory source copies its contents, a file goes into an existing/trailing-slash directory or
+// becomes the destination name, the source's own symlink is followed (links inside trees are kept),
+// created parent directories are 0755, --chown/--chmod/--exclude/--parents applied while copying.
+import { chmod, copyFile, lchown, link, lstat, lutimes, mkdir, readdir, readlink, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { createHash, randomBytes } from 'node:crypto';
+import { createReadStream, type Stats } from 'node:fs';
+import { basename, join, posix } from 'node:path';
+import { compileGlob, type IgnoreMatcher } from '../../grammar/index.js';
+import { extractArchive, isArchive } from './archive.js';
+import { UserError } from '../errors.js';
+import type { ModeChange } from './chmod.js';
+import type { Owner } from './owner.js';
+import { resolveInRoot } from './root-path.js';
+
+export interface CopyRequest {
+  /** Source paths as written (variables expanded), relative to the source root; wildcards allowed. */
+  sources: string[];
+  /** Absolute path in the destination rootfs; a trailing `/` means "into this directory". */
+  destination: string;
+  /** --chown, resolved; without it entries keep the source owner (see `sourceOwner`). */
+  owner: Owner | undefined;
+  /** Context files enter the image as 0:0 (Docker's rule); stage/image files keep their owners. */
+  sourceOwner: 'keep' | 'root';
+  /** --chmod. */
+  mode: ModeChange | undefined;
+  /** --exclude patterns, matched against paths relative to each copied source. */
+  exclude: IgnoreMatcher | undefined;
+  /** .dockerignore of the context (paths relative to the source root). */
+  sourceIgnore: IgnoreMatcher | undefined;
+  /** --parents: keep each source's path (below a `/./` pivot when there is one). */
+  parents: boolean;
+  /** mtime of directories this copy creates (SOURCE_DATE_EPOCH or the stable default). */
+  createdTime: Date;
+  /** ADD: local tar archives (plain, gzip, bzip2, xz) are unpacked into the destination directory. */
+  unpack: boolean;
+  /** Scratch space for unpacking archives. */
+  tmpDir: string;
+}
+
+/** One resolved source: its host path (symlinks followed) and where it lands relative to the destination. */
+interface ResolvedSource {
+  hostPath: string;
+  /** Path relative to the source root, for ignore checks. */
+  relativePath: string;
+  /** With --parents: the path kept below the destination. */
+  keptPath: string | undefined;
+}
+
+export async function copyFiles(sourceRoot: string, destinationRoot: string, request: CopyRequest): Promise<void> {
+  const copier = new Copier(destinationRoot, request);
+  const intoDirectory = request.destination.endsWith('/');
+  const destinationPath = posix.normalize(`/${request.destination}`);
+  if (intoDirectory) await copier.ensureDirectory(destinationPath);
+  for (const source of request.sources) {
+    for (const resolved of await resolveSource(sourceRoot, source, request)) {
+      await copier.copySource(resolved, destinationPath);
+    }
+  }
+  await copier.restampCreatedDirectories();
+}
+
+async function resolveSource(sourceRoot: string, source: string, request: Pick<CopyRequest, 'sourceIgnore' | 'parents'>): Promise<ResolvedSource[]> {
+  const pivotParent = request.parents && source.includes('/./') ? source.slice(0, source.lastIndexOf('/./')) : undefined;
+  const pattern = posix.normalize(`/${source}`);
+  const matches = hasWildcard(pattern) ? await expandWildcards(sourceRoot, pattern, request.sourceIgnore) : [pattern];
+  const resolved: ResolvedSource[] = [];
+  for (const match of matches) {
+    const relativePath = match.replace(/^\/+/, '');
+    const ignored = relativePath !== '' && request.sourceIgnore?.ignores(relativePath) === true;
+    const hostPath = await resolveInRoot(sourceRoot, match);
+    const exists = !ignored && (await lstat(hostPath).then(() => true, () => false));
+    if (!exists) {
+      if (hasWildcard(pattern)) continue;
+      throw sourceNotFound(source, match, ignored);
+    }
+    // --parents keeps the path below the last `/./` pivot, or the whole path without one.
+    const keptPath = !request.parents ? undefined : pivotParent === undefined ? relativePath : posix.relative(posix.normalize(`/${pivotParent}`), match);
+    resolved.push({ hostPath, relativePath, keptPath });
+  }
+  return resolved;
+}
+
+/**
+ * The content a copy would read, as key parts: one `file <path> <type> <mode> <size> <sha256|link>` per
+ * selected entry (ignore and --exclude rules applied, directories walked) — never mtimes or host paths.
+ * Missing sources fail here the same way the copy would.
+ */
+export async function checksumSources(sourceRoot: string, request: Pick<CopyRequest, 'sources' | 'sourceIgnore' | 'exclude' | 'parents'>): Promise<string[]> {
+  const parts: string[] = [];
+  const describe = async (hostPath: string, path: string, info: Stats): Promise<string> => {
+    const mode = (info.mode & 0o7777).toString(8);
+    if (info.isSymbolicLink()) return `file ${path} symlink ${mode} - ${await readlink(hostPath)}`;
+    if (!info.isFile()) return `file ${path} ${info.isDirectory() ? 'dir' : 'other'} ${mode}`;
+    const hash = createHash('sha256');
+    for await (const chunk of createReadStream(hostPath, { highWaterMark: 1 << 20 })) hash.update(chunk as Buffer);
+    return `file ${path} file ${mode} ${info.size} ${hash.digest('hex')}`;
+  };
+  const walk = async (hostDir: string, path: string, relative: string): Promise<void> => {
+    for (const name of (await readdir(hostDir)).sort()) {
+      const childPath = path === '' ? name : `${path}/${name}`;
+      const childRelative = relative === '' ? name : `${relative}/${name}`;
+      const hostPath = join(hostDir, name);
+      const info = await lstat(hostPath);
+      const ignored = request.sourceIgnore?.ignores(childPath) === true || request.exclude?.ignores(childRelative) === true;
+      if (info.isDirectory()) {
+        if (ignored && !request.sourceIgnore?.mayIncludeUnder(childPath) && !request.exclude?.mayIncludeUnder(childRelative)) continue;
+        parts.push(await describe(hostPath, childPath, info));
+        await walk(hostPath, childPath, childRelative);
+      } else if (!ignored) parts.push(await describe(hostPath, childPath, info));
+    }
+  };
+  for (const source of request.sources) {
+    for (const resolved of await resolveSource(sourceRoot, source, request)) {
+      const info = await stat(resolved.hostPath);
+      parts.push(await describe(resolved.hostPath, resolved.relativePath || '.', info));
+      if (info.isDirectory()) await walk(resolved.hostPath, resolved.relativePath, '');
+    }
+  }
+  return parts;
+}
+
+/**
+ * BuildKit's words for a missing source, plus why when we can tell (users ask for it: buildkit#4128):
+ * the path exists but .dockerignore excludes it, or it climbs out of the context.
+ */
+function sourceNotFound(source: string, path: string, ignored: boolean): UserError {
+  const why = ignored
+    ? ` (it is excluded by .dockerignore)`
+    : source.split('/').includes('..')
+      ? ` ("${source}" points outside the build context, which cannot be copied from)`
+      : '';
+  return new UserError(`failed to compute cache key: failed to calculate checksum of ref: "${path}": not found${why}`);
+}
+
+/** Wildcards in COPY/ADD sources follow Go's filepath.Match (grammar's compileGlob), one component at a time. */
+function hasWildcard(path: string): boolean {
+  return /[*?[\\]/.test(path);
+}
+
+/** `\*` → `*`: a component without wildcards, as a file name. */
+function unescapeComponent(component: string): string {
+  return component.replace(/\\(.)/g, '$1');
+}
+
+/** All in-root paths matching `pattern` component by component, sorted; ignored context paths are skipped. */
+async function expandWildcards(root: string, pattern: string, ignore: IgnoreMatcher | undefined): Promise<string[]> {
+  let current = ['/'];
+  for (const component of pattern.split('/').filter((c) => c !== '')) {
+    const next: string[] = [];
+    if (!hasWildcard(component)) {
+      for (const dir of current) next.push(posix.join(dir, unescapeComponent(component)));
+    } else {
+      const matches = compileGlob(component);
+      for (const dir of current) {
+        let names: string[];
+        try {
+          names = await readdir(await resolveInRoot(root, dir));
+        } catch {
+          continue;
+        }
+        for (const name of names.sort()) {
+          const candidate = posix.join(dir, name);
+          if (matches(name) && !ignore?.ignores(candidate.slice(1))) next.push(candidate);
+        }
+      }
+    }
+    current = next;
+  }
+  return current;
+}
+
+class Copier {
+  /** Hard-linked source files (dev:ino) → where their first copy went, so later names link to it. */
+  private readonly copiedInodes = new Map<string, Promise<string>>();
+  /** Directories this copy created, whose mtime later writes into them bumped. */
+  private readonly createdDirectories: { path: string; mtime: Date }[] = [];
+
+  constructor(
+    private readonly root: string,
+    private readonly request: CopyRequest,
+  ) {}
+
+  async copySource(source: ResolvedSource, destinationPath: string): Promise<void> {
+    const info = await stat(source.hostPath);
+    if (this.request.unpack && info.isFile() && (await isArchive(source.hostPath))) {
+      await this.unpackInto(source.hostPath, destinationPath);
+      return;
+    }
+    if (source.keptPath !== undefined) {
+      const target = posix.join(destinationPath, source.keptPath);
+      if (info.isDirectory()) await this.copyDirectoryContents(source, target, info);
+      else {
+        await this.ensureDirectory(posix.dirname(target));
+        await this.copyEntry(source.hostPath, await resolveInRoot(this.root, target, false), info);
+      }
+      return;
+    }
+    if (info.isDirectory()) {
+      await this.copyDirectoryContents(source, destinationPath, info);
+      return;
+    }
+    const hostDestination = await resolveInRoot(this.root, destinationPath);
+    const existing = await lstat(hostDestination).catch(() => undefined);
+    if (existing?.isDirectory()) {
+      await this.copyEntry(source.hostPath, join(hostDestination, basename(source.relativePath)), info);
+    } else {
+      await this.ensureDirectory(posix.dirname(destinationPath));
+      await this.copyEntry(source.hostPath, hostDestination, info);
+    }
+  }
+
+  /** Unpacks into a scratch directory first, so --chown/--chmod and merging follow the copy rules. */
+  private async unpackInto(archive: string, destinationPath: string): Promise<void> {
+    const destination = await this.ensureDirectory(destinationPath);
+    const scratch = join(this.request.tmpDir, `unpack-${randomBytes(6).toString('hex')}`);
+    await mkdir(scratch, { recursive: true });
+    try {
+      await extractArchive(archive, scratch);
+      await this.copyTree(scratch, destination, '', undefined);
+    } finally {
+      await rm(scratch, { recursive: true, force: true });
+    }
+  }
+
+  /** Creates `path` and missing parents (0755, or the --chmod mode; --chown owner; stable mtime). */
+  async ensureDirectory(path: string): Promise<string> {
+    const components = path.split('/').filter((c) => c !== '');
+    let current = '/';
+    let host = this.root;
+    for (const component of components) {
+      current = posix.join(current, component);
+      host = await resolveInRoot(this.root, current);
+      const existing = await lstat(host).catch(() => undefined);
+      if (existing?.isDirectory()) continue;
+      if (existing) throw new UserError(`cannot copy to ${path}: ${current} is not a directory`);
+      await mkdir(host);
+      await this.applyMetadata(host, { mode: 0o755, uid: 0, gid: 0, isDirectory: true, mtime: this.request.createdTime });
+      this.createdDirectories.push({ path: host, mtime: this.request.createdTime });
+    }
+    return host;
+  }
+
+  /** Deepest first, so restamping a child does not bump its parent again. */
+  async restampCreatedDirectories(): Promise<void> {
+    for (const { path, mtime } of this.createdDirectories.reverse()) await lutimes(path, mtime, mtime);
+  }
+
+  private async copyDirectoryContents(source: ResolvedSource, destinationPath: string, info: Stats): Promise<void> {
+    const parent = await this.ensureDirectory(posix.dirname(destinationPath));
+    const host = destinationPath === '/' ? this.root : await resolveInRoot(this.root, destinationPath);
+    const existing = await lstat(host).catch(() => undefined);
+    if (existing && !existing.isDirectory()) throw new UserError(`cannot copy a directory to ${destinationPath}: not a directory`);
+    if (!existing) await mkdir(join(parent, basename(host)));
+    await this.copyTree(source.hostPath, host, '', source.relativePath);
+    if (!existing) {
+      const metadata = this.sourceMetadata(info, true);
+      await this.applyMetadata(host, metadata);
+      this.createdDirectories.push({ path: host, mtime: metadata.mtime });
+    }
+  }
+
+  /**
+   * Copies the children of `sourceDir` into the existing directory `destinationDir`. `rootRelative` is
+   * the source's path in the source root (for its ignore rules); undefined for unpacked archives,
+   * whose entries keep their owners and know no ignore rules.
+   */
+  private async copyTree(sourceDir: string, destinationDir: string, relative: string, rootRelative: string | undefined): Promise<void> {
+    const entries = await readdir(sourceDir, { withFileTypes: true });
+    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    const files: Promise<void>[] = [];
+    for (const entry of entries) {
+      const childRelative = relative === '' ? entry.name : `${relative}/${entry.name}`;
+      const contextPath = rootRelative === '' || rootRelative === undefined ? childRelative : `${rootRelative}/${childRelative}`;
+      const ignore = rootRelative === undefined ? undefined : this.request.sourceIgnore;
+      const keepOwner = rootRelative === undefined;
+      const exclude = this.request.exclude;
+      const sourcePath = join(sourceDir, entry.name);
+      const destinationPath = join(destinationDir, entry.name);
+      if (entry.isDirectory()) {
+        if (ignore?.ignores(contextPath) && !ignore.mayIncludeUnder(contextPath)) continue;
+        if (exclude?.ignores(childRelative) && !exclude.mayIncludeUnder(childRelative)) continue;
+        const info = await lstat(sourcePath);
+        const existing = await lstat(destinationPath).catch(() => undefined);
+        if (existing && !existing.isDirectory()) await rm(destinationPath, { recursive: true, force: true });
+        if (!existing?.isDirectory()) await mkdir(destinationPath);
+        await this.copyTree(sourcePath, destinationPath, childRelative, rootRelative);
+        // Metadata after the children, so the directory's mtime is not bumped by them.
+        if (!existing?.isDirectory()) await this.applyMetadata(destinationPath, this.sourceMetadata(info, true, keepOwner));
+        continue;
+      }
+      if (ignore?.ignores(contextPath) || exclude?.ignores(childRelative)) continue;
+      files.push(lstat(sourcePath).then((info) => this.copyEntry(sourcePath, destinationPath, info, keepOwner)));
+      if (files.length >= 32) await Promise.all(files.splice(0));
+    }
+    await Promise.all(files);
+  }
+
+  /** Copies one non-directory entry (file, symlink; a socket becomes an empty file) to `destination`. */
+  private async copyEntry(sourcePath: string, destination: string, info: Stats, keepOwner = false): Promise<void> {
+    const existing = await lstat(destination).catch(() => undefined);
+    if (existing) await rm(destination, { recursive: true, force: true });
+    if (info.isSymbolicLink()) {
+      await symlink(await readlink(sourcePath), destination);
+      await this.applyMetadata(destination, { ...this.sourceMetadata(info, false, keepOwner), symlink: true });
+      return;
+    }
+    if (info.isFile() && info.nlink > 1) {
+      // Hard links within one copy stay hard links (as BuildKit's copier keeps them).
+      const inode = `${info.dev}:${info.ino}`;
+      const first = this.copiedInodes.get(inode);
+      if (first) {
+        await link(await first, destination);
+        return;
+      }
+      const copying = this.copyContent(sourcePath, destination, info, keepOwner).then(() => destination);
+      this.copiedInodes.set(inode, copying);
+      await copying;
+      return;
+    }
+    await this.copyContent(sourcePath, destination, info, keepOwner);
+  }
+
+  private async copyContent(sourcePath: string, destination: string, info: Stats, keepOwner: boolean): Promise<void> {
+    if (info.isFile()) await copyFile(sourcePath, destination);
+    else await writeFile(destination, ''); // sockets, fifos and devices are not carried over as such
+    await this.applyMetadata(destination, this.sourceMetadata(info, false, keepOwner));
+  }
+
+  private sourceMetadata(info: Stats, isDirectory: boolean, keepOwner = false): EntryMetadata {
+    const keep = keepOwner || this.request.sourceOwner === 'keep';
+    return { mode: info.mode & 0o7777, uid: keep ? info.uid : 0, gid: keep ? info.gid : 0, isDirectory, mtime: info.mtime };
+  }
+
+  private async applyMetadata(path: string, metadata: EntryMetadata): Promise<void> {
+    const owner = this.request.owner ?? { uid: metadata.uid, gid: metadata.gid };
+    await lchown(path, owner.uid, owner.gid);
+    if (!metadata.symlink) {
+      const mode = this.request.mode ? this.request.mode(metadata.mode, metadata.isDirectory) : metadata.mode;
+      // chmod after chown: chown clears setuid/setgid bits.
+      await chmod(path, mode);
+    }
+    await lutimes(path, metadata.mtime, metadata.mtime);
+  }
+}
+
+interface EntryMetadata {
+  mode: number;
+  uid: number;
+  gid: number;
+  isDirectory: boolean;
+  mtime: Date;
+  symlink?: boolean;
+}

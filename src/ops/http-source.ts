@@ -1,0 +1,73 @@
+// ADD <url>: download into scratch space, verify --checksum, name the file after the URL's last path
+// segment (`__unnamed__` when there is none) and give it the server's Last-Modified time, as BuildKit's
+// HTTP source does. The downloaded file is then copied like a context file.
+import { createHash } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { mkdir, rm, utimes } from 'node:fs/promises';
+import { join, posix } from 'node:path';
+import { Readable, Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { UserError } from '../errors.js';
+
+export function isUrlSource(source: string): boolean {
+  return /^https?:\/\//i.test(source);
+}
+
+export function urlFileName(url: string): string {
+  let base = '';
+  try {
+    base = posix.basename(new URL(url).pathname);
+  } catch {
+    base = '';
+  }
+  return base === '' || base === '.' || base === '/' ? '__unnamed__' : base;
+}
+
+export interface Download {
+  dir: string;
+  name: string;
+  digest: string;
+  remove(): Promise<void>;
+}
+
+/** `sha256:<hex>` (also sha384/sha512); anything else is refused with BuildKit's wording. */
+function parseChecksum(checksum: string): { algorithm: string; hex: string } {
+  const match = /^(sha256|sha384|sha512):([a-f0-9]+)$/.exec(checksum);
+  if (!match) throw new UserError(`invalid checksum ${checksum}: expected sha256:<hex digest>`);
+  return { algorithm: match[1] as string, hex: match[2] as string };
+}
+
+export async function downloadUrl(url: string, tmpDir: string, checksum: string | undefined, signal?: AbortSignal): Promise<Download> {
+  const expected = checksum === undefined ? undefined : parseChecksum(checksum);
+  const response = await fetch(url, { headers: { 'User-Agent': 'tsbuild' }, redirect: 'follow', ...(signal ? { signal } : {}) }).catch((err: unknown) => {
+    throw new UserError(`failed to fetch ${url}: ${(err as Error).message}`, { cause: err });
+  });
+  if (!response.ok || !response.body) throw new UserError(`failed to fetch ${url}: invalid response status ${response.status}`);
+  const dir = join(tmpDir, `download-${createHash('sha256').update(`${url}${Date.now()}${Math.random()}`).digest('hex').slice(0, 16)}`);
+  const name = urlFileName(url);
+  await mkdir(dir, { recursive: true });
+  const remove = (): Promise<void> => rm(dir, { recursive: true, force: true });
+  try {
+    const hash = createHash(expected?.algorithm ?? 'sha256');
+    const hashing = new Transform({
+      transform(chunk: Buffer, _encoding, callback) {
+        hash.update(chunk);
+        callback(null, chunk);
+      },
+    });
+    await pipeline(Readable.fromWeb(response.body as import('node:stream/web').ReadableStream), hashing, createWriteStream(join(dir, name)));
+    const hex = hash.digest('hex');
+    if (expected && hex !== expected.hex) {
+      throw new UserError(`digest mismatch for ${url}: expected ${checksum}, got ${expected.algorithm}:${hex}`);
+    }
+    const lastModified = response.headers.get('last-modified');
+    if (lastModified !== null && !Number.isNaN(Date.parse(lastModified))) {
+      const time = new Date(Date.parse(lastModified));
+      await utimes(join(dir, name), time, time);
+    }
+    return { dir, name, digest: `${expected?.algorithm ?? 'sha256'}:${hex}`, remove };
+  } catch (err) {
+    await remove();
+    throw err;
+  }
+}

@@ -1,0 +1,202 @@
+// RUN: prepare a writable snapshot on the parent state, run the command in the sandbox on it with its
+// --mount's (cache, bind, tmpfs, secret, ssh, heredoc files), then turn the changes into a layer and a
+// committed snapshot. The sandbox removes the mount-point stubs it creates; secrets never reach the
+// layer or the cache key.
+import { chmod, chown, cp, lstat, rm, writeFile } from 'node:fs/promises';
+import { connect, createServer, type Socket } from 'node:net';
+import { join, posix } from 'node:path';
+import { Writable } from 'node:stream';
+import { StepFailedError, UserError } from '../errors.js';
+import type { ExecResult, Executor, NetworkMode, SandboxMount } from '../executor/executor.js';
+import { acquireCacheMount } from './cache-mount.js';
+import type { Mount } from '../snapshot/snapshotter.js';
+import { changeSnapshot, openStateView, uniqueKey, type FsDeps, type FsState } from './fs-state.js';
+import { resolveInRoot } from './root-path.js';
+
+export type RunMount =
+  | { type: 'cache'; target: string; id: string; sharing: 'shared' | 'private' | 'locked'; uid: number; gid: number; mode: number; readonly: boolean }
+  | { type: 'tmpfs'; target: string; sizeBytes: number | undefined }
+  /** `source` is a path in the build context directory or in another state (a stage or an image). */
+  | { type: 'bind'; target: string; from: { kind: 'dir'; dir: string } | { kind: 'state'; state: FsState }; source: string; readwrite: boolean }
+  | { type: 'secret'; target: string | undefined; id: string; value: Buffer; env: string | undefined; uid: number; gid: number; mode: number }
+  /** `socket` is the agent on the host (SSH_AUTH_SOCK or --ssh id=path); the step sees a proxy of it. */
+  | { type: 'ssh'; target: string; socket: string; uid: number; gid: number; mode: number }
+  /** A file made for the step, e.g. a `RUN <<EOF` script with a shebang at /dev/pipes/EOF (read-only). */
+  | { type: 'content'; target: string; content: string; mode: number };
+
+export interface RunSpec {
+  args: string[];
+  /** KEY=value: ENV and the ARGs in scope (BuildKit puts both in the process env). */
+  env: string[];
+  cwd: string;
+  user: string;
+  mounts: RunMount[];
+  network: NetworkMode;
+  /** --security=insecure; allowed only with the security.insecure entitlement. */
+  insecure: boolean;
+  hostname: string;
+  extraHosts: { host: string; ip: string }[];
+}
+
+export interface RunDeps extends FsDeps {
+  executor: Executor;
+  /** Where cache mounts live, by id (under the state root). */
+  cacheMountDir: string;
+  entitlements: { securityInsecure: boolean };
+  /** --no-cache: cache mounts start empty too, as in BuildKit. */
+  freshCacheMounts: boolean;
+}
+
+export interface RunIO {
+  onOutput(stream: 'stdout' | 'stderr', chunk: Buffer): void;
+  signal: AbortSignal | undefined;
+}
+
+/** BuildKit's hostname for build containers. */
+export const buildHostname = 'buildkitsandbox';
+
+export async function runStep(deps: RunDeps, parent: FsState, spec: RunSpec, io: RunIO): Promise<FsState> {
+  if (spec.insecure && !deps.entitlements.securityInsecure) {
+    throw new UserError('entitlement security.insecure is not allowed (use --allow security.insecure)');
+  }
+  return changeSnapshot(deps, parent, 'run', async (rootfs, key) => {
+    const result = await runInSandbox(deps, rootfs, key, spec, io);
+    if (result.exitCode !== 0) {
+      const how = result.signal ? `signal: ${result.signal}${result.oomKilled ? ' (out of memory?)' : ''}` : `exit code: ${result.exitCode}`;
+      throw new StepFailedError(`process "${spec.args.join(' ')}" did not complete successfully: ${how}`);
+    }
+  });
+}
+
+async function runInSandbox(deps: RunDeps, rootfs: Mount[], key: string, spec: RunSpec, io: RunIO): Promise<ExecResult> {
+  const cleanups: (() => Promise<void>)[] = [];
+  try {
+    const env = [...spec.env];
+    const sandboxMounts: SandboxMount[] = [];
+    for (const mount of spec.mounts) {
+      const prepared = await prepareMount(deps, mount, env, cleanups);
+      if (prepared) sandboxMounts.push(prepared);
+    }
+    return await deps.executor.run(
+      {
+        id: key,
+        process: { args: spec.args, env, cwd: spec.cwd, user: spec.user, tty: false },
+        rootfs,
+        readonlyRootfs: false,
+        mounts: sandboxMounts,
+        hostname: spec.hostname,
+        network: spec.network,
+        extraHosts: spec.extraHosts,
+        privileged: spec.insecure,
+        capAdd: [],
+        capDrop: [],
+        limits: {},
+      },
+      { stdout: outputSink('stdout', io), stderr: outputSink('stderr', io), ...(io.signal ? { signal: io.signal } : {}) },
+    );
+  } finally {
+    for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
+  }
+}
+
+function targetOf(mount: RunMount): string {
+  if (mount.type === 'secret') return mount.target ?? `/run/secrets/${mount.id}`;
+  return mount.target;
+}
+
+async function prepareMount(deps: RunDeps, mount: RunMount, env: string[], cleanups: (() => Promise<void>)[]): Promise<SandboxMount | undefined> {
+  switch (mount.type) {
+    case 'tmpfs':
+      return { destination: mount.target, type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'nodev', ...(mount.sizeBytes ? [`size=${mount.sizeBytes}`] : [])] };
+    case 'cache': {
+      const lease = await acquireCacheMount(deps.cacheMountDir, deps.tmpDir, mount, deps.freshCacheMounts);
+      cleanups.push(lease.release);
+      return { destination: mount.target, type: 'bind', source: lease.dir, options: ['rbind', mount.readonly ? 'ro' : 'rw'] };
+    }
+    case 'bind': {
+      let root: string;
+      if (mount.from.kind === 'dir') root = mount.from.dir;
+      else {
+        const view = await openStateView(deps, mount.from.state);
+        cleanups.push(view.close);
+        root = view.dir;
+      }
+      const source = await resolveInRoot(root, mount.source);
+      await lstat(source).catch(() => {
+        throw new UserError(`failed to mount ${mount.target}: "${posix.normalize(`/${mount.source}`)}": not found`);
+      });
+      if (!mount.readwrite) return { destination: mount.target, type: 'bind', source, options: ['rbind', 'ro'] };
+      // rw binds get a throwaway copy: writes are allowed but never reach the source.
+      const copy = join(deps.tmpDir, uniqueKey('bind'));
+      await cp(source, copy, { recursive: true, preserveTimestamps: true, verbatimSymlinks: true });
+      cleanups.push(() => rm(copy, { recursive: true, force: true }));
+      return { destination: mount.target, type: 'bind', source: copy, options: ['rbind', 'rw'] };
+    }
+    case 'secret': {
+      if (mount.env !== undefined) env.push(`${mount.env}=${mount.value.toString('utf8')}`);
+      // `env=` without `target=` exposes the secret as a variable only, with no file (BuildKit).
+      if (mount.env !== undefined && mount.target === undefined) return undefined;
+      const file = join(deps.tmpDir, uniqueKey('secret'));
+      cleanups.push(() => rm(file, { force: true }));
+      await writeFile(file, mount.value, { mode: 0o600 });
+      await chown(file, mount.uid, mount.gid);
+      await chmod(file, mount.mode);
+      return { destination: targetOf(mount), type: 'bind', source: file, options: ['bind', 'ro'] };
+    }
+    case 'content': {
+      const file = join(deps.tmpDir, uniqueKey('content'));
+      cleanups.push(() => rm(file, { force: true }));
+      await writeFile(file, mount.content, { mode: mount.mode });
+      await chmod(file, mount.mode);
+      return { destination: mount.target, type: 'bind', source: file, options: ['bind', 'ro'] };
+    }
+    case 'ssh': {
+      const proxy = await startAgentProxy(join(deps.tmpDir, `${uniqueKey('ssh')}.sock`), mount);
+      cleanups.push(proxy.close);
+      env.push(`SSH_AUTH_SOCK=${mount.target}`);
+      return { destination: mount.target, type: 'bind', source: proxy.path, options: ['bind'] };
+    }
+  }
+}
+
+/**
+ * A socket of our own that forwards each connection to the host's SSH agent, so the step gets the
+ * mount's owner and mode (as BuildKit's forwarded agent socket) and the host socket is never exposed.
+ */
+async function startAgentProxy(path: string, mount: { socket: string; uid: number; gid: number; mode: number }): Promise<{ path: string; close(): Promise<void> }> {
+  const open = new Set<Socket>();
+  const server = createServer((client) => {
+    const agent = connect(mount.socket);
+    for (const socket of [client, agent]) {
+      open.add(socket);
+      socket.on('close', () => open.delete(socket));
+    }
+    agent.on('error', () => client.destroy());
+    client.on('error', () => agent.destroy());
+    client.pipe(agent).pipe(client);
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(path, resolve);
+  });
+  await chown(path, mount.uid, mount.gid);
+  await chmod(path, mount.mode);
+  return {
+    path,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        for (const socket of open) socket.destroy(); // the step is over: nothing may keep talking to the agent
+      }),
+  };
+}
+
+function outputSink(stream: 'stdout' | 'stderr', io: RunIO): Writable {
+  return new Writable({
+    write(chunk: Buffer, _encoding, callback) {
+      io.onOutput(stream, chunk);
+      callback();
+    },
+  });
+}
+

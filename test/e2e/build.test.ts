@@ -1,0 +1,138 @@
+// `tsbuild build` through the real CLI: caching (rebuild runs nothing, one changed file re-runs exactly
+// its dependents, mode changes count and mtimes do not), reproducible image IDs across state roots,
+// and failures that tag nothing and leave nothing behind.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { chmodSync, cpSync, existsSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { describeIf, sandboxMissing } from '../helpers/capabilities.js';
+import { cliPath, repoRoot } from '../helpers/paths.js';
+
+let work: string;
+let root: string;
+
+interface Result {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+function tsbuild(args: string[], stateRoot = root): Result {
+  const result = spawnSync(process.execPath, [cliPath, '--root', stateRoot, ...args], { encoding: 'utf8', maxBuffer: 64 << 20 });
+  return { code: result.status ?? -1, stdout: result.stdout, stderr: result.stderr };
+}
+
+function ok(args: string[], stateRoot = root): Result {
+  const result = tsbuild(args, stateRoot);
+  if (result.code !== 0) throw new Error(`tsbuild ${args.join(' ')} exited ${result.code}:\n${result.stderr}`);
+  return result;
+}
+
+/** Step names that ran (not CACHED) in plain progress output. */
+function executed(stderr: string): string[] {
+  const names = new Map<string, string>();
+  const ran: string[] = [];
+  for (const line of stderr.split('\n')) {
+    const header = /^#(\d+) (\[.*)$/.exec(line);
+    if (header) names.set(header[1] as string, header[2] as string);
+    const running = /^#(\d+) running: /.exec(line);
+    if (running) ran.push(names.get(running[1] as string) as string);
+  }
+  return ran;
+}
+
+const app = (dir: string): void => {
+  cpSync(join(repoRoot, 'examples', 'hello'), dir, { recursive: true });
+  writeFileSync(join(dir, 'other.txt'), 'other\n');
+  writeFileSync(
+    join(dir, 'Dockerfile'),
+    'FROM busybox\nWORKDIR /app\nCOPY greet.sh .\nRUN chmod +x greet.sh && cat greet.sh > greet.copy\nCOPY other.txt .\nRUN wc -c other.txt > other.size\nCMD ["/app/greet.sh"]\n',
+  );
+};
+
+const missing = [...sandboxMissing(), ...(existsSync(cliPath) ? [] : [`the built CLI at ${cliPath} (npm run build)`])];
+
+describeIf('tsbuild build', missing, () => {
+  beforeAll(() => {
+    work = mkdtempSync(join(tmpdir(), 'tsbuild-e2e-build-'));
+    root = join(work, 'root');
+    ok(['import', join(repoRoot, '.tsbuild-bases', 'busybox.tar'), 'busybox:latest']);
+  });
+
+  afterAll(() => {
+    rmSync(work, { recursive: true, force: true });
+  });
+
+  it('builds with `tsbuild -t name .` (build is the default command) and rebuilds running nothing', () => {
+    const dir = join(work, 'app1');
+    app(dir);
+    const first = ok(['-t', 'app1', '--progress', 'plain', dir]);
+    expect(executed(first.stderr)).toEqual([
+      '[stage-0 2/6] WORKDIR /app',
+      '[stage-0 3/6] COPY greet.sh .',
+      '[stage-0 4/6] RUN chmod +x greet.sh && cat greet.sh > greet.copy',
+      '[stage-0 5/6] COPY other.txt .',
+      '[stage-0 6/6] RUN wc -c other.txt > other.size',
+    ]);
+    const again = ok(['build', '-t', 'app1', '--progress', 'plain', dir]);
+    expect(executed(again.stderr)).toEqual([]);
+    expect(again.stderr.match(/CACHED/g)).toHaveLength(5);
+    expect(ok(['build', '-q', dir]).stdout.trim()).toBe(ok(['image', 'inspect', '--format', '{{.Id}}', 'app1']).stdout.trim());
+  });
+
+  it('re-runs exactly the steps that depend on a changed file, and says why', () => {
+    const dir = join(work, 'app2');
+    app(dir);
+    ok(['-q', dir]);
+    writeFileSync(join(dir, 'other.txt'), 'changed\n');
+    const result = ok(['--progress', 'plain', dir]);
+    expect(executed(result.stderr)).toEqual(['[stage-0 5/6] COPY other.txt .', '[stage-0 6/6] RUN wc -c other.txt > other.size']);
+    expect(result.stderr).toContain('running: file other.txt changed');
+  });
+
+  it('sees a mode change but not an mtime-only change', () => {
+    const dir = join(work, 'app3');
+    app(dir);
+    ok(['-q', dir]);
+    utimesSync(join(dir, 'other.txt'), new Date(2001, 1, 1), new Date(2001, 1, 1));
+    expect(executed(ok(['--progress', 'plain', dir]).stderr)).toEqual([]);
+    chmodSync(join(dir, 'other.txt'), 0o600);
+    expect(executed(ok(['--progress', 'plain', dir]).stderr)).toEqual(['[stage-0 5/6] COPY other.txt .', '[stage-0 6/6] RUN wc -c other.txt > other.size']);
+  });
+
+  it('gives the same image ID on another state root with the same base image', () => {
+    const dir = join(work, 'app4');
+    app(dir);
+    const here = ok(['-q', dir]).stdout.trim();
+    const otherRoot = join(work, 'other-root');
+    const base = join(work, 'busybox-image.tar');
+    ok(['save', '-o', base, 'busybox']);
+    ok(['load', '-q', '-i', base], otherRoot);
+    expect(ok(['-q', dir], otherRoot).stdout.trim()).toBe(here);
+  });
+
+  it('re-runs everything with --no-cache and writes --iidfile', () => {
+    const dir = join(work, 'app5');
+    app(dir);
+    ok(['-q', dir]);
+    const iidfile = join(work, 'iid');
+    const result = ok(['--no-cache', '--progress', 'plain', '--iidfile', iidfile, dir]);
+    expect(executed(result.stderr)).toHaveLength(5);
+    expect(readFileSync(iidfile, 'utf8')).toMatch(/^sha256:[0-9a-f]{64}$/);
+  });
+
+  it('fails a broken RUN with its output and Dockerfile lines, tags nothing and leaves nothing behind', () => {
+    const dir = join(work, 'broken');
+    app(dir);
+    writeFileSync(join(dir, 'Dockerfile'), 'FROM busybox\nCOPY greet.sh /\nRUN echo about to fail; exit 3\n');
+    const result = tsbuild(['-t', 'broken', '--progress', 'plain', dir]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('about to fail');
+    expect(result.stderr).toContain('Dockerfile:3');
+    expect(result.stderr).toContain('ERROR: process "/bin/sh -c echo about to fail; exit 3" did not complete successfully: exit code: 3');
+    expect(tsbuild(['image', 'inspect', 'broken']).code).not.toBe(0);
+    expect(execFileSync('mount', { encoding: 'utf8' })).not.toContain(root);
+    expect(execFileSync('runc', ['--root', join(root, 'runc'), 'list', '-q'], { encoding: 'utf8' }).trim()).toBe('');
+  });
+});
