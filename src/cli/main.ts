@@ -15,6 +15,7 @@ import { registerImagePrune } from './commands/prune.js';
 import { registerRmi } from './commands/rmi.js';
 import { registerSave } from './commands/save.js';
 import { registerSystem } from './commands/system.js';
+import { registerSystemCheck } from './commands/system-check.js';
 import { registerTag } from './commands/tag.js';
 
 const registrations: ((program: Command, context: CliContext) => void)[] = [
@@ -28,6 +29,7 @@ const registrations: ((program: Command, context: CliContext) => void)[] = [
   registerLoad,
   registerImagePrune,
   registerSystem,
+  registerSystemCheck,
   registerGraph,
   registerBuild,
 ];

@@ -7,6 +7,7 @@ import { lstat, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Change } from './changes.js';
 import { runCommand } from './command.js';
+import { unescapeGetfattrName } from './xattr.js';
 
 export async function readUpperChanges(upperDir: string, lowerDirs: string[]): Promise<Change[]> {
   const changes: Change[] = [];
@@ -65,28 +66,11 @@ async function readOpaqueDirs(upperDir: string): Promise<Set<string>> {
   const opaque = new Set<string>();
   let file: string | undefined;
   for (const line of stdout.split('\n')) {
-    if (line.startsWith('# file: ')) file = decodeGetfattrName(line.slice('# file: '.length));
+    if (line.startsWith('# file: ')) file = unescapeGetfattrName(line.slice('# file: '.length));
     else if (file !== undefined && line === 'trusted.overlay.opaque="y"' && file.length > upperDir.length) {
       opaque.add(file.slice(upperDir.length + 1));
     }
   }
   return opaque;
-}
-
-/** getfattr prints unusual bytes in file names as \ooo octal escapes (and "\\" for a backslash). */
-function decodeGetfattrName(text: string): string {
-  const bytes: number[] = [];
-  for (let i = 0; i < text.length; i++) {
-    if (text[i] === '\\' && /^[0-7]{3}$/.test(text.slice(i + 1, i + 4))) {
-      bytes.push(parseInt(text.slice(i + 1, i + 4), 8));
-      i += 3;
-    } else if (text[i] === '\\' && text[i + 1] === '\\') {
-      bytes.push(0x5c);
-      i += 1;
-    } else {
-      bytes.push(...Buffer.from(text[i] as string));
-    }
-  }
-  return Buffer.from(bytes).toString();
 }
 

@@ -16,8 +16,8 @@ export async function setXattrs(path: string, xattrs: Map<string, Buffer>): Prom
   }
 }
 
-/** getfattr escapes unusual bytes in file names as \ooo octal. */
-function unescapeGetfattrName(text: string): string {
+/** getfattr escapes unusual bytes in file names as \ooo octal (and a backslash as "\\"). */
+export function unescapeGetfattrName(text: string): string {
   const bytes: number[] = [];
   for (let i = 0; i < text.length; i++) {
     const octal = /^\\([0-7]{3})/.exec(text.slice(i));

@@ -5,12 +5,13 @@ import { join } from 'node:path';
 import { Command } from 'commander';
 import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import { registerSystemCheck } from '../../src/cli/commands/system-check.js';
+import { createContext } from '../../src/cli/context.js';
 import { sandboxPaths, sandboxRegistry } from '../../src/executor/runc.js';
 import { describeIf, sandboxMissing } from '../helpers/capabilities.js';
 
 async function systemCheck(root: string, ...args: string[]): Promise<string> {
   const program = new Command('tsbuild').option('--root <dir>').exitOverride();
-  registerSystemCheck(program);
+  registerSystemCheck(program, createContext(program));
   const output: string[] = [];
   const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
     output.push(String(chunk));

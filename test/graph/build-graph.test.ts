@@ -130,8 +130,8 @@ describe('WORKDIR, USER, SHELL', () => {
     const g = graph(ast);
     const [run] = stepsOf(g, 'run');
     expect(run?.mounts).toEqual([
-      { type: 'cache', target: '/src/gocache', source: undefined, from: undefined, readonly: false, options: { id: 'go' } },
-      { type: 'bind', target: '/out', source: '/out', from: { kind: 'stage', stage: 0 }, readonly: false, options: {} },
+      { type: 'cache', target: '/src/gocache', id: 'go', sharing: 'shared', source: undefined, from: undefined, readonly: false, mode: undefined, uid: undefined, gid: undefined },
+      { type: 'bind', target: '/out', source: '/out', from: { kind: 'stage', stage: 0 }, readonly: false },
     ]);
     expect(run?.network).toBe('none');
     expect(run?.security).toBe('insecure');
@@ -280,7 +280,7 @@ describe('graph shape', () => {
     const plan = planStages(ast);
     expect(plan.imageRefs).toEqual(['busybox', 'alpine:3']);
     expect(plan.stages[0]?.platform).toBe('linux/amd64');
-    expect(stepsOf(graph(ast), 'run')[0]?.mounts[0]?.from).toEqual({ kind: 'image', ref: 'alpine:3' });
+    expect(stepsOf(graph(ast), 'run')[0]?.mounts[0]).toMatchObject({ type: 'bind', from: { kind: 'image', ref: 'alpine:3' } });
   });
 
   it('steps carry their Dockerfile position', () => {
