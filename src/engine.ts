@@ -306,6 +306,7 @@ export async function build(engine: Engine, request: BuildRequest, onEvent: (eve
     const useCache = !request.noCache && !uncachedStages.has(stageName);
     // A step is known by where it is in which Dockerfile, so its next miss can be explained against this run.
     const identity = `${request.input.contextDir ?? '-'}\0${request.input.dockerfile.name}\0${id}`;
+    let started = false;
     try {
       const parts = await stepKeyParts(deps, buildInputs, step, inputs);
       const cached = useCache ? await cache.lookup(deps, parts) : undefined;
@@ -317,12 +318,15 @@ export async function build(engine: Engine, request: BuildRequest, onEvent: (eve
         continue;
       }
       onEvent({ type: 'started', step: id, name: node.name, time: Date.now() });
+      started = true;
       if (request.explain) onEvent({ type: 'explain', step: id, parts });
       onEvent({ type: 'running', step: id, reason: useCache ? await cache.explainMiss(identity, parts) : 'cache disabled (--no-cache)' });
       const state = await executeStep(deps, buildInputs, step, inputs, io);
       await cache.store(identity, parts, state);
       results.set(id, state);
     } catch (err) {
+      // Failing before it ran (a missing COPY source, an unknown user) still shows as that step.
+      if (!started) onEvent({ type: 'started', step: id, name: node.name, time: Date.now() });
       onEvent({ type: 'failed', step: id, time: Date.now(), message: (err as Error).message });
       // A failing step points at its instruction, so the CLI can show the Dockerfile lines.
       if (err instanceof TsbuildError && err.sources.length === 0 && node.source) err.sources.push(node.source);
