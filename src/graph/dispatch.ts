@@ -13,18 +13,17 @@ import type {
   RunInstruction,
   Word,
 } from '../../grammar/index.js';
-import { expandsArguments, expandWord, ExpandError } from '../../grammar/index.js';
+import { chompHeredoc, expandsArguments, expandWord, ExpandError, parseMount } from '../../grammar/index.js';
 import type { ContainerConfig, HealthConfig, HistoryEntry } from '../image/oci.js';
 import { envKey, setEnv } from './env-list.js';
 import { HealthcheckError, healthcheckHistory, parseHealthcheckDuration, parseHealthcheckRetries } from './healthcheck.js';
-import { MountSpecError, parseMountSpec } from './mounts.js';
 import { PortSpecError, parsePortSpec } from './ports.js';
 import type { ProxyEnv } from './proxy.js';
 import { ArgScope, expandFields, expandValue, stageLookup } from './scope.js';
 import { dockerfileError } from './source-ref.js';
 import type { ConfigStep, CopySource, CopyStep, InputRef, MountSpec, RunStep, Step } from './types.js';
 
-export const defaultShell: readonly string[] = ['/bin/sh', '-c'];
+const defaultShell: readonly string[] = ['/bin/sh', '-c'];
 export const defaultPath = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
 /** What a stage's dispatch needs from outside the stage. */
@@ -120,7 +119,7 @@ function flagWord(flag: Flag): Word {
 
 /** `<<-` bodies lose leading tabs on every line. */
 function heredocBody(heredoc: Heredoc): string {
-  return heredoc.chomp ? heredoc.content.replace(/^\t+/gm, '') : heredoc.content;
+  return heredoc.chomp ? chompHeredoc(heredoc.content) : heredoc.content;
 }
 
 export function dispatchInstruction(instruction: Instruction, state: StageState, ctx: DispatchContext): Dispatched {
@@ -229,7 +228,7 @@ export function dispatchInstruction(instruction: Instruction, state: StageState,
 }
 
 /** WORKDIR: relative paths join the previous one; the result is cleaned and absolute. */
-export function resolveWorkdir(current: string, path: string): string {
+function resolveWorkdir(current: string, path: string): string {
   return posix.resolve('/', current, path);
 }
 
@@ -276,14 +275,7 @@ function dispatchRun(instruction: RunInstruction, state: StageState, ctx: Dispat
     const range = flag.valueRange ?? flag.range;
     const value = expandRaw(flag.value ?? '', state, ctx, range);
     if (flag.name === 'mount') {
-      try {
-        const expand = (raw: string): string => expandRaw(raw, state, ctx, range);
-        const resolve = (name: string): InputRef => ctx.resolveInput(name, range);
-        mounts.push(parseMountSpec(flag.value ?? '', expand, resolve, state.workdir));
-      } catch (err) {
-        if (err instanceof MountSpecError) throw dockerfileError(err.message, ctx.file, range, err);
-        throw err;
-      }
+      mounts.push(runMount(flag.value ?? '', value, state, ctx, range));
     } else if (flag.name === 'network') {
       if (value !== 'default' && value !== 'none' && value !== 'host') {
         throw dockerfileError(`unsupported network mode ${JSON.stringify(value)}`, ctx.file, range);
@@ -316,11 +308,51 @@ function dispatchRun(instruction: RunInstruction, state: StageState, ctx: Dispat
 }
 
 /**
+ * One --mount: parsed by grammar after expansion, except that `from` must be written literally (BuildKit
+ * refuses to expand it); a relative target is taken from WORKDIR.
+ */
+function runMount(raw: string, expanded: string, state: StageState, ctx: DispatchContext, range: Range): MountSpec {
+  const written = parseMount(raw);
+  if (written.ok && 'from' in written.mount && written.mount.from?.includes('$')) {
+    throw dockerfileError(`'from' doesn't support variable expansion, define alias stage instead`, ctx.file, range);
+  }
+  const parsed = parseMount(expanded);
+  if (!parsed.ok) throw dockerfileError(parsed.message, ctx.file, range);
+  const mount = parsed.mount;
+  const target = mount.target === undefined || mount.target.startsWith('/') ? mount.target : posix.join(state.workdir, mount.target);
+  const spec: MountSpec = { type: mount.type, target, source: undefined, from: undefined, readonly: mount.type !== 'tmpfs', options: {} };
+  const option = (name: string, value: string | number | boolean | undefined, radix = 10): void => {
+    if (value !== undefined) spec.options[name] = typeof value === 'number' ? value.toString(radix) : String(value);
+  };
+  if (mount.type === 'bind' || mount.type === 'cache') {
+    spec.source = mount.source;
+    spec.from = mount.from === undefined ? undefined : ctx.resolveInput(mount.from, range);
+    spec.readonly = mount.readonly;
+  }
+  if (mount.type === 'cache') {
+    option('id', mount.id);
+    option('sharing', mount.sharing);
+  }
+  if (mount.type === 'tmpfs') option('size', mount.size);
+  if (mount.type === 'secret' || mount.type === 'ssh') {
+    option('id', mount.id);
+    option('required', mount.required);
+  }
+  if (mount.type === 'secret') option('env', mount.env);
+  if (mount.type === 'cache' || mount.type === 'secret' || mount.type === 'ssh') {
+    option('mode', mount.mode, 8);
+    option('uid', mount.uid);
+    option('gid', mount.gid);
+  }
+  return spec;
+}
+
+/**
  * RUN's argv with BuildKit's heredoc rules: a command that is only `<<EOF` runs the body (a `#!` body as a
  * script file mounted at /dev/pipes/<name>, otherwise as the shell's script); any other heredoc use hands
  * the command line plus bodies to the shell.
  */
-export function runCommand(instruction: RunInstruction, shell: readonly string[]): Pick<RunStep, 'args' | 'files'> {
+function runCommand(instruction: RunInstruction, shell: readonly string[]): Pick<RunStep, 'args' | 'files'> {
   if (instruction.command.kind === 'exec') return { args: instruction.command.args.map((w) => w.value), files: [] };
   const line = instruction.command.command.value;
   const heredocs = instruction.heredocs;
@@ -417,17 +449,27 @@ function copySource(word: Word, heredocs: Heredoc[], state: StageState, ctx: Dis
   const marker = /^\d*<<-?(["']?)([^"']+)\1$/.exec(word.value);
   const heredoc = marker === null ? undefined : heredocs.find((h) => h.name === marker[2]);
   if (heredoc !== undefined) {
-    // BuildKit expands variables (not quotes) in unquoted-delimiter bodies; grammar's expansion always
-    // removes quotes, which would corrupt file bodies, so bodies are kept as written until it can skip them.
-    return { path: heredoc.name, content: heredocBody(heredoc) };
+    const body = heredocBody(heredoc);
+    return { path: heredoc.name, content: heredoc.expand ? expandHeredocBody(body, heredoc, state, ctx) : body };
   }
   const path = expandValue(word, state.lookup, ctx.file, ctx.escape);
   if (name === 'COPY' && urlPattern.test(path)) throw dockerfileError("source can't be a URL for COPY", ctx.file, word.range);
   return { path };
 }
 
+/**
+ * BuildKit expands variables in a body whose delimiter was not quoted, but keeps its quotes and backslashes
+ * as written. grammar's expansion treats them as shell syntax, so each one is escaped first: only `$…`
+ * remains special.
+ */
+function expandHeredocBody(body: string, heredoc: Heredoc, state: StageState, ctx: DispatchContext): string {
+  const special = new Set(['"', "'", ctx.escape]);
+  const literal = [...body].map((c) => (special.has(c) ? `${ctx.escape}${c}` : c)).join('');
+  return expandValue({ value: literal, range: heredoc.bodyRange }, state.lookup, ctx.file, ctx.escape);
+}
+
 /** Destination against WORKDIR; a trailing `/` (or `.`) means "into this directory" and is kept. */
-export function resolveDestination(workdir: string, destination: string): string {
+function resolveDestination(workdir: string, destination: string): string {
   const intoDirectory = destination.endsWith('/') || destination === '.' || destination.endsWith('/.');
   const resolved = posix.resolve('/', workdir, destination);
   return intoDirectory && resolved !== '/' ? `${resolved}/` : resolved;

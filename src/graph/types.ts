@@ -54,15 +54,18 @@ export interface StagePlan {
 /** An image or stage a copy or mount reads from; `context` is the build context. */
 export type InputRef = { kind: 'context' } | { kind: 'stage'; stage: number } | { kind: 'image'; ref: string };
 
-/** One `--mount` of RUN, parsed from `key=value` pairs (values expanded). */
+/**
+ * One `--mount` of RUN, parsed by grammar after expansion: the target made absolute against WORKDIR,
+ * `from` resolved to a stage or image; the type-specific settings (id, sharing, mode, uid, gid, size, env,
+ * required) as option strings.
+ */
 export interface MountSpec {
   type: 'bind' | 'cache' | 'tmpfs' | 'secret' | 'ssh';
   target: string | undefined;
-  /** bind/cache source path inside `from`. */
+  /** bind/cache: path inside `from`. */
   source: string | undefined;
   from: InputRef | undefined;
   readonly: boolean;
-  /** Every option as written (after expansion), for the ones not lifted into fields above (id, sharing, uid…). */
   options: Record<string, string>;
 }
 

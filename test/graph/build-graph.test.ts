@@ -130,12 +130,32 @@ describe('WORKDIR, USER, SHELL', () => {
     const g = graph(ast);
     const [run] = stepsOf(g, 'run');
     expect(run?.mounts).toEqual([
-      { type: 'cache', target: '/src/gocache', source: undefined, from: undefined, readonly: false, options: { id: 'go' } },
+      { type: 'cache', target: '/src/gocache', source: undefined, from: undefined, readonly: false, options: { id: 'go', sharing: 'shared' } },
       { type: 'bind', target: '/out', source: '/out', from: { kind: 'stage', stage: 0 }, readonly: false, options: {} },
     ]);
     expect(run?.network).toBe('none');
     expect(run?.security).toBe('insecure');
     expect(g.edges).toContainEqual({ from: 's0.0', to: 's1.3', kind: 'mount-from' });
+  });
+
+  it('RUN --mount settings of each type become option strings', () => {
+    const ast = dockerfile(
+      FROM('busybox'),
+      RUN('ls', {
+        flags: [
+          ['mount', 'type=cache,target=/c,sharing=locked,mode=0751,uid=1001,gid=1002,ro'],
+          ['mount', 'type=tmpfs,target=/t,size=1m'],
+          ['mount', 'type=secret,id=pw,env=PW,required'],
+          ['mount', 'type=ssh'],
+        ],
+      }),
+    );
+    expect(stepsOf(graph(ast), 'run')[0]?.mounts).toEqual([
+      { type: 'cache', target: '/c', source: undefined, from: undefined, readonly: true, options: { sharing: 'locked', mode: '751', uid: '1001', gid: '1002' } },
+      { type: 'tmpfs', target: '/t', source: undefined, from: undefined, readonly: false, options: { size: '1048576' } },
+      { type: 'secret', target: undefined, source: undefined, from: undefined, readonly: true, options: { id: 'pw', required: 'true', env: 'PW' } },
+      { type: 'ssh', target: undefined, source: undefined, from: undefined, readonly: true, options: { id: 'default', required: 'false' } },
+    ]);
   });
 
   it('RUN heredocs: a lone heredoc is the script; `#!` runs from /dev/pipes; anything else goes to the shell', () => {
