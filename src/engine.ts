@@ -309,14 +309,15 @@ export async function build(engine: Engine, request: BuildRequest, onEvent: (eve
     try {
       const parts = await stepKeyParts(deps, buildInputs, step, inputs);
       const cached = useCache ? await cache.lookup(deps, parts) : undefined;
-      if (request.explain) onEvent({ type: 'explain', step: id, parts });
       if (cached) {
         await cache.remember(identity, parts);
         onEvent({ type: 'cached', step: id, name: node.name });
+        if (request.explain) onEvent({ type: 'explain', step: id, parts });
         results.set(id, cached);
         continue;
       }
       onEvent({ type: 'started', step: id, name: node.name, time: Date.now() });
+      if (request.explain) onEvent({ type: 'explain', step: id, parts });
       onEvent({ type: 'running', step: id, reason: useCache ? await cache.explainMiss(identity, parts) : 'cache disabled (--no-cache)' });
       const state = await executeStep(deps, buildInputs, step, inputs, io);
       await cache.store(identity, parts, state);
