@@ -303,7 +303,7 @@ function dispatchRun(instruction: RunInstruction, state: StageState, ctx: Dispat
     security,
     files,
   };
-  const inputs = mounts.flatMap((m) => (m.from === undefined ? [] : [{ input: m.from, kind: 'mount-from' as const }]));
+  const inputs = mounts.flatMap((m) => ('from' in m && m.from !== undefined ? [{ input: m.from, kind: 'mount-from' as const }] : []));
   return { step, history: history(`RUN ${prefix}${args.join(' ')}`, false), inputs };
 }
 
@@ -320,31 +320,11 @@ function runMount(raw: string, expanded: string, state: StageState, ctx: Dispatc
   if (!parsed.ok) throw dockerfileError(parsed.message, ctx.file, range);
   const mount = parsed.mount;
   const target = mount.target === undefined || mount.target.startsWith('/') ? mount.target : posix.join(state.workdir, mount.target);
-  const spec: MountSpec = { type: mount.type, target, source: undefined, from: undefined, readonly: mount.type !== 'tmpfs', options: {} };
-  const option = (name: string, value: string | number | boolean | undefined, radix = 10): void => {
-    if (value !== undefined) spec.options[name] = typeof value === 'number' ? value.toString(radix) : String(value);
-  };
   if (mount.type === 'bind' || mount.type === 'cache') {
-    spec.source = mount.source;
-    spec.from = mount.from === undefined ? undefined : ctx.resolveInput(mount.from, range);
-    spec.readonly = mount.readonly;
+    const from = mount.from === undefined ? undefined : ctx.resolveInput(mount.from, range);
+    return { ...mount, target: target as string, from };
   }
-  if (mount.type === 'cache') {
-    option('id', mount.id);
-    option('sharing', mount.sharing);
-  }
-  if (mount.type === 'tmpfs') option('size', mount.size);
-  if (mount.type === 'secret' || mount.type === 'ssh') {
-    option('id', mount.id);
-    option('required', mount.required);
-  }
-  if (mount.type === 'secret') option('env', mount.env);
-  if (mount.type === 'cache' || mount.type === 'secret' || mount.type === 'ssh') {
-    option('mode', mount.mode, 8);
-    option('uid', mount.uid);
-    option('gid', mount.gid);
-  }
-  return spec;
+  return { ...mount, target } as MountSpec;
 }
 
 /**

@@ -1,5 +1,6 @@
 // The instruction graph: what a Dockerfile asks to be built, after variable resolution, as typed steps
 // that the ops execute. Produced by planStages → (engine resolves base images) → buildGraph. Pure data.
+import type { MountSpec as ParsedMount } from '../../grammar/index.js';
 import type { SourceRef } from '../errors.js';
 import type { ContainerConfig, HistoryEntry, Platform } from '../image/oci.js';
 import type { ProxyEnv } from './proxy.js';
@@ -55,19 +56,14 @@ export interface StagePlan {
 export type InputRef = { kind: 'context' } | { kind: 'stage'; stage: number } | { kind: 'image'; ref: string };
 
 /**
- * One `--mount` of RUN, parsed by grammar after expansion: the target made absolute against WORKDIR,
- * `from` resolved to a stage or image; the type-specific settings (id, sharing, mode, uid, gid, size, env,
- * required) as option strings.
+ * One `--mount` of RUN: grammar's MountSpec (parsed after expansion) with the target made absolute against
+ * WORKDIR and `from` resolved to a stage or image.
  */
-export interface MountSpec {
-  type: 'bind' | 'cache' | 'tmpfs' | 'secret' | 'ssh';
-  target: string | undefined;
-  /** bind/cache: path inside `from`. */
-  source: string | undefined;
-  from: InputRef | undefined;
-  readonly: boolean;
-  options: Record<string, string>;
-}
+export type MountSpec = ParsedMount extends infer M
+  ? M extends { from: string | undefined }
+    ? Omit<M, 'from'> & { from: InputRef | undefined }
+    : M
+  : never;
 
 export interface SourceStep {
   kind: 'source';

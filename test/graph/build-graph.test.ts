@@ -130,15 +130,15 @@ describe('WORKDIR, USER, SHELL', () => {
     const g = graph(ast);
     const [run] = stepsOf(g, 'run');
     expect(run?.mounts).toEqual([
-      { type: 'cache', target: '/src/gocache', source: undefined, from: undefined, readonly: false, options: { id: 'go', sharing: 'shared' } },
-      { type: 'bind', target: '/out', source: '/out', from: { kind: 'stage', stage: 0 }, readonly: false, options: {} },
+      { type: 'cache', target: '/src/gocache', id: 'go', sharing: 'shared', source: undefined, from: undefined, readonly: false, mode: undefined, uid: undefined, gid: undefined },
+      { type: 'bind', target: '/out', source: '/out', from: { kind: 'stage', stage: 0 }, readonly: false },
     ]);
     expect(run?.network).toBe('none');
     expect(run?.security).toBe('insecure');
     expect(g.edges).toContainEqual({ from: 's0.0', to: 's1.3', kind: 'mount-from' });
   });
 
-  it('RUN --mount settings of each type become option strings', () => {
+  it('RUN --mount settings of each type are kept typed', () => {
     const ast = dockerfile(
       FROM('busybox'),
       RUN('ls', {
@@ -151,10 +151,10 @@ describe('WORKDIR, USER, SHELL', () => {
       }),
     );
     expect(stepsOf(graph(ast), 'run')[0]?.mounts).toEqual([
-      { type: 'cache', target: '/c', source: undefined, from: undefined, readonly: true, options: { sharing: 'locked', mode: '751', uid: '1001', gid: '1002' } },
-      { type: 'tmpfs', target: '/t', source: undefined, from: undefined, readonly: false, options: { size: '1048576' } },
-      { type: 'secret', target: undefined, source: undefined, from: undefined, readonly: true, options: { id: 'pw', required: 'true', env: 'PW' } },
-      { type: 'ssh', target: undefined, source: undefined, from: undefined, readonly: true, options: { id: 'default', required: 'false' } },
+      { type: 'cache', target: '/c', id: undefined, sharing: 'locked', source: undefined, from: undefined, readonly: true, mode: 0o751, uid: 1001, gid: 1002 },
+      { type: 'tmpfs', target: '/t', size: 1048576 },
+      { type: 'secret', id: 'pw', target: undefined, env: 'PW', required: true, mode: undefined, uid: undefined, gid: undefined },
+      { type: 'ssh', id: 'default', target: undefined, required: false, mode: undefined, uid: undefined, gid: undefined },
     ]);
   });
 
@@ -300,7 +300,7 @@ describe('graph shape', () => {
     const plan = planStages(ast);
     expect(plan.imageRefs).toEqual(['busybox', 'alpine:3']);
     expect(plan.stages[0]?.platform).toBe('linux/amd64');
-    expect(stepsOf(graph(ast), 'run')[0]?.mounts[0]?.from).toEqual({ kind: 'image', ref: 'alpine:3' });
+    expect(stepsOf(graph(ast), 'run')[0]?.mounts[0]).toMatchObject({ type: 'bind', from: { kind: 'image', ref: 'alpine:3' } });
   });
 
   it('steps carry their Dockerfile position', () => {
