@@ -8,7 +8,7 @@ export interface InstructionLineCstNode extends CstNode {
 export type InstructionLineCstChildren = {
   Keyword: IToken[];
   flags: FlagsCstNode[];
-  argumentList: ArgumentListCstNode[];
+  Rest?: IToken[];
 };
 
 export interface FlagsCstNode extends CstNode {
@@ -21,19 +21,7 @@ export type FlagsCstChildren = {
   EndOfFlags?: IToken[];
 };
 
-export interface ArgumentListCstNode extends CstNode {
-  name: "argumentList";
-  children: ArgumentListCstChildren;
-}
-
-export type ArgumentListCstChildren = {
-  ArgumentWord?: IToken[];
-  FlagWord?: IToken[];
-  EndOfFlags?: IToken[];
-};
-
 export interface ICstNodeVisitor<IN, OUT> extends ICstVisitor<IN, OUT> {
   instructionLine(children: InstructionLineCstChildren, param?: IN): OUT;
   flags(children: FlagsCstChildren, param?: IN): OUT;
-  argumentList(children: ArgumentListCstChildren, param?: IN): OUT;
 }

@@ -14,21 +14,21 @@ export interface FlagSpec {
   allowed?: readonly string[];
 }
 
-const string = (name: string, allowed?: readonly string[]): FlagSpec => ({ name, kind: 'string', repeatable: false, ...(allowed ? { allowed } : {}) });
-const list = (name: string): FlagSpec => ({ name, kind: 'string', repeatable: true });
-const bool = (name: string): FlagSpec => ({ name, kind: 'bool', repeatable: false });
-const duration = (name: string): FlagSpec => ({ name, kind: 'duration', repeatable: false });
+const valueFlag = (name: string, allowed?: readonly string[]): FlagSpec => ({ name, kind: 'string', repeatable: false, ...(allowed ? { allowed } : {}) });
+const listFlag = (name: string): FlagSpec => ({ name, kind: 'string', repeatable: true });
+const boolFlag = (name: string): FlagSpec => ({ name, kind: 'bool', repeatable: false });
+const durationFlag = (name: string): FlagSpec => ({ name, kind: 'duration', repeatable: false });
 
 export const instructionFlags: Readonly<Record<Keyword, readonly FlagSpec[]>> = {
-  FROM: [string('platform')],
-  RUN: [list('mount'), string('network', ['default', 'none', 'host']), string('security', ['insecure', 'sandbox'])],
-  ADD: [string('chown'), string('chmod'), bool('link'), string('checksum'), bool('keep-git-dir'), list('exclude')],
-  COPY: [string('from'), string('chown'), string('chmod'), bool('link'), bool('parents'), list('exclude')],
+  FROM: [valueFlag('platform')],
+  RUN: [listFlag('mount'), valueFlag('network', ['default', 'none', 'host']), valueFlag('security', ['insecure', 'sandbox'])],
+  ADD: [valueFlag('chown'), valueFlag('chmod'), boolFlag('link'), valueFlag('checksum'), boolFlag('keep-git-dir'), listFlag('exclude')],
+  COPY: [valueFlag('from'), valueFlag('chown'), valueFlag('chmod'), boolFlag('link'), boolFlag('parents'), listFlag('exclude')],
   HEALTHCHECK: [
-    duration('interval'),
-    duration('timeout'),
-    duration('start-period'),
-    duration('start-interval'),
+    durationFlag('interval'),
+    durationFlag('timeout'),
+    durationFlag('start-period'),
+    durationFlag('start-interval'),
     { name: 'retries', kind: 'int', repeatable: false },
   ],
   CMD: [],
@@ -60,8 +60,10 @@ export interface FlagProblem {
 function valueProblem(spec: FlagSpec, flag: Flag): string | undefined {
   const value = flag.value;
   if (spec.kind === 'bool') {
+    // Bare `--link` means true; `--link=` is a missing value, as in BuildKit.
     if (value === undefined || /^(true|false)$/i.test(value)) return undefined;
-    return `expecting boolean value for flag ${spec.name}, not: ${value}`;
+    if (value === '') return `missing a value on flag: --${spec.name}`;
+    return `expecting boolean value for flag --${spec.name}, not: ${value}`;
   }
   if (value === undefined) return `missing a value on flag: --${spec.name}`;
   if (spec.allowed && !spec.allowed.includes(value)) {
@@ -97,7 +99,7 @@ export function checkFlags(keyword: Keyword, flags: readonly Flag[]): FlagProble
     }
     seen.add(spec.name);
     const message = valueProblem(spec, flag);
-    if (message) problems.push({ flag, message, atValue: flag.value !== undefined });
+    if (message) problems.push({ flag, message, atValue: flag.value !== undefined && flag.value !== '' });
   }
   return problems;
 }

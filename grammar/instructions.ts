@@ -3,7 +3,6 @@
 import type {
   ArgDeclaration,
   CommandForm,
-  Heredoc,
   Instruction,
   InstructionNode,
   KeyValue,
@@ -73,6 +72,17 @@ function pairs(node: InstructionNode): KeyValue[] {
   return out;
 }
 
+/**
+ * The range of word.value[from, to). Exact when the word is written in one piece (the usual case); a word
+ * broken by a line continuation keeps its whole range.
+ */
+function subRange(word: Word, from: number, to: number): Range {
+  const { start, end } = word.range;
+  if (end.offset - start.offset !== word.value.length || start.line !== end.line) return word.range;
+  const at = (i: number) => ({ line: start.line, column: start.column + i, offset: start.offset + i });
+  return { start: at(from), end: at(to) };
+}
+
 const argName = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 function argDeclarations(node: InstructionNode): ArgDeclaration[] {
@@ -86,9 +96,9 @@ function argDeclarations(node: InstructionNode): ArgDeclaration[] {
         word.range,
       );
     }
-    // A range inside the word: the name and default keep the word's start and end respectively.
-    const nameWord: Word = { value: name, range: word.range };
-    const defaultValue: Word | undefined = eq === -1 ? undefined : { value: word.value.slice(eq + 1), range: word.range };
+    const nameWord: Word = { value: name, range: subRange(word, 0, name.length) };
+    const defaultValue: Word | undefined =
+      eq === -1 ? undefined : { value: word.value.slice(eq + 1), range: subRange(word, eq + 1, word.value.length) };
     return { name: nameWord, defaultValue, range: word.range };
   });
 }
@@ -118,7 +128,8 @@ function safeHeredocWord(word: string): boolean {
   }
 }
 
-function typed(keyword: Keyword, node: InstructionNode, heredocs: Heredoc[], diagnostics: Diagnostic[]): Instruction {
+function typed(keyword: Keyword, node: InstructionNode, diagnostics: Diagnostic[]): Instruction | undefined {
+  const heredocs = node.heredocs;
   const base = {
     keywordText: node.keywordText,
     keywordRange: node.keywordRange,
@@ -193,8 +204,9 @@ function typed(keyword: Keyword, node: InstructionNode, heredocs: Heredoc[], dia
       if (triggerKeyword === 'FROM' || triggerKeyword === 'MAINTAINER') {
         throw new InstructionError('onbuild-trigger', `${triggerKeyword} isn't allowed as an ONBUILD trigger`, trigger.keywordRange);
       }
-      const inner = toInstruction(trigger, diagnostics, heredocs);
-      if (!inner) throw new InstructionError('onbuild-trigger', 'invalid ONBUILD trigger', trigger.range);
+      // The trigger's own problems are already reported by toInstruction.
+      const inner = toInstruction(trigger, diagnostics);
+      if (!inner) return undefined;
       return { ...base, keyword, trigger: inner, triggerText: node.rest.value };
     }
     case 'HEALTHCHECK': {
@@ -222,7 +234,7 @@ function typed(keyword: Keyword, node: InstructionNode, heredocs: Heredoc[], dia
  * The typed instruction for `node`, or undefined when it cannot be built; every problem is pushed to
  * `diagnostics`. Instructions whose only problems are in their flags are still returned.
  */
-export function toInstruction(node: InstructionNode, diagnostics: Diagnostic[], heredocs: Heredoc[] = node.heredocs): Instruction | undefined {
+export function toInstruction(node: InstructionNode, diagnostics: Diagnostic[]): Instruction | undefined {
   const keyword = node.keywordText.toUpperCase() as Keyword;
   if (!keywords.includes(keyword)) {
     const near = closest(node.keywordText, keywords);
@@ -235,7 +247,7 @@ export function toInstruction(node: InstructionNode, diagnostics: Diagnostic[], 
     diagnostics.push(validation(code, problem.message, range, problem.hint));
   }
   try {
-    return typed(keyword, node, heredocs, diagnostics);
+    return typed(keyword, node, diagnostics);
   } catch (error) {
     if (!(error instanceof InstructionError)) throw error;
     diagnostics.push(validation(error.code, error.message, error.range, error.hint));

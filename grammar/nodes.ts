@@ -95,7 +95,7 @@ function nameValues(rest: Span, keyword: string, escape: string): Arguments {
         word.end,
       );
     }
-    // Offsets inside a word are exact only when it holds no multi-unit characters before '='; words are as written.
+    // Words are kept as written, so offsets inside a word are offsets in the line too.
     args.push({ value: word.value.slice(0, eq), start: word.start, end: word.start + eq });
     args.push({ value: word.value.slice(eq + 1), start: word.start + eq + 1, end: word.end });
     args.push({ value: '=', start: word.start + eq, end: word.start + eq + 1 });

@@ -1,7 +1,7 @@
-// The instruction-line grammar: keyword, leading flags, an optional `--` and the argument words.
+// The instruction-line grammar: keyword, leading flags, an optional `--` and the rest of the line.
 // One parser instance, created (and self-analysed) lazily on first use.
 import { CstParser, generateCstDts, type CstNode, type IToken } from 'chevrotain';
-import { allTokens, ArgumentWord, EndOfFlags, FlagWord, Keyword } from './tokens.js';
+import { allTokens, EndOfFlags, FlagWord, Keyword, Rest } from './tokens.js';
 
 class InstructionLineParser extends CstParser {
   constructor() {
@@ -18,30 +18,19 @@ class InstructionLineParser extends CstParser {
     this.CONSUME(EndOfFlags);
   };
 
-  // After the flags, words that look like flags are ordinary arguments (`RUN echo --help`).
-  private readonly argumentAlternatives = [
-    { ALT: (): unknown => this.CONSUME(ArgumentWord) },
-    { ALT: (): unknown => this.CONSUME2(FlagWord) },
-    { ALT: (): unknown => this.CONSUME2(EndOfFlags) },
-  ];
-
-  private readonly argumentWord = (): void => {
-    this.OR(this.argumentAlternatives);
+  private readonly rest = (): void => {
+    this.CONSUME(Rest);
   };
 
   readonly instructionLine = this.RULE('instructionLine', () => {
     this.CONSUME(Keyword);
     this.SUBRULE(this.flags);
-    this.SUBRULE(this.argumentList);
+    this.OPTION(this.rest);
   });
 
   readonly flags = this.RULE('flags', () => {
     this.MANY(this.flagWord);
     this.OPTION(this.endOfFlags);
-  });
-
-  readonly argumentList = this.RULE('argumentList', () => {
-    this.MANY(this.argumentWord);
   });
 }
 

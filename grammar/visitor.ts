@@ -1,4 +1,4 @@
-// CST → the parts of an instruction line (keyword, flag tokens, where the arguments start), in logical-line offsets.
+// CST → the parts of an instruction line (keyword, flag tokens, where the rest starts), in logical-line offsets.
 import type { CstNode, IToken } from 'chevrotain';
 import type { InstructionLineCstChildren, FlagsCstChildren } from './cst.js';
 import { tokenizeLine } from './lexer.js';
@@ -33,6 +33,7 @@ export function splitInstructionLine(text: string): InstructionLineParts | undef
   const keyword = children.Keyword[0] as IToken;
   const flagsNode = (children.flags[0] as CstNode).children as unknown as FlagsCstChildren;
   const flags = (flagsNode.FlagWord ?? []).map(part);
+  const rest = children.Rest?.[0];
   const end = flagsNode.EndOfFlags?.[0] ?? flagsNode.FlagWord?.at(-1) ?? keyword;
-  return { keyword: part(keyword), flags, argumentsStart: end.startOffset + end.image.length };
+  return { keyword: part(keyword), flags, argumentsStart: rest ? rest.startOffset : end.startOffset + end.image.length };
 }

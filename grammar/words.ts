@@ -7,7 +7,11 @@ export interface Span {
   end: number;
 }
 
-const isSpace = (ch: string): boolean => /^\s$/u.test(ch);
+/** Go's unicode.IsSpace for the characters a Dockerfile line can hold. */
+function isSpace(ch: string): boolean {
+  const code = ch.charCodeAt(0);
+  return code === 0x20 || (code >= 0x09 && code <= 0x0d) || code === 0x85 || code === 0xa0 || (code > 0xff && /^\s$/u.test(ch));
+}
 
 /** BuildKit's reWhitespace: the blanks that separate FROM/EXPOSE/COPY words (no Unicode spaces). */
 const blankRun = /[ \t\v\f\r]+/g;

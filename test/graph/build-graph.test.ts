@@ -138,6 +138,26 @@ describe('WORKDIR, USER, SHELL', () => {
     expect(g.edges).toContainEqual({ from: 's0.0', to: 's1.3', kind: 'mount-from' });
   });
 
+  it('RUN --mount settings of each type are kept typed', () => {
+    const ast = dockerfile(
+      FROM('busybox'),
+      RUN('ls', {
+        flags: [
+          ['mount', 'type=cache,target=/c,sharing=locked,mode=0751,uid=1001,gid=1002,ro'],
+          ['mount', 'type=tmpfs,target=/t,size=1m'],
+          ['mount', 'type=secret,id=pw,env=PW,required'],
+          ['mount', 'type=ssh'],
+        ],
+      }),
+    );
+    expect(stepsOf(graph(ast), 'run')[0]?.mounts).toEqual([
+      { type: 'cache', target: '/c', id: undefined, sharing: 'locked', source: undefined, from: undefined, readonly: true, mode: 0o751, uid: 1001, gid: 1002 },
+      { type: 'tmpfs', target: '/t', size: 1048576 },
+      { type: 'secret', id: 'pw', target: undefined, env: 'PW', required: true, mode: undefined, uid: undefined, gid: undefined },
+      { type: 'ssh', id: 'default', target: undefined, required: false, mode: undefined, uid: undefined, gid: undefined },
+    ]);
+  });
+
   it('RUN heredocs: a lone heredoc is the script; `#!` runs from /dev/pipes; anything else goes to the shell', () => {
     const lone = graph(dockerfile(FROM('busybox'), RUN('<<EOF', { heredocs: [{ name: 'EOF', content: '\techo hi\n', chomp: true }] })));
     expect(stepsOf(lone, 'run')[0]?.args).toEqual(['/bin/sh', '-c', 'echo hi\n']);

@@ -83,8 +83,7 @@ describe('stage errors', () => {
 
   it('a required global ARG that is missing', () => {
     const text = 'ARG FOO=${FOO:?"custom error"}\nFROM busybox:$FOO\n';
-    // The parser's range for a declaration covers `FOO=…` as a whole.
-    expectError(text, 'FOO: custom error', [1, 5]);
+    expectError(text, 'FOO: custom error', [1, 9]);
     expect(() => buildGraph(parse(text), { buildArgs: { FOO: 'bar' }, baseImages: new Map() })).not.toThrow();
   });
 
