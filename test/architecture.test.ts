@@ -33,7 +33,7 @@ function readSources(): SourceFile[] {
 function layerOf(path: string): number {
   if (path.startsWith('grammar/') || path.startsWith('cache/')) return 0;
   if (path.startsWith('src/cli/')) return 5;
-  if (path === 'src/engine.ts' || path === 'src/index.ts') return 4;
+  if (/^src\/(engine|engine-[a-z-]+|index)\.ts$/.test(path)) return 4;
   if (/^src\/(ops|runtime|remote-cache)\//.test(path)) return 3;
   if (/^src\/(graph|solver|registry)\//.test(path)) return 2;
   return 1; // src/image, snapshot, executor, context, errors.ts, config.ts

@@ -3,7 +3,7 @@
 // steps on a terminal, nothing but errors in quiet mode. A failed step's whole output is printed.
 // The only importer of ora.
 import ora, { type Ora } from 'ora';
-import type { BuildEvent } from '../engine.js';
+import type { BuildEvent } from '../engine-build.js';
 
 /** What the renderer shows: the build's events (src/engine.ts). */
 export type ProgressEvent = BuildEvent;

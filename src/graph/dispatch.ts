@@ -13,18 +13,17 @@ import type {
   RunInstruction,
   Word,
 } from '../../grammar/index.js';
-import { expandsArguments, expandWord, ExpandError } from '../../grammar/index.js';
+import { chompHeredoc, expandsArguments, expandWord, ExpandError, parseMount } from '../../grammar/index.js';
 import type { ContainerConfig, HealthConfig, HistoryEntry } from '../image/oci.js';
 import { envKey, setEnv } from './env-list.js';
 import { HealthcheckError, healthcheckHistory, parseHealthcheckDuration, parseHealthcheckRetries } from './healthcheck.js';
-import { MountSpecError, parseMountSpec } from './mounts.js';
 import { PortSpecError, parsePortSpec } from './ports.js';
 import type { ProxyEnv } from './proxy.js';
 import { ArgScope, expandFields, expandValue, stageLookup } from './scope.js';
 import { dockerfileError } from './source-ref.js';
 import type { ConfigStep, CopySource, CopyStep, InputRef, MountSpec, RunStep, Step } from './types.js';
 
-export const defaultShell: readonly string[] = ['/bin/sh', '-c'];
+const defaultShell: readonly string[] = ['/bin/sh', '-c'];
 export const defaultPath = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
 /** What a stage's dispatch needs from outside the stage. */
@@ -120,7 +119,7 @@ function flagWord(flag: Flag): Word {
 
 /** `<<-` bodies lose leading tabs on every line. */
 function heredocBody(heredoc: Heredoc): string {
-  return heredoc.chomp ? heredoc.content.replace(/^\t+/gm, '') : heredoc.content;
+  return heredoc.chomp ? chompHeredoc(heredoc.content) : heredoc.content;
 }
 
 export function dispatchInstruction(instruction: Instruction, state: StageState, ctx: DispatchContext): Dispatched {
@@ -229,7 +228,7 @@ export function dispatchInstruction(instruction: Instruction, state: StageState,
 }
 
 /** WORKDIR: relative paths join the previous one; the result is cleaned and absolute. */
-export function resolveWorkdir(current: string, path: string): string {
+function resolveWorkdir(current: string, path: string): string {
   return posix.resolve('/', current, path);
 }
 
@@ -276,14 +275,7 @@ function dispatchRun(instruction: RunInstruction, state: StageState, ctx: Dispat
     const range = flag.valueRange ?? flag.range;
     const value = expandRaw(flag.value ?? '', state, ctx, range);
     if (flag.name === 'mount') {
-      try {
-        const expand = (raw: string): string => expandRaw(raw, state, ctx, range);
-        const resolve = (name: string): InputRef => ctx.resolveInput(name, range);
-        mounts.push(parseMountSpec(flag.value ?? '', expand, resolve, state.workdir));
-      } catch (err) {
-        if (err instanceof MountSpecError) throw dockerfileError(err.message, ctx.file, range, err);
-        throw err;
-      }
+      mounts.push(runMount(flag.value ?? '', value, state, ctx, range));
     } else if (flag.name === 'network') {
       if (value !== 'default' && value !== 'none' && value !== 'host') {
         throw dockerfileError(`unsupported network mode ${JSON.stringify(value)}`, ctx.file, range);
@@ -311,8 +303,28 @@ function dispatchRun(instruction: RunInstruction, state: StageState, ctx: Dispat
     security,
     files,
   };
-  const inputs = mounts.flatMap((m) => (m.from === undefined ? [] : [{ input: m.from, kind: 'mount-from' as const }]));
+  const inputs = mounts.flatMap((m) => ('from' in m && m.from !== undefined ? [{ input: m.from, kind: 'mount-from' as const }] : []));
   return { step, history: history(`RUN ${prefix}${args.join(' ')}`, false), inputs };
+}
+
+/**
+ * One --mount: parsed by grammar after expansion, except that `from` must be written literally (BuildKit
+ * refuses to expand it); a relative target is taken from WORKDIR.
+ */
+function runMount(raw: string, expanded: string, state: StageState, ctx: DispatchContext, range: Range): MountSpec {
+  const written = parseMount(raw);
+  if (written.ok && 'from' in written.mount && written.mount.from?.includes('$')) {
+    throw dockerfileError(`'from' doesn't support variable expansion, define alias stage instead`, ctx.file, range);
+  }
+  const parsed = parseMount(expanded);
+  if (!parsed.ok) throw dockerfileError(parsed.message, ctx.file, range);
+  const mount = parsed.mount;
+  const target = mount.target === undefined || mount.target.startsWith('/') ? mount.target : posix.join(state.workdir, mount.target);
+  if (mount.type === 'bind' || mount.type === 'cache') {
+    const from = mount.from === undefined ? undefined : ctx.resolveInput(mount.from, range);
+    return { ...mount, target: target as string, from };
+  }
+  return { ...mount, target } as MountSpec;
 }
 
 /**
@@ -320,7 +332,7 @@ function dispatchRun(instruction: RunInstruction, state: StageState, ctx: Dispat
  * script file mounted at /dev/pipes/<name>, otherwise as the shell's script); any other heredoc use hands
  * the command line plus bodies to the shell.
  */
-export function runCommand(instruction: RunInstruction, shell: readonly string[]): Pick<RunStep, 'args' | 'files'> {
+function runCommand(instruction: RunInstruction, shell: readonly string[]): Pick<RunStep, 'args' | 'files'> {
   if (instruction.command.kind === 'exec') return { args: instruction.command.args.map((w) => w.value), files: [] };
   const line = instruction.command.command.value;
   const heredocs = instruction.heredocs;
@@ -417,17 +429,27 @@ function copySource(word: Word, heredocs: Heredoc[], state: StageState, ctx: Dis
   const marker = /^\d*<<-?(["']?)([^"']+)\1$/.exec(word.value);
   const heredoc = marker === null ? undefined : heredocs.find((h) => h.name === marker[2]);
   if (heredoc !== undefined) {
-    // BuildKit expands variables (not quotes) in unquoted-delimiter bodies; grammar's expansion always
-    // removes quotes, which would corrupt file bodies, so bodies are kept as written until it can skip them.
-    return { path: heredoc.name, content: heredocBody(heredoc) };
+    const body = heredocBody(heredoc);
+    return { path: heredoc.name, content: heredoc.expand ? expandHeredocBody(body, heredoc, state, ctx) : body };
   }
   const path = expandValue(word, state.lookup, ctx.file, ctx.escape);
   if (name === 'COPY' && urlPattern.test(path)) throw dockerfileError("source can't be a URL for COPY", ctx.file, word.range);
   return { path };
 }
 
+/**
+ * BuildKit expands variables in a body whose delimiter was not quoted, but keeps its quotes and backslashes
+ * as written. grammar's expansion treats them as shell syntax, so each one is escaped first: only `$…`
+ * remains special.
+ */
+function expandHeredocBody(body: string, heredoc: Heredoc, state: StageState, ctx: DispatchContext): string {
+  const special = new Set(['"', "'", ctx.escape]);
+  const literal = [...body].map((c) => (special.has(c) ? `${ctx.escape}${c}` : c)).join('');
+  return expandValue({ value: literal, range: heredoc.bodyRange }, state.lookup, ctx.file, ctx.escape);
+}
+
 /** Destination against WORKDIR; a trailing `/` (or `.`) means "into this directory" and is kept. */
-export function resolveDestination(workdir: string, destination: string): string {
+function resolveDestination(workdir: string, destination: string): string {
   const intoDirectory = destination.endsWith('/') || destination === '.' || destination.endsWith('/.');
   const resolved = posix.resolve('/', workdir, destination);
   return intoDirectory && resolved !== '/' ? `${resolved}/` : resolved;

@@ -1,19 +1,5 @@
-// Go's time.Duration text: parsing (`1m30s`, `1.5s`, `100ms`) and formatting as Go prints it, because
-// HEALTHCHECK flags take Go durations and BuildKit's history text shows them in Go's format.
-
-const unitNanos: Record<string, number> = { ns: 1, us: 1e3, 'µs': 1e3, 'μs': 1e3, ms: 1e6, s: 1e9, m: 60e9, h: 3600e9 };
-
-/** Nanoseconds, or undefined when `text` is not a Go duration. */
-export function parseGoDuration(text: string): number | undefined {
-  const match = /^([-+]?)((?:\d+(?:\.\d*)?|\.\d+)(?:ns|us|µs|μs|ms|s|m|h))+$/u.exec(text);
-  if (text === '0') return 0;
-  if (!match) return undefined;
-  let total = 0;
-  for (const part of text.replace(/^[-+]/, '').matchAll(/(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h)/gu)) {
-    total += Number(part[1]) * (unitNanos[part[2] as string] as number);
-  }
-  return Math.round(match[1] === '-' ? -total : total);
-}
+// Go's time.Duration text as Go prints it (`1m30s`, `100ms`): BuildKit's HEALTHCHECK history shows durations
+// this way. Parsing them is grammar's (parseGoDuration).
 
 /** Go's Duration.String(): `0s`, `100ms`, `1.5µs`, `1m30s`, `1h0m0s`. */
 export function formatGoDuration(nanos: number): string {

@@ -1,7 +1,8 @@
 // HEALTHCHECK: flags → Docker's HealthConfig (durations in ns), and the history text BuildKit writes
 // (Go's `%+v` of the struct, so durations appear as `1m30s`).
 import type { HealthConfig } from '../image/oci.js';
-import { formatGoDuration, parseGoDuration } from './durations.js';
+import { parseGoDuration } from '../../grammar/index.js';
+import { formatGoDuration } from './durations.js';
 
 export class HealthcheckError extends Error {
   override name = 'HealthcheckError';

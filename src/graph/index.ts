@@ -4,7 +4,7 @@ export { buildGraph } from './build-graph.js';
 export { parsePortSpec, PortSpecError } from './ports.js';
 export { setEnv, getEnv } from './env-list.js';
 export { healthcheckHistory } from './healthcheck.js';
-export { formatGoDuration, parseGoDuration } from './durations.js';
+export { formatGoDuration } from './durations.js';
 export { proxyEnvFrom, type ProxyEnv } from './proxy.js';
 export { parseSourceDateEpoch, type SourceDateEpoch } from './source-date-epoch.js';
 export { formatPlatform, parsePlatform } from './platform-args.js';

@@ -1,11 +1,10 @@
 // Stages of a Dockerfile and how they depend on each other: global ARGs, FROM references after
 // expansion (an earlier stage, case-insensitive, or an image), COPY --from / RUN --mount from=,
 // --target pruning, cycles named by stage. Phase one of two: the engine resolves `imageRefs` next.
-import type { ArgInstruction, Dockerfile, FromInstruction, Instruction, Range, Word } from '../../grammar/index.js';
+import { parseMount, type ArgInstruction, type Dockerfile, type FromInstruction, type Instruction, type Range, type Word } from '../../grammar/index.js';
 import { UserError, type SourceRef } from '../errors.js';
 import { parseReference } from '../image/reference.js';
 import { Digraph } from './graph.js';
-import { mountFrom } from './mounts.js';
 import { defaultPlatform, parsePlatform, platformArgs } from './platform-args.js';
 import { ArgScope, expandValue } from './scope.js';
 import { dockerfileError, sourceRef } from './source-ref.js';
@@ -25,7 +24,7 @@ export interface DockerfileLayout {
 
 const stageNamePattern = /^[a-z][a-z0-9-_.]*$/i;
 
-export function splitStages(ast: Dockerfile): DockerfileLayout {
+function splitStages(ast: Dockerfile): DockerfileLayout {
   const layout: DockerfileLayout = { globalArgs: [], stages: [] };
   for (const instruction of ast.instructions) {
     if (instruction.keyword === 'FROM') {
@@ -72,7 +71,7 @@ function stageNames(ast: Dockerfile, layout: DockerfileLayout): (string | undefi
   });
 }
 
-export function displayName(name: string | undefined, index: number): string {
+function displayName(name: string | undefined, index: number): string {
   return name ?? `stage-${index}`;
 }
 
@@ -91,7 +90,7 @@ function targetIndex(names: (string | undefined)[], target: string | undefined):
  * The global ARG values: automatic platform args and TARGETSTAGE (overridable by --build-arg), then each
  * ARG before the first FROM (`--build-arg` > default expanded with the globals so far > automatic value).
  */
-export function resolveGlobalArgs(ast: Dockerfile, layout: DockerfileLayout, options: GraphOptions, targetStage: string): ArgScope {
+function resolveGlobalArgs(ast: Dockerfile, layout: DockerfileLayout, options: GraphOptions, targetStage: string): ArgScope {
   const buildArgs = options.buildArgs ?? {};
   const automatic = platformArgs(options.platform ?? defaultPlatform, targetStage);
   const scope = new ArgScope();
@@ -111,7 +110,7 @@ export function resolveGlobalArgs(ast: Dockerfile, layout: DockerfileLayout, opt
 }
 
 /** How a name in FROM / --from / from= resolves: an earlier stage (by name or index) or an image. */
-export class StageResolver {
+class StageResolver {
   constructor(
     private readonly file: string,
     private readonly names: (string | undefined)[],
@@ -195,7 +194,8 @@ function stageReferences(ast: Dockerfile, stage: StageSource, globals: ArgScope,
     }
     if (instruction.keyword === 'RUN') {
       for (const flag of instruction.flags) {
-        const from = flag.name === 'mount' && flag.value !== undefined ? mountFrom(flag.value) : undefined;
+        const parsed = flag.name === 'mount' && flag.value !== undefined ? parseMount(flag.value) : undefined;
+        const from = parsed?.ok === true && 'from' in parsed.mount ? parsed.mount.from : undefined;
         if (from !== undefined && !from.includes('$')) references.push({ name: from, range: flag.valueRange ?? flag.range });
       }
     }

@@ -1,5 +1,6 @@
 // The instruction graph: what a Dockerfile asks to be built, after variable resolution, as typed steps
 // that the ops execute. Produced by planStages → (engine resolves base images) → buildGraph. Pure data.
+import type { MountSpec as ParsedMount } from '../../grammar/index.js';
 import type { SourceRef } from '../errors.js';
 import type { ContainerConfig, HistoryEntry, Platform } from '../image/oci.js';
 import type { ProxyEnv } from './proxy.js';
@@ -54,17 +55,15 @@ export interface StagePlan {
 /** An image or stage a copy or mount reads from; `context` is the build context. */
 export type InputRef = { kind: 'context' } | { kind: 'stage'; stage: number } | { kind: 'image'; ref: string };
 
-/** One `--mount` of RUN, parsed from `key=value` pairs (values expanded). */
-export interface MountSpec {
-  type: 'bind' | 'cache' | 'tmpfs' | 'secret' | 'ssh';
-  target: string | undefined;
-  /** bind/cache source path inside `from`. */
-  source: string | undefined;
-  from: InputRef | undefined;
-  readonly: boolean;
-  /** Every option as written (after expansion), for the ones not lifted into fields above (id, sharing, uid…). */
-  options: Record<string, string>;
-}
+/**
+ * One `--mount` of RUN: grammar's MountSpec (parsed after expansion) with the target made absolute against
+ * WORKDIR and `from` resolved to a stage or image.
+ */
+export type MountSpec = ParsedMount extends infer M
+  ? M extends { from: string | undefined }
+    ? Omit<M, 'from'> & { from: InputRef | undefined }
+    : M
+  : never;
 
 export interface SourceStep {
   kind: 'source';

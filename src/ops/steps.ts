@@ -1,7 +1,6 @@
 // Executes one step of the instruction graph (src/graph/types.ts) with the ops: a FROM gives the
 // starting state, RUN/COPY/ADD/WORKDIR give a new state, config instructions keep the state as it is.
 // Translating graph payloads into op specs happens here; the ops themselves know no Dockerfile.
-import { posix } from 'node:path';
 import { compileIgnore, type IgnoreMatcher } from '../../grammar/index.js';
 import { UserError } from '../errors.js';
 import type { NetworkMode } from '../executor/executor.js';
@@ -41,6 +40,9 @@ export interface StepInputs {
 export async function executeStep(deps: RunDeps, build: BuildInputs, step: Step, inputs: StepInputs, io: RunIO): Promise<FsState> {
   switch (step.kind) {
     case 'source':
+      if (step.platform.os !== 'linux' || step.platform.architecture !== 'amd64') {
+        throw new UserError(`FROM --platform=${step.platform.os}/${step.platform.architecture}: tsbuild builds linux/amd64 images only`);
+      }
       if (step.base.kind === 'scratch') return emptyFsState;
       if (step.base.kind === 'stage') return stageResult(inputs, step.base.stage);
       return imageState(deps, build, step.base.ref);
@@ -147,68 +149,38 @@ function proxyEnv(step: RunStep): string[] {
   return pairs.flatMap(([name, value]) => (value === undefined ? [] : [`${name}=${value}`, `${name.toLowerCase()}=${value}`]));
 }
 
-function numberOption(options: Record<string, string>, name: string, fallback: number, radix = 10): number {
-  const text = options[name];
-  if (text === undefined || text === '') return fallback;
-  const value = Number.parseInt(text, radix);
-  if (!Number.isInteger(value) || value < 0) throw new UserError(`invalid --mount ${name}=${text}`);
-  return value;
-}
-
-/** `size=` of a tmpfs: bytes, or with a k/m/g suffix (as BuildKit's units parsing takes it). */
-function sizeOption(text: string | undefined): number | undefined {
-  if (text === undefined || text === '') return undefined;
-  const match = /^(\d+)([kmg]?)i?b?$/i.exec(text.trim());
-  if (!match) throw new UserError(`invalid --mount size=${text}`);
-  const unit = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 }[(match[2] as string).toLowerCase() as '' | 'k' | 'm' | 'g'];
-  return Number(match[1]) * unit;
-}
-
 async function runMountOf(deps: RunDeps, build: BuildInputs, inputs: StepInputs, mount: MountSpec, nextSsh: () => number): Promise<RunMount | undefined> {
-  const options = mount.options;
-  const required = options['required'] !== undefined && options['required'] !== 'false' && options['required'] !== '0';
   switch (mount.type) {
     case 'cache':
-      return {
-        type: 'cache',
-        target: mount.target as string,
-        id: options['id'] ?? (mount.target as string),
-        sharing: (options['sharing'] ?? 'shared') as 'shared' | 'private' | 'locked',
-        uid: numberOption(options, 'uid', 0),
-        gid: numberOption(options, 'gid', 0),
-        mode: numberOption(options, 'mode', 0o755, 8),
-        readonly: mount.readonly,
-      };
+      return { type: 'cache', target: mount.target, id: mount.id ?? mount.target, sharing: mount.sharing, uid: mount.uid ?? 0, gid: mount.gid ?? 0, mode: mount.mode ?? 0o755, readonly: mount.readonly };
     case 'tmpfs':
-      return { type: 'tmpfs', target: mount.target as string, sizeBytes: sizeOption(options['size']) };
+      return { type: 'tmpfs', target: mount.target, sizeBytes: mount.size };
     case 'bind': {
       const from = mount.from ?? { kind: 'context' as const };
       return {
         type: 'bind',
-        target: mount.target as string,
+        target: mount.target,
         from: from.kind === 'context' ? { kind: 'dir', dir: contextDirOf(build) } : { kind: 'state', state: await inputState(deps, build, inputs, from) },
         source: mount.source ?? '/',
         readwrite: !mount.readonly,
       };
     }
     case 'secret': {
-      const id = options['id'] ?? mount.source ?? posix.basename(mount.target ?? '');
-      const value = build.secrets.get(id);
+      const value = build.secrets.get(mount.id);
       if (value === undefined) {
-        if (required) throw new UserError(`secret ${id}: not found`);
+        if (mount.required) throw new UserError(`secret ${mount.id}: not found`);
         return undefined;
       }
-      return { type: 'secret', target: mount.target, id, value, env: options['env'], uid: numberOption(options, 'uid', 0), gid: numberOption(options, 'gid', 0), mode: numberOption(options, 'mode', 0o400, 8) };
+      return { type: 'secret', target: mount.target, id: mount.id, value, env: mount.env, uid: mount.uid ?? 0, gid: mount.gid ?? 0, mode: mount.mode ?? 0o400 };
     }
     case 'ssh': {
-      const id = options['id'] ?? 'default';
-      const socket = build.sshSockets.get(id);
+      const socket = build.sshSockets.get(mount.id);
       const index = nextSsh();
       if (socket === undefined) {
-        if (required) throw new UserError(`no SSH key "${id}" forwarded from the client (use --ssh ${id})`);
+        if (mount.required) throw new UserError(`no SSH key "${mount.id}" forwarded from the client (use --ssh ${mount.id})`);
         return undefined;
       }
-      return { type: 'ssh', target: mount.target ?? `/run/buildkit/ssh_agent.${index}`, socket, uid: numberOption(options, 'uid', 0), gid: numberOption(options, 'gid', 0), mode: numberOption(options, 'mode', 0o600, 8) };
+      return { type: 'ssh', target: mount.target ?? `/run/buildkit/ssh_agent.${index}`, socket, uid: mount.uid ?? 0, gid: mount.gid ?? 0, mode: mount.mode ?? 0o600 };
     }
   }
 }

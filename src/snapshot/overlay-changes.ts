@@ -62,7 +62,8 @@ function sameDirMetadata(a: BigIntStats, b: BigIntStats): boolean {
 
 /** Every opaque dir under `upperDir` (relative paths), from one getfattr walk instead of one call per dir. */
 async function readOpaqueDirs(upperDir: string): Promise<Set<string>> {
-  const { stdout } = await runCommand('getfattr', ['-R', '-P', '--absolute-names', '-d', '-m', '^trusted\\.overlay\\.opaque$', upperDir]);
+  // -h: a dangling symlink in the upper dir is not followed (getfattr fails on it otherwise).
+  const { stdout } = await runCommand('getfattr', ['-R', '-P', '-h', '--absolute-names', '-d', '-m', '^trusted\\.overlay\\.opaque$', upperDir]);
   const opaque = new Set<string>();
   let file: string | undefined;
   for (const line of stdout.split('\n')) {

@@ -1,19 +1,21 @@
 // BuildKit instruction vectors that belong to the graph (instructions/instruction-vectors.json, README §5):
-// EXPOSE port specs, Env merge, proxy args, HEALTHCHECK history text, SOURCE_DATE_EPOCH values.
+// stage-graph errors of real Dockerfiles, EXPOSE port specs, Env merge, proxy args, HEALTHCHECK history text, SOURCE_DATE_EPOCH values.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
+  buildGraph,
   healthcheckHistory,
-  parseGoDuration,
   parsePortSpec,
   parseSourceDateEpoch,
   proxyEnvFrom,
   setEnv,
 } from '../../src/graph/index.js';
+import { parseDockerfile, parseGoDuration } from '../../grammar/index.js';
 import { requireSharedDir } from '../helpers/paths.js';
 
 interface Vectors {
+  convert_errors: { dockerfile: string; target?: string; error?: string; error_any?: boolean; ok?: boolean }[];
   expose_port_specs: {
     errors: { spec: string; error: string }[];
     single: { spec: string; ports: string[] }[];
@@ -92,6 +94,22 @@ describe('source_date_epoch_value', () => {
       // A numeric value is the epoch; `context` is resolved later from the build context (deferred).
       if (v.result === null) expect(epoch).toEqual({ kind: 'deferred', from: v.value });
       else expect(epoch).toEqual({ kind: 'seconds', seconds: Number(v.result) });
+    });
+  });
+});
+
+describe('convert_errors', () => {
+  vectors.convert_errors.forEach((v, i) => {
+    it(`convert_errors ${i} ${v.error ?? (v.ok ? 'ok' : 'error')}${v.target === undefined ? '' : ` target=${v.target}`}`, () => {
+      const build = (): unknown => {
+        const { ast, diagnostics } = parseDockerfile(v.dockerfile, { file: 'Dockerfile' });
+        const error = diagnostics.find((d) => d.severity === 'error');
+        if (error !== undefined) throw new Error(error.message);
+        return buildGraph(ast, { target: v.target, baseImages: new Map() });
+      };
+      if (v.ok) expect(build).not.toThrow();
+      else if (v.error !== undefined) expect(build).toThrow(v.error);
+      else expect(build).toThrow();
     });
   });
 });

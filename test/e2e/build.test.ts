@@ -1,7 +1,7 @@
 // `tsbuild build` through the real CLI: caching (rebuild runs nothing, one changed file re-runs exactly
 // its dependents, mode changes count and mtimes do not), reproducible image IDs across state roots,
 // and failures that tag nothing and leave nothing behind.
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { chmodSync, cpSync, existsSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -135,4 +135,25 @@ describeIf('tsbuild build', missing, () => {
     expect(execFileSync('mount', { encoding: 'utf8' })).not.toContain(root);
     expect(execFileSync('runc', ['--root', join(root, 'runc'), 'list', '-q'], { encoding: 'utf8' }).trim()).toBe('');
   });
+
+  it('stops on Ctrl-C leaving nothing behind, and the next build reuses what finished', async () => {
+    const dir = join(work, 'interrupted');
+    app(dir);
+    writeFileSync(join(dir, 'Dockerfile'), 'FROM busybox\nCOPY greet.sh /\nRUN echo started; sleep 60\n');
+    const child = spawn(process.execPath, [cliPath, '--root', root, 'build', '-t', 'interrupted', '--progress', 'plain', dir], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    const code = await new Promise<number | null>((resolve) => {
+      child.stderr.on('data', (chunk: Buffer) => {
+        stderr += chunk.toString();
+        if (stderr.includes(' started\n')) child.kill('SIGINT');
+      });
+      child.on('close', resolve);
+    });
+    expect(code).not.toBe(0);
+    expect(tsbuild(['image', 'inspect', 'interrupted']).code).not.toBe(0);
+    expect(execFileSync('mount', { encoding: 'utf8' })).not.toContain(root);
+    expect(execFileSync('runc', ['--root', join(root, 'runc'), 'list', '-q'], { encoding: 'utf8' }).trim()).toBe('');
+    writeFileSync(join(dir, 'Dockerfile'), 'FROM busybox\nCOPY greet.sh /\nRUN echo finished\n');
+    expect(executed(ok(['--progress', 'plain', dir]).stderr)).toEqual(['[stage-0 3/3] RUN echo finished']);
+  }, 60_000);
 });

@@ -6,7 +6,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { resolveConfig } from '../../src/config.js';
-import { openEngine, openRuntime } from '../../src/engine.js';
+import { openEngine } from '../../src/engine.js';
+import { openRuntime } from '../../src/engine-runtime.js';
 import { cliPath, repoRoot } from '../helpers/paths.js';
 
 export const busyboxTar = join(repoRoot, '.tsbuild-bases', 'busybox.tar');
@@ -81,7 +82,7 @@ export async function runtimeMissing(): Promise<string[]> {
   try {
     await openRuntime(await openEngine(resolveConfig({ root: dir })));
   } catch (err) {
-    missing.push(`the container runtime in src/engine.ts (${(err as Error).message})`);
+    missing.push(`the container runtime (src/engine-runtime.ts) (${(err as Error).message})`);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

@@ -2,7 +2,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { readBuildInput } from '../../src/engine.js';
+import { readBuildInput } from '../../src/engine-build.js';
 
 let dir: string;
 const noStdin = async (): Promise<string> => {

@@ -130,12 +130,32 @@ describe('WORKDIR, USER, SHELL', () => {
     const g = graph(ast);
     const [run] = stepsOf(g, 'run');
     expect(run?.mounts).toEqual([
-      { type: 'cache', target: '/src/gocache', source: undefined, from: undefined, readonly: false, options: { id: 'go' } },
-      { type: 'bind', target: '/out', source: '/out', from: { kind: 'stage', stage: 0 }, readonly: false, options: {} },
+      { type: 'cache', target: '/src/gocache', id: 'go', sharing: 'shared', source: undefined, from: undefined, readonly: false, mode: undefined, uid: undefined, gid: undefined },
+      { type: 'bind', target: '/out', source: '/out', from: { kind: 'stage', stage: 0 }, readonly: false },
     ]);
     expect(run?.network).toBe('none');
     expect(run?.security).toBe('insecure');
     expect(g.edges).toContainEqual({ from: 's0.0', to: 's1.3', kind: 'mount-from' });
+  });
+
+  it('RUN --mount settings of each type are kept typed', () => {
+    const ast = dockerfile(
+      FROM('busybox'),
+      RUN('ls', {
+        flags: [
+          ['mount', 'type=cache,target=/c,sharing=locked,mode=0751,uid=1001,gid=1002,ro'],
+          ['mount', 'type=tmpfs,target=/t,size=1m'],
+          ['mount', 'type=secret,id=pw,env=PW,required'],
+          ['mount', 'type=ssh'],
+        ],
+      }),
+    );
+    expect(stepsOf(graph(ast), 'run')[0]?.mounts).toEqual([
+      { type: 'cache', target: '/c', id: undefined, sharing: 'locked', source: undefined, from: undefined, readonly: true, mode: 0o751, uid: 1001, gid: 1002 },
+      { type: 'tmpfs', target: '/t', size: 1048576 },
+      { type: 'secret', id: 'pw', target: undefined, env: 'PW', required: true, mode: undefined, uid: undefined, gid: undefined },
+      { type: 'ssh', id: 'default', target: undefined, required: false, mode: undefined, uid: undefined, gid: undefined },
+    ]);
   });
 
   it('RUN heredocs: a lone heredoc is the script; `#!` runs from /dev/pipes; anything else goes to the shell', () => {
@@ -280,7 +300,7 @@ describe('graph shape', () => {
     const plan = planStages(ast);
     expect(plan.imageRefs).toEqual(['busybox', 'alpine:3']);
     expect(plan.stages[0]?.platform).toBe('linux/amd64');
-    expect(stepsOf(graph(ast), 'run')[0]?.mounts[0]?.from).toEqual({ kind: 'image', ref: 'alpine:3' });
+    expect(stepsOf(graph(ast), 'run')[0]?.mounts[0]).toMatchObject({ type: 'bind', from: { kind: 'image', ref: 'alpine:3' } });
   });
 
   it('steps carry their Dockerfile position', () => {

@@ -73,7 +73,6 @@ describeIf('graph steps through the ops', isRoot() ? [] : ['root (mounts)'], () 
   });
 
   const run = (extra: Partial<RunStep>): RunStep => ({ kind: 'run', args: ['/bin/sh', '-c', 'true'], env: ['PATH=/bin'], proxy: undefined, user: '', workdir: '/', mounts: [], network: 'default', security: 'sandbox', files: [], ...extra });
-  const mount = (extra: Partial<MountSpec>): MountSpec => ({ type: 'bind', target: '/m', source: undefined, from: undefined, readonly: true, options: {}, ...extra });
   const exec = (step: Step, previous: FsState | undefined = busybox, stages = new Map<number, FsState>()): Promise<FsState> => executeStep(deps, build, step, { previous, stages }, io);
 
   it('starts stages from scratch, an image, or an earlier stage', async () => {
@@ -81,6 +80,12 @@ describeIf('graph steps through the ops', isRoot() ? [] : ['root (mounts)'], () 
     expect(await exec({ kind: 'source', base: { kind: 'scratch' }, platform }, undefined)).toEqual(emptyFsState);
     expect(busybox.layers).toHaveLength(1);
     expect(await exec({ kind: 'source', base: { kind: 'stage', stage: 0 }, platform }, undefined, new Map([[0, busybox]]))).toBe(busybox);
+  });
+
+  it('refuses a FROM --platform other than linux/amd64', async () => {
+    await expect(exec({ kind: 'source', base: { kind: 'scratch' }, platform: { os: 'linux', architecture: 'arm64' } }, undefined)).rejects.toThrow(
+      'FROM --platform=linux/arm64: tsbuild builds linux/amd64 images only',
+    );
   });
 
   it('keeps the state for config instructions', async () => {
@@ -108,12 +113,12 @@ describeIf('graph steps through the ops', isRoot() ? [] : ['root (mounts)'], () 
     await exec(
       run({
         mounts: [
-          mount({ type: 'cache', target: '/root/.cache', readonly: false }),
-          mount({ type: 'tmpfs', target: '/tmp/t', readonly: false, options: { size: '64m' } }),
-          mount({ type: 'secret', target: undefined, options: { id: 'token', env: 'TOKEN' } }),
-          mount({ type: 'secret', target: '/run/secrets/absent', options: { id: 'absent' } }),
-          mount({ type: 'ssh', target: undefined }),
-          mount({ type: 'bind', target: '/ctx', source: 'a.txt' }),
+          { type: 'cache', target: '/root/.cache', id: undefined, sharing: 'shared', source: undefined, from: undefined, readonly: false, mode: undefined, uid: undefined, gid: undefined },
+          { type: 'tmpfs', target: '/tmp/t', size: 64 * 1024 * 1024 },
+          { type: 'secret', id: 'token', target: undefined, env: 'TOKEN', required: false, mode: undefined, uid: undefined, gid: undefined },
+          { type: 'secret', id: 'absent', target: '/run/secrets/absent', env: undefined, required: false, mode: undefined, uid: undefined, gid: undefined },
+          { type: 'ssh', id: 'default', target: undefined, required: false, mode: undefined, uid: undefined, gid: undefined },
+          { type: 'bind', target: '/ctx', source: 'a.txt', from: undefined, readonly: true },
         ],
         proxy: { HTTPProxy: 'http://proxy:3128' },
       }),
@@ -131,8 +136,10 @@ describeIf('graph steps through the ops', isRoot() ? [] : ['root (mounts)'], () 
   });
 
   it('fails for a required secret or SSH agent that was not given', async () => {
-    await expect(exec(run({ mounts: [mount({ type: 'secret', target: '/s', options: { id: 'missing', required: 'true' } })] }))).rejects.toThrow('secret missing: not found');
-    await expect(exec(run({ mounts: [mount({ type: 'ssh', target: undefined, options: { required: '' } })] }))).rejects.toThrow('no SSH key "default" forwarded');
+    const secret: MountSpec = { type: 'secret', id: 'missing', target: '/s', env: undefined, required: true, mode: undefined, uid: undefined, gid: undefined };
+    await expect(exec(run({ mounts: [secret] }))).rejects.toThrow('secret missing: not found');
+    const ssh: MountSpec = { type: 'ssh', id: 'default', target: undefined, required: true, mode: undefined, uid: undefined, gid: undefined };
+    await expect(exec(run({ mounts: [ssh] }))).rejects.toThrow('no SSH key "default" forwarded');
   });
 
   it('keeps --network=none and honours --security=insecure only with the entitlement', async () => {

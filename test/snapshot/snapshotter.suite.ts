@@ -154,6 +154,15 @@ export function snapshotterConformance(open: (dir: string) => Snapshotter, trait
     await snapshotter.remove('chg-base');
   });
 
+  it('reports a dangling symlink like any other added path', async () => {
+    await commitTree('dangle-base', undefined, async () => {});
+    const mounts = await snapshotter.prepare('dangle', 'dangle-base');
+    await withMounted(mounts, (path) => symlink('/nowhere/at/all', join(path, 'dangling')));
+    expect((await snapshotter.changes('dangle')).changes).toEqual([{ kind: 'add', path: 'dangling' }]);
+    await snapshotter.remove('dangle');
+    await snapshotter.remove('dangle-base');
+  });
+
   it('measures usage as what a snapshot adds on top of its parent', async () => {
     await commitTree('use-base', undefined, (path) => writeFile(join(path, 'big-base'), Buffer.alloc(2 << 20)));
     await commitTree('use-child', 'use-base', (path) => writeFile(join(path, 'one-mib'), Buffer.alloc(1 << 20)));

@@ -3,11 +3,11 @@
 import { readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { build, exportBuiltImage, readBuildInput, type BuildRequest } from '../../engine.js';
+import type { BuildRequest } from '../../engine-build.js';
 import { TsbuildError, UserError } from '../../errors.js';
 import { formatReference, parseTagReference } from '../../image/reference.js';
 import type { CliContext } from '../context.js';
-import { createProgress, type ProgressMode } from '../progress.js';
+import type { ProgressMode } from '../progress.js';
 import { renderSnippet } from '../snippet.js';
 
 export interface SecretSource {
@@ -193,6 +193,8 @@ async function interruptible<T>(run: (signal: AbortSignal) => Promise<T>): Promi
 }
 
 async function runBuild(options: BuildCommandOptions, context: CliContext): Promise<void> {
+  // Loaded on use: the build pulls in the parser and ora, which other commands should not pay for.
+  const [{ build, exportBuiltImage, readBuildInput }, { createProgress }] = await Promise.all([import('../../engine-build.js'), import('../progress.js')]);
   const input = await readBuildInput({ context: options.context, file: options.file, readStdin: () => readAll(context.stdin) });
   const engine = await context.engine();
   const progress = createProgress(options.progress, context.stderr);

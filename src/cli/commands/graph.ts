@@ -4,9 +4,8 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import { parseDockerfile } from '../../../grammar/index.js';
 import { DockerfileError, TsbuildError, UserError } from '../../errors.js';
-import { buildGraph, type InstructionGraph, type StepNode } from '../../graph/index.js';
+import type { InstructionGraph, StepNode } from '../../graph/index.js';
 import type { CliContext } from '../context.js';
 import { renderSnippet } from '../snippet.js';
 
@@ -39,7 +38,7 @@ export function registerGraph(program: Command, context: CliContext): void {
         throw new UserError(`failed to read Dockerfile ${file}: ${(err as Error).message}`, { cause: err });
       });
       try {
-        const graph = planGraph(text, file, opts);
+        const graph = await planGraph(text, file, opts);
         context.stdout.write(formatGraph(graph, opts.format));
       } catch (err) {
         if (!(err instanceof TsbuildError)) throw err;
@@ -55,7 +54,9 @@ function dockerfileIn(contextDir: string): string {
   return !existsSync(upper) && existsSync(lower) ? lower : upper;
 }
 
-function planGraph(text: string, file: string, opts: GraphOptions): InstructionGraph {
+async function planGraph(text: string, file: string, opts: GraphOptions): Promise<InstructionGraph> {
+  // Loaded on use: the parser (chevrotain) takes ~0.4 s to import, which other commands should not pay.
+  const [{ parseDockerfile }, { buildGraph }] = await Promise.all([import('../../../grammar/index.js'), import('../../graph/index.js')]);
   const { ast, diagnostics } = parseDockerfile(text, { file });
   const error = diagnostics.find((d) => d.severity === 'error');
   if (error !== undefined) {

@@ -1,6 +1,5 @@
 // `tsbuild ps [-a] [-q] [--no-trunc]` (also `container ls`): containers with Docker's columns and wording.
 import type { Command } from 'commander';
-import { openRuntime } from '../../engine.js';
 import { listContainers } from '../../runtime/container.js';
 import type { Container } from '../../runtime/store.js';
 import { commandGroup, type CliContext } from '../context.js';
@@ -28,6 +27,8 @@ export function containerCommand(container: Container, noTrunc: boolean): string
 
 export function registerPs(program: Command, context: CliContext): void {
   const action = async (opts: { all?: boolean; quiet?: boolean; trunc: boolean }): Promise<void> => {
+    // Loaded on use: the sandbox and unpacking code stay out of other commands' startup.
+    const { openRuntime } = await import('../../engine-runtime.js');
     const runtime = await openRuntime(await context.engine());
     const containers = (await listContainers(runtime)).filter((c) => opts.all || c.state.status === 'running').reverse();
     const id = (c: Container): string => (opts.trunc ? c.config.id.slice(0, 12) : c.config.id);

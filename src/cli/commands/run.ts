@@ -2,7 +2,6 @@
 // flags and exit statuses — the container's own, 125 when tsbuild fails, 126/127 when the command cannot run.
 import { readFile } from 'node:fs/promises';
 import { Command, InvalidArgumentError } from 'commander';
-import { openRuntime } from '../../engine.js';
 import { TsbuildError, UserError } from '../../errors.js';
 import type { NetworkMode } from '../../executor/executor.js';
 import {
@@ -113,6 +112,8 @@ async function runForeground(context: CliContext, image: string, command: string
     else early ??= signal;
   });
   try {
+    // Loaded on use: the sandbox and unpacking code stay out of other commands' startup.
+    const { openRuntime } = await import('../../engine-runtime.js');
     const runtime = await openRuntime(await context.engine());
     await recoverContainers(runtime);
     const container = await createContainer(runtime, await createOptions(image, command, flags));

@@ -1,0 +1,110 @@
+// The graph over real parsed Dockerfiles: ONBUILD triggers of base images, history text, positions that
+// point into the file, and the snippet the CLI prints for them.
+import { describe, expect, it } from 'vitest';
+import { parseDockerfile } from '../../grammar/index.js';
+import { renderSnippet } from '../../src/cli/snippet.js';
+import { TsbuildError } from '../../src/errors.js';
+import { buildGraph, planStages } from '../../src/graph/index.js';
+import type { BaseImageConfig, InstructionGraph, StepNode } from '../../src/graph/index.js';
+
+function parse(text: string) {
+  const { ast, diagnostics } = parseDockerfile(text, { file: 'Dockerfile' });
+  expect(diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+  return ast;
+}
+
+function build(text: string, images: Record<string, BaseImageConfig> = {}, target?: string): InstructionGraph {
+  return buildGraph(parse(text), { target, baseImages: new Map(Object.entries(images)) });
+}
+
+function targetStage(g: InstructionGraph) {
+  return g.stages.find((s) => s.index === g.target);
+}
+
+describe('parsed Dockerfiles', () => {
+  it('history of a typical file, as BuildKit writes it', () => {
+    const g = build(
+      [
+        'FROM busybox',
+        'ARG VERSION=1.2',
+        'ENV APP_HOME=/app',
+        'WORKDIR $APP_HOME',
+        'COPY --chown=app:app package.json ./',
+        'RUN echo $VERSION > version',
+        'EXPOSE 8080 9000/udp',
+        'USER app',
+        'CMD ["node", "server.js"]',
+        '',
+      ].join('\n'),
+      { busybox: { Env: ['PATH=/bin'] } },
+    );
+    expect(targetStage(g)?.history.map((h) => h.created_by)).toEqual([
+      'ARG VERSION=1.2',
+      'ENV APP_HOME=/app',
+      'WORKDIR /app',
+      'COPY package.json ./',
+      'RUN |1 VERSION=1.2 /bin/sh -c echo $VERSION > version',
+      'EXPOSE [8080/tcp 9000/udp]',
+      'USER app',
+      'CMD ["node" "server.js"]',
+    ]);
+    expect(targetStage(g)?.config).toEqual({
+      Env: ['PATH=/bin', 'APP_HOME=/app'],
+      WorkingDir: '/app',
+      ExposedPorts: { '8080/tcp': {}, '9000/udp': {} },
+      User: 'app',
+      Cmd: ['node', 'server.js'],
+    });
+  });
+
+  it("a base image's ONBUILD triggers run right after FROM, once, and are not inherited", () => {
+    const g = build(
+      ['FROM base AS child', 'RUN echo child', 'FROM child', 'RUN echo grandchild', ''].join('\n'),
+      { base: { OnBuild: ['COPY . /src', 'RUN make -C /src'] } },
+    );
+    const steps = (index: number) => (g.stages.find((s) => s.index === index)?.steps ?? []).map((id) => g.nodes.get(id) as StepNode);
+    expect(steps(0).map((n) => n.step.kind)).toEqual(['source', 'copy', 'run', 'run']);
+    expect(steps(0)[2]?.step).toMatchObject({ kind: 'run', args: ['/bin/sh', '-c', 'make -C /src'] });
+    expect(steps(0)[1]?.source?.line).toBe(1);
+    expect(g.stages[0]?.config.OnBuild).toBeUndefined();
+    expect(steps(1).map((n) => n.step.kind)).toEqual(['source', 'run']);
+  });
+
+  it('ONBUILD declared in a stage fires in a stage built on it', () => {
+    const g = build(['FROM scratch AS parent', 'ONBUILD RUN touch /x', 'FROM parent', 'RUN ls', ''].join('\n'));
+    const runs = (targetStage(g)?.steps ?? []).map((id) => g.nodes.get(id)?.step).filter((s) => s?.kind === 'run');
+    expect(runs.map((r) => (r?.kind === 'run' ? r.args : []))).toEqual([['/bin/sh', '-c', 'touch /x'], ['/bin/sh', '-c', 'ls']]);
+  });
+
+  it('heredocs: COPY creates files from bodies; RUN hands a lone heredoc to the shell', () => {
+    const g = build(['FROM busybox', 'COPY <<EOF /etc/motd', 'hello', 'EOF', 'RUN <<EOF', 'echo one', 'echo two', 'EOF', ''].join('\n'));
+    const nodes = (targetStage(g)?.steps ?? []).map((id) => g.nodes.get(id) as StepNode);
+    expect(nodes[1]?.step).toMatchObject({ kind: 'copy', sources: [{ path: 'EOF', content: 'hello\n' }], destination: '/etc/motd' });
+    expect(nodes[2]?.step).toMatchObject({ kind: 'run', args: ['/bin/sh', '-c', 'echo one\necho two\n'] });
+  });
+
+  it('COPY heredoc bodies expand variables but keep quotes and backslashes; a quoted delimiter expands nothing', () => {
+    const g = build(
+      ['FROM busybox', 'ARG NAME=world', 'COPY <<EOF /a', 'say "hello $NAME" \\n \'${NAME}\'', 'EOF', "COPY <<'EOF' /b", '$NAME', 'EOF', ''].join('\n'),
+    );
+    const copies = (targetStage(g)?.steps ?? []).map((id) => g.nodes.get(id)?.step).filter((s) => s?.kind === 'copy');
+    expect(copies.map((c) => (c?.kind === 'copy' ? c.sources : []))).toEqual([
+      [{ path: 'EOF', content: 'say "hello world" \\n \'world\'\n' }],
+      [{ path: 'EOF', content: '$NAME\n' }],
+    ]);
+  });
+
+  it('an error position renders as a snippet of the file', () => {
+    const text = ['FROM busybox AS build', 'RUN make', 'FROM scratch', 'COPY --from=Build_X /out /', ''].join('\n');
+    let error: TsbuildError | undefined;
+    try {
+      planStages(parse(text));
+    } catch (err) {
+      error = err as TsbuildError;
+    }
+    expect(error?.message).toBe('failed to parse stage name "Build_X": invalid reference format: repository name (library/Build_X) must be lowercase');
+    expect(renderSnippet(text, error?.sources[0] as NonNullable<TsbuildError['sources'][0]>)).toBe(
+      ['Dockerfile:4:13', '   2 | RUN make', '   3 | FROM scratch', ' > 4 | COPY --from=Build_X /out /', '     |             ^^^^^^^', ''].join('\n'),
+    );
+  });
+});
