@@ -9,7 +9,7 @@ out="$out_dir/busybox.tar"
 busybox=/bin/busybox
 [ -x "$busybox" ] || { echo "make-busybox-rootfs: $busybox missing (apt-get install busybox-static)" >&2; exit 1; }
 stamp="$out_dir/busybox.stamp"
-want="$(sha256sum "$busybox" "$0" | sha256sum | cut -c1-64)"
+want="$(cat "$busybox" "$0" | sha256sum | cut -c1-64)"
 if [ -f "$out" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$want" ]; then exit 0; fi
 
 mkdir -p "$out_dir"

@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 out_dir="${TSBUILD_BASES:-$PWD/.tsbuild-bases}"
 out="$out_dir/debian.tar"
 stamp="$out_dir/debian.stamp"
-want="$(sha256sum "$0" | cut -c1-64)"
+want="$(sha256sum < "$0" | cut -c1-64)"
 if [ -f "$out" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$want" ]; then exit 0; fi
 command -v debootstrap >/dev/null || { echo "make-debian-rootfs: debootstrap missing (apt-get install debootstrap)" >&2; exit 1; }
 

@@ -4,6 +4,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 tsbuild() { node dist/src/cli/bin.js "$@"; }
-tsbuild import .tsbuild-bases/busybox.tar tsbuild/busybox:latest >/dev/null
+tsbuild import .tsbuild-bases/busybox.tar busybox:latest >/dev/null
 tsbuild build -t hello:latest examples/hello
 tsbuild run --rm hello:latest
