@@ -47,6 +47,12 @@ export interface SandboxIO {
   stderr: Writable;
   /** Aborting kills every process of the sandbox. */
   signal?: AbortSignal;
+  /**
+   * The caller's own terminal (file descriptors), for a process with a tty: the runtime then sizes the
+   * container's pty from it, follows its resizes and sets it raw, as `docker run -t` does. The streams
+   * above are not used then. Without `stdin` the container reads nothing from the terminal (`-t` without `-i`).
+   */
+  terminal?: { stdin?: number; stdout: number; stderr: number };
 }
 
 export interface ExecResult {

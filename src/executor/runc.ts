@@ -102,10 +102,14 @@ export class RuncExecutor implements Executor {
     const logPath = join(bundle, 'runtime.log');
     const args = ['--root', this.paths.runtimeRoot, '--log', logPath, '--log-format', 'json', 'run', ...(keep ? ['--keep'] : []), '--bundle', bundle, id];
     return new Promise<number>((resolve, reject) => {
-      // With a terminal, `runc run` in the foreground needs a controlling tty of its own (else it must
-      // hand a pty fd over a console socket, which node cannot receive): script(1) gives it one.
-      const [file, argv] = tty ? ['script', ['-q', '-e', '-c', [this.runtime, ...args].map(shellQuote).join(' '), '/dev/null']] : [this.runtime, args];
-      const child = spawn(file, argv, { stdio: [io.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
+      // With a terminal, `runc run` in the foreground needs a tty of its own (else it must hand a pty fd
+      // over a console socket, which node cannot receive): the caller's terminal when there is one (runc
+      // then copies its size, follows SIGWINCH and sets it raw), else one from script(1).
+      const terminal = tty ? io.terminal : undefined;
+      const [file, argv] = tty && !terminal ? ['script', ['-q', '-e', '-c', [this.runtime, ...args].map(shellQuote).join(' '), '/dev/null']] : [this.runtime, args];
+      const child = spawn(file, argv, {
+        stdio: terminal ? [terminal.stdin ?? 'ignore', terminal.stdout, terminal.stderr] : [io.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
+      });
       if (io.stdin && child.stdin) {
         io.stdin.pipe(child.stdin);
         child.stdin.on('error', () => {}); // the process may exit without reading all of stdin

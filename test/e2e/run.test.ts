@@ -76,10 +76,7 @@ describeIf('tsbuild run (CLI, real runc)', missing, () => {
     expect(result.stdout).toMatch(/\/dev\/pts\/\d+\r+\n$/);
   });
 
-  // KNOWN GAP, owned by the executor: RuncExecutor gives runc a terminal of its own through script(1), so the
-  // container's pty never gets the caller's size nor its resizes. Passing the caller's fd-backed stdio to
-  // `runc run` (which sizes the pty from it and answers SIGWINCH) fixes it; then this `fails` must go.
-  it.fails('gives the container the caller’s window size and follows resizes', () => {
+  it('gives the container the caller’s window size and follows resizes', () => {
     // runc sizes the pty just after the process starts (as Docker does), so the script waits a moment first.
     const inner = `stty cols 91 rows 37; ${process.execPath} ${cliPath} --root ${root} run --rm -t bb:1 sh -c 'sleep 0.3; stty size'`;
     const result = spawnSync('script', ['-qec', inner, '/dev/null'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });

@@ -123,11 +123,14 @@ async function runForeground(context: CliContext, image: string, command: string
     }
     // A signal that cannot be delivered must still not leave the container running.
     relay = (signal) => void signalContainer(runtime, container, signal).catch(() => abort.abort(new Error(`tsbuild run received ${signal}`)));
+    // With -t on a terminal, the runtime gets our terminal itself, so the container's pty takes its size and resizes.
+    const onTerminal = flags.tty === true && process.stdout.isTTY === true && (!flags.interactive || process.stdin.isTTY === true);
     const result = await startContainer(runtime, container, {
       ...(flags.interactive ? { stdin: process.stdin } : {}),
       stdout: process.stdout,
       stderr: process.stderr,
       signal: abort.signal,
+      ...(onTerminal ? { terminal: { ...(flags.interactive ? { stdin: 0 } : {}), stdout: 1, stderr: 2 } } : {}),
     });
     return result.signal === undefined ? result.exitCode : signalExitCode(result.signal);
   } finally {
