@@ -14,16 +14,7 @@ import { NativeSnapshotter } from '../src/snapshot/native.js';
 import { OverlaySnapshotter } from '../src/snapshot/overlay.js';
 import type { Snapshotter } from '../src/snapshot/snapshotter.js';
 import { baseName, baseSpec, extractBase } from '../test/executor/sandbox-fixture.js';
-
-/** One result row; the shape of BenchRow in bench/table.ts. */
-interface SandboxBenchRow {
-  suite: string;
-  case: string;
-  unit: string;
-  tsbuild: number;
-  peer?: { name: string; value: number };
-  note?: string;
-}
+import type { BenchRow } from './table.js';
 
 const stepRuns = 30;
 
@@ -38,7 +29,7 @@ async function timed(action: () => Promise<unknown>): Promise<number> {
   return performance.now() - start;
 }
 
-async function benchEmptyStep(root: string): Promise<SandboxBenchRow> {
+async function benchEmptyStep(root: string): Promise<BenchRow> {
   const snapshotter = new OverlaySnapshotter(join(statePaths(root).snapshots, 'overlay'));
   await extractBase(snapshotter, root);
   const executor = new RuncExecutor({ root });
@@ -100,7 +91,7 @@ async function writeTree(dir: string): Promise<void> {
   }
 }
 
-async function benchSnapshotter(root: string, snapshotter: Snapshotter): Promise<SandboxBenchRow[]> {
+async function benchSnapshotter(root: string, snapshotter: Snapshotter): Promise<BenchRow[]> {
   const target = join(root, `mnt-${snapshotter.name}`);
   await mkdir(target);
   const withMounted = async (mounts: Awaited<ReturnType<Snapshotter['prepare']>>, use: () => Promise<void>): Promise<void> => {
@@ -130,7 +121,7 @@ async function benchSnapshotter(root: string, snapshotter: Snapshotter): Promise
   ];
 }
 
-export async function runSandboxBench(): Promise<SandboxBenchRow[]> {
+export async function runSandboxBench(): Promise<BenchRow[]> {
   const root = await mkdtemp(join(tmpdir(), 'tsbuild-bench-sandbox-'));
   try {
     const rows = [await benchEmptyStep(root)];

@@ -15,16 +15,7 @@ import { importRootfs } from '../src/image/import.js';
 import { parseReference } from '../src/image/reference.js';
 import { deleteImage } from '../src/image/remove.js';
 import { addTarEntry, createTarPack } from '../src/snapshot/tar-format.js';
-
-/** One result row; the shape of BenchRow in bench/table.ts. */
-interface StoreBenchRow {
-  suite: string;
-  case: string;
-  unit: string;
-  tsbuild: number;
-  peer?: { name: string; value: number };
-  note?: string;
-}
+import type { BenchRow } from './table.js';
 
 const imageBytes = 500 * 1000 * 1000;
 const fileBytes = 10 * 1000 * 1000;
@@ -56,7 +47,7 @@ async function timed(work: () => Promise<unknown> | unknown): Promise<number> {
 
 const mbPerSecond = (bytes: number, seconds: number): number => bytes / 1e6 / seconds;
 
-export async function runStoreBench(): Promise<StoreBenchRow[]> {
+export async function runStoreBench(): Promise<BenchRow[]> {
   const dir = await mkdtemp(join(tmpdir(), 'tsbuild-bench-store-'));
   try {
     const engine = await openEngine({ ...resolveConfig(), root: join(dir, 'state') });
@@ -93,4 +84,4 @@ export async function runStoreBench(): Promise<StoreBenchRow[]> {
 }
 
 /** Entry point for bench/run.ts. */
-export const run = (): Promise<StoreBenchRow[]> => runStoreBench();
+export const run = (): Promise<BenchRow[]> => runStoreBench();

@@ -60,26 +60,19 @@ export function splitShellWords(text: string, escape: string, offset = 0): Span[
       if (ch === "'" || ch === '"') {
         quote = ch;
         blankOk = true;
-      } else if (ch === escape) {
-        if (i + 1 === chars.length) continue;
-        word += ch;
-        i++;
-        const next = chars[i] as string;
-        pos += next.length;
-        word += next;
-        continue;
       }
-      word += ch;
+    } else if (ch === quote) {
+      quote = '';
+    } else if (ch === escape && quote === "'") {
+      word += ch; // literal inside '…'
       continue;
     }
-    if (ch === quote) quote = '';
-    else if (ch === escape && quote !== "'") {
-      if (i + 1 === chars.length) continue;
-      word += ch;
+    if (ch === escape) {
+      if (i + 1 === chars.length) continue; // a lone escape character at the very end is dropped
       i++;
       const next = chars[i] as string;
       pos += next.length;
-      word += next;
+      word += ch + next;
       continue;
     }
     word += ch;
