@@ -15,6 +15,7 @@ import { OverlaySnapshotter } from '../src/snapshot/overlay.js';
 import type { Snapshotter } from '../src/snapshot/snapshotter.js';
 import { baseName, baseSpec, extractBase } from '../test/executor/sandbox-fixture.js';
 import type { BenchRow } from './table.js';
+import { readHostRlimits } from '../src/executor/rlimits.js';
 
 const stepRuns = 30;
 
@@ -56,6 +57,7 @@ async function benchEmptyStep(root: string): Promise<BenchRow> {
     rootfsPath: rootfs,
     user: { uid: 0, gid: 0, additionalGids: [], home: '/root' },
     etcFiles,
+    hostRlimits: readHostRlimits(),
     netnsPath: undefined,
     cgroupsPath: '/tsbuild/bench-plain',
   });

@@ -2,6 +2,7 @@
 // report how it ended. Build steps (RUN) and containers (`tsbuild run`) both go through it.
 import type { Readable, Writable } from 'node:stream';
 import type { Mount } from '../snapshot/snapshotter.js';
+import type { Rlimit } from './rlimits.js';
 
 export interface ProcessSpec {
   args: string[];
@@ -12,6 +13,8 @@ export interface ProcessSpec {
   /** As Docker takes it: `name`, `uid`, `name:group`, `uid:gid`; resolved from the rootfs' /etc/passwd and /etc/group. */
   user: string;
   tty: boolean;
+  /** Resource limits; each is clamped to tsbuild's own hard limit. Absent: the process inherits tsbuild's. */
+  rlimits?: Rlimit[];
 }
 
 /** An extra mount inside the sandbox (bind from the host, tmpfs, …). */

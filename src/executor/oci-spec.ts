@@ -8,6 +8,7 @@ import { resolveCapabilities } from './capabilities.js';
 import type { EtcFiles } from './etc-files.js';
 import type { SandboxSpec } from './executor.js';
 import type { OciDevice, OciMount, OciSpec } from './oci-types.js';
+import { clampRlimits, type HostRlimits } from './rlimits.js';
 import { defaultSeccompProfile } from './seccomp.js';
 import type { ExecUser } from './user.js';
 
@@ -28,6 +29,8 @@ export interface SpecContext {
   /** Network namespace to join (bridge); undefined = a new empty one (none) unless network is host. */
   netnsPath: string | undefined;
   cgroupsPath: string;
+  /** tsbuild's own limits: asked-for rlimits are clamped to them. */
+  hostRlimits: HostRlimits;
 }
 
 export function buildOciSpec(spec: SandboxSpec, context: SpecContext): OciSpec {
@@ -45,6 +48,7 @@ export function buildOciSpec(spec: SandboxSpec, context: SpecContext): OciSpec {
       cwd: spec.process.cwd,
       capabilities: { bounding: capabilities, effective: capabilities, permitted: capabilities },
       noNewPrivileges: false,
+      ...(spec.process.rlimits === undefined ? {} : { rlimits: clampRlimits(spec.process.rlimits, context.hostRlimits) }),
     },
     root: { path: context.rootfsPath, readonly: spec.readonlyRootfs },
     hostname: spec.hostname,

@@ -43,6 +43,7 @@ export interface OciSpec {
     cwd: string;
     capabilities: { bounding: string[]; effective: string[]; permitted: string[] };
     noNewPrivileges: boolean;
+    rlimits?: { type: string; soft: number; hard: number }[];
   };
   root: { path: string; readonly: boolean };
   hostname: string;

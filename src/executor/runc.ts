@@ -17,6 +17,7 @@ import type { ExecResult, Executor, SandboxIO, SandboxSpec } from './executor.js
 import { findMissingMountPoints, removeMountStubs, type MountStub } from './mount-stubs.js';
 import { NetworkManager } from './network.js';
 import { buildOciSpec } from './oci-spec.js';
+import { readHostRlimits } from './rlimits.js';
 import { resolveUser } from './user.js';
 
 export type OciRuntime = 'runc' | 'crun';
@@ -77,7 +78,7 @@ export class RuncExecutor implements Executor {
       const network = await this.network.setup(spec.network, spec.id, plan);
       await mkdir(join(bundle, 'etc'));
       const etcFiles = await writeEtcFiles(join(bundle, 'etc'), { hostname: spec.hostname, ip: network.ip, network: spec.network, extraHosts: spec.extraHosts });
-      const config = buildOciSpec(spec, { rootfsPath: rootfs, user, etcFiles, netnsPath: network.netnsPath, cgroupsPath: sandboxCgroupsPath(spec.id) });
+      const config = buildOciSpec(spec, { rootfsPath: rootfs, user, etcFiles, netnsPath: network.netnsPath, cgroupsPath: sandboxCgroupsPath(spec.id), hostRlimits: readHostRlimits() });
       stubs = await findMissingMountPoints(rootfs, config.mounts.map((mount) => mount.destination));
       await writeFile(join(bundle, 'config.json'), JSON.stringify(config));
       await plan.add({

@@ -9,6 +9,7 @@ import { defaultCapabilities, hostBoundingSet, resolveCapabilities } from '../..
 import { sandboxResolvConf } from '../../src/executor/etc-files.js';
 import { describeExit } from '../../src/executor/executor.js';
 import { buildOciSpec, maskedPaths, withDefaultEnv } from '../../src/executor/oci-spec.js';
+import { parseProcLimits } from '../../src/executor/rlimits.js';
 import { defaultSeccompProfile } from '../../src/executor/seccomp.js';
 import { resolveUser } from '../../src/executor/user.js';
 import { baseSpec } from './sandbox-fixture.js';
@@ -55,7 +56,24 @@ describe('OCI spec', () => {
     etcFiles: { hosts: '/b/hosts', hostname: '/b/hostname', resolvConf: '/b/resolv.conf' },
     netnsPath: undefined,
     cgroupsPath: '/tsbuild/x/sandbox',
+    hostRlimits: parseProcLimits(
+      'Limit                     Soft Limit           Hard Limit           Units     \n' +
+        'Max cpu time              unlimited            unlimited            seconds   \n' +
+        'Max open files            20000                20000                files     \n',
+    ),
   };
+
+  it('clamps asked-for rlimits to tsbuild’s own hard limits and leaves unlimited ones as asked', () => {
+    const process = { ...baseSpec('x', ['true']).process, rlimits: [
+      { type: 'RLIMIT_NOFILE', soft: 1048576, hard: 1048576 },
+      { type: 'RLIMIT_CPU', soft: 10, hard: 20 },
+    ] };
+    expect(buildOciSpec({ ...baseSpec('x', ['true']), process }, context).process.rlimits).toEqual([
+      { type: 'RLIMIT_NOFILE', soft: 20000, hard: 20000 },
+      { type: 'RLIMIT_CPU', soft: 10, hard: 20 },
+    ]);
+    expect(buildOciSpec(baseSpec('x', ['true']), context).process.rlimits).toBeUndefined();
+  });
 
   it('masks Docker’s paths and isolates every namespace but the network on host mode', () => {
     const spec = buildOciSpec(baseSpec('x', ['true']), context);

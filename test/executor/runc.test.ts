@@ -9,6 +9,7 @@ import { statePaths } from '../../src/config.js';
 import { UserError } from '../../src/errors.js';
 import { describeExit } from '../../src/executor/executor.js';
 import { maskedPaths } from '../../src/executor/oci-spec.js';
+import { readHostRlimits } from '../../src/executor/rlimits.js';
 import { NativeSnapshotter } from '../../src/snapshot/native.js';
 import { describeIf, sandboxMissing } from '../helpers/capabilities.js';
 import { baseName, baseSpec, extractBase, openSandboxFixture, type SandboxFixture } from './sandbox-fixture.js';
@@ -165,6 +166,16 @@ describeIf('runc executor', sandboxMissing(), () => {
     const privileged = await sandbox.run(['sh', '-c', 'grep -E "^(CapEff|Seccomp):" /proc/self/status'], { privileged: true });
     const hostBounding = /^CapBnd:\s*(\S+)$/m.exec(readFileSync('/proc/self/status', 'utf8'))?.[1];
     expect(privileged.stdout).toBe(`CapEff:\t${hostBounding}\nSeccomp:\t0\n`);
+  });
+
+  it('applies rlimits, clamping one above tsbuild’s own hard limit instead of failing the start', async () => {
+    const withNofile = (args: string[], soft: number, hard: number) =>
+      sandbox.run(args, { process: { ...baseSpec('x', args).process, rlimits: [{ type: 'RLIMIT_NOFILE', soft, hard }] } });
+    expect((await withNofile(['sh', '-c', 'ulimit -Sn; ulimit -Hn'], 512, 1024)).stdout).toBe('512\n1024\n');
+    const hostHard = readHostRlimits().get('RLIMIT_NOFILE')?.hard ?? 1 << 20;
+    const high = await withNofile(['sh', '-c', 'ulimit -Hn'], 1 << 20, 1 << 20);
+    expect(high.exitCode).toBe(0);
+    expect(high.stdout).toBe(`${Math.min(hostHard, 1 << 20)}\n`);
   });
 
   it('keeps a read-only rootfs read-only', async () => {
