@@ -28,6 +28,7 @@ import { processStartTime } from '../../src/runtime/signals.js';
 import { ContainerStore } from '../../src/runtime/store.js';
 import type { Mount, SnapshotInfo, Snapshotter } from '../../src/snapshot/snapshotter.js';
 import { repoRoot } from '../helpers/paths.js';
+import { noFlagsProcess } from './requests.js';
 
 /** Remembers prepared keys; enough to check that containers take and give back their rootfs. */
 class RecordingSnapshotter implements Snapshotter {
@@ -111,16 +112,8 @@ async function runtime(executor: Executor): Promise<RuntimeDeps & { snapshotter:
 }
 
 const options = (overrides: Partial<CreateOptions> = {}): CreateOptions => ({
+  ...noFlagsProcess,
   image: 'bb:1',
-  command: [],
-  entrypoint: undefined,
-  envFiles: [],
-  env: [],
-  callerEnv: {},
-  workdir: undefined,
-  user: undefined,
-  tty: false,
-  init: false,
   name: undefined,
   autoRemove: false,
   hostname: undefined,

@@ -3,19 +3,9 @@ import { describe, expect, it } from 'vitest';
 import { UserError } from '../../src/errors.js';
 import type { ContainerConfig } from '../../src/image/oci.js';
 import { mergeEnv, parseEnvFile, resolveArgs, resolveProcess, type ProcessRequest } from '../../src/runtime/process-spec.js';
+import { noFlagsProcess } from './requests.js';
 
-const request = (overrides: Partial<ProcessRequest> = {}): ProcessRequest => ({
-  command: [],
-  entrypoint: undefined,
-  envFiles: [],
-  env: [],
-  callerEnv: {},
-  workdir: undefined,
-  user: undefined,
-  tty: false,
-  init: false,
-  ...overrides,
-});
+const request = (overrides: Partial<ProcessRequest> = {}): ProcessRequest => ({ ...noFlagsProcess, ...overrides });
 
 describe('resolveArgs (Entrypoint + Cmd)', () => {
   const image: ContainerConfig = { Entrypoint: ['/entry', '-x'], Cmd: ['default', 'arg'] };

@@ -4,7 +4,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ConflictError, NotFoundError, UserError } from '../../src/errors.js';
+import type { SandboxSpec } from '../../src/executor/executor.js';
 import { ContainerStore, newContainerId, type ContainerConfigRecord } from '../../src/runtime/store.js';
+import { baseSpec } from '../executor/sandbox-fixture.js';
+
+function sandboxWithoutRootfs({ rootfs: _rootfs, ...rest }: SandboxSpec): Omit<SandboxSpec, 'rootfs'> {
+  return rest;
+}
 
 let dir: string;
 beforeEach(async () => {
@@ -21,19 +27,7 @@ function fields(id = newContainerId(), name?: string): Omit<ContainerConfigRecor
     snapshotKey: `container-${id}`,
     autoRemove: false,
     command: ['sh'],
-    sandbox: {
-      id,
-      process: { args: ['sh'], env: [], cwd: '/', user: '', tty: false },
-      readonlyRootfs: false,
-      mounts: [],
-      hostname: id.slice(0, 12),
-      network: 'none',
-      extraHosts: [],
-      privileged: false,
-      capAdd: [],
-      capDrop: [],
-      limits: {},
-    },
+    sandbox: { ...sandboxWithoutRootfs(baseSpec(id, ['sh'])), hostname: id.slice(0, 12) },
   };
 }
 
