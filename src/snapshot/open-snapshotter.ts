@@ -1,6 +1,7 @@
 // Picks a snapshotter for a state root: overlay when the kernel can mount it on the state root's
-// filesystem (probed once per process with a real two-layer mount), the copy-based one otherwise or on request.
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+// filesystem (probed with a real two-layer mount, once per boot: the answer is kept beside the snapshots
+// with the kernel's boot id), the copy-based one otherwise or on request.
+import { mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { mountAll, unmount } from './mount.js';
 import { NativeSnapshotter } from './native.js';
@@ -20,10 +21,23 @@ export async function openSnapshotter(snapshotsDir: string, choice: SnapshotterC
 export function overlayWorks(snapshotsDir: string): Promise<boolean> {
   let probe = overlayProbes.get(snapshotsDir);
   if (!probe) {
-    probe = probeOverlay(snapshotsDir);
+    probe = probeOverlayOncePerBoot(snapshotsDir);
     overlayProbes.set(snapshotsDir, probe);
   }
   return probe;
+}
+
+/** The probe costs a mount and an unmount (~20 ms), too much for every `tsbuild run`; its answer holds until a reboot. */
+async function probeOverlayOncePerBoot(snapshotsDir: string): Promise<boolean> {
+  const bootId = (await readFile('/proc/sys/kernel/random/boot_id', 'utf8')).trim();
+  const answerFile = join(snapshotsDir, '.overlay-probe');
+  const [cachedBoot, cachedAnswer] = (await readFile(answerFile, 'utf8').catch(() => '')).trim().split(' ');
+  if (cachedBoot === bootId && (cachedAnswer === 'yes' || cachedAnswer === 'no')) return cachedAnswer === 'yes';
+  const works = await probeOverlay(snapshotsDir);
+  const temp = `${answerFile}.${process.pid}`;
+  await writeFile(temp, `${bootId} ${works ? 'yes' : 'no'}\n`);
+  await rename(temp, answerFile);
+  return works;
 }
 
 async function probeOverlay(snapshotsDir: string): Promise<boolean> {

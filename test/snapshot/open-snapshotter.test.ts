@@ -1,5 +1,5 @@
 // The snapshotter choice: overlay when the kernel mounts it on the state root, native on request.
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -18,6 +18,19 @@ describeIf('openSnapshotter', isRoot() ? [] : ['root'], () => {
     expect(await overlayWorks(root)).toBe(true);
     expect((await openSnapshotter(root)).name).toBe('overlay');
     expect((await openSnapshotter(root, 'native')).name).toBe('native');
+  });
+
+  it('keeps the probe’s answer for the boot, so later processes skip the mount', async () => {
+    const bootId = (await readFile('/proc/sys/kernel/random/boot_id', 'utf8')).trim();
+    expect(await readFile(join(root, '.overlay-probe'), 'utf8')).toBe(`${bootId} yes\n`);
+    const remembered = join(root, 'remembered');
+    await mkdir(remembered);
+    await writeFile(join(remembered, '.overlay-probe'), `${bootId} no\n`);
+    expect(await overlayWorks(remembered)).toBe(false);
+    const otherBoot = join(root, 'other-boot');
+    await mkdir(otherBoot);
+    await writeFile(join(otherBoot, '.overlay-probe'), 'a-previous-boot no\n');
+    expect(await overlayWorks(otherBoot)).toBe(true);
   });
 
   it('falls back to native where overlay cannot mount (overlayfs refuses an overlayfs upper dir)', async () => {
