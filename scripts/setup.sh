@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # Debian packages: the OCI runtime, tools the tests compare against, and the base-image sources.
-packages=(runc crun attr busybox-static skopeo umoci docker-registry tini debootstrap iptables nftables iproute2 xz-utils bzip2 util-linux procps psmisc)
+packages=(runc crun attr busybox-static skopeo umoci docker-registry tini debootstrap iptables nftables iproute2 xz-utils bzip2 zstd util-linux procps psmisc)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
