@@ -50,24 +50,23 @@ export function partName(part: KeyPart): string {
   return kind;
 }
 
-export interface PreimageDifference {
-  added: string[];
-  changed: string[];
-  removed: string[];
+export interface PartChange {
+  name: string;
+  change: 'added' | 'changed' | 'removed';
 }
 
-/** Which named parts were added, changed or removed from `previous` to `current` (names from partName). */
-export function comparePreimages(previous: readonly KeyPart[], current: readonly KeyPart[]): PreimageDifference {
+/** Which named parts were added or changed (in `current`'s order), then which were removed, from `previous` to `current`. */
+export function comparePreimages(previous: readonly KeyPart[], current: readonly KeyPart[]): PartChange[] {
   const before = groupByName(previous);
   const after = groupByName(current);
-  const difference: PreimageDifference = { added: [], changed: [], removed: [] };
+  const changes: PartChange[] = [];
   for (const [name, parts] of after) {
     const old = before.get(name);
-    if (old === undefined) difference.added.push(name);
-    else if (old.join('\n') !== parts.join('\n')) difference.changed.push(name);
+    if (old === undefined) changes.push({ name, change: 'added' });
+    else if (old.join('\n') !== parts.join('\n')) changes.push({ name, change: 'changed' });
   }
-  for (const name of before.keys()) if (!after.has(name)) difference.removed.push(name);
-  return difference;
+  for (const name of before.keys()) if (!after.has(name)) changes.push({ name, change: 'removed' });
+  return changes;
 }
 
 /** Parts by name; a name may repeat (two mounts on one target), so each keeps its list in order. */

@@ -1,0 +1,125 @@
+// `builder prune` and the build-cache line of `system df`: gathers the facts cache/gc plans with (records,
+// running builds' leases, the blobs images reference, snapshot parents, sizes) and carries a plan out —
+// records first (a record whose resources are gone is a miss anyway), then snapshots children first,
+// then blobs — all under the cache lock, so no build takes a record or result while it goes.
+import { cacheBytes, planPrune, type CacheRecord, type ContentStore, type PruneFacts, type PrunePolicy, type RecordStore, type Resource, type Sha256Digest } from '../../cache/index.js';
+import { ConflictError, NotFoundError } from '../errors.js';
+import type { ImageStore } from '../image/store.js';
+import type { Snapshotter } from '../snapshot/snapshotter.js';
+import { withCacheLock } from './build-cache.js';
+
+export interface CachePruneDeps {
+  records: RecordStore;
+  snapshotter: Snapshotter;
+  images: ImageStore;
+  content: ContentStore;
+}
+
+export interface PruneResult {
+  /** Keys of the records removed (corrupt ones included). */
+  deleted: string[];
+  reclaimedBytes: number;
+}
+
+export interface BuildCacheUsage {
+  records: (CacheRecord & { inUse: boolean; shared: boolean })[];
+  /** Records running builds use. */
+  active: number;
+  /** Bytes only the build cache holds (shared with images: counted there). */
+  size: number;
+  /** Bytes `builder prune -a` would free now. */
+  reclaimable: number;
+}
+
+/**
+ * Blobs every stored image references (manifest, config, layers). Its unpacked snapshots are not held:
+ * like BuildKit's, they are cache, and `run` unpacks the layers again when they are gone.
+ */
+async function blobsHeldByImages(images: ImageStore): Promise<string[]> {
+  const blobs: string[] = [];
+  for (const image of await images.list()) {
+    blobs.push(image.manifestDigest, image.id);
+    const manifest = await images.manifest(image).catch(() => undefined);
+    for (const layer of manifest?.layers ?? []) blobs.push(layer.digest);
+  }
+  return blobs;
+}
+
+interface GatheredFacts extends PruneFacts {
+  records: CacheRecord[];
+  /** Record files that cannot be read: misses that hold nothing, removed by any prune. */
+  unreadable: string[];
+}
+
+async function gatherFacts(deps: CachePruneDeps): Promise<GatheredFacts> {
+  const records = await deps.records.list();
+  const readable = new Set(records.map((r) => r.key));
+  const unreadable = (await deps.records.keys()).filter((key) => !readable.has(key));
+  const leases = await deps.records.liveLeases();
+  const imageBlobs = await blobsHeldByImages(deps.images);
+  const snapshots = await deps.snapshotter.list();
+  const snapshotParents = new Map(snapshots.map((s) => [s.name, s.parent]));
+
+  // Only what records reference is ever freed, so only that is measured (a snapshot walk each).
+  const sizes = new Map<string, number>();
+  for (const record of records) {
+    for (const name of record.references.snapshots) {
+      if (sizes.has(`snapshot:${name}`) || !snapshotParents.has(name)) continue;
+      sizes.set(`snapshot:${name}`, (await deps.snapshotter.usage(name).catch(() => ({ size: 0 }))).size);
+    }
+    for (const digest of record.references.blobs) {
+      if (sizes.has(`blob:${digest}`)) continue;
+      const info = await deps.content.info(digest as Sha256Digest).catch(() => undefined);
+      if (info) sizes.set(`blob:${digest}`, info.size);
+    }
+  }
+  return {
+    records,
+    unreadable,
+    lastKeys: await deps.records.lastKeys(),
+    leasedKeys: new Set(leases.flatMap((l) => l.keys)),
+    held: {
+      snapshots: leases.flatMap((l) => l.snapshots),
+      blobs: [...imageBlobs, ...leases.flatMap((l) => l.blobs)],
+    },
+    snapshotParents,
+    sizeOf: (r: Resource) => sizes.get(r.kind === 'snapshot' ? `snapshot:${r.name}` : `blob:${r.digest}`),
+  };
+}
+
+/** Removes build cache per `policy` (see cache/gc.ts for what -a, until and keep-storage mean). */
+export async function pruneBuildCache(deps: CachePruneDeps, policy: PrunePolicy): Promise<PruneResult> {
+  return withCacheLock(deps.records.dir, async () => {
+    const facts = await gatherFacts(deps);
+    const plan = planPrune(facts, policy);
+    for (const key of [...plan.records, ...facts.unreadable]) await deps.records.delete(key);
+    let reclaimedBytes = plan.reclaimedBytes;
+    for (const name of plan.snapshots) {
+      try {
+        await deps.snapshotter.remove(name);
+      } catch (err) {
+        // Something outside the plan's facts (a snapshot prepared on it since) keeps it: then it stays.
+        if (!(err instanceof ConflictError || err instanceof NotFoundError)) throw err;
+        reclaimedBytes -= facts.sizeOf({ kind: 'snapshot', name }) ?? 0;
+      }
+    }
+    for (const digest of plan.blobs) await deps.content.delete(digest as Sha256Digest);
+    return { deleted: [...plan.records, ...facts.unreadable], reclaimedBytes };
+  });
+}
+
+/** What `system df` shows for the build cache. Reads only: no lock, so it may be a moment behind a running prune. */
+export async function measureBuildCache(deps: CachePruneDeps, now: number): Promise<BuildCacheUsage> {
+  const facts = await gatherFacts(deps);
+  const heldBlobs = new Set(facts.held.blobs);
+  const records = facts.records.map((record) => {
+    const top = record.references.blobs.at(-1);
+    return { ...record, inUse: facts.leasedKeys.has(record.key), shared: top !== undefined && heldBlobs.has(top) };
+  });
+  return {
+    records,
+    active: records.filter((r) => r.inUse).length,
+    size: cacheBytes(facts),
+    reclaimable: planPrune(facts, { all: true, now }).reclaimedBytes,
+  };
+}
