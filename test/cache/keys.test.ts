@@ -33,6 +33,10 @@ describe('comparePreimages', () => {
   it('names added, changed and removed parts', () => {
     const previous = ['command ["make"]', 'arg V=1', 'file a.txt file 644 1 x', 'file gone.txt file 644 1 y'];
     const current = ['command ["make"]', 'arg V=2', 'file a.txt file 644 1 x', 'env NEW=1'];
-    expect(comparePreimages(previous, current)).toEqual({ added: ['env NEW'], changed: ['arg V'], removed: ['file gone.txt'] });
+    expect(comparePreimages(previous, current)).toEqual([
+      { name: 'arg V', change: 'changed' },
+      { name: 'env NEW', change: 'added' },
+      { name: 'file gone.txt', change: 'removed' },
+    ]);
   });
 });
