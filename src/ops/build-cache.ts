@@ -19,7 +19,9 @@ export async function withCacheLock<T>(dir: string, body: () => Promise<T>): Pro
   const release = await lockfile.lock(dir, {
     lockfilePath: join(dir, 'cache.lock'),
     stale: 30_000,
-    retries: { retries: 100_000, minTimeout: 10, maxTimeout: 250 },
+    // `forever` rather than a large count: the retry module precomputes one timeout per retry, and
+    // 100 000 of them cost ~10 ms on every lock.
+    retries: { forever: true, minTimeout: 10, maxTimeout: 250 },
   });
   try {
     return await body();
@@ -36,8 +38,10 @@ export function referencesOf(state: FsState): ResourceRefs {
   return { snapshots, blobs: state.layers.map((layer) => layer.descriptor.digest) };
 }
 
+/** The top snapshot stands for its chain: a snapshotter never removes a parent while a child exists. */
 async function resourcesExist(deps: ResourceDeps, refs: ResourceRefs): Promise<boolean> {
-  for (const name of refs.snapshots) if (!(await deps.snapshotter.stat(name))) return false;
+  const top = refs.snapshots.at(-1);
+  if (top !== undefined && !(await deps.snapshotter.stat(top))) return false;
   for (const digest of refs.blobs) if (!(await deps.content.has(digest as `sha256:${string}`))) return false;
   return true;
 }
