@@ -55,6 +55,9 @@ describeIf('tsbuild builder prune', [...sandboxMissing(), ...cliBuilt()], () => 
     expect(Number(total)).toBeGreaterThanOrEqual(3);
     expect(active).toBe('0');
     expect(size).toMatch(/^[\d.]+[kM]B$/); // the 300 kB of zeros at least
+    const verbose = tsbuildOk(root, ['system', 'df', '-v']);
+    expect(verbose).toContain(`Build cache usage: ${size}\n\nCACHE ID       CACHE TYPE   SIZE`);
+    expect(verbose.match(/^[0-9a-f]{12} +regular +/gm)).toHaveLength(Number(total));
 
     const out = tsbuildOk(root, ['builder', 'prune', '-a', '-f']);
     expect(out).toMatch(new RegExp(`^Deleted build cache objects:\\n([0-9a-f]{64}\\n){${total}}\\nTotal reclaimed space: [\\d.]+[kM]B\\n$`));
