@@ -147,17 +147,40 @@ export class RecordStore {
 
   /** The key each identity used last: the newest build's records, which a prune without --all keeps. */
   async lastKeys(): Promise<Set<string>> {
-    const names = await readdir(this.lastDir).catch(() => [] as string[]);
-    const keys = await Promise.all(
+    return new Set((await this.readLastUses()).map((use) => use.key));
+  }
+
+  /** Forgets the last uses that point at `keys` (records a prune removed): nothing is left to compare with. */
+  async forgetLastUses(keys: ReadonlySet<string>): Promise<void> {
+    for (const use of await this.readLastUses()) if (keys.has(use.key)) await unlink(use.path).catch(ignoreMissing);
+  }
+
+  private async readLastUses(): Promise<{ path: string; key: string }[]> {
+    const names = (await readdir(this.lastDir).catch(() => [] as string[])).filter((n) => n.endsWith('.json'));
+    const uses = await Promise.all(
       names.map(async (name) => {
+        const path = join(this.lastDir, name);
         try {
-          return (JSON.parse(await readFile(join(this.lastDir, name), 'utf8')) as LastUse).key;
+          const { key } = JSON.parse(await readFile(path, 'utf8')) as LastUse;
+          return typeof key === 'string' ? { path, key } : undefined;
         } catch {
           return undefined;
         }
       }),
     );
-    return new Set(keys.filter((k): k is string => typeof k === 'string'));
+    return uses.filter((use) => use !== undefined);
+  }
+
+  /** Removes temporary files of writes a killed process left (older than `ageMs`, so none in flight). */
+  async removeStaleTemps(ageMs: number): Promise<void> {
+    for (const dir of [this.recordsDir, this.lastDir, this.leasesDir]) {
+      for (const name of await readdir(dir).catch(() => [] as string[])) {
+        if (!name.endsWith('.tmp')) continue;
+        const path = join(dir, name);
+        const info = await stat(path).catch(() => undefined);
+        if (info && this.now() - info.mtimeMs >= ageMs) await unlink(path).catch(ignoreMissing);
+      }
+    }
   }
 
   /** A new lease id for this process (its file appears with the first writeLease). */

@@ -8,6 +8,9 @@ import type { ImageStore } from '../image/store.js';
 import type { Snapshotter } from '../snapshot/snapshotter.js';
 import { withCacheLock } from './build-cache.js';
 
+/** A temporary record file this old belongs to a write that died, not one in flight. */
+const staleTempMs = 60 * 60 * 1000;
+
 export interface CachePruneDeps {
   records: RecordStore;
   snapshotter: Snapshotter;
@@ -92,7 +95,10 @@ export async function pruneBuildCache(deps: CachePruneDeps, policy: PrunePolicy)
   return withCacheLock(deps.records.dir, async () => {
     const facts = await gatherFacts(deps);
     const plan = planPrune(facts, policy);
-    for (const key of [...plan.records, ...facts.unreadable]) await deps.records.delete(key);
+    const deleted = [...plan.records, ...facts.unreadable];
+    for (const key of deleted) await deps.records.delete(key);
+    await deps.records.forgetLastUses(new Set(deleted));
+    await deps.records.removeStaleTemps(staleTempMs);
     let reclaimedBytes = plan.reclaimedBytes;
     for (const name of plan.snapshots) {
       try {
@@ -104,7 +110,7 @@ export async function pruneBuildCache(deps: CachePruneDeps, policy: PrunePolicy)
       }
     }
     for (const digest of plan.blobs) await deps.content.delete(digest as Sha256Digest);
-    return { deleted: [...plan.records, ...facts.unreadable], reclaimedBytes };
+    return { deleted, reclaimedBytes };
   });
 }
 

@@ -75,6 +75,24 @@ describe('RecordStore', () => {
     expect(await store.lastKeys()).toEqual(new Set(['k2', 'k3']));
   });
 
+  it('forgets the last uses of removed records', async () => {
+    await store.rememberLast('a', { key: 'k1', preimage: [] });
+    await store.rememberLast('b', { key: 'k2', preimage: [] });
+    await store.forgetLastUses(new Set(['k1']));
+    expect(await store.getLast('a')).toBeUndefined();
+    expect(await store.lastKeys()).toEqual(new Set(['k2']));
+  });
+
+  it('removes temporary files of dead writes once they are old', async () => {
+    const temp = join(dir, 'records', `${'0'.repeat(64)}.json.123-abcd.tmp`);
+    await writeFile(temp, '{');
+    await store.removeStaleTemps(3_600_000);
+    expect(await readdir(join(dir, 'records'))).toHaveLength(1);
+    clock = Date.now() + 3_600_000;
+    await store.removeStaleTemps(3_600_000);
+    expect(await readdir(join(dir, 'records'))).toEqual([]);
+  });
+
   it('keeps leases of live processes and drops those of dead ones', async () => {
     await store.writeLease({ id: 'mine', pid: process.pid, keys: ['k'], snapshots: ['s'], blobs: [] });
     // A pid far above pid_max never belongs to a running process.
