@@ -12,7 +12,7 @@ interface PruneOptions {
   all?: boolean;
   force?: boolean;
   keepStorage?: string;
-  filter: string[];
+  filter?: string[];
 }
 
 /** `--filter until=24h` (or its older name unused-for) → milliseconds; other filters are refused. */
@@ -38,10 +38,10 @@ export function registerBuilder(program: Command, context: CliContext): void {
     .option('-a, --all', 'remove all unused build cache, not just dangling ones')
     .option('-f, --force', 'do not prompt for confirmation')
     .option('--keep-storage <size>', 'amount of disk space to keep for cache')
-    .option('--filter <filter>', "provide filter values (e.g. 'until=24h')", (value: string, previous: string[]) => [...previous, value], [] as string[])
+    .option('--filter <filter>', "provide filter values (e.g. 'until=24h')", (value: string, previous: string[] | undefined) => [...(previous ?? []), value])
     .action(async (opts: PruneOptions) => {
       const keepBytes = opts.keepStorage === undefined ? undefined : parseBytes(opts.keepStorage);
-      const unused = await unusedForMs(opts.filter);
+      const unused = await unusedForMs(opts.filter ?? []);
       const warning = opts.all ? 'WARNING! This will remove all build cache.' : 'WARNING! This will remove all dangling build cache.';
       if (!opts.force && !(await confirm(context, `${warning} Are you sure you want to continue?`))) return;
       const engine = await context.engine();
