@@ -218,7 +218,8 @@ export class RecordStore {
   }
 }
 
-function processAlive(pid: number): boolean {
+/** Whether a process with this pid exists (signal 0 probes without sending anything). */
+export function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

@@ -2,11 +2,12 @@
 // running builds' leases, the blobs images reference, snapshot parents, sizes) and carries a plan out —
 // records first (a record whose resources are gone is a miss anyway), then snapshots children first,
 // then blobs — all under the cache lock, so no build takes a record or result while it goes.
-import { cacheBytes, planPrune, type CacheRecord, type ContentStore, type PruneFacts, type PrunePolicy, type RecordStore, type Resource, type Sha256Digest } from '../../cache/index.js';
+import { cacheBytes, planPrune, processAlive, type CacheRecord, type ContentStore, type PruneFacts, type PrunePolicy, type RecordStore, type Resource, type Sha256Digest } from '../../cache/index.js';
 import { ConflictError, NotFoundError } from '../errors.js';
 import type { ImageStore } from '../image/store.js';
 import type { Snapshotter } from '../snapshot/snapshotter.js';
 import { withCacheLock } from './build-cache.js';
+import { ownerPidOf } from './fs-state.js';
 
 /** A temporary record file this old belongs to a write that died, not one in flight. */
 const staleTempMs = 60 * 60 * 1000;
@@ -90,16 +91,37 @@ async function gatherFacts(deps: CachePruneDeps): Promise<GatheredFacts> {
   };
 }
 
+/**
+ * Removes the active snapshots and views a killed build left (their key names a dead pid): they would
+ * otherwise pin their parent chains forever. Containers' snapshots carry no pid and are never touched.
+ */
+async function removeDeadBuildSnapshots(snapshotter: Snapshotter): Promise<number> {
+  let bytes = 0;
+  for (const snapshot of await snapshotter.list()) {
+    const pid = ownerPidOf(snapshot.name);
+    if (snapshot.kind === 'committed' || pid === undefined || processAlive(pid)) continue;
+    const size = (await snapshotter.usage(snapshot.name).catch(() => ({ size: 0 }))).size;
+    try {
+      await snapshotter.remove(snapshot.name);
+      bytes += size;
+    } catch (err) {
+      if (!(err instanceof ConflictError || err instanceof NotFoundError)) throw err;
+    }
+  }
+  return bytes;
+}
+
 /** Removes build cache per `policy` (see cache/gc.ts for what -a, until and keep-storage mean). */
 export async function pruneBuildCache(deps: CachePruneDeps, policy: PrunePolicy): Promise<PruneResult> {
   return withCacheLock(deps.records.dir, async () => {
+    const leftoverBytes = await removeDeadBuildSnapshots(deps.snapshotter);
     const facts = await gatherFacts(deps);
     const plan = planPrune(facts, policy);
     const deleted = [...plan.records, ...facts.unreadable];
     for (const key of deleted) await deps.records.delete(key);
     await deps.records.forgetLastUses(new Set(deleted));
     await deps.records.removeStaleTemps(staleTempMs);
-    let reclaimedBytes = plan.reclaimedBytes;
+    let reclaimedBytes = plan.reclaimedBytes + leftoverBytes;
     for (const name of plan.snapshots) {
       try {
         await deps.snapshotter.remove(name);

@@ -118,6 +118,22 @@ describeIf('build cache', isRoot() ? [] : ['root (the native snapshotter copies 
     expect(await prune.snapshotter.stat(other.snapshot as string)).toBeUndefined();
   });
 
+  it("removes what a killed build left active, and so frees the chain under it; a live build's stays", async () => {
+    const base = await makeState(emptyFsState, 'base', 10);
+    const top = await makeState(base, 'top', 10);
+    const cache = await openCache();
+    await cache.store('s1', ['op run v1', 'command top'], top);
+    await cache.release();
+    // No process has a pid this high (pid_max is at most 2^22).
+    const dead = `run-pid${2 ** 30}-abc-${'0'.repeat(12)}`;
+    await prune.snapshotter.prepare(dead, top.snapshot);
+    const live = uniqueKey('run');
+    await prune.snapshotter.prepare(live, base.snapshot);
+
+    await pruneBuildCache(prune, { all: true, now });
+    expect((await prune.snapshotter.list()).map((s) => s.name).sort()).toEqual([base.snapshot, live].sort());
+  });
+
   it('without --all removes only records no newest build used', async () => {
     const old = await makeState(emptyFsState, 'old', 10);
     const current = await makeState(emptyFsState, 'new', 10);
