@@ -40,7 +40,7 @@ export function registerSystem(program: Command, context: CliContext): void {
               ['Images', String(images.length), String(active), humanSize(imagesSize), `${humanSize(reclaimable)}${percent(reclaimable, imagesSize)}`],
               ['Containers', '0', '0', '0B', '0B'],
               ['Local Volumes', '0', '0', '0B', '0B'],
-              ['Build Cache', String(cache.records.length), String(cache.active), humanSize(cache.size), `${humanSize(cache.reclaimable)}${percent(cache.reclaimable, cache.size)}`],
+              ['Build Cache', String(cache.records.length), String(cache.active), humanSize(cache.size), humanSize(cache.reclaimable)], // Docker gives no percentage here
             ],
           ),
         );
