@@ -23,7 +23,7 @@ import { exportImageTar, exportLocalDirectory, exportOciLayout, exportRootfsTar 
 import type { ImageReference } from './image/reference.js';
 import type { StoredImage } from './image/store.js';
 import type { Engine } from './engine.js';
-import { buildCacheDir } from './engine-cache.js';
+import { buildCacheDir, cacheMountsDir } from './engine-cache.js';
 
 /** The Dockerfile, the context directory and its ignore rules, as a build starts with them. */
 export interface BuildInput {
@@ -236,7 +236,7 @@ export async function build(engine: Engine, request: BuildRequest, onEvent: (eve
     tmpDir: engine.paths.tmp,
     sourceDateEpoch: epoch,
     executor: sandbox.executor,
-    cacheMountDir: join(engine.paths.cache, 'mounts'),
+    cacheMountDir: cacheMountsDir(engine),
     entitlements: { securityInsecure: request.allow.includes('security.insecure') },
     freshCacheMounts: request.noCache,
   };

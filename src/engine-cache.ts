@@ -1,5 +1,6 @@
 // The build cache outside builds: where its records live under the state root, and the composition
-// behind `builder prune` and `system df` (records + the build snapshotter + image and content stores).
+// behind `builder prune` and `system df` (records + the build snapshotter + image and content stores +
+// cache mount directories).
 import { join } from 'node:path';
 import { RecordStore, type PrunePolicy } from '../cache/index.js';
 import { measureBuildCache, pruneBuildCache, type BuildCacheUsage, type CachePruneDeps, type PruneResult } from './ops/cache-prune.js';
@@ -11,12 +12,18 @@ export function buildCacheDir(engine: Pick<Engine, 'paths'>): string {
   return join(engine.paths.cache, 'build');
 }
 
+/** RUN --mount=type=cache directories. */
+export function cacheMountsDir(engine: Pick<Engine, 'paths'>): string {
+  return join(engine.paths.cache, 'mounts');
+}
+
 async function pruneDeps(engine: Engine): Promise<CachePruneDeps> {
   return {
     records: await RecordStore.open(buildCacheDir(engine)),
     snapshotter: await openSnapshotter(engine.paths.snapshots),
     images: engine.images,
     content: engine.content,
+    cacheMountsDir: cacheMountsDir(engine),
   };
 }
 

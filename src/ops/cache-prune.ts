@@ -7,6 +7,7 @@ import { ConflictError, NotFoundError } from '../errors.js';
 import type { ImageStore } from '../image/store.js';
 import type { Snapshotter } from '../snapshot/snapshotter.js';
 import { withCacheLock } from './build-cache.js';
+import { listCacheMounts, removeCacheMounts, type CacheMountInfo } from './cache-mount-store.js';
 import { ownerPidOf } from './fs-state.js';
 
 /** A temporary record file this old belongs to a write that died, not one in flight. */
@@ -17,6 +18,8 @@ export interface CachePruneDeps {
   snapshotter: Snapshotter;
   images: ImageStore;
   content: ContentStore;
+  /** Where RUN --mount=type=cache directories live. */
+  cacheMountsDir: string;
 }
 
 export interface PruneResult {
@@ -27,9 +30,10 @@ export interface PruneResult {
 
 export interface BuildCacheUsage {
   records: (CacheRecord & { inUse: boolean; shared: boolean })[];
-  /** Records running builds use. */
+  cacheMounts: CacheMountInfo[];
+  /** Records and cache mounts running builds use. */
   active: number;
-  /** Bytes only the build cache holds (shared with images: counted there). */
+  /** Bytes only the build cache holds (shared with images: counted there), cache mounts included. */
   size: number;
   /** Bytes `builder prune -a` would free now. */
   reclaimable: number;
@@ -53,6 +57,7 @@ interface GatheredFacts extends PruneFacts {
   records: CacheRecord[];
   /** Record files that cannot be read: misses that hold nothing, removed by any prune. */
   unreadable: string[];
+  buildsRunning: boolean;
 }
 
 async function gatherFacts(deps: CachePruneDeps): Promise<GatheredFacts> {
@@ -80,6 +85,7 @@ async function gatherFacts(deps: CachePruneDeps): Promise<GatheredFacts> {
   return {
     records,
     unreadable,
+    buildsRunning: leases.length > 0,
     lastKeys: await deps.records.lastKeys(),
     leasedKeys: new Set(leases.flatMap((l) => l.keys)),
     held: {
@@ -132,6 +138,13 @@ export async function pruneBuildCache(deps: CachePruneDeps, policy: PrunePolicy)
       }
     }
     for (const digest of plan.blobs) await deps.content.delete(digest as Sha256Digest);
+    // Cache mounts have no use times worth filtering on: only a plain -a takes them, and only while no build runs.
+    if (policy.all && policy.unusedForMs === undefined && policy.keepBytes === undefined && !facts.buildsRunning) {
+      const mounts = await listCacheMounts(deps.cacheMountsDir);
+      await removeCacheMounts(deps.cacheMountsDir, mounts);
+      deleted.push(...mounts.map((m) => m.id));
+      reclaimedBytes += mounts.reduce((sum, m) => sum + m.size, 0);
+    }
     return { deleted, reclaimedBytes };
   });
 }
@@ -144,10 +157,13 @@ export async function measureBuildCache(deps: CachePruneDeps, now: number): Prom
     const top = record.references.blobs.at(-1);
     return { ...record, inUse: facts.leasedKeys.has(record.key), shared: top !== undefined && heldBlobs.has(top) };
   });
+  const cacheMounts = await listCacheMounts(deps.cacheMountsDir);
+  const mountBytes = cacheMounts.reduce((sum, m) => sum + m.size, 0);
   return {
     records,
-    active: records.filter((r) => r.inUse).length,
-    size: cacheBytes(facts),
-    reclaimable: planPrune(facts, { all: true, now }).reclaimedBytes,
+    cacheMounts,
+    active: records.filter((r) => r.inUse).length + (facts.buildsRunning ? cacheMounts.length : 0),
+    size: cacheBytes(facts) + mountBytes,
+    reclaimable: planPrune(facts, { all: true, now }).reclaimedBytes + (facts.buildsRunning ? 0 : mountBytes),
   };
 }

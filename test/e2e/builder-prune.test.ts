@@ -1,6 +1,7 @@
 // `tsbuild builder prune` and the build-cache row of `system df` through the real CLI, on real builds:
 // a prune makes the next build run every step again, images keep running and saving (their layers stay),
-// a dangling prune keeps the newest build's cache, and a prune during a build does not break it.
+// a dangling prune keeps the newest build's cache, -a empties cache mounts, and a prune during a build
+// does not break it.
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -72,6 +73,25 @@ describeIf('tsbuild builder prune', [...sandboxMissing(), ...cliBuilt()], () => 
     expect(build(dir, 'pruned:1')).toBe(3);
     expect(build(dir, 'pruned:1')).toBe(0);
     expect(Number(cacheRow()[0])).toBe(Number(total));
+  });
+
+  it('prune -a empties RUN --mount=type=cache directories', () => {
+    const dir = project('mounts', '', 'FROM busybox\nARG N\nRUN --mount=type=cache,target=/cache echo $N >> /cache/runs && wc -l < /cache/runs > /count\n');
+    const count = (): string => tsbuildOk(root, ['run', '--rm', 'mounts', 'cat', '/count']).trim();
+    const buildWith = (n: number): void => {
+      tsbuildOk(root, ['build', '-q', '-t', 'mounts', '--build-arg', `N=${n}`, dir]);
+    };
+    buildWith(1);
+    buildWith(2);
+    expect(count()).toBe('2');
+    const [total] = cacheRow();
+    expect(tsbuildOk(root, ['system', 'df', '-v'])).toMatch(/^[0-9a-f]{12} +exec\.cachemount +/m);
+    const out = tsbuildOk(root, ['builder', 'prune', '-a', '-f']);
+    expect(out.split('\n').filter((l) => /^[0-9a-f]{32}$/.test(l))).toHaveLength(1);
+    expect(out.split('\n').filter((l) => /^[0-9a-f]{64}$/.test(l))).toHaveLength(Number(total) - 1);
+    buildWith(3);
+    expect(count()).toBe('1');
+    tsbuildOk(root, ['builder', 'prune', '-a', '-f']);
   });
 
   it('prune without -a removes only what the newest build did not use', () => {

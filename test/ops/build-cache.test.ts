@@ -1,6 +1,6 @@
 // The build cache against a real snapshotter, content store and image store: hits and misses, leases
 // that keep a prune off a running build's results, and prunes that free only what nothing else holds.
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, expect, it } from 'vitest';
@@ -29,6 +29,7 @@ beforeEach(async () => {
     snapshotter: new NativeSnapshotter(join(dir, 'snapshots')),
     images: await ImageStore.open(join(dir, 'images'), content),
     content,
+    cacheMountsDir: join(dir, 'mounts'),
   };
 });
 afterEach(() => rm(dir, { recursive: true, force: true }));
@@ -132,6 +133,19 @@ describeIf('build cache', isRoot() ? [] : ['root (the native snapshotter copies 
 
     await pruneBuildCache(prune, { all: true, now });
     expect((await prune.snapshotter.list()).map((s) => s.name).sort()).toEqual([base.snapshot, live].sort());
+  });
+
+  it('prune -a empties the cache mounts, but not while a build runs or with a filter', async () => {
+    await mkdir(join(dir, 'mounts', 'abc'), { recursive: true });
+    await writeFile(join(dir, 'mounts', 'abc', 'pkg.tar'), 'x'.repeat(300));
+    await mkdir(join(dir, 'mounts', 'abc.lock'));
+    const build = await openCache();
+    await build.hold(emptyFsState);
+    expect(await pruneBuildCache(prune, { all: true, now })).toEqual({ deleted: [], reclaimedBytes: 0 });
+    await build.release();
+    expect(await pruneBuildCache(prune, { all: true, unusedForMs: 0, now })).toEqual({ deleted: [], reclaimedBytes: 0 });
+    expect(await pruneBuildCache(prune, { all: true, now })).toEqual({ deleted: ['abc'], reclaimedBytes: 300 });
+    expect(await readdir(join(dir, 'mounts'))).toEqual([]);
   });
 
   it('without --all removes only records no newest build used', async () => {

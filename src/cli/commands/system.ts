@@ -40,7 +40,7 @@ export function registerSystem(program: Command, context: CliContext): void {
               ['Images', String(images.length), String(active), humanSize(imagesSize), `${humanSize(reclaimable)}${percent(reclaimable, imagesSize)}`],
               ['Containers', '0', '0', '0B', '0B'],
               ['Local Volumes', '0', '0', '0B', '0B'],
-              ['Build Cache', String(cache.records.length), String(cache.active), humanSize(cache.size), humanSize(cache.reclaimable)], // Docker gives no percentage here
+              ['Build Cache', String(cache.records.length + cache.cacheMounts.length), String(cache.active), humanSize(cache.size), humanSize(cache.reclaimable)], // Docker gives no percentage here
             ],
           ),
         );
@@ -57,9 +57,12 @@ export function registerSystem(program: Command, context: CliContext): void {
       context.stdout.write('Containers space usage:\n\nCONTAINER ID   IMAGE     COMMAND   LOCAL VOLUMES   SIZE      CREATED   STATUS    NAMES\n\n');
       context.stdout.write('Local Volumes space usage:\n\nVOLUME NAME   LINKS     SIZE\n\n');
       // USAGE: running builds using the record; SHARED: its layer also belongs to an image (or a running build).
+      // Cache mounts show their directory's last change as both times (nothing else is kept about them).
       const cacheRows = [...cache.records]
         .sort((a, b) => b.lastUsedAt - a.lastUsedAt)
         .map((r) => [r.key.slice(0, 12), 'regular', humanSize(r.size), timeAgo(new Date(r.createdAt).toISOString()), timeAgo(new Date(r.lastUsedAt).toISOString()), r.inUse ? '1' : '0', String(r.shared)]);
+      const changed = (ms: number): string => timeAgo(new Date(ms).toISOString());
+      cacheRows.push(...cache.cacheMounts.map((m) => [m.id.slice(0, 12), 'exec.cachemount', humanSize(m.size), changed(m.modifiedAt), changed(m.modifiedAt), '0', 'false']));
       context.stdout.write(`Build cache usage: ${humanSize(cache.size)}\n\n${formatTable(['CACHE ID', 'CACHE TYPE', 'SIZE', 'CREATED', 'LAST USED', 'USAGE', 'SHARED'], cacheRows)}`);
     });
   system
