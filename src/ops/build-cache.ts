@@ -103,18 +103,26 @@ export class BuildCache {
     const { key, preimage } = computeCacheKey(parts);
     const references = referencesOf(state);
     await this.locked(async () => {
-      if (!(await resourcesExist(this.deps, references))) {
-        throw new ConflictError('the build cache was pruned while this step ran and took part of its result: run the build again');
-      }
-      await this.lease(key, references);
+      await this.leaseExisting(key, references);
       await this.records.put({ key, preimage, result: state, references, size: state.layers.at(-1)?.descriptor.size ?? 0 });
     });
     await this.records.rememberLast(identity, { key, preimage });
   }
 
-  /** Leases a result that did not come from the cache (an unpacked base image), so no prune takes it mid-build. */
+  /**
+   * Leases a result that did not come from the cache (an unpacked base image), so no prune takes it
+   * mid-build; the first hold also starts the lease that keeps prunes off the cache mounts.
+   */
   async hold(state: FsState): Promise<void> {
-    await this.locked(() => this.lease(undefined, referencesOf(state)));
+    await this.locked(() => this.leaseExisting(undefined, referencesOf(state)));
+  }
+
+  /** Leases a result just made; a prune may have taken part of it between its making and now. */
+  private async leaseExisting(key: string | undefined, references: ResourceRefs): Promise<void> {
+    if (!(await resourcesExist(this.deps, references))) {
+      throw new ConflictError('the build cache was pruned while this step ran and took part of its result: run the build again');
+    }
+    await this.lease(key, references);
   }
 
   /** Ends this build's lease; what it held is a prune's to judge again. */

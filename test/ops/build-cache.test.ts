@@ -161,9 +161,10 @@ describeIf('build cache', isRoot() ? [] : ['root (the native snapshotter copies 
     expect(await (await openCache()).lookup(prune, ['op run v1', 'arg V=2'])).toEqual(current);
   });
 
-  it('refuses to record a result a prune took meanwhile', async () => {
+  it('refuses to record or hold a result a prune took meanwhile', async () => {
     const state = await makeState(emptyFsState, 'gone', 10);
     await prune.snapshotter.remove(state.snapshot as string);
     await expect((await openCache()).store('s', ['op run v1'], state)).rejects.toBeInstanceOf(ConflictError);
+    await expect((await openCache()).hold(state)).rejects.toBeInstanceOf(ConflictError);
   });
 });
