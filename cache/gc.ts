@@ -5,6 +5,8 @@
 //
 // Without `all`, only dangling records go: those no step's newest build used (a rebuild of every
 // Dockerfile seen so far would hit only kept records). With `all`, every record not in use goes.
+// `until` and keep-storage narrow either set: only records unused for that long are candidates, and
+// with keep-storage candidates go least recently used first, only until the cache's own bytes fit.
 // A resource is freed only when no kept record references it, nothing outside the cache holds it,
 // and no snapshot that stays is built on it.
 import type { CacheRecord, ResourceRefs } from './records.js';
