@@ -18,3 +18,9 @@ export { ContentStore, ContentMismatchError, cacheDirTag } from './store.js';
 export type { BlobInfo, IngestExpectation } from './store.js';
 
 // context checksums, cache keys and records
+export { cacheKeyVersion, computeCacheKey, partName, comparePreimages } from './keys.js';
+export type { CacheKey, KeyPart, PartChange } from './keys.js';
+export { RecordStore, processAlive } from './records.js';
+export type { CacheRecord, NewRecord, LastUse, Lease, ResourceRefs } from './records.js';
+export { planPrune, cacheBytes } from './gc.js';
+export type { PrunePolicy, PruneFacts, PrunePlan, Resource } from './gc.js';

@@ -14,7 +14,7 @@ import type { FsState } from './ops/fs-state.js';
 import { chooseEpoch, commitBuiltImage } from './ops/image-result.js';
 import type { RunDeps } from './ops/run.js';
 import { checkPlatform, resolveBaseImage, type BaseImage } from './ops/source.js';
-import { StepCache } from './ops/step-cache.js';
+import { BuildCache } from './ops/build-cache.js';
 import { executeStep, stepKeyParts, type BuildInputs, type StepInputs } from './ops/steps.js';
 import { mountAll, unmount } from './snapshot/mount.js';
 import { openSnapshotter } from './snapshot/open-snapshotter.js';
@@ -23,6 +23,7 @@ import { exportImageTar, exportLocalDirectory, exportOciLayout, exportRootfsTar 
 import type { ImageReference } from './image/reference.js';
 import type { StoredImage } from './image/store.js';
 import type { Engine } from './engine.js';
+import { buildCacheDir, cacheMountsDir } from './engine-cache.js';
 
 /** The Dockerfile, the context directory and its ignore rules, as a build starts with them. */
 export interface BuildInput {
@@ -235,7 +236,7 @@ export async function build(engine: Engine, request: BuildRequest, onEvent: (eve
     tmpDir: engine.paths.tmp,
     sourceDateEpoch: epoch,
     executor: sandbox.executor,
-    cacheMountDir: join(engine.paths.cache, 'mounts'),
+    cacheMountDir: cacheMountsDir(engine),
     entitlements: { securityInsecure: request.allow.includes('security.insecure') },
     freshCacheMounts: request.noCache,
   };
@@ -249,72 +250,80 @@ export async function build(engine: Engine, request: BuildRequest, onEvent: (eve
     extraHosts: request.extraHosts,
   };
 
-  const results = new Map<string, FsState>();
-  const cache = new StepCache(join(engine.paths.cache, 'steps'));
-  const uncachedStages = new Set(request.noCacheFilter.map((name) => name.toLowerCase()));
-  let executed = 0;
-  for (const id of graph.order) {
-    signal?.throwIfAborted();
-    const node = graph.nodes.get(id) as StepNode;
-    const inputs = inputsOf(graph, id, results);
-    const step = node.step;
-    const io = { onOutput: (stream: 'stdout' | 'stderr', data: Buffer) => onEvent({ type: 'log', step: id, stream, data, time: Date.now() }), signal };
-    if (step.kind === 'source' || step.kind === 'config') {
-      // Only FROM <image> is work worth showing (unpacking layers once); other sources and config are free.
-      const shown = step.kind === 'source' && step.base.kind === 'image';
-      if (shown) onEvent({ type: 'started', step: id, name: node.name, time: Date.now() });
-      results.set(id, await executeStep(deps, buildInputs, step, inputs, io));
-      if (shown) onEvent({ type: 'done', step: id, time: Date.now() });
-      continue;
-    }
-    const stageName = graph.stages.find((s) => s.index === node.stage)?.displayName.toLowerCase() ?? '';
-    const useCache = !request.noCache && !uncachedStages.has(stageName);
-    // A step is known by where it is in which Dockerfile, so its next miss can be explained against this run.
-    const identity = `${request.input.contextDir ?? '-'}\0${request.input.dockerfile.name}\0${id}`;
-    let started = false;
-    try {
-      const parts = await stepKeyParts(deps, buildInputs, step, inputs);
-      const cached = useCache ? await cache.lookup(deps, parts) : undefined;
-      if (cached) {
-        await cache.remember(identity, parts);
-        onEvent({ type: 'cached', step: id, name: node.name });
-        if (request.explain) onEvent({ type: 'explain', step: id, parts });
-        results.set(id, cached);
+  // The cache lease keeps a concurrent `builder prune` off every result this build holds, until it ends.
+  const cache = await BuildCache.open(buildCacheDir(engine), deps);
+  try {
+    const results = new Map<string, FsState>();
+    const uncachedStages = new Set(request.noCacheFilter.map((name) => name.toLowerCase()));
+    let executed = 0;
+    for (const id of graph.order) {
+      signal?.throwIfAborted();
+      const node = graph.nodes.get(id) as StepNode;
+      const inputs = inputsOf(graph, id, results);
+      const step = node.step;
+      const io = { onOutput: (stream: 'stdout' | 'stderr', data: Buffer) => onEvent({ type: 'log', step: id, stream, data, time: Date.now() }), signal };
+      if (step.kind === 'source' || step.kind === 'config') {
+        // Only FROM <image> is work worth showing (unpacking layers once); other sources and config are free.
+        const shown = step.kind === 'source' && step.base.kind === 'image';
+        if (shown) onEvent({ type: 'started', step: id, name: node.name, time: Date.now() });
+        const state = await executeStep(deps, buildInputs, step, inputs, io);
+        // A base image's snapshots are the image's; leased too, in case it is removed mid-build.
+        if (step.kind === 'source') await cache.hold(state);
+        results.set(id, state);
+        if (shown) onEvent({ type: 'done', step: id, time: Date.now() });
         continue;
       }
-      onEvent({ type: 'started', step: id, name: node.name, time: Date.now() });
-      started = true;
-      if (request.explain) onEvent({ type: 'explain', step: id, parts });
-      onEvent({ type: 'running', step: id, reason: useCache ? await cache.explainMiss(identity, parts) : 'cache disabled (--no-cache)' });
-      const state = await executeStep(deps, buildInputs, step, inputs, io);
-      await cache.store(identity, parts, state);
-      results.set(id, state);
-    } catch (err) {
-      // Failing before it ran (a missing COPY source, an unknown user) still shows as that step.
-      if (!started) onEvent({ type: 'started', step: id, name: node.name, time: Date.now() });
-      onEvent({ type: 'failed', step: id, time: Date.now(), message: (err as Error).message });
-      // A failing step points at its instruction, so the CLI can show the Dockerfile lines.
-      if (err instanceof TsbuildError && err.sources.length === 0 && node.source) err.sources.push(node.source);
-      throw err;
+      const stageName = graph.stages.find((s) => s.index === node.stage)?.displayName.toLowerCase() ?? '';
+      const useCache = !request.noCache && !uncachedStages.has(stageName);
+      // A step is known by where it is in which Dockerfile, so its next miss can be explained against this run.
+      const identity = `${request.input.contextDir ?? '-'}\0${request.input.dockerfile.name}\0${id}`;
+      let started = false;
+      try {
+        const parts = await stepKeyParts(deps, buildInputs, step, inputs);
+        const cached = useCache ? await cache.lookup(deps, parts) : undefined;
+        if (cached) {
+          await cache.remember(identity, parts);
+          onEvent({ type: 'cached', step: id, name: node.name });
+          if (request.explain) onEvent({ type: 'explain', step: id, parts });
+          results.set(id, cached);
+          continue;
+        }
+        onEvent({ type: 'started', step: id, name: node.name, time: Date.now() });
+        started = true;
+        if (request.explain) onEvent({ type: 'explain', step: id, parts });
+        onEvent({ type: 'running', step: id, reason: useCache ? await cache.explainMiss(identity, parts) : 'cache disabled (--no-cache)' });
+        const state = await executeStep(deps, buildInputs, step, inputs, io);
+        await cache.store(identity, parts, state);
+        results.set(id, state);
+      } catch (err) {
+        // Failing before it ran (a missing COPY source, an unknown user) still shows as that step.
+        if (!started) onEvent({ type: 'started', step: id, name: node.name, time: Date.now() });
+        onEvent({ type: 'failed', step: id, time: Date.now(), message: (err as Error).message });
+        // A failing step points at its instruction, so the CLI can show the Dockerfile lines.
+        if (err instanceof TsbuildError && err.sources.length === 0 && node.source) err.sources.push(node.source);
+        throw err;
+      }
+      executed++;
+      onEvent({ type: 'done', step: id, time: Date.now() });
     }
-    executed++;
-    onEvent({ type: 'done', step: id, time: Date.now() });
-  }
 
-  const target = graph.stages.find((s) => s.index === graph.target) as GraphStage;
-  const final = results.get(target.steps[target.steps.length - 1] as string) as FsState;
-  const rootImage = rootImageOf(plan, graph.target);
-  const committed = await commitBuiltImage(engine.content, {
-    base: rootImage === undefined ? undefined : images.get(rootImage)?.config,
-    config: target.config,
-    history: stageHistory(plan, graph, graph.target),
-    layers: final.layers,
-    epoch,
-    labels: request.labels,
-    author: target.author,
-  });
-  const image = await engine.images.add({ manifestDigest: committed.manifestDigest, id: committed.imageId }, request.tags);
-  return { image, executed };
+    const target = graph.stages.find((s) => s.index === graph.target) as GraphStage;
+    const final = results.get(target.steps[target.steps.length - 1] as string) as FsState;
+    const rootImage = rootImageOf(plan, graph.target);
+    const committed = await commitBuiltImage(engine.content, {
+      base: rootImage === undefined ? undefined : images.get(rootImage)?.config,
+      config: target.config,
+      history: stageHistory(plan, graph, graph.target),
+      layers: final.layers,
+      epoch,
+      labels: request.labels,
+      author: target.author,
+    });
+    const image = await engine.images.add({ manifestDigest: committed.manifestDigest, id: committed.imageId }, request.tags);
+    return { image, executed };
+  } finally {
+    await cache.release();
+  }
 }
 
 /** The snapshotter and executor builds use (the sandbox's overlay-or-native choice and runc). */

@@ -5,6 +5,7 @@ import { Command } from 'commander';
 import { TsbuildError, exitCodes } from '../errors.js';
 import { createContext, type CliContext } from './context.js';
 import { registerBuild } from './commands/build.js';
+import { registerBuilder } from './commands/builder.js';
 import { registerGraph } from './commands/graph.js';
 import { registerHistory } from './commands/history.js';
 import { registerImages } from './commands/images.js';
@@ -35,6 +36,7 @@ const registrations: ((program: Command, context: CliContext) => void)[] = [
   registerSystemCheck,
   registerGraph,
   registerBuild,
+  registerBuilder,
   registerRun,
   registerPs,
   registerRm,

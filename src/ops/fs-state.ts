@@ -53,8 +53,15 @@ export function snapshotName(layers: Layer[]): string | undefined {
   return chain === undefined ? undefined : `layers-${chain.slice('sha256:'.length)}`;
 }
 
+/** A fresh name for a temporary snapshot or directory; it carries this process's pid (see ownerPidOf). */
 export function uniqueKey(purpose: string): string {
-  return `${purpose}-${Date.now().toString(36)}-${randomBytes(6).toString('hex')}`;
+  return `${purpose}-pid${process.pid}-${Date.now().toString(36)}-${randomBytes(6).toString('hex')}`;
+}
+
+/** The pid of the process that made a uniqueKey, so a prune can tell a killed build's leftovers apart. */
+export function ownerPidOf(key: string): number | undefined {
+  const match = /-pid(\d+)-[0-9a-z]+-[0-9a-f]{12}$/.exec(key);
+  return match ? Number(match[1]) : undefined;
 }
 
 /** Runs `use` with `mounts` visible at a fresh temporary directory; always unmounts and removes it. */

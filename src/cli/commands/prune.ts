@@ -4,12 +4,14 @@ import { pruneImages, type RemovalEvent } from '../../image/remove.js';
 import { commandGroup, confirm, type CliContext } from '../context.js';
 import { humanSize } from '../format.js';
 
-export function printRemovals(context: CliContext, events: RemovalEvent[], reclaimed: number): void {
+/** Docker's prune report: deleted images, then (system prune) build cache records, then the bytes freed. */
+export function printRemovals(context: CliContext, events: RemovalEvent[], reclaimed: number, cacheDeleted: string[] = []): void {
   if (events.length > 0) {
     context.stdout.write('Deleted Images:\n');
     for (const e of events) context.stdout.write('untagged' in e ? `untagged: ${e.untagged}\n` : `deleted: ${e.deleted}\n`);
     context.stdout.write('\n');
   }
+  if (cacheDeleted.length > 0) context.stdout.write(`Deleted build cache objects:\n${cacheDeleted.map((key) => `${key}\n`).join('')}\n`);
   context.stdout.write(`Total reclaimed space: ${humanSize(reclaimed)}\n`);
 }
 

@@ -1,6 +1,7 @@
 // `tsbuild system df [-v]` and `tsbuild system prune [-a] [-f]`: disk usage of the state root and
-// its cleanup. Containers, volumes and build cache report zero until their owners add them here.
+// its cleanup. Containers and volumes report zero until their owners add them here.
 import type { Command } from 'commander';
+import { cacheUsage, pruneCache } from '../../engine-cache.js';
 import { imageDetails } from '../../image/inspect.js';
 import { familiarRepository, parseReference } from '../../image/reference.js';
 import { pruneImages } from '../../image/remove.js';
@@ -30,6 +31,7 @@ export function registerSystem(program: Command, context: CliContext): void {
       const imagesSize = [...blobSize.values()].reduce((a, b) => a + b, 0);
       const active = (await Promise.all(images.map((i) => engine.imageUsers(i.id)))).filter((u) => u.length > 0).length;
       const reclaimable = active === 0 ? imagesSize : 0;
+      const cache = await cacheUsage(engine);
       if (!opts.verbose) {
         context.stdout.write(
           formatTable(
@@ -38,7 +40,7 @@ export function registerSystem(program: Command, context: CliContext): void {
               ['Images', String(images.length), String(active), humanSize(imagesSize), `${humanSize(reclaimable)}${percent(reclaimable, imagesSize)}`],
               ['Containers', '0', '0', '0B', '0B'],
               ['Local Volumes', '0', '0', '0B', '0B'],
-              ['Build Cache', '0', '0', '0B', '0B'],
+              ['Build Cache', String(cache.records.length + cache.cacheMounts.length), String(cache.active), humanSize(cache.size), humanSize(cache.reclaimable)], // Docker gives no percentage here
             ],
           ),
         );
@@ -54,7 +56,14 @@ export function registerSystem(program: Command, context: CliContext): void {
       context.stdout.write(`Images space usage:\n\n${formatTable(['REPOSITORY', 'TAG', 'IMAGE ID', 'CREATED', 'SIZE', 'SHARED SIZE', 'UNIQUE SIZE', 'CONTAINERS'], rows)}\n`);
       context.stdout.write('Containers space usage:\n\nCONTAINER ID   IMAGE     COMMAND   LOCAL VOLUMES   SIZE      CREATED   STATUS    NAMES\n\n');
       context.stdout.write('Local Volumes space usage:\n\nVOLUME NAME   LINKS     SIZE\n\n');
-      context.stdout.write('Build cache usage: 0B\n\nCACHE ID   CACHE TYPE   SIZE      CREATED   LAST USED   USAGE     SHARED\n');
+      // USAGE: running builds using the record; SHARED: its layer also belongs to an image (or a running build).
+      // Cache mounts show their directory's last change as both times (nothing else is kept about them).
+      const cacheRows = [...cache.records]
+        .sort((a, b) => b.lastUsedAt - a.lastUsedAt)
+        .map((r) => [r.key.slice(0, 12), 'regular', humanSize(r.size), timeAgo(new Date(r.createdAt).toISOString()), timeAgo(new Date(r.lastUsedAt).toISOString()), r.inUse ? '1' : '0', String(r.shared)]);
+      const changed = (ms: number): string => timeAgo(new Date(ms).toISOString());
+      cacheRows.push(...cache.cacheMounts.map((m) => [m.id.slice(0, 12), 'exec.cachemount', humanSize(m.size), changed(m.modifiedAt), changed(m.modifiedAt), '0', 'false']));
+      context.stdout.write(`Build cache usage: ${humanSize(cache.size)}\n\n${formatTable(['CACHE ID', 'CACHE TYPE', 'SIZE', 'CREATED', 'LAST USED', 'USAGE', 'SHARED'], cacheRows)}`);
     });
   system
     .command('prune')
@@ -68,6 +77,8 @@ export function registerSystem(program: Command, context: CliContext): void {
       const engine = await context.engine();
       await engine.content.removeStaleIngests();
       const { events, reclaimed } = await pruneImages(engine.images, { all: opts.all ?? false, imageUsers: (id) => engine.imageUsers(id) });
-      printRemovals(context, events, reclaimed);
+      // After the images: snapshots only they held become the cache's to free.
+      const cache = await pruneCache(engine, { all: opts.all ?? false });
+      printRemovals(context, events, reclaimed + cache.reclaimedBytes, cache.deleted);
     });
 }

@@ -1,0 +1,36 @@
+// The build cache outside builds: where its records live under the state root, and the composition
+// behind `builder prune` and `system df` (records + the build snapshotter + image and content stores +
+// cache mount directories).
+import { join } from 'node:path';
+import { RecordStore, type PrunePolicy } from '../cache/index.js';
+import { measureBuildCache, pruneBuildCache, type BuildCacheUsage, type CachePruneDeps, type PruneResult } from './ops/cache-prune.js';
+import { openSnapshotter } from './snapshot/open-snapshotter.js';
+import type { Engine } from './engine.js';
+
+/** Records, last uses and leases of the build cache. */
+export function buildCacheDir(engine: Pick<Engine, 'paths'>): string {
+  return join(engine.paths.cache, 'build');
+}
+
+/** RUN --mount=type=cache directories. */
+export function cacheMountsDir(engine: Pick<Engine, 'paths'>): string {
+  return join(engine.paths.cache, 'mounts');
+}
+
+async function pruneDeps(engine: Engine): Promise<CachePruneDeps> {
+  return {
+    records: await RecordStore.open(buildCacheDir(engine)),
+    snapshotter: await openSnapshotter(engine.paths.snapshots),
+    images: engine.images,
+    content: engine.content,
+    cacheMountsDir: cacheMountsDir(engine),
+  };
+}
+
+export async function pruneCache(engine: Engine, policy: Omit<PrunePolicy, 'now'>, now = Date.now()): Promise<PruneResult> {
+  return pruneBuildCache(await pruneDeps(engine), { ...policy, now });
+}
+
+export async function cacheUsage(engine: Engine, now = Date.now()): Promise<BuildCacheUsage> {
+  return measureBuildCache(await pruneDeps(engine), now);
+}
