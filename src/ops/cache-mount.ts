@@ -57,6 +57,6 @@ export async function acquireCacheMount(cacheRoot: string, tmpDir: string, spec:
       return throwaway();
     }
   }
-  const unlock = await lockfile.lock(dir, { ...lockOptions, retries: { retries: 100_000, minTimeout: 50, maxTimeout: 500 } });
+  const unlock = await lockfile.lock(dir, { ...lockOptions, retries: { forever: true, minTimeout: 50, maxTimeout: 500 } });
   return { dir, release: unlock };
 }
