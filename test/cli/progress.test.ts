@@ -40,6 +40,18 @@ describe('plain progress', () => {
     );
   });
 
+  it('keeps steps that run at the same time apart by their number, and marks canceled ones', () => {
+    const text = render('plain', [
+      { type: 'started', step: 'a', name: '[one 2/2] RUN make', time: 0 },
+      { type: 'started', step: 'b', name: '[two 2/2] RUN make', time: 0 },
+      { type: 'log', step: 'a', stream: 'stdout', data: 'from one\n', time: 100 },
+      { type: 'log', step: 'b', stream: 'stdout', data: 'from two\n', time: 200 },
+      { type: 'done', step: 'b', time: 300 },
+      { type: 'canceled', step: 'a', time: 400 },
+    ]);
+    expect(text).toBe(['#1 [one 2/2] RUN make', '', '#2 [two 2/2] RUN make', '#1 0.100 from one', '#2 0.200 from two', '#2 DONE 0.3s', '#1 CANCELED', ''].join('\n'));
+  });
+
   it('prints the whole output of a failed step, however long', () => {
     const lines = Array.from({ length: 5000 }, (_, i) => `line ${i}`);
     const text = render('quiet', [

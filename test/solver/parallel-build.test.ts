@@ -1,0 +1,112 @@
+// The scheduler under a real build: independent stages run their RUN steps at the same time (proved by
+// the order of events, not by timing), equal steps of two stages run once, and a failing stage stops
+// its still-running sibling, leaving no container or mount behind.
+import { execFileSync } from 'node:child_process';
+import { createReadStream } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { resolveConfig } from '../../src/config.js';
+import { build, type BuildRequest } from '../../src/engine-build.js';
+import { openEngine, type Engine } from '../../src/engine.js';
+import { importRootfs } from '../../src/image/import.js';
+import { parseReference } from '../../src/image/reference.js';
+import type { SolveEvent } from '../../src/solver/events.js';
+import { describeIf, sandboxMissing } from '../helpers/capabilities.js';
+import { repoRoot } from '../helpers/paths.js';
+
+let work: string;
+let engine: Engine;
+
+function request(contextDir: string, dockerfile: string): BuildRequest {
+  return {
+    input: { dockerfile: { text: dockerfile, name: 'Dockerfile' }, contextDir, ignore: undefined },
+    tags: [],
+    buildArgs: new Map(),
+    target: undefined,
+    noCache: false,
+    noCacheFilter: [],
+    labels: new Map(),
+    platform: undefined,
+    secrets: new Map(),
+    sshSockets: new Map(),
+    network: 'default',
+    extraHosts: [],
+    allow: [],
+    explain: false,
+  };
+}
+
+/** Builds `dockerfile`, returning its events with step ids replaced by step names. */
+async function buildCollecting(dockerfile: string): Promise<{ events: { type: string; name: string }[]; executed: number; error: unknown }> {
+  const names = new Map<string, string>();
+  const events: { type: string; name: string }[] = [];
+  const onEvent = (event: SolveEvent): void => {
+    if (event.type === 'started' || event.type === 'cached') names.set(event.step, event.name);
+    events.push({ type: event.type, name: names.get(event.step) ?? event.step });
+  };
+  try {
+    const result = await build(engine, request(work, dockerfile), onEvent);
+    return { events, executed: result.executed, error: undefined };
+  } catch (error) {
+    return { events, executed: -1, error };
+  }
+}
+
+const indexOf = (events: { type: string; name: string }[], type: string, name: string): number => events.findIndex((e) => e.type === type && e.name === name);
+
+const twoStages = [
+  'FROM busybox AS one',
+  'RUN echo one > /one && sleep 1',
+  'FROM busybox AS two',
+  'RUN echo two > /two && sleep 1',
+  'FROM busybox AS same-as-one',
+  'RUN echo one > /one && sleep 1',
+  'FROM busybox',
+  'COPY --from=one /one /',
+  'COPY --from=two /two /',
+  'COPY --from=same-as-one /one /again',
+  '',
+].join('\n');
+
+describeIf('parallel build', sandboxMissing(), () => {
+  beforeAll(async () => {
+    work = await mkdtemp(join(tmpdir(), 'tsbuild-parallel-build-'));
+    engine = await openEngine({ ...resolveConfig({ root: join(work, 'root') }), sourceDateEpoch: undefined });
+    await importRootfs(engine.images, createReadStream(join(repoRoot, '.tsbuild-bases', 'busybox.tar')), { sourceName: 'busybox.tar', ref: parseReference('busybox') });
+  });
+
+  afterAll(async () => {
+    await rm(work, { recursive: true, force: true });
+  });
+
+  it('runs the RUN steps of independent stages at the same time, and equal steps once', async () => {
+    const { events, executed, error } = await buildCollecting(twoStages);
+    expect(error).toBeUndefined();
+    const runOne = '[one 2/2] RUN echo one > /one && sleep 1';
+    const runTwo = '[two 2/2] RUN echo two > /two && sleep 1';
+    // Each started before the other finished: they overlapped.
+    expect(indexOf(events, 'started', runTwo)).toBeLessThan(indexOf(events, 'done', runOne));
+    expect(indexOf(events, 'started', runOne)).toBeLessThan(indexOf(events, 'done', runTwo));
+    // The third stage's RUN has the first one's key: it takes that result instead of running.
+    expect(events.filter((e) => e.name === '[same-as-one 2/2] RUN echo one > /one && sleep 1').map((e) => e.type)).toEqual(['cached']);
+    // FROM busybox is unpacked once for all four stages.
+    expect(events.filter((e) => e.type === 'started' && e.name.includes('FROM'))).toHaveLength(1);
+    expect(executed).toBe(5);
+    const again = await buildCollecting(twoStages);
+    expect(again.executed).toBe(0);
+  }, 30_000);
+
+  it('stops a running sibling stage when another fails, and leaves no container or mount', async () => {
+    const { events, error } = await buildCollecting(
+      ['FROM busybox AS slow', 'RUN echo waiting; sleep 30', 'FROM busybox AS broken', 'RUN sleep 0.5; exit 7', 'FROM busybox', 'COPY --from=slow /etc/passwd /a', 'COPY --from=broken /etc/passwd /b', ''].join('\n'),
+    );
+    expect((error as Error).message).toContain('exit code: 7');
+    expect(events).toContainEqual({ type: 'failed', name: '[broken 2/2] RUN sleep 0.5; exit 7' });
+    expect(events).toContainEqual({ type: 'canceled', name: '[slow 2/2] RUN echo waiting; sleep 30' });
+    expect(events.some((e) => e.name.includes('COPY'))).toBe(false);
+    expect(execFileSync('mount', { encoding: 'utf8' })).not.toContain(work);
+    expect(execFileSync('runc', ['--root', engine.paths.runtime, 'list', '-q'], { encoding: 'utf8' }).trim()).toBe('');
+  }, 20_000);
+});
