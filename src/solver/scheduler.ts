@@ -59,13 +59,15 @@ class Solve<P, R> {
   }
 
   async run(targets: readonly string[]): Promise<SolveResult<R>> {
-    this.checkAcyclic(targets);
+    const needed = this.neededBy(targets);
     const caller = this.options.signal;
     const onCallerAbort = (): void => this.controller.abort(caller?.reason);
     caller?.addEventListener('abort', onCallerAbort, { once: true });
     try {
       if (caller?.aborted) onCallerAbort();
-      // Creating the targets' tasks creates (synchronously) the task of every vertex they need.
+      // Tasks are created in the caller's order (so of equal vertices the first listed does the work),
+      // each creating those of its inputs; the targets' tasks are then among them.
+      for (const id of needed) this.resultOf(id);
       const wanted = targets.map((id) => this.resultOf(id));
       try {
         await Promise.all(wanted);
@@ -83,8 +85,11 @@ class Solve<P, R> {
     }
   }
 
-  /** Vertices are wired by id: an unknown input or a cycle is a bug of whoever built the graph. */
-  private checkAcyclic(targets: readonly string[]): void {
+  /**
+   * The vertices `targets` need, in the order they were given. They are wired by id: an unknown input
+   * or a cycle is a bug of whoever built the graph.
+   */
+  private neededBy(targets: readonly string[]): string[] {
     const done = new Set<string>();
     const visiting = new Set<string>();
     const visit = (id: string, from: string | undefined): void => {
@@ -98,6 +103,7 @@ class Solve<P, R> {
       done.add(id);
     };
     for (const id of targets) visit(id, undefined);
+    return [...this.vertices.keys()].filter((id) => done.has(id));
   }
 
   private resultOf(id: string): Promise<R> {

@@ -1,6 +1,7 @@
 // The scheduler under a real build: independent stages run their RUN steps at the same time (proved by
-// the order of events, not by timing), equal steps of two stages run once, and a failing stage stops
-// its still-running sibling, leaving no container or mount behind.
+// the order of events, not by timing), equal steps of two stages run once, a step that re-runs but
+// gives the same layer leaves its dependents cached (early cutoff), and a failing stage stops its
+// still-running sibling, leaving no container or mount behind.
 import { execFileSync } from 'node:child_process';
 import { createReadStream } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -19,11 +20,11 @@ import { repoRoot } from '../helpers/paths.js';
 let work: string;
 let engine: Engine;
 
-function request(contextDir: string, dockerfile: string): BuildRequest {
+function request(contextDir: string, dockerfile: string, buildArgs: ReadonlyMap<string, string>): BuildRequest {
   return {
     input: { dockerfile: { text: dockerfile, name: 'Dockerfile' }, contextDir, ignore: undefined },
     tags: [],
-    buildArgs: new Map(),
+    buildArgs,
     target: undefined,
     noCache: false,
     noCacheFilter: [],
@@ -39,7 +40,7 @@ function request(contextDir: string, dockerfile: string): BuildRequest {
 }
 
 /** Builds `dockerfile`, returning its events with step ids replaced by step names. */
-async function buildCollecting(dockerfile: string): Promise<{ events: { type: string; name: string }[]; executed: number; error: unknown }> {
+async function buildCollecting(dockerfile: string, buildArgs: ReadonlyMap<string, string> = new Map()): Promise<{ events: { type: string; name: string }[]; executed: number; error: unknown }> {
   const names = new Map<string, string>();
   const events: { type: string; name: string }[] = [];
   const onEvent = (event: SolveEvent): void => {
@@ -47,7 +48,7 @@ async function buildCollecting(dockerfile: string): Promise<{ events: { type: st
     events.push({ type: event.type, name: names.get(event.step) ?? event.step });
   };
   try {
-    const result = await build(engine, request(work, dockerfile), onEvent);
+    const result = await build(engine, request(work, dockerfile, buildArgs), onEvent);
     return { events, executed: result.executed, error: undefined };
   } catch (error) {
     return { events, executed: -1, error };
@@ -97,6 +98,26 @@ describeIf('parallel build', sandboxMissing(), () => {
     const again = await buildCollecting(twoStages);
     expect(again.executed).toBe(0);
   }, 30_000);
+
+  it('cuts off early: a step that re-runs with the same layer as before leaves the steps after it cached', async () => {
+    const dockerfile = ['FROM busybox AS gen', 'ARG V', 'RUN echo constant > /c', 'FROM busybox', 'COPY --from=gen /c /c', 'RUN cat /c > /d', ''].join('\n');
+    await buildCollecting(dockerfile, new Map([['V', '1']]));
+    const { events, executed, error } = await buildCollecting(dockerfile, new Map([['V', '2']]));
+    expect(error).toBeUndefined();
+    expect(events).toContainEqual({ type: 'running', name: '[gen 2/2] RUN echo constant > /c' });
+    expect(executed).toBe(1);
+    expect(events.filter((e) => e.type === 'cached').map((e) => e.name)).toEqual(['[stage-1 2/3] COPY --from=gen /c /c', '[stage-1 3/3] RUN cat /c > /d']);
+  }, 30_000);
+
+  it('builds stages whose steps give the same layer at the same time (both commit one snapshot)', async () => {
+    const dockerfile = ['FROM busybox AS a', 'ARG N', 'RUN echo $N > /f', 'FROM busybox AS b', 'ARG N', 'RUN printf "$N\\n" > /f', 'FROM busybox', 'COPY --from=a /f /a', 'COPY --from=b /f /b', ''].join('\n');
+    // Different keys, equal layers: before commits tolerated a parallel twin, most of these failed.
+    for (const n of ['1', '2', '3', '4', '5']) {
+      const { error, executed } = await buildCollecting(dockerfile, new Map([['N', n]]));
+      expect(error).toBeUndefined();
+      expect(executed).toBe(4);
+    }
+  }, 60_000);
 
   it('stops a running sibling stage when another fails, and leaves no container or mount', async () => {
     const { events, error } = await buildCollecting(
