@@ -4,7 +4,7 @@
 // still-running sibling, leaving no container or mount behind.
 import { execFileSync } from 'node:child_process';
 import { createReadStream } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -118,6 +118,19 @@ describeIf('parallel build', sandboxMissing(), () => {
       expect(executed).toBe(4);
     }
   }, 60_000);
+
+  it('treats corrupt cache records as misses: the steps run again and the build succeeds', async () => {
+    const dockerfile = ['FROM busybox', 'RUN echo a > /a', 'RUN echo b > /b', ''].join('\n');
+    await buildCollecting(dockerfile);
+    // Whatever the record format, garbage in every file of the build cache (cache mounts aside).
+    for (const entry of await readdir(engine.paths.cache, { recursive: true, withFileTypes: true })) {
+      if (entry.isFile() && !join(entry.parentPath, entry.name).startsWith(join(engine.paths.cache, 'mounts'))) await writeFile(join(entry.parentPath, entry.name), '{"version": 1, "sta');
+    }
+    const { error, executed } = await buildCollecting(dockerfile);
+    expect(error).toBeUndefined();
+    expect(executed).toBe(2);
+    expect((await buildCollecting(dockerfile)).executed).toBe(0);
+  }, 30_000);
 
   it('stops a running sibling stage when another fails, and leaves no container or mount', async () => {
     const { events, error } = await buildCollecting(
