@@ -214,7 +214,7 @@ function verticesOf(graph: InstructionGraph, request: BuildRequest): Vertex<Step
       hidden: (step.kind === 'source' || step.kind === 'config') && fromImage === undefined,
       // Stages FROM the same image unpack it once.
       digest: fromImage === undefined ? undefined : `image ${fromImage}`,
-      bypassCache: request.noCache || uncachedStages.has(stageName) ? 'cache disabled (--no-cache)' : undefined,
+      bypassCache: request.noCache ? 'cache disabled (--no-cache)' : uncachedStages.has(stageName) ? `cache disabled (--no-cache-filter ${stageName})` : undefined,
       payload: { node, inputRoles: edges.map((edge) => ({ kind: edge.kind, stage: (graph.nodes.get(edge.from) as StepNode).stage })) },
     };
   });

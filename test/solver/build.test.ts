@@ -20,11 +20,11 @@ import { repoRoot } from '../helpers/paths.js';
 let work: string;
 let engine: Engine;
 
-function request(contextDir: string, dockerfile: string, buildArgs: ReadonlyMap<string, string>): BuildRequest {
+function request(contextDir: string, dockerfile: string, overrides: Partial<BuildRequest>): BuildRequest {
   return {
     input: { dockerfile: { text: dockerfile, name: 'Dockerfile' }, contextDir, ignore: undefined },
     tags: [],
-    buildArgs,
+    buildArgs: new Map(),
     target: undefined,
     noCache: false,
     noCacheFilter: [],
@@ -36,26 +36,34 @@ function request(contextDir: string, dockerfile: string, buildArgs: ReadonlyMap<
     extraHosts: [],
     allow: [],
     explain: false,
+    ...overrides,
   };
 }
 
+/** A build event with the step's name in place of its id. */
+interface StepEvent {
+  type: SolveEvent['type'];
+  name: string;
+  reason?: string;
+}
+
 /** Builds `dockerfile`, returning its events with step ids replaced by step names. */
-async function buildCollecting(dockerfile: string, buildArgs: ReadonlyMap<string, string> = new Map()): Promise<{ events: { type: string; name: string }[]; executed: number; error: unknown }> {
+async function buildCollecting(dockerfile: string, overrides: Partial<BuildRequest> = {}): Promise<{ events: StepEvent[]; executed: number; error: unknown }> {
   const names = new Map<string, string>();
-  const events: { type: string; name: string }[] = [];
+  const events: StepEvent[] = [];
   const onEvent = (event: SolveEvent): void => {
     if (event.type === 'started' || event.type === 'cached') names.set(event.step, event.name);
-    events.push({ type: event.type, name: names.get(event.step) ?? event.step });
+    events.push({ type: event.type, name: names.get(event.step) ?? event.step, ...(event.type === 'running' ? { reason: event.reason } : {}) });
   };
   try {
-    const result = await build(engine, request(work, dockerfile, buildArgs), onEvent);
+    const result = await build(engine, request(work, dockerfile, overrides), onEvent);
     return { events, executed: result.executed, error: undefined };
   } catch (error) {
     return { events, executed: -1, error };
   }
 }
 
-const indexOf = (events: { type: string; name: string }[], type: string, name: string): number => events.findIndex((e) => e.type === type && e.name === name);
+const indexOf = (events: StepEvent[], type: string, name: string): number => events.findIndex((e) => e.type === type && e.name === name);
 
 const twoStages = [
   'FROM busybox AS one',
@@ -101,10 +109,10 @@ describeIf('parallel build', sandboxMissing(), () => {
 
   it('cuts off early: a step that re-runs with the same layer as before leaves the steps after it cached', async () => {
     const dockerfile = ['FROM busybox AS gen', 'ARG V', 'RUN echo constant > /c', 'FROM busybox', 'COPY --from=gen /c /c', 'RUN cat /c > /d', ''].join('\n');
-    await buildCollecting(dockerfile, new Map([['V', '1']]));
-    const { events, executed, error } = await buildCollecting(dockerfile, new Map([['V', '2']]));
+    await buildCollecting(dockerfile, { buildArgs: new Map([['V', '1']]) });
+    const { events, executed, error } = await buildCollecting(dockerfile, { buildArgs: new Map([['V', '2']]) });
     expect(error).toBeUndefined();
-    expect(events).toContainEqual({ type: 'running', name: '[gen 2/2] RUN echo constant > /c' });
+    expect(events.filter((e) => e.type === 'running').map((e) => e.name)).toEqual(['[gen 2/2] RUN echo constant > /c']);
     expect(executed).toBe(1);
     expect(events.filter((e) => e.type === 'cached').map((e) => e.name)).toEqual(['[stage-1 2/3] COPY --from=gen /c /c', '[stage-1 3/3] RUN cat /c > /d']);
   }, 30_000);
@@ -113,7 +121,7 @@ describeIf('parallel build', sandboxMissing(), () => {
     const dockerfile = ['FROM busybox AS a', 'ARG N', 'RUN echo $N > /f', 'FROM busybox AS b', 'ARG N', 'RUN printf "$N\\n" > /f', 'FROM busybox', 'COPY --from=a /f /a', 'COPY --from=b /f /b', ''].join('\n');
     // Different keys, equal layers: before commits tolerated a parallel twin, most of these failed.
     for (const n of ['1', '2', '3', '4', '5']) {
-      const { error, executed } = await buildCollecting(dockerfile, new Map([['N', n]]));
+      const { error, executed } = await buildCollecting(dockerfile, { buildArgs: new Map([['N', n]]) });
       expect(error).toBeUndefined();
       expect(executed).toBe(4);
     }
@@ -130,6 +138,15 @@ describeIf('parallel build', sandboxMissing(), () => {
     expect(error).toBeUndefined();
     expect(executed).toBe(2);
     expect((await buildCollecting(dockerfile)).executed).toBe(0);
+  }, 30_000);
+
+  it('re-runs only the stages --no-cache-filter names, saying so', async () => {
+    const dockerfile = ['FROM busybox AS deps', 'RUN echo deps > /deps', 'FROM busybox', 'COPY --from=deps /deps /', 'RUN echo app > /app', ''].join('\n');
+    await buildCollecting(dockerfile);
+    const { events, executed } = await buildCollecting(dockerfile, { noCacheFilter: ['deps'] });
+    expect(events.filter((e) => e.type === 'running')).toEqual([{ type: 'running', name: '[deps 2/2] RUN echo deps > /deps', reason: 'cache disabled (--no-cache-filter deps)' }]);
+    // Its layer is the same as before, so what follows is still cached.
+    expect(executed).toBe(1);
   }, 30_000);
 
   it('stops a running sibling stage when another fails, and leaves no container or mount', async () => {
