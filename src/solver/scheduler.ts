@@ -65,15 +65,10 @@ class Solve<P, R> {
     caller?.addEventListener('abort', onCallerAbort, { once: true });
     try {
       if (caller?.aborted) onCallerAbort();
-      // Tasks are created in the caller's order (so of equal vertices the first listed does the work),
-      // each creating those of its inputs; the targets' tasks are then among them.
+      // Tasks are created in the caller's order, so of equal vertices the first listed does the work.
+      // A task rejects only once the solve is aborted, so when all have settled either all succeeded
+      // or the first error (or the caller's reason) is the answer.
       for (const id of needed) this.resultOf(id);
-      const wanted = targets.map((id) => this.resultOf(id));
-      try {
-        await Promise.all(wanted);
-      } catch {
-        if (!this.signal.aborted) this.controller.abort(new InternalError('a vertex failed without reporting it'));
-      }
       await Promise.allSettled(this.tasks.values());
       if (this.firstError) throw this.firstError.error;
       if (this.signal.aborted) throw this.signal.reason;
