@@ -163,6 +163,7 @@ class SpinnerProgress extends StepLog {
       this.persist(`✔ ${state.name} ${seconds(event.time - state.started)}s`);
     }
     if (event.type === 'failed' || event.type === 'canceled') this.running.delete(event.step);
+    if (event.type === 'canceled') this.persist(`- ${state.name} CANCELED`);
     this.refresh();
   }
 
