@@ -149,6 +149,16 @@ describeIf('parallel build', sandboxMissing(), () => {
     expect(executed).toBe(1);
   }, 30_000);
 
+  it('serialises parallel RUN steps on a sharing=locked cache mount', async () => {
+    // Each step fails if it finds the other inside the cache; they differ (a, b) so both really run.
+    const locked = (name: string): string =>
+      `RUN --mount=type=cache,id=shared-lock,target=/c,sharing=locked sh -c 'test ! -e /c/busy || exit 9; touch /c/busy; sleep 1; rm /c/busy; echo ${name} > /${name}'`;
+    const dockerfile = ['FROM busybox AS a', locked('a'), 'FROM busybox AS b', locked('b'), 'FROM busybox', 'COPY --from=a /a /', 'COPY --from=b /b /', ''].join('\n');
+    const { error, executed } = await buildCollecting(dockerfile);
+    expect(error).toBeUndefined();
+    expect(executed).toBe(4);
+  }, 30_000);
+
   it('stops a running sibling stage when another fails, and leaves no container or mount', async () => {
     const { events, error } = await buildCollecting(
       ['FROM busybox AS slow', 'RUN echo waiting; sleep 30', 'FROM busybox AS broken', 'RUN sleep 0.5; exit 7', 'FROM busybox', 'COPY --from=slow /etc/passwd /a', 'COPY --from=broken /etc/passwd /b', ''].join('\n'),
