@@ -5,10 +5,10 @@ import { mkdir, readFile, stat } from 'node:fs/promises';
 import { basename, join, resolve as resolvePath } from 'node:path';
 import { finished } from 'node:stream/promises';
 import { compileIgnore, dockerignorePathFor, parseDockerfile, parseDockerignore, type Dockerfile, type IgnoreMatcher, type Range } from '../grammar/index.js';
-import { DockerfileError, InternalError, TsbuildError, UserError, type SourceRef } from './errors.js';
+import { DockerfileError, TsbuildError, UserError, type SourceRef } from './errors.js';
 import type { Executor } from './executor/executor.js';
 import { RuncExecutor } from './executor/runc.js';
-import { buildGraph, planStages, type GraphStage, type InstructionGraph, type StagePlan, type StepNode } from './graph/index.js';
+import { buildGraph, planStages, type GraphEdge, type GraphStage, type InstructionGraph, type StagePlan, type StepNode } from './graph/index.js';
 import type { HistoryEntry } from './image/oci.js';
 import type { FsState } from './ops/fs-state.js';
 import { chooseEpoch, commitBuiltImage } from './ops/image-result.js';
@@ -17,6 +17,9 @@ import { checkPlatform, resolveBaseImage, type BaseImage } from './ops/source.js
 import { BuildCache } from './ops/build-cache.js';
 import { executeStep, stepKeyParts, type BuildInputs, type StepInputs } from './ops/steps.js';
 import { mountAll, unmount } from './snapshot/mount.js';
+import type { SolveEvent } from './solver/events.js';
+import type { ExecContext, Op, SolveCache, Vertex } from './solver/op.js';
+import { solve } from './solver/scheduler.js';
 import { openSnapshotter } from './snapshot/open-snapshotter.js';
 import type { Snapshotter } from './snapshot/snapshotter.js';
 import { exportImageTar, exportLocalDirectory, exportOciLayout, exportRootfsTar } from './image/export.js';
@@ -133,18 +136,6 @@ export async function exportBuiltImage(engine: Engine, image: StoredImage, tags:
   }
 }
 
-/** What a build reports while it runs; the CLI renders it (src/cli/progress.ts). */
-export type BuildEvent =
-  | { type: 'started'; step: string; name: string; time: number }
-  /** Why the step runs (a cache miss explained), e.g. `file src/app.js changed`. */
-  | { type: 'running'; step: string; reason: string }
-  | { type: 'cached'; step: string; name: string }
-  /** --explain: the named parts of the step's cache key. */
-  | { type: 'explain'; step: string; parts: string[] }
-  | { type: 'log'; step: string; stream: 'stdout' | 'stderr'; data: string | Uint8Array; time: number }
-  | { type: 'done'; step: string; time: number }
-  | { type: 'failed'; step: string; time: number; message: string };
-
 export interface BuildRequest {
   input: BuildInput;
   tags: ImageReference[];
@@ -200,18 +191,93 @@ function stageHistory(plan: StagePlan, graph: InstructionGraph, stage: number): 
   return base?.kind === 'stage' ? [...stageHistory(plan, graph, base.stage), ...own] : own;
 }
 
-/** The inputs of a node from the results of the nodes before it (graph edges say which are which). */
-function inputsOf(graph: InstructionGraph, nodeId: string, results: ReadonlyMap<string, FsState>): StepInputs {
+/** A graph step as the solver sees it: the node, and what each of its inputs is to it (aligned with `inputs`). */
+interface StepPayload {
+  node: StepNode;
+  /** `previous`: the state it builds on; otherwise the result of the stage it reads. */
+  inputRoles: { kind: GraphEdge['kind']; stage: number }[];
+}
+
+/** One vertex per graph node, its inputs being the nodes its edges come from. */
+function verticesOf(graph: InstructionGraph, request: BuildRequest): Vertex<StepPayload>[] {
+  const uncachedStages = new Set(request.noCacheFilter.map((name) => name.toLowerCase()));
+  return graph.order.map((id) => {
+    const node = graph.nodes.get(id) as StepNode;
+    const edges = graph.edges.filter((edge) => edge.to === id);
+    const stageName = graph.stages.find((s) => s.index === node.stage)?.displayName.toLowerCase() ?? '';
+    const { step } = node;
+    // Only FROM <image> is work worth showing (unpacking layers once); other sources and config are free.
+    const fromImage = step.kind === 'source' && step.base.kind === 'image' ? step.base.ref : undefined;
+    return {
+      id,
+      inputs: edges.map((edge) => edge.from),
+      name: node.name,
+      hidden: (step.kind === 'source' || step.kind === 'config') && fromImage === undefined,
+      // Stages FROM the same image unpack it once.
+      digest: fromImage === undefined ? undefined : `image ${fromImage}`,
+      bypassCache: request.noCache ? 'cache disabled (--no-cache)' : uncachedStages.has(stageName) ? `cache disabled (--no-cache-filter ${stageName})` : undefined,
+      payload: { node, inputRoles: edges.map((edge) => ({ kind: edge.kind, stage: (graph.nodes.get(edge.from) as StepNode).stage })) },
+    };
+  });
+}
+
+/** The ops behind the solver's Op: keys from stepKeyParts, work from executeStep. */
+class StepOp implements Op<StepPayload, FsState> {
+  constructor(
+    private readonly deps: RunDeps,
+    private readonly build: BuildInputs,
+    private readonly cache: BuildCache,
+  ) {}
+
+  async cacheKey(vertex: Vertex<StepPayload>, inputs: readonly FsState[]): Promise<string[] | undefined> {
+    const { step } = vertex.payload.node;
+    if (step.kind === 'source' || step.kind === 'config') return undefined;
+    return pointingAtInstruction(vertex.payload.node, stepKeyParts(this.deps, this.build, step, stepInputsOf(vertex.payload, inputs)));
+  }
+
+  async exec(vertex: Vertex<StepPayload>, inputs: readonly FsState[], ctx: ExecContext): Promise<FsState> {
+    const { node } = vertex.payload;
+    const io = { onOutput: (stream: 'stdout' | 'stderr', data: Buffer) => ctx.log(stream, data), signal: ctx.signal };
+    const work = executeStep(this.deps, this.build, node.step, stepInputsOf(vertex.payload, inputs), io);
+    if (node.step.kind === 'config') return work;
+    if (node.step.kind !== 'source') return pointingAtInstruction(node, work);
+    // A base image's snapshots are the image's; leased too, in case it is removed mid-build.
+    const state = await work;
+    await this.cache.hold(state);
+    return state;
+  }
+}
+
+function stepInputsOf(payload: StepPayload, inputs: readonly FsState[]): StepInputs {
   let previous: FsState | undefined;
   const stages = new Map<number, FsState>();
-  for (const edge of graph.edges) {
-    if (edge.to !== nodeId) continue;
-    const result = results.get(edge.from);
-    if (!result) throw new InternalError(`step ${edge.from} has no result before ${nodeId}`);
-    if (edge.kind === 'previous') previous = result;
-    else stages.set((graph.nodes.get(edge.from) as StepNode).stage, result);
-  }
+  payload.inputRoles.forEach((role, index) => {
+    const result = inputs[index] as FsState;
+    if (role.kind === 'previous') previous = result;
+    else stages.set(role.stage, result);
+  });
   return { previous, stages };
+}
+
+/** A failing step points at its instruction, so the CLI can show the Dockerfile lines. */
+async function pointingAtInstruction<T>(node: StepNode, work: Promise<T>): Promise<T> {
+  try {
+    return await work;
+  } catch (err) {
+    if (err instanceof TsbuildError && err.sources.length === 0 && node.source) err.sources.push(node.source);
+    throw err;
+  }
+}
+
+/** The build cache as the solver's cache: a step is known by where it is in which Dockerfile. */
+function solveCacheOf(cache: BuildCache, deps: RunDeps, input: BuildInput): SolveCache<FsState> {
+  const identity = (id: string): string => `${input.contextDir ?? '-'}\0${input.dockerfile.name}\0${id}`;
+  return {
+    lookup: (parts) => cache.lookup(deps, parts),
+    store: (id, parts, state) => cache.store(identity(id), parts, state),
+    remember: (id, parts) => cache.remember(identity(id), parts),
+    explainMiss: (id, parts) => cache.explainMiss(identity(id), parts),
+  };
 }
 
 /**
@@ -219,7 +285,7 @@ function inputsOf(graph: InstructionGraph, nodeId: string, results: ReadonlyMap<
  * → run its steps with the ops → commit the image → tag. Logic lives in grammar/graph/ops; this only
  * composes them.
  */
-export async function build(engine: Engine, request: BuildRequest, onEvent: (event: BuildEvent) => void, signal?: AbortSignal): Promise<BuildResult> {
+export async function build(engine: Engine, request: BuildRequest, onEvent: (event: SolveEvent) => void, signal?: AbortSignal): Promise<BuildResult> {
   checkPlatform(request.platform);
   const ast = parseForBuild(request.input);
   const graphOptions = { target: request.target, buildArgs: Object.fromEntries(request.buildArgs) };
@@ -253,62 +319,16 @@ export async function build(engine: Engine, request: BuildRequest, onEvent: (eve
   // The cache lease keeps a concurrent `builder prune` off every result this build holds, until it ends.
   const cache = await BuildCache.open(buildCacheDir(engine), deps);
   try {
-    const results = new Map<string, FsState>();
-    const uncachedStages = new Set(request.noCacheFilter.map((name) => name.toLowerCase()));
-    let executed = 0;
-    for (const id of graph.order) {
-      signal?.throwIfAborted();
-      const node = graph.nodes.get(id) as StepNode;
-      const inputs = inputsOf(graph, id, results);
-      const step = node.step;
-      const io = { onOutput: (stream: 'stdout' | 'stderr', data: Buffer) => onEvent({ type: 'log', step: id, stream, data, time: Date.now() }), signal };
-      if (step.kind === 'source' || step.kind === 'config') {
-        // Only FROM <image> is work worth showing (unpacking layers once); other sources and config are free.
-        const shown = step.kind === 'source' && step.base.kind === 'image';
-        if (shown) onEvent({ type: 'started', step: id, name: node.name, time: Date.now() });
-        const state = await executeStep(deps, buildInputs, step, inputs, io);
-        // A base image's snapshots are the image's; leased too, in case it is removed mid-build.
-        if (step.kind === 'source') await cache.hold(state);
-        results.set(id, state);
-        if (shown) onEvent({ type: 'done', step: id, time: Date.now() });
-        continue;
-      }
-      const stageName = graph.stages.find((s) => s.index === node.stage)?.displayName.toLowerCase() ?? '';
-      const useCache = !request.noCache && !uncachedStages.has(stageName);
-      // A step is known by where it is in which Dockerfile, so its next miss can be explained against this run.
-      const identity = `${request.input.contextDir ?? '-'}\0${request.input.dockerfile.name}\0${id}`;
-      let started = false;
-      try {
-        const parts = await stepKeyParts(deps, buildInputs, step, inputs);
-        const cached = useCache ? await cache.lookup(deps, parts) : undefined;
-        if (cached) {
-          await cache.remember(identity, parts);
-          onEvent({ type: 'cached', step: id, name: node.name });
-          if (request.explain) onEvent({ type: 'explain', step: id, parts });
-          results.set(id, cached);
-          continue;
-        }
-        onEvent({ type: 'started', step: id, name: node.name, time: Date.now() });
-        started = true;
-        if (request.explain) onEvent({ type: 'explain', step: id, parts });
-        onEvent({ type: 'running', step: id, reason: useCache ? await cache.explainMiss(identity, parts) : 'cache disabled (--no-cache)' });
-        const state = await executeStep(deps, buildInputs, step, inputs, io);
-        await cache.store(identity, parts, state);
-        results.set(id, state);
-      } catch (err) {
-        // Failing before it ran (a missing COPY source, an unknown user) still shows as that step.
-        if (!started) onEvent({ type: 'started', step: id, name: node.name, time: Date.now() });
-        onEvent({ type: 'failed', step: id, time: Date.now(), message: (err as Error).message });
-        // A failing step points at its instruction, so the CLI can show the Dockerfile lines.
-        if (err instanceof TsbuildError && err.sources.length === 0 && node.source) err.sources.push(node.source);
-        throw err;
-      }
-      executed++;
-      onEvent({ type: 'done', step: id, time: Date.now() });
-    }
-
     const target = graph.stages.find((s) => s.index === graph.target) as GraphStage;
-    const final = results.get(target.steps[target.steps.length - 1] as string) as FsState;
+    const finalStep = target.steps[target.steps.length - 1] as string;
+    const { results, executed } = await solve(verticesOf(graph, request), [finalStep], {
+      op: new StepOp(deps, buildInputs, cache),
+      cache: solveCacheOf(cache, deps, request.input),
+      onEvent,
+      signal,
+      explain: request.explain,
+    });
+    const final = results.get(finalStep) as FsState;
     const rootImage = rootImageOf(plan, graph.target);
     const committed = await commitBuiltImage(engine.content, {
       base: rootImage === undefined ? undefined : images.get(rootImage)?.config,

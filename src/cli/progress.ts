@@ -3,10 +3,10 @@
 // steps on a terminal, nothing but errors in quiet mode. A failed step's whole output is printed.
 // The only importer of ora.
 import ora, { type Ora } from 'ora';
-import type { BuildEvent } from '../engine-build.js';
+import type { SolveEvent } from '../solver/events.js';
 
-/** What the renderer shows: the build's events (src/engine.ts). */
-export type ProgressEvent = BuildEvent;
+/** What the renderer shows: the build's events (src/solver/events.ts). */
+export type ProgressEvent = SolveEvent;
 
 export type ProgressMode = 'auto' | 'plain' | 'tty' | 'quiet';
 
@@ -103,6 +103,13 @@ class StepLog implements ProgressRenderer {
         this.printFailure(state, event.message);
         return;
       }
+      case 'canceled': {
+        const state = this.steps.get(event.step);
+        if (!state) return;
+        this.flushPartial(state, event.time);
+        this.print(`#${state.number} CANCELED`);
+        return;
+      }
     }
   }
 
@@ -155,7 +162,8 @@ class SpinnerProgress extends StepLog {
       this.running.delete(event.step);
       this.persist(`✔ ${state.name} ${seconds(event.time - state.started)}s`);
     }
-    if (event.type === 'failed') this.running.delete(event.step);
+    if (event.type === 'failed' || event.type === 'canceled') this.running.delete(event.step);
+    if (event.type === 'canceled') this.persist(`- ${state.name} CANCELED`);
     this.refresh();
   }
 

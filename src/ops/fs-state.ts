@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, rmdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { sha256Of, type ContentStore, type Sha256Digest } from '../../cache/index.js';
+import { ConflictError } from '../errors.js';
 import { mediaTypes, type Descriptor } from '../image/oci.js';
 import { writeLayerFromChanges } from '../snapshot/diff.js';
 import type { Mount, Snapshotter } from '../snapshot/snapshotter.js';
@@ -152,14 +153,25 @@ export async function commitWithLayer(deps: FsDeps, key: string, parent: FsState
   try {
     const layers = [...parent.layers, layer];
     const name = snapshotName(layers) as string;
-    if (await deps.snapshotter.stat(name)) {
-      await deps.snapshotter.remove(key);
-    } else {
-      await deps.snapshotter.commit(name, key);
-    }
+    if (!(await deps.snapshotter.stat(name)) && (await commitUnlessTaken(deps.snapshotter, name, key))) return { snapshot: name, layers };
+    await deps.snapshotter.remove(key);
     return { snapshot: name, layers };
   } catch (err) {
     await deps.snapshotter.remove(key).catch(() => undefined);
+    throw err;
+  }
+}
+
+/**
+ * Commits `key` as `name`; false when a step running in parallel committed the same chain between our
+ * check and our commit (its snapshot then serves us too, and ours is left for the caller to remove).
+ */
+async function commitUnlessTaken(snapshotter: Snapshotter, name: string, key: string): Promise<boolean> {
+  try {
+    await snapshotter.commit(name, key);
+    return true;
+  } catch (err) {
+    if (err instanceof ConflictError && (await snapshotter.stat(name))) return false;
     throw err;
   }
 }

@@ -40,6 +40,18 @@ describe('plain progress', () => {
     );
   });
 
+  it('keeps steps that run at the same time apart by their number, and marks canceled ones', () => {
+    const text = render('plain', [
+      { type: 'started', step: 'a', name: '[one 2/2] RUN make', time: 0 },
+      { type: 'started', step: 'b', name: '[two 2/2] RUN make', time: 0 },
+      { type: 'log', step: 'a', stream: 'stdout', data: 'from one\n', time: 100 },
+      { type: 'log', step: 'b', stream: 'stdout', data: 'from two\n', time: 200 },
+      { type: 'done', step: 'b', time: 300 },
+      { type: 'canceled', step: 'a', time: 400 },
+    ]);
+    expect(text).toBe(['#1 [one 2/2] RUN make', '', '#2 [two 2/2] RUN make', '#1 0.100 from one', '#2 0.200 from two', '#2 DONE 0.3s', '#1 CANCELED', ''].join('\n'));
+  });
+
   it('prints the whole output of a failed step, however long', () => {
     const lines = Array.from({ length: 5000 }, (_, i) => `line ${i}`);
     const text = render('quiet', [
@@ -54,7 +66,7 @@ describe('plain progress', () => {
 });
 
 describe('tty progress', () => {
-  it('keeps one line per finished step and prints a failed step in full', () => {
+  it('keeps one line per finished or canceled step and prints a failed step in full', () => {
     // A terminal as ora drives one: cursor moves and line clears are escape sequences in the text.
     const out = Object.assign(new PassThrough(), {
       isTTY: true,
@@ -70,12 +82,15 @@ describe('tty progress', () => {
     progress.handle({ type: 'started', step: 'b', name: '[2/3] RUN make', time: 0 });
     progress.handle({ type: 'log', step: 'b', stream: 'stdout', data: 'compiling\n', time: 100 });
     progress.handle({ type: 'done', step: 'b', time: 1500 });
+    progress.handle({ type: 'started', step: 'p', name: '[other 2/2] RUN sleep 9', time: 0 });
     progress.handle({ type: 'started', step: 'c', name: '[3/3] RUN test', time: 1500 });
     progress.handle({ type: 'log', step: 'c', stream: 'stderr', data: 'assertion failed\n', time: 1600 });
     progress.handle({ type: 'failed', step: 'c', time: 1700, message: 'process "/bin/sh -c test" did not complete successfully: exit code: 1' });
+    progress.handle({ type: 'canceled', step: 'p', time: 1800 });
     progress.finish();
     expect(text).toContain('✔ [1/3] FROM busybox CACHED\n');
     expect(text).toContain('✔ [2/3] RUN make 1.5s\n');
-    expect(text).toContain('✖ [3/3] RUN test\n#3 ERROR: process "/bin/sh -c test" did not complete successfully: exit code: 1\n------\n > [3/3] RUN test:\nassertion failed\n------\n');
+    expect(text).toContain('- [other 2/2] RUN sleep 9 CANCELED\n');
+    expect(text).toContain('✖ [3/3] RUN test\n#4 ERROR: process "/bin/sh -c test" did not complete successfully: exit code: 1\n------\n > [3/3] RUN test:\nassertion failed\n------\n');
   });
 });
