@@ -18,3 +18,5 @@ export { ContentStore, ContentMismatchError, cacheDirTag } from './store.js';
 export type { BlobInfo, IngestExpectation } from './store.js';
 
 // context checksums, cache keys and records
+export { ContentHashIndex, xxh64OfFile, racyWindowNs } from './contenthash.js';
+export type { ContentHashOptions } from './contenthash.js';

@@ -4,6 +4,7 @@ import { createWriteStream } from 'node:fs';
 import { mkdir, readFile, stat } from 'node:fs/promises';
 import { basename, join, resolve as resolvePath } from 'node:path';
 import { finished } from 'node:stream/promises';
+import { ContentHashIndex } from '../cache/index.js';
 import { compileIgnore, dockerignorePathFor, parseDockerfile, parseDockerignore, type Dockerfile, type IgnoreMatcher, type Range } from '../grammar/index.js';
 import { DockerfileError, InternalError, TsbuildError, UserError, type SourceRef } from './errors.js';
 import type { Executor } from './executor/executor.js';
@@ -247,6 +248,7 @@ export async function build(engine: Engine, request: BuildRequest, onEvent: (eve
     sshSockets: request.sshSockets,
     network: request.network,
     extraHosts: request.extraHosts,
+    contentHash: await ContentHashIndex.load(join(engine.paths.cache, 'contenthash')),
   };
 
   const results = new Map<string, FsState>();
@@ -301,6 +303,7 @@ export async function build(engine: Engine, request: BuildRequest, onEvent: (eve
     onEvent({ type: 'done', step: id, time: Date.now() });
   }
 
+  await buildInputs.contentHash.save();
   const target = graph.stages.find((s) => s.index === graph.target) as GraphStage;
   const final = results.get(target.steps[target.steps.length - 1] as string) as FsState;
   const rootImage = rootImageOf(plan, graph.target);

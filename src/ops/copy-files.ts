@@ -4,10 +4,13 @@
 // becomes the destination name, the source's own symlink is followed (links inside trees are kept),
 // created parent directories are 0755, --chown/--chmod/--exclude/--parents applied while copying.
 import { chmod, copyFile, lchown, link, lstat, lutimes, mkdir, readdir, readlink, rm, stat, symlink, writeFile } from 'node:fs/promises';
-import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream, type Stats } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import type { Stats } from 'node:fs';
 import { basename, join, posix } from 'node:path';
+import type { ContentHashIndex } from '../../cache/index.js';
 import { compileGlob, type IgnoreMatcher } from '../../grammar/index.js';
+import { checksumSelection, type SelectedSource } from '../context/checksum.js';
+import { childPaths, leavesOutFile, skipsDirectory, type EntryPaths } from '../context/selection.js';
 import { extractArchive, isArchive } from './archive.js';
 import { UserError } from '../errors.js';
 import type { ModeChange } from './chmod.js';
@@ -83,42 +86,14 @@ async function resolveSource(sourceRoot: string, source: string, request: Pick<C
 }
 
 /**
- * The content a copy would read, as key parts: one `file <path> <type> <mode> <size> <sha256|link>` per
- * selected entry (ignore and --exclude rules applied, directories walked) — never mtimes or host paths.
- * Missing sources fail here the same way the copy would.
+ * The content a copy would read, as key parts (src/context/checksum.ts): one `file <path> …` per
+ * selected entry, ignore and --exclude rules applied, directories walked. Missing sources fail here
+ * the same way the copy would.
  */
-export async function checksumSources(sourceRoot: string, request: Pick<CopyRequest, 'sources' | 'sourceIgnore' | 'exclude' | 'parents'>): Promise<string[]> {
-  const parts: string[] = [];
-  const describe = async (hostPath: string, path: string, info: Stats): Promise<string> => {
-    const mode = (info.mode & 0o7777).toString(8);
-    if (info.isSymbolicLink()) return `file ${path} symlink ${mode} - ${await readlink(hostPath)}`;
-    if (!info.isFile()) return `file ${path} ${info.isDirectory() ? 'dir' : 'other'} ${mode}`;
-    const hash = createHash('sha256');
-    for await (const chunk of createReadStream(hostPath, { highWaterMark: 1 << 20 })) hash.update(chunk as Buffer);
-    return `file ${path} file ${mode} ${info.size} ${hash.digest('hex')}`;
-  };
-  const walk = async (hostDir: string, path: string, relative: string): Promise<void> => {
-    for (const name of (await readdir(hostDir)).sort()) {
-      const childPath = path === '' ? name : `${path}/${name}`;
-      const childRelative = relative === '' ? name : `${relative}/${name}`;
-      const hostPath = join(hostDir, name);
-      const info = await lstat(hostPath);
-      const ignored = request.sourceIgnore?.ignores(childPath) === true || request.exclude?.ignores(childRelative) === true;
-      if (info.isDirectory()) {
-        if (ignored && !request.sourceIgnore?.mayIncludeUnder(childPath) && !request.exclude?.mayIncludeUnder(childRelative)) continue;
-        parts.push(await describe(hostPath, childPath, info));
-        await walk(hostPath, childPath, childRelative);
-      } else if (!ignored) parts.push(await describe(hostPath, childPath, info));
-    }
-  };
-  for (const source of request.sources) {
-    for (const resolved of await resolveSource(sourceRoot, source, request)) {
-      const info = await stat(resolved.hostPath);
-      parts.push(await describe(resolved.hostPath, resolved.relativePath || '.', info));
-      if (info.isDirectory()) await walk(resolved.hostPath, resolved.relativePath, '');
-    }
-  }
-  return parts;
+export async function checksumSources(index: ContentHashIndex, sourceRoot: string, request: Pick<CopyRequest, 'sources' | 'sourceIgnore' | 'exclude' | 'parents'>): Promise<string[]> {
+  const selected: SelectedSource[] = [];
+  for (const source of request.sources) selected.push(...(await resolveSource(sourceRoot, source, request)));
+  return checksumSelection(index, selected, { sourceIgnore: request.sourceIgnore, exclude: request.exclude });
 }
 
 /**
@@ -218,7 +193,7 @@ class Copier {
     await mkdir(scratch, { recursive: true });
     try {
       await extractArchive(archive, scratch);
-      await this.copyTree(scratch, destination, '', undefined);
+      await this.copyTree(scratch, destination, { contextPath: '', relative: '' }, true);
     } finally {
       await rm(scratch, { recursive: true, force: true });
     }
@@ -253,7 +228,7 @@ class Copier {
     const existing = await lstat(host).catch(() => undefined);
     if (existing && !existing.isDirectory()) throw new UserError(`cannot copy a directory to ${destinationPath}: not a directory`);
     if (!existing) await mkdir(join(parent, basename(host)));
-    await this.copyTree(source.hostPath, host, '', source.relativePath);
+    await this.copyTree(source.hostPath, host, { contextPath: source.relativePath, relative: '' }, false);
     if (!existing) {
       const metadata = this.sourceMetadata(info, true);
       await this.applyMetadata(host, metadata);
@@ -262,36 +237,32 @@ class Copier {
   }
 
   /**
-   * Copies the children of `sourceDir` into the existing directory `destinationDir`. `rootRelative` is
-   * the source's path in the source root (for its ignore rules); undefined for unpacked archives,
-   * whose entries keep their owners and know no ignore rules.
+   * Copies the selected children of `sourceDir` into the existing directory `destinationDir`; `paths`
+   * says where `sourceDir` is for the selection rules. Unpacked archives (`fromArchive`) keep their
+   * owners and know no .dockerignore, only --exclude.
    */
-  private async copyTree(sourceDir: string, destinationDir: string, relative: string, rootRelative: string | undefined): Promise<void> {
+  private async copyTree(sourceDir: string, destinationDir: string, paths: EntryPaths, fromArchive: boolean): Promise<void> {
     const entries = await readdir(sourceDir, { withFileTypes: true });
     entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    const rules = { sourceIgnore: fromArchive ? undefined : this.request.sourceIgnore, exclude: this.request.exclude };
     const files: Promise<void>[] = [];
     for (const entry of entries) {
-      const childRelative = relative === '' ? entry.name : `${relative}/${entry.name}`;
-      const contextPath = rootRelative === '' || rootRelative === undefined ? childRelative : `${rootRelative}/${childRelative}`;
-      const ignore = rootRelative === undefined ? undefined : this.request.sourceIgnore;
-      const keepOwner = rootRelative === undefined;
-      const exclude = this.request.exclude;
+      const child = childPaths(paths, entry.name);
       const sourcePath = join(sourceDir, entry.name);
       const destinationPath = join(destinationDir, entry.name);
       if (entry.isDirectory()) {
-        if (ignore?.ignores(contextPath) && !ignore.mayIncludeUnder(contextPath)) continue;
-        if (exclude?.ignores(childRelative) && !exclude.mayIncludeUnder(childRelative)) continue;
+        if (skipsDirectory(rules, child)) continue;
         const info = await lstat(sourcePath);
         const existing = await lstat(destinationPath).catch(() => undefined);
         if (existing && !existing.isDirectory()) await rm(destinationPath, { recursive: true, force: true });
         if (!existing?.isDirectory()) await mkdir(destinationPath);
-        await this.copyTree(sourcePath, destinationPath, childRelative, rootRelative);
+        await this.copyTree(sourcePath, destinationPath, child, fromArchive);
         // Metadata after the children, so the directory's mtime is not bumped by them.
-        if (!existing?.isDirectory()) await this.applyMetadata(destinationPath, this.sourceMetadata(info, true, keepOwner));
+        if (!existing?.isDirectory()) await this.applyMetadata(destinationPath, this.sourceMetadata(info, true, fromArchive));
         continue;
       }
-      if (ignore?.ignores(contextPath) || exclude?.ignores(childRelative)) continue;
-      files.push(lstat(sourcePath).then((info) => this.copyEntry(sourcePath, destinationPath, info, keepOwner)));
+      if (leavesOutFile(rules, child)) continue;
+      files.push(lstat(sourcePath).then((info) => this.copyEntry(sourcePath, destinationPath, info, fromArchive)));
       if (files.length >= 32) await Promise.all(files.splice(0));
     }
     await Promise.all(files);

@@ -5,7 +5,7 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { ContentStore, initDigests } from '../../cache/index.js';
+import { ContentHashIndex, ContentStore, initDigests } from '../../cache/index.js';
 import type { Executor, SandboxSpec } from '../../src/executor/executor.js';
 import type { MountSpec, RunStep, Step } from '../../src/graph/index.js';
 import { importRootfs } from '../../src/image/import.js';
@@ -64,6 +64,7 @@ describeIf('graph steps through the ops', isRoot() ? [] : ['root (mounts)'], () 
       sshSockets: new Map(),
       network: 'default',
       extraHosts: [{ host: 'db', ip: '10.0.0.5' }],
+      contentHash: ContentHashIndex.inMemory(),
     };
     busybox = await executeStep(deps, build, { kind: 'source', base: { kind: 'image', ref: 'busybox' }, platform: { os: 'linux', architecture: 'amd64' } }, { previous: undefined, stages: new Map() }, io);
   });
