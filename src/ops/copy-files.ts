@@ -70,7 +70,7 @@ async function resolveSource(sourceRoot: string, source: string, request: Pick<C
   const matches = hasWildcard(pattern) ? await expandWildcards(sourceRoot, pattern, request.sourceIgnore) : [pattern];
   const resolved: ResolvedSource[] = [];
   for (const match of matches) {
-    const relativePath = match.replace(/^\/+/, '');
+    const relativePath = match.replace(/^\/+|\/+$/g, ''); // `src/` is the directory src
     const ignored = relativePath !== '' && request.sourceIgnore?.ignores(relativePath) === true;
     const hostPath = await resolveInRoot(sourceRoot, match);
     const exists = !ignored && (await lstat(hostPath).then(() => true, () => false));
