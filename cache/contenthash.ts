@@ -44,51 +44,51 @@ export interface ContentHashOptions {
 }
 
 export class ContentHashIndex {
-  /** How many files were read (not answered from the index) since load. */
+  /** How many files were read (not answered from the index) since it was opened. */
   reads = 0;
   private changed = false;
   private readonly used = new Set<string>();
+  private entries: Map<string, [string, Digest]> | undefined;
+  private loading: Promise<Map<string, [string, Digest]>> | undefined;
 
   private constructor(
     private readonly file: string | undefined,
-    private readonly entries: Map<string, [string, Digest]>,
     private readonly now: () => bigint,
   ) {}
 
-  /** The index kept in `dir` (created on save); an absent or corrupt index is an empty one. */
-  static async load(dir: string, options: ContentHashOptions = {}): Promise<ContentHashIndex> {
-    const file = join(dir, 'index.json');
-    let entries = new Map<string, [string, Digest]>();
-    try {
-      const parsed = JSON.parse(await readFile(file, 'utf8')) as IndexFile;
-      if (parsed.version === indexVersion && typeof parsed.entries === 'object' && parsed.entries !== null) {
-        entries = new Map(Object.entries(parsed.entries).filter(([, entry]) => Array.isArray(entry) && entry.length === 2));
-      }
-    } catch {
-      // absent or unreadable: start empty, the next save replaces it
-    }
-    return new ContentHashIndex(file, entries, options.now ?? clockNs);
+  /**
+   * The index kept in `dir`. Nothing is read until a file is hashed, so builds that copy nothing
+   * from a context pay nothing; an absent or corrupt index is an empty one.
+   */
+  static open(dir: string, options: ContentHashOptions = {}): ContentHashIndex {
+    return new ContentHashIndex(join(dir, 'index.json'), options.now ?? clockNs);
   }
 
   /** An index that keeps nothing between builds (every file is read once per index). */
   static inMemory(options: ContentHashOptions = {}): ContentHashIndex {
-    return new ContentHashIndex(undefined, new Map(), options.now ?? clockNs);
+    return new ContentHashIndex(undefined, options.now ?? clockNs);
+  }
+
+  private async loaded(): Promise<Map<string, [string, Digest]>> {
+    this.loading ??= readIndex(this.file).then((entries) => (this.entries = entries));
+    return this.loading;
   }
 
   /** xxh64 of the regular file at `path`, whose `lstat(…, { bigint: true })` is `info`. */
   async fileDigest(path: string, info: BigIntStats): Promise<Digest> {
+    const entries = await this.loaded();
     const identity = statIdentity(info);
     this.used.add(path);
-    const known = this.entries.get(path);
+    const known = entries.get(path);
     if (known !== undefined && known[0] === identity) return known[1];
     this.reads++;
     const digest = await xxh64OfFile(path);
     const newest = info.mtimeNs > info.ctimeNs ? info.mtimeNs : info.ctimeNs;
     if (this.now() - newest > racyWindowNs) {
-      this.entries.set(path, [identity, digest]);
+      entries.set(path, [identity, digest]);
       this.changed = true;
     } else if (known !== undefined) {
-      this.entries.delete(path);
+      entries.delete(path);
       this.changed = true;
     }
     return digest;
@@ -96,11 +96,12 @@ export class ContentHashIndex {
 
   /** Writes the index if this build changed it: temp file + rename, so concurrent builds never see half a file. */
   async save(): Promise<void> {
-    if (this.file === undefined || !this.changed) return;
-    if (this.entries.size > maxKeptEntries) {
-      for (const path of [...this.entries.keys()]) if (!this.used.has(path)) this.entries.delete(path);
+    const entries = this.entries;
+    if (this.file === undefined || entries === undefined || !this.changed) return;
+    if (entries.size > maxKeptEntries) {
+      for (const path of [...entries.keys()]) if (!this.used.has(path)) entries.delete(path);
     }
-    const body: IndexFile = { version: indexVersion, entries: Object.fromEntries(this.entries) };
+    const body: IndexFile = { version: indexVersion, entries: Object.fromEntries(entries) };
     const dir = join(this.file, '..');
     await mkdir(dir, { recursive: true });
     const temp = join(dir, `.index-${process.pid}-${randomBytes(4).toString('hex')}`);
@@ -112,6 +113,17 @@ export class ContentHashIndex {
       throw err;
     }
     this.changed = false;
+  }
+}
+
+async function readIndex(file: string | undefined): Promise<Map<string, [string, Digest]>> {
+  if (file === undefined) return new Map();
+  try {
+    const parsed = JSON.parse(await readFile(file, 'utf8')) as IndexFile;
+    if (parsed.version !== indexVersion || typeof parsed.entries !== 'object' || parsed.entries === null) return new Map();
+    return new Map(Object.entries(parsed.entries).filter(([, entry]) => Array.isArray(entry) && entry.length === 2));
+  } catch {
+    return new Map(); // absent or unreadable: start empty, the next save replaces it
   }
 }
 

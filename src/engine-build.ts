@@ -248,7 +248,7 @@ export async function build(engine: Engine, request: BuildRequest, onEvent: (eve
     sshSockets: request.sshSockets,
     network: request.network,
     extraHosts: request.extraHosts,
-    contentHash: await ContentHashIndex.load(join(engine.paths.cache, 'contenthash')),
+    contentHash: ContentHashIndex.open(join(engine.paths.cache, 'contenthash')),
   };
 
   const results = new Map<string, FsState>();

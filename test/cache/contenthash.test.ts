@@ -38,11 +38,11 @@ describe('content hash index', () => {
   it('never re-reads an unchanged file, across builds', async () => {
     const path = join(work, 'same.txt');
     await writeFile(path, 'same\n');
-    const first = await ContentHashIndex.load(indexDir, later);
+    const first = ContentHashIndex.open(indexDir, later);
     const digest = await digestWith(first, path);
     expect(first.reads).toBe(1);
     await first.save();
-    const second = await ContentHashIndex.load(indexDir, later);
+    const second = ContentHashIndex.open(indexDir, later);
     expect(await digestWith(second, path)).toBe(digest);
     expect(second.reads).toBe(0);
   });
@@ -52,14 +52,14 @@ describe('content hash index', () => {
     await writeFile(path, 'aaaa\n');
     await utimes(path, 1_600_000_000, 1_600_000_000); // whole seconds, so utimes can restore it exactly
     const before = await lstatBig(path);
-    const first = await ContentHashIndex.load(indexDir, later);
+    const first = ContentHashIndex.open(indexDir, later);
     const old = await digestWith(first, path);
     await first.save();
     await writeFile(path, 'bbbb\n');
     await utimes(path, 1_600_000_000, 1_600_000_000);
     const after = await lstatBig(path);
     expect([after.size, after.mtimeNs, after.ino]).toEqual([before.size, before.mtimeNs, before.ino]);
-    const second = await ContentHashIndex.load(indexDir, later);
+    const second = ContentHashIndex.open(indexDir, later);
     const now = await digestWith(second, path);
     expect(second.reads).toBe(1);
     expect(now).not.toBe(old);
@@ -69,7 +69,7 @@ describe('content hash index', () => {
   it('re-reads a file replaced by another inode with equal times and size', async () => {
     const path = join(work, 'replaced.txt');
     await writeFile(path, 'one\n');
-    const index = await ContentHashIndex.load(indexDir, later);
+    const index = ContentHashIndex.open(indexDir, later);
     await digestWith(index, path);
     const replacement = join(work, 'replacement.txt');
     await writeFile(replacement, 'two\n');
@@ -94,7 +94,7 @@ describe('content hash index', () => {
     await writeFile(path, 'c\n');
     for (const body of ['{"version":1,"entr', '[]', '{"version":99,"entries":{}}', '{"version":1,"entries":{"x":7}}']) {
       await writeFile(join(dir, 'index.json'), body);
-      const index = await ContentHashIndex.load(dir, later);
+      const index = ContentHashIndex.open(dir, later);
       expect(await digestWith(index, path)).toBe(xxh64Of('c\n'));
       expect(index.reads).toBe(1);
     }
@@ -109,12 +109,12 @@ describe('content hash index', () => {
         return path;
       }),
     );
-    const writers = await Promise.all([0, 1, 2, 3].map(() => ContentHashIndex.load(dir, later)));
+    const writers = [0, 1, 2, 3].map(() => ContentHashIndex.open(dir, later));
     for (const writer of writers) for (const path of paths) await digestWith(writer, path);
     await Promise.all(writers.map((writer) => writer.save()));
     const parsed = JSON.parse(await readFile(join(dir, 'index.json'), 'utf8')) as { entries: Record<string, unknown> };
     expect(Object.keys(parsed.entries)).toHaveLength(200);
-    const reloaded = await ContentHashIndex.load(dir, later);
+    const reloaded = ContentHashIndex.open(dir, later);
     for (const path of paths) await digestWith(reloaded, path);
     expect(reloaded.reads).toBe(0);
   });
