@@ -1,8 +1,9 @@
 // Key parts for the context files a step reads: one `file <path> <type> <mode> …` per selected
 // entry, with content digests from cache/contenthash (so unchanged files are not re-read). What is in
-// a part is what can change the produced layer: type, permission bits (with setuid/setgid/sticky),
-// size, symlink target, bytes. Never mtimes or host paths; never the context's uid/gid either,
-// because context files enter the image as 0:0 (or --chown), unlike in BuildKit (buildkit#3821).
+// a part is what can change the step's result: type, permission bits (with setuid/setgid/sticky),
+// size, symlink target, bytes, and the owner only where the step sees it (a RUN bind mount shows the
+// host uid/gid; COPY/ADD make context files 0:0 or --chown, so there the owner would only cause false
+// misses, as it does in BuildKit: buildkit#3821). Never mtimes or host paths.
 import type { BigIntStats } from 'node:fs';
 import { readlink, stat } from 'node:fs/promises';
 import type { ContentHashIndex } from '../../cache/index.js';
@@ -15,11 +16,16 @@ export interface SelectedSource {
   relativePath: string;
 }
 
+export interface ChecksumOptions {
+  /** Put uid:gid in each part: the step sees the host owner (RUN --mount=type=bind from the context). */
+  owners: boolean;
+}
+
 /** Files hashed at once; enough to keep the thread pool busy on a cold index. */
 const hashConcurrency = 32;
 
-async function entryPart(index: ContentHashIndex, hostPath: string, path: string, info: BigIntStats): Promise<string> {
-  const mode = (info.mode & 0o7777n).toString(8);
+async function entryPart(index: ContentHashIndex, hostPath: string, path: string, info: BigIntStats, options: ChecksumOptions): Promise<string> {
+  const mode = (info.mode & 0o7777n).toString(8) + (options.owners ? ` ${info.uid}:${info.gid}` : '');
   if (info.isSymbolicLink()) return `file ${path} symlink ${mode} - ${await readlink(hostPath)}`;
   if (info.isDirectory()) return `file ${path} dir ${mode}`;
   if (!info.isFile()) return `file ${path} other ${mode}`;
@@ -27,7 +33,7 @@ async function entryPart(index: ContentHashIndex, hostPath: string, path: string
 }
 
 /** Parts for each source and, for a directory source, every selected entry below it, in walk order. */
-export async function checksumSelection(index: ContentHashIndex, sources: SelectedSource[], rules: SelectionRules): Promise<string[]> {
+export async function checksumSelection(index: ContentHashIndex, sources: SelectedSource[], rules: SelectionRules, options: ChecksumOptions): Promise<string[]> {
   const parts: string[] = [];
   for (const source of sources) {
     const info = await stat(source.hostPath, { bigint: true });
@@ -35,7 +41,7 @@ export async function checksumSelection(index: ContentHashIndex, sources: Select
     if (info.isDirectory()) entries.push(...(await walkSelected(source.hostPath, { contextPath: source.relativePath, relative: '' }, rules)));
     for (let start = 0; start < entries.length; start += hashConcurrency) {
       const batch = entries.slice(start, start + hashConcurrency);
-      parts.push(...(await Promise.all(batch.map((e) => entryPart(index, e.hostPath, e.path, e.info)))));
+      parts.push(...(await Promise.all(batch.map((e) => entryPart(index, e.hostPath, e.path, e.info, options)))));
     }
   }
   return parts;

@@ -9,7 +9,7 @@ import type { Stats } from 'node:fs';
 import { basename, join, posix } from 'node:path';
 import type { ContentHashIndex } from '../../cache/index.js';
 import { compileGlob, type IgnoreMatcher } from '../../grammar/index.js';
-import { checksumSelection, type SelectedSource } from '../context/checksum.js';
+import { checksumSelection, type ChecksumOptions, type SelectedSource } from '../context/checksum.js';
 import { childPaths, leavesOutFile, skipsDirectory, type EntryPaths } from '../context/selection.js';
 import { extractArchive, isArchive } from './archive.js';
 import { UserError } from '../errors.js';
@@ -90,10 +90,15 @@ async function resolveSource(sourceRoot: string, source: string, request: Pick<C
  * selected entry, ignore and --exclude rules applied, directories walked. Missing sources fail here
  * the same way the copy would.
  */
-export async function checksumSources(index: ContentHashIndex, sourceRoot: string, request: Pick<CopyRequest, 'sources' | 'sourceIgnore' | 'exclude' | 'parents'>): Promise<string[]> {
+export async function checksumSources(
+  index: ContentHashIndex,
+  sourceRoot: string,
+  request: Pick<CopyRequest, 'sources' | 'sourceIgnore' | 'exclude' | 'parents'>,
+  options: ChecksumOptions,
+): Promise<string[]> {
   const selected: SelectedSource[] = [];
   for (const source of request.sources) selected.push(...(await resolveSource(sourceRoot, source, request)));
-  return checksumSelection(index, selected, { sourceIgnore: request.sourceIgnore, exclude: request.exclude });
+  return checksumSelection(index, selected, { sourceIgnore: request.sourceIgnore, exclude: request.exclude }, options);
 }
 
 /**

@@ -203,7 +203,7 @@ export async function stepKeyParts(deps: RunDeps, build: BuildInputs, step: Excl
       const paths = spec.sources.filter((s) => !isUrlSource(s));
       if (spec.from.kind === 'context' && paths.length > 0) {
         const exclude = spec.exclude.length > 0 ? compileIgnore(spec.exclude) : undefined;
-        parts.push(...(await checksumSources(build.contentHash, spec.from.dir, { sources: paths, sourceIgnore: spec.from.ignore, exclude, parents: spec.parents })));
+        parts.push(...(await checksumSources(build.contentHash, spec.from.dir, { sources: paths, sourceIgnore: spec.from.ignore, exclude, parents: spec.parents }, { owners: false })));
       }
       return parts;
     }
@@ -213,7 +213,7 @@ export async function stepKeyParts(deps: RunDeps, build: BuildInputs, step: Excl
       for (const mount of spec.mounts) {
         if (mount.type !== 'bind') continue;
         if (mount.from.kind === 'state') parts.push(`mount-from ${mount.target} ${mount.from.state.snapshot ?? 'scratch'}`);
-        else parts.push(...(await checksumSources(build.contentHash, mount.from.dir, { sources: [mount.source], sourceIgnore: build.ignore, exclude: undefined, parents: false })));
+        else parts.push(...(await checksumSources(build.contentHash, mount.from.dir, { sources: [mount.source], sourceIgnore: build.ignore, exclude: undefined, parents: false }, { owners: true })));
       }
       return parts;
     }

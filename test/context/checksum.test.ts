@@ -16,8 +16,8 @@ let context: string;
 const later = { now: (): bigint => BigInt(Date.now()) * 1_000_000n + 10n * racyWindowNs };
 const noRules: SelectionRules = { sourceIgnore: undefined, exclude: undefined };
 
-async function partsOf(index = ContentHashIndex.inMemory(later), rules = noRules): Promise<string[]> {
-  return checksumSelection(index, [{ hostPath: context, relativePath: '' }], rules);
+async function partsOf(index = ContentHashIndex.inMemory(later), rules = noRules, owners = false): Promise<string[]> {
+  return checksumSelection(index, [{ hostPath: context, relativePath: '' }], rules, { owners });
 }
 
 describe('context checksums', () => {
@@ -71,12 +71,21 @@ describe('context checksums', () => {
     ]);
   });
 
-  it.skipIf(!isRoot())('leaves the owner out (context files enter the image as 0:0) but re-reads the file', async () => {
+  it.skipIf(!isRoot())('leaves the owner out for COPY (context files enter the image as 0:0) but re-reads the file', async () => {
     const index = ContentHashIndex.inMemory(later);
     const before = await partsOf(index);
     await lchown(join(context, 'src', 'app.js'), 1000, 1000);
     expect(await partsOf(index)).toEqual(before);
     expect(index.reads).toBe(3); // README and app.js once, app.js again after its stat changed
+  });
+
+  it.skipIf(!isRoot())('puts the owner in when the step sees it (RUN bind mounts)', async () => {
+    await lchown(join(context, 'src', 'app.js'), 0, 0);
+    const before = await partsOf(undefined, noRules, true);
+    expect(before).toContain(`file src/app.js file 644 0:0 15 ${xxh64Of('console.log(1)\n')}`);
+    await lchown(join(context, 'src', 'app.js'), 1000, 1000);
+    const after = await partsOf(undefined, noRules, true);
+    expect(after.filter((part, i) => part !== before[i])).toEqual([`file src/app.js file 644 1000:1000 15 ${xxh64Of('console.log(1)\n')}`]);
   });
 
   it('a warm index reads nothing', async () => {
