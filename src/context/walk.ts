@@ -9,6 +9,8 @@ export interface WalkedEntry {
   hostPath: string;
   /** Context-relative path, as key parts and messages name it. */
   path: string;
+  /** Path below the walked directory (where a copy puts it). */
+  relative: string;
   info: BigIntStats;
 }
 
@@ -34,10 +36,10 @@ async function walkInto(entries: WalkedEntry[], hostDir: string, paths: EntryPat
   for (const child of children) {
     if (child.info.isDirectory()) {
       if (skipsDirectory(rules, child.paths)) continue;
-      entries.push({ hostPath: child.hostPath, path: child.paths.contextPath, info: child.info });
+      entries.push({ hostPath: child.hostPath, path: child.paths.contextPath, relative: child.paths.relative, info: child.info });
       await walkInto(entries, child.hostPath, child.paths, rules);
     } else if (!leavesOutFile(rules, child.paths)) {
-      entries.push({ hostPath: child.hostPath, path: child.paths.contextPath, info: child.info });
+      entries.push({ hostPath: child.hostPath, path: child.paths.contextPath, relative: child.paths.relative, info: child.info });
     }
   }
 }

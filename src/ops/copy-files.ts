@@ -5,12 +5,13 @@
 // created parent directories are 0755, --chown/--chmod/--exclude/--parents applied while copying.
 import { chmod, copyFile, lchown, link, lstat, lutimes, mkdir, readdir, readlink, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
-import type { Stats } from 'node:fs';
+import type { BigIntStats, Stats } from 'node:fs';
 import { basename, join, posix } from 'node:path';
 import type { ContentHashIndex } from '../../cache/index.js';
 import { compileGlob, type IgnoreMatcher } from '../../grammar/index.js';
 import { checksumSelection, type ChecksumOptions, type SelectedSource } from '../context/checksum.js';
-import { childPaths, leavesOutFile, skipsDirectory, type EntryPaths } from '../context/selection.js';
+import type { EntryPaths } from '../context/selection.js';
+import { walkSelected } from '../context/walk.js';
 import { extractArchive, isArchive } from './archive.js';
 import { UserError } from '../errors.js';
 import type { ModeChange } from './chmod.js';
@@ -242,39 +243,35 @@ class Copier {
   }
 
   /**
-   * Copies the selected children of `sourceDir` into the existing directory `destinationDir`; `paths`
+   * Copies the selected entries below `sourceDir` into the existing directory `destinationDir`; `paths`
    * says where `sourceDir` is for the selection rules. Unpacked archives (`fromArchive`) keep their
    * owners and know no .dockerignore, only --exclude.
    */
   private async copyTree(sourceDir: string, destinationDir: string, paths: EntryPaths, fromArchive: boolean): Promise<void> {
-    const entries = await readdir(sourceDir, { withFileTypes: true });
-    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     const rules = { sourceIgnore: fromArchive ? undefined : this.request.sourceIgnore, exclude: this.request.exclude };
+    const newDirectories: { path: string; info: EntryStats }[] = [];
     const files: Promise<void>[] = [];
-    for (const entry of entries) {
-      const child = childPaths(paths, entry.name);
-      const sourcePath = join(sourceDir, entry.name);
-      const destinationPath = join(destinationDir, entry.name);
-      if (entry.isDirectory()) {
-        if (skipsDirectory(rules, child)) continue;
-        const info = await lstat(sourcePath);
-        const existing = await lstat(destinationPath).catch(() => undefined);
-        if (existing && !existing.isDirectory()) await rm(destinationPath, { recursive: true, force: true });
-        if (!existing?.isDirectory()) await mkdir(destinationPath);
-        await this.copyTree(sourcePath, destinationPath, child, fromArchive);
-        // Metadata after the children, so the directory's mtime is not bumped by them.
-        if (!existing?.isDirectory()) await this.applyMetadata(destinationPath, this.sourceMetadata(info, true, fromArchive));
+    // Parents come before their children, so every directory exists before anything is written into it.
+    for (const entry of await walkSelected(sourceDir, paths, rules)) {
+      const destinationPath = join(destinationDir, entry.relative);
+      if (!entry.info.isDirectory()) {
+        files.push(this.copyEntry(entry.hostPath, destinationPath, entry.info, fromArchive));
+        if (files.length >= 32) await Promise.all(files.splice(0));
         continue;
       }
-      if (leavesOutFile(rules, child)) continue;
-      files.push(lstat(sourcePath).then((info) => this.copyEntry(sourcePath, destinationPath, info, fromArchive)));
-      if (files.length >= 32) await Promise.all(files.splice(0));
+      const existing = await lstat(destinationPath).catch(() => undefined);
+      if (existing?.isDirectory()) continue; // merged into: it keeps its own metadata
+      if (existing) await rm(destinationPath, { recursive: true, force: true });
+      await mkdir(destinationPath);
+      newDirectories.push({ path: destinationPath, info: entry.info });
     }
     await Promise.all(files);
+    // Metadata last and deepest first, so no directory's mtime is bumped by what goes into it.
+    for (const directory of newDirectories.reverse()) await this.applyMetadata(directory.path, this.sourceMetadata(directory.info, true, fromArchive));
   }
 
   /** Copies one non-directory entry (file, symlink; a socket becomes an empty file) to `destination`. */
-  private async copyEntry(sourcePath: string, destination: string, info: Stats, keepOwner = false): Promise<void> {
+  private async copyEntry(sourcePath: string, destination: string, info: EntryStats, keepOwner = false): Promise<void> {
     const existing = await lstat(destination).catch(() => undefined);
     if (existing) await rm(destination, { recursive: true, force: true });
     if (info.isSymbolicLink()) {
@@ -282,7 +279,7 @@ class Copier {
       await this.applyMetadata(destination, { ...this.sourceMetadata(info, false, keepOwner), symlink: true });
       return;
     }
-    if (info.isFile() && info.nlink > 1) {
+    if (info.isFile() && Number(info.nlink) > 1) {
       // Hard links within one copy stay hard links (as BuildKit's copier keeps them).
       const inode = `${info.dev}:${info.ino}`;
       const first = this.copiedInodes.get(inode);
@@ -298,15 +295,15 @@ class Copier {
     await this.copyContent(sourcePath, destination, info, keepOwner);
   }
 
-  private async copyContent(sourcePath: string, destination: string, info: Stats, keepOwner: boolean): Promise<void> {
+  private async copyContent(sourcePath: string, destination: string, info: EntryStats, keepOwner: boolean): Promise<void> {
     if (info.isFile()) await copyFile(sourcePath, destination);
     else await writeFile(destination, ''); // sockets, fifos and devices are not carried over as such
     await this.applyMetadata(destination, this.sourceMetadata(info, false, keepOwner));
   }
 
-  private sourceMetadata(info: Stats, isDirectory: boolean, keepOwner = false): EntryMetadata {
+  private sourceMetadata(info: EntryStats, isDirectory: boolean, keepOwner = false): EntryMetadata {
     const keep = keepOwner || this.request.sourceOwner === 'keep';
-    return { mode: info.mode & 0o7777, uid: keep ? info.uid : 0, gid: keep ? info.gid : 0, isDirectory, mtime: info.mtime };
+    return { mode: Number(info.mode) & 0o7777, uid: keep ? Number(info.uid) : 0, gid: keep ? Number(info.gid) : 0, isDirectory, mtime: info.mtime };
   }
 
   private async applyMetadata(path: string, metadata: EntryMetadata): Promise<void> {
@@ -320,6 +317,9 @@ class Copier {
     await lutimes(path, metadata.mtime, metadata.mtime);
   }
 }
+
+/** Sources are stat'ed plainly, walked entries with bigint stats (the content-hash index needs ns times). */
+type EntryStats = Stats | BigIntStats;
 
 interface EntryMetadata {
   mode: number;
