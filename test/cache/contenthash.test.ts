@@ -28,11 +28,14 @@ describe('content hash index', () => {
     await rm(work, { recursive: true, force: true });
   });
 
-  it('hashes content with xxh64, streaming', async () => {
-    const path = join(work, 'big.bin');
-    const data = Buffer.alloc(3 << 20, 7);
-    await writeFile(path, data);
-    expect(await xxh64OfFile(path)).toBe(xxh64Of(data));
+  it('hashes content with xxh64 in chunks, whatever the size or a stale size hint', async () => {
+    const path = join(work, 'sized.bin');
+    for (const size of [0, 1, 10_240, 1 << 20, (1 << 20) + 1, 3 << 20]) {
+      const data = Buffer.alloc(size);
+      for (let i = 0; i < size; i += 997) data[i] = i & 0xff;
+      await writeFile(path, data);
+      for (const hint of [undefined, 0, Math.floor(size / 2), size, size + 100]) expect(await xxh64OfFile(path, hint)).toBe(xxh64Of(data));
+    }
   });
 
   it('never re-reads an unchanged file, across builds', async () => {
