@@ -109,25 +109,30 @@ export class ContentHashIndex {
     return digest;
   }
 
-  /** Writes the index if this build changed it: temp file + rename, so concurrent builds never see half a file. */
-  async save(): Promise<void> {
+  /**
+   * Writes the index if this build changed it: temp file + rename, so concurrent builds never see half
+   * a file (the last writer wins). Returns false when it could not be written: the index only saves
+   * reads, so a full disk or a read-only root must not fail a build that succeeded.
+   */
+  async save(): Promise<boolean> {
     const entries = this.entries;
-    if (this.file === undefined || entries === undefined || !this.changed) return;
+    if (this.file === undefined || entries === undefined || !this.changed) return true;
     if (entries.size > maxKeptEntries) {
       for (const path of [...entries.keys()]) if (!this.used.has(path)) entries.delete(path);
     }
     const body: IndexFile = { version: indexVersion, entries: Object.fromEntries(entries) };
     const dir = join(this.file, '..');
-    await mkdir(dir, { recursive: true });
     const temp = join(dir, `.index-${process.pid}-${randomBytes(4).toString('hex')}`);
     try {
+      await mkdir(dir, { recursive: true });
       await writeFile(temp, JSON.stringify(body));
       await rename(temp, this.file);
-    } catch (err) {
-      await rm(temp, { force: true });
-      throw err;
+    } catch {
+      await rm(temp, { force: true }).catch(() => undefined);
+      return false;
     }
     this.changed = false;
+    return true;
   }
 }
 

@@ -103,6 +103,16 @@ describe('content hash index', () => {
     }
   });
 
+  it('reports an index it cannot write instead of failing (it only saves reads)', async () => {
+    const blocked = join(work, 'blocked');
+    await writeFile(blocked, 'a file where the index directory should be');
+    const path = join(work, 'b.txt');
+    await writeFile(path, 'b\n');
+    const index = ContentHashIndex.open(join(blocked, 'index'), later);
+    expect(await digestWith(index, path)).toBe(xxh64Of('b\n'));
+    expect(await index.save()).toBe(false);
+  });
+
   it('survives concurrent saves: the index is always one whole writer', async () => {
     const dir = join(work, 'concurrent');
     const paths = await Promise.all(
