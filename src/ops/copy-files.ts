@@ -6,7 +6,7 @@
 import { chmod, copyFile, lchown, link, lstat, lutimes, mkdir, readdir, readlink, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import type { BigIntStats, Stats } from 'node:fs';
-import { basename, join, posix } from 'node:path';
+import { basename, dirname, join, posix } from 'node:path';
 import type { ContentHashIndex } from '../../cache/index.js';
 import { compileGlob, type IgnoreMatcher } from '../../grammar/index.js';
 import { checksumSelection, type ChecksumOptions, type SelectedSource } from '../context/checksum.js';
@@ -250,12 +250,13 @@ class Copier {
   private async copyTree(sourceDir: string, destinationDir: string, paths: EntryPaths, fromArchive: boolean): Promise<void> {
     const rules = { sourceIgnore: fromArchive ? undefined : this.request.sourceIgnore, exclude: this.request.exclude };
     const newDirectories: { path: string; info: EntryStats }[] = [];
+    const made = new Set<string>();
     const files: Promise<void>[] = [];
     // Parents come before their children, so every directory exists before anything is written into it.
     for (const entry of await walkSelected(sourceDir, paths, rules)) {
       const destinationPath = join(destinationDir, entry.relative);
       if (!entry.info.isDirectory()) {
-        files.push(this.copyEntry(entry.hostPath, destinationPath, entry.info, fromArchive));
+        files.push(this.copyEntry(entry.hostPath, destinationPath, entry.info, fromArchive, !made.has(dirname(destinationPath))));
         if (files.length >= 32) await Promise.all(files.splice(0));
         continue;
       }
@@ -263,6 +264,7 @@ class Copier {
       if (existing?.isDirectory()) continue; // merged into: it keeps its own metadata
       if (existing) await rm(destinationPath, { recursive: true, force: true });
       await mkdir(destinationPath);
+      made.add(destinationPath);
       newDirectories.push({ path: destinationPath, info: entry.info });
     }
     await Promise.all(files);
@@ -271,9 +273,9 @@ class Copier {
   }
 
   /** Copies one non-directory entry (file, symlink; a socket becomes an empty file) to `destination`. */
-  private async copyEntry(sourcePath: string, destination: string, info: EntryStats, keepOwner = false): Promise<void> {
-    const existing = await lstat(destination).catch(() => undefined);
-    if (existing) await rm(destination, { recursive: true, force: true });
+  /** `mayExist` false: `destination` is in a directory this copy just made, so nothing is there to replace. */
+  private async copyEntry(sourcePath: string, destination: string, info: EntryStats, keepOwner = false, mayExist = true): Promise<void> {
+    if (mayExist && (await lstat(destination).catch(() => undefined))) await rm(destination, { recursive: true, force: true });
     if (info.isSymbolicLink()) {
       await symlink(await readlink(sourcePath), destination);
       await this.applyMetadata(destination, { ...this.sourceMetadata(info, false, keepOwner), symlink: true });
