@@ -1,6 +1,7 @@
 // Content checksums of files (xxh64 of the bytes) with a persistent stat index, so a file whose
 // stat is unchanged since it was last hashed is never read again. The index is one JSON file under
-// the state root, loaded once per build and replaced atomically at its end.
+// the state root (`<root>/cache/contenthash/index.json`), read on first use and replaced atomically
+// when the build ends.
 import { randomBytes } from 'node:crypto';
 import type { BigIntStats } from 'node:fs';
 import { mkdir, open, readFile, rename, rm, writeFile } from 'node:fs/promises';
@@ -59,8 +60,7 @@ export interface ContentHashOptions {
 }
 
 export class ContentHashIndex {
-  /** How many files were read (not answered from the index) since it was opened. */
-  reads = 0;
+  private readCount = 0;
   private changed = false;
   private readonly used = new Set<string>();
   private entries: Map<string, [string, Digest]> | undefined;
@@ -84,6 +84,11 @@ export class ContentHashIndex {
     return new ContentHashIndex(undefined, options.now ?? clockNs);
   }
 
+  /** How many files were read (not answered from the index) since it was opened. */
+  get reads(): number {
+    return this.readCount;
+  }
+
   private async loaded(): Promise<Map<string, [string, Digest]>> {
     this.loading ??= readIndex(this.file).then((entries) => (this.entries = entries));
     return this.loading;
@@ -96,7 +101,7 @@ export class ContentHashIndex {
     this.used.add(path);
     const known = entries.get(path);
     if (known !== undefined && known[0] === identity) return known[1];
-    this.reads++;
+    this.readCount++;
     const digest = await xxh64OfFile(path, Number(info.size));
     const newest = info.mtimeNs > info.ctimeNs ? info.mtimeNs : info.ctimeNs;
     if (this.now() - newest > racyWindowNs) {
