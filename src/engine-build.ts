@@ -4,6 +4,7 @@ import { createWriteStream } from 'node:fs';
 import { mkdir, readFile, stat } from 'node:fs/promises';
 import { basename, join, resolve as resolvePath } from 'node:path';
 import { finished } from 'node:stream/promises';
+import { ContentHashIndex } from '../cache/index.js';
 import { compileIgnore, dockerignorePathFor, parseDockerfile, parseDockerignore, type Dockerfile, type IgnoreMatcher, type Range } from '../grammar/index.js';
 import { DockerfileError, TsbuildError, UserError, type SourceRef } from './errors.js';
 import type { Executor } from './executor/executor.js';
@@ -314,6 +315,7 @@ export async function build(engine: Engine, request: BuildRequest, onEvent: (eve
     sshSockets: request.sshSockets,
     network: request.network,
     extraHosts: request.extraHosts,
+    contentHash: ContentHashIndex.open(join(engine.paths.cache, 'contenthash')),
   };
 
   // The cache lease keeps a concurrent `builder prune` off every result this build holds, until it ends.
@@ -342,7 +344,9 @@ export async function build(engine: Engine, request: BuildRequest, onEvent: (eve
     const image = await engine.images.add({ manifestDigest: committed.manifestDigest, id: committed.imageId }, request.tags);
     return { image, executed };
   } finally {
+    // Hashes learnt are kept even when the build fails: the next attempt need not read those files again.
     await cache.release();
+    await buildInputs.contentHash.save();
   }
 }
 

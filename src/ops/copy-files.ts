@@ -4,10 +4,14 @@
 // becomes the destination name, the source's own symlink is followed (links inside trees are kept),
 // created parent directories are 0755, --chown/--chmod/--exclude/--parents applied while copying.
 import { chmod, copyFile, lchown, link, lstat, lutimes, mkdir, readdir, readlink, rm, stat, symlink, writeFile } from 'node:fs/promises';
-import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream, type Stats } from 'node:fs';
-import { basename, join, posix } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import type { BigIntStats, Stats } from 'node:fs';
+import { basename, dirname, join, posix } from 'node:path';
+import type { ContentHashIndex } from '../../cache/index.js';
 import { compileGlob, type IgnoreMatcher } from '../../grammar/index.js';
+import { checksumSelection, type ChecksumOptions, type SelectedSource } from '../context/checksum.js';
+import type { EntryPaths } from '../context/selection.js';
+import { walkSelected } from '../context/walk.js';
 import { extractArchive, isArchive } from './archive.js';
 import { UserError } from '../errors.js';
 import type { ModeChange } from './chmod.js';
@@ -67,7 +71,7 @@ async function resolveSource(sourceRoot: string, source: string, request: Pick<C
   const matches = hasWildcard(pattern) ? await expandWildcards(sourceRoot, pattern, request.sourceIgnore) : [pattern];
   const resolved: ResolvedSource[] = [];
   for (const match of matches) {
-    const relativePath = match.replace(/^\/+/, '');
+    const relativePath = match.replace(/^\/+|\/+$/g, ''); // `src/` is the directory src
     const ignored = relativePath !== '' && request.sourceIgnore?.ignores(relativePath) === true;
     const hostPath = await resolveInRoot(sourceRoot, match);
     const exists = !ignored && (await lstat(hostPath).then(() => true, () => false));
@@ -83,42 +87,19 @@ async function resolveSource(sourceRoot: string, source: string, request: Pick<C
 }
 
 /**
- * The content a copy would read, as key parts: one `file <path> <type> <mode> <size> <sha256|link>` per
- * selected entry (ignore and --exclude rules applied, directories walked) — never mtimes or host paths.
- * Missing sources fail here the same way the copy would.
+ * The content a copy would read, as key parts (src/context/checksum.ts): one `file <path> …` per
+ * selected entry, ignore and --exclude rules applied, directories walked. Missing sources fail here
+ * the same way the copy would.
  */
-export async function checksumSources(sourceRoot: string, request: Pick<CopyRequest, 'sources' | 'sourceIgnore' | 'exclude' | 'parents'>): Promise<string[]> {
-  const parts: string[] = [];
-  const describe = async (hostPath: string, path: string, info: Stats): Promise<string> => {
-    const mode = (info.mode & 0o7777).toString(8);
-    if (info.isSymbolicLink()) return `file ${path} symlink ${mode} - ${await readlink(hostPath)}`;
-    if (!info.isFile()) return `file ${path} ${info.isDirectory() ? 'dir' : 'other'} ${mode}`;
-    const hash = createHash('sha256');
-    for await (const chunk of createReadStream(hostPath, { highWaterMark: 1 << 20 })) hash.update(chunk as Buffer);
-    return `file ${path} file ${mode} ${info.size} ${hash.digest('hex')}`;
-  };
-  const walk = async (hostDir: string, path: string, relative: string): Promise<void> => {
-    for (const name of (await readdir(hostDir)).sort()) {
-      const childPath = path === '' ? name : `${path}/${name}`;
-      const childRelative = relative === '' ? name : `${relative}/${name}`;
-      const hostPath = join(hostDir, name);
-      const info = await lstat(hostPath);
-      const ignored = request.sourceIgnore?.ignores(childPath) === true || request.exclude?.ignores(childRelative) === true;
-      if (info.isDirectory()) {
-        if (ignored && !request.sourceIgnore?.mayIncludeUnder(childPath) && !request.exclude?.mayIncludeUnder(childRelative)) continue;
-        parts.push(await describe(hostPath, childPath, info));
-        await walk(hostPath, childPath, childRelative);
-      } else if (!ignored) parts.push(await describe(hostPath, childPath, info));
-    }
-  };
-  for (const source of request.sources) {
-    for (const resolved of await resolveSource(sourceRoot, source, request)) {
-      const info = await stat(resolved.hostPath);
-      parts.push(await describe(resolved.hostPath, resolved.relativePath || '.', info));
-      if (info.isDirectory()) await walk(resolved.hostPath, resolved.relativePath, '');
-    }
-  }
-  return parts;
+export async function checksumSources(
+  index: ContentHashIndex,
+  sourceRoot: string,
+  request: Pick<CopyRequest, 'sources' | 'sourceIgnore' | 'exclude' | 'parents'>,
+  options: ChecksumOptions,
+): Promise<string[]> {
+  const selected: SelectedSource[] = [];
+  for (const source of request.sources) selected.push(...(await resolveSource(sourceRoot, source, request)));
+  return checksumSelection(index, selected, { sourceIgnore: request.sourceIgnore, exclude: request.exclude }, options);
 }
 
 /**
@@ -218,7 +199,7 @@ class Copier {
     await mkdir(scratch, { recursive: true });
     try {
       await extractArchive(archive, scratch);
-      await this.copyTree(scratch, destination, '', undefined);
+      await this.copyTree(scratch, destination, { contextPath: '', relative: '' }, true);
     } finally {
       await rm(scratch, { recursive: true, force: true });
     }
@@ -253,7 +234,7 @@ class Copier {
     const existing = await lstat(host).catch(() => undefined);
     if (existing && !existing.isDirectory()) throw new UserError(`cannot copy a directory to ${destinationPath}: not a directory`);
     if (!existing) await mkdir(join(parent, basename(host)));
-    await this.copyTree(source.hostPath, host, '', source.relativePath);
+    await this.copyTree(source.hostPath, host, { contextPath: source.relativePath, relative: '' }, false);
     if (!existing) {
       const metadata = this.sourceMetadata(info, true);
       await this.applyMetadata(host, metadata);
@@ -262,51 +243,45 @@ class Copier {
   }
 
   /**
-   * Copies the children of `sourceDir` into the existing directory `destinationDir`. `rootRelative` is
-   * the source's path in the source root (for its ignore rules); undefined for unpacked archives,
-   * whose entries keep their owners and know no ignore rules.
+   * Copies the selected entries below `sourceDir` into the existing directory `destinationDir`; `paths`
+   * says where `sourceDir` is for the selection rules. Unpacked archives (`fromArchive`) keep their
+   * owners and know no .dockerignore, only --exclude.
    */
-  private async copyTree(sourceDir: string, destinationDir: string, relative: string, rootRelative: string | undefined): Promise<void> {
-    const entries = await readdir(sourceDir, { withFileTypes: true });
-    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  private async copyTree(sourceDir: string, destinationDir: string, paths: EntryPaths, fromArchive: boolean): Promise<void> {
+    const rules = { sourceIgnore: fromArchive ? undefined : this.request.sourceIgnore, exclude: this.request.exclude };
+    const newDirectories: { path: string; info: EntryStats }[] = [];
+    const made = new Set<string>();
     const files: Promise<void>[] = [];
-    for (const entry of entries) {
-      const childRelative = relative === '' ? entry.name : `${relative}/${entry.name}`;
-      const contextPath = rootRelative === '' || rootRelative === undefined ? childRelative : `${rootRelative}/${childRelative}`;
-      const ignore = rootRelative === undefined ? undefined : this.request.sourceIgnore;
-      const keepOwner = rootRelative === undefined;
-      const exclude = this.request.exclude;
-      const sourcePath = join(sourceDir, entry.name);
-      const destinationPath = join(destinationDir, entry.name);
-      if (entry.isDirectory()) {
-        if (ignore?.ignores(contextPath) && !ignore.mayIncludeUnder(contextPath)) continue;
-        if (exclude?.ignores(childRelative) && !exclude.mayIncludeUnder(childRelative)) continue;
-        const info = await lstat(sourcePath);
-        const existing = await lstat(destinationPath).catch(() => undefined);
-        if (existing && !existing.isDirectory()) await rm(destinationPath, { recursive: true, force: true });
-        if (!existing?.isDirectory()) await mkdir(destinationPath);
-        await this.copyTree(sourcePath, destinationPath, childRelative, rootRelative);
-        // Metadata after the children, so the directory's mtime is not bumped by them.
-        if (!existing?.isDirectory()) await this.applyMetadata(destinationPath, this.sourceMetadata(info, true, keepOwner));
+    // Parents come before their children, so every directory exists before anything is written into it.
+    for (const entry of await walkSelected(sourceDir, paths, rules)) {
+      const destinationPath = join(destinationDir, entry.relative);
+      if (!entry.info.isDirectory()) {
+        files.push(this.copyEntry(entry.hostPath, destinationPath, entry.info, fromArchive, !made.has(dirname(destinationPath))));
+        if (files.length >= 32) await Promise.all(files.splice(0));
         continue;
       }
-      if (ignore?.ignores(contextPath) || exclude?.ignores(childRelative)) continue;
-      files.push(lstat(sourcePath).then((info) => this.copyEntry(sourcePath, destinationPath, info, keepOwner)));
-      if (files.length >= 32) await Promise.all(files.splice(0));
+      const existing = await lstat(destinationPath).catch(() => undefined);
+      if (existing?.isDirectory()) continue; // merged into: it keeps its own metadata
+      if (existing) await rm(destinationPath, { recursive: true, force: true });
+      await mkdir(destinationPath);
+      made.add(destinationPath);
+      newDirectories.push({ path: destinationPath, info: entry.info });
     }
     await Promise.all(files);
+    // Metadata last and deepest first, so no directory's mtime is bumped by what goes into it.
+    for (const directory of newDirectories.reverse()) await this.applyMetadata(directory.path, this.sourceMetadata(directory.info, true, fromArchive));
   }
 
   /** Copies one non-directory entry (file, symlink; a socket becomes an empty file) to `destination`. */
-  private async copyEntry(sourcePath: string, destination: string, info: Stats, keepOwner = false): Promise<void> {
-    const existing = await lstat(destination).catch(() => undefined);
-    if (existing) await rm(destination, { recursive: true, force: true });
+  /** `mayExist` false: `destination` is in a directory this copy just made, so nothing is there to replace. */
+  private async copyEntry(sourcePath: string, destination: string, info: EntryStats, keepOwner = false, mayExist = true): Promise<void> {
+    if (mayExist && (await lstat(destination).catch(() => undefined))) await rm(destination, { recursive: true, force: true });
     if (info.isSymbolicLink()) {
       await symlink(await readlink(sourcePath), destination);
       await this.applyMetadata(destination, { ...this.sourceMetadata(info, false, keepOwner), symlink: true });
       return;
     }
-    if (info.isFile() && info.nlink > 1) {
+    if (info.isFile() && Number(info.nlink) > 1) {
       // Hard links within one copy stay hard links (as BuildKit's copier keeps them).
       const inode = `${info.dev}:${info.ino}`;
       const first = this.copiedInodes.get(inode);
@@ -322,15 +297,15 @@ class Copier {
     await this.copyContent(sourcePath, destination, info, keepOwner);
   }
 
-  private async copyContent(sourcePath: string, destination: string, info: Stats, keepOwner: boolean): Promise<void> {
+  private async copyContent(sourcePath: string, destination: string, info: EntryStats, keepOwner: boolean): Promise<void> {
     if (info.isFile()) await copyFile(sourcePath, destination);
     else await writeFile(destination, ''); // sockets, fifos and devices are not carried over as such
     await this.applyMetadata(destination, this.sourceMetadata(info, false, keepOwner));
   }
 
-  private sourceMetadata(info: Stats, isDirectory: boolean, keepOwner = false): EntryMetadata {
+  private sourceMetadata(info: EntryStats, isDirectory: boolean, keepOwner = false): EntryMetadata {
     const keep = keepOwner || this.request.sourceOwner === 'keep';
-    return { mode: info.mode & 0o7777, uid: keep ? info.uid : 0, gid: keep ? info.gid : 0, isDirectory, mtime: info.mtime };
+    return { mode: Number(info.mode) & 0o7777, uid: keep ? Number(info.uid) : 0, gid: keep ? Number(info.gid) : 0, isDirectory, mtime: info.mtime };
   }
 
   private async applyMetadata(path: string, metadata: EntryMetadata): Promise<void> {
@@ -344,6 +319,9 @@ class Copier {
     await lutimes(path, metadata.mtime, metadata.mtime);
   }
 }
+
+/** Sources are stat'ed plainly, walked entries with bigint stats (the content-hash index needs ns times). */
+type EntryStats = Stats | BigIntStats;
 
 interface EntryMetadata {
   mode: number;

@@ -1,6 +1,7 @@
 // Executes one step of the instruction graph (src/graph/types.ts) with the ops: a FROM gives the
 // starting state, RUN/COPY/ADD/WORKDIR give a new state, config instructions keep the state as it is.
 // Translating graph payloads into op specs happens here; the ops themselves know no Dockerfile.
+import type { ContentHashIndex } from '../../cache/index.js';
 import { compileIgnore, type IgnoreMatcher } from '../../grammar/index.js';
 import { UserError } from '../errors.js';
 import type { NetworkMode } from '../executor/executor.js';
@@ -28,6 +29,8 @@ export interface BuildInputs {
   /** --network for every RUN that does not say otherwise. */
   network: 'default' | 'none' | 'host';
   extraHosts: { host: string; ip: string }[];
+  /** Content digests of context files, kept across builds by stat (saved by the build at its end). */
+  contentHash: ContentHashIndex;
 }
 
 export interface StepInputs {
@@ -200,7 +203,7 @@ export async function stepKeyParts(deps: RunDeps, build: BuildInputs, step: Excl
       const paths = spec.sources.filter((s) => !isUrlSource(s));
       if (spec.from.kind === 'context' && paths.length > 0) {
         const exclude = spec.exclude.length > 0 ? compileIgnore(spec.exclude) : undefined;
-        parts.push(...(await checksumSources(spec.from.dir, { sources: paths, sourceIgnore: spec.from.ignore, exclude, parents: spec.parents })));
+        parts.push(...(await checksumSources(build.contentHash, spec.from.dir, { sources: paths, sourceIgnore: spec.from.ignore, exclude, parents: spec.parents }, { owners: false })));
       }
       return parts;
     }
@@ -210,7 +213,7 @@ export async function stepKeyParts(deps: RunDeps, build: BuildInputs, step: Excl
       for (const mount of spec.mounts) {
         if (mount.type !== 'bind') continue;
         if (mount.from.kind === 'state') parts.push(`mount-from ${mount.target} ${mount.from.state.snapshot ?? 'scratch'}`);
-        else parts.push(...(await checksumSources(mount.from.dir, { sources: [mount.source], sourceIgnore: build.ignore, exclude: undefined, parents: false })));
+        else parts.push(...(await checksumSources(build.contentHash, mount.from.dir, { sources: [mount.source], sourceIgnore: build.ignore, exclude: undefined, parents: false }, { owners: true })));
       }
       return parts;
     }

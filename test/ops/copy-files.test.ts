@@ -3,9 +3,10 @@ import { chown, link, lstat, mkdir, mkdtemp, readFile, readlink, rm, symlink, ut
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ContentHashIndex } from '../../cache/index.js';
 import { compileIgnore } from '../../grammar/index.js';
 import { parseChmod } from '../../src/ops/chmod.js';
-import { copyFiles, type CopyRequest } from '../../src/ops/copy-files.js';
+import { checksumSources, copyFiles, type CopyRequest } from '../../src/ops/copy-files.js';
 
 let context: string;
 let rootfs: string;
@@ -61,6 +62,16 @@ describe('copyFiles', () => {
       await copyFiles(context, rootfs, request([source], dest));
       expect(await read(`${dest}/dir2/foo`)).toBe('foo');
     }
+  });
+
+  it('applies .dockerignore below a directory source written with a trailing slash', async () => {
+    await write(context, 'src/app.js', 'app');
+    await write(context, 'src/secret.key', 'key');
+    await copyFiles(context, rootfs, request(['src/'], '/app/', { sourceIgnore: compileIgnore(['src/secret.key']) }));
+    expect(await read('app/app.js')).toBe('app');
+    expect(await exists('app/secret.key')).toBe(false);
+    const parts = await checksumSources(ContentHashIndex.inMemory(), context, { sources: ['src/'], sourceIgnore: compileIgnore(['src/secret.key']), exclude: undefined, parents: false }, { owners: false });
+    expect(parts.map((part) => part.split(' ').slice(0, 3).join(' '))).toEqual(['file src dir', 'file src/app.js file']);
   });
 
   it('expands wildcards: each match into the directory; one match to a file name; none is fine', async () => {

@@ -1,11 +1,11 @@
 // Graph steps executed through the ops on real snapshots (native snapshotter, real mounts); RUN's
 // sandbox records what it is given, which is what these tests check.
 import { createReadStream } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { ContentStore, initDigests } from '../../cache/index.js';
+import { ContentHashIndex, ContentStore, initDigests } from '../../cache/index.js';
 import type { Executor, SandboxSpec } from '../../src/executor/executor.js';
 import type { MountSpec, RunStep, Step } from '../../src/graph/index.js';
 import { importRootfs } from '../../src/image/import.js';
@@ -14,7 +14,7 @@ import { ImageStore } from '../../src/image/store.js';
 import { emptyFsState, type FsState } from '../../src/ops/fs-state.js';
 import type { RunDeps } from '../../src/ops/run.js';
 import { resolveBaseImage } from '../../src/ops/source.js';
-import { executeStep, type BuildInputs } from '../../src/ops/steps.js';
+import { executeStep, stepKeyParts, type BuildInputs } from '../../src/ops/steps.js';
 import { mountAll, unmount } from '../../src/snapshot/mount.js';
 import { openSnapshotter } from '../../src/snapshot/open-snapshotter.js';
 import { describeIf, isRoot } from '../helpers/capabilities.js';
@@ -64,6 +64,7 @@ describeIf('graph steps through the ops', isRoot() ? [] : ['root (mounts)'], () 
       sshSockets: new Map(),
       network: 'default',
       extraHosts: [{ host: 'db', ip: '10.0.0.5' }],
+      contentHash: ContentHashIndex.inMemory(),
     };
     busybox = await executeStep(deps, build, { kind: 'source', base: { kind: 'image', ref: 'busybox' }, platform: { os: 'linux', architecture: 'amd64' } }, { previous: undefined, stages: new Map() }, io);
   });
@@ -133,6 +134,23 @@ describeIf('graph steps through the ops', isRoot() ? [] : ['root (mounts)'], () 
     expect(sandbox.hostname).toBe('buildkitsandbox');
     expect(sandbox.network).toBe('host');
     expect(sandbox.extraHosts).toEqual([{ host: 'db', ip: '10.0.0.5' }]);
+  });
+
+  it('keys COPY on the selected context files (no owner) and RUN bind mounts on theirs with the owner', async () => {
+    await mkdir(join(work, 'context', 'lib'), { recursive: true });
+    await writeFile(join(work, 'context', 'lib', 'keep.js'), 'keep\n');
+    await writeFile(join(work, 'context', 'lib', 'skip.test.js'), 'test\n');
+    for (const [path, mode] of [['lib', 0o755], ['lib/keep.js', 0o644], ['lib/skip.test.js', 0o644]] as const) await chmod(join(work, 'context', path), mode);
+    const copy: Step = {
+      kind: 'copy', instruction: 'COPY', from: { kind: 'context' }, sources: [{ path: 'lib/' }], destination: '/lib/',
+      chown: undefined, chmod: undefined, link: false, exclude: ['*.test.js'], parents: false, checksum: undefined, keepGitDir: false, unpack: undefined, user: '',
+    };
+    const inputs = { previous: busybox, stages: new Map<number, FsState>() };
+    const copyFiles = (await stepKeyParts(deps, build, copy, inputs)).filter((part) => part.startsWith('file '));
+    expect(copyFiles.map((part) => part.split(' ').slice(0, 4).join(' '))).toEqual(['file lib dir 755', 'file lib/keep.js file 644']);
+    const bind: MountSpec = { type: 'bind', target: '/src', source: 'lib', from: undefined, readonly: true };
+    const runFiles = (await stepKeyParts(deps, build, run({ mounts: [bind] }), inputs)).filter((part) => part.startsWith('file '));
+    expect(runFiles.map((part) => part.split(' ').slice(0, 5).join(' '))).toEqual(['file lib dir 755 0:0', 'file lib/keep.js file 644 0:0', 'file lib/skip.test.js file 644 0:0']);
   });
 
   it('fails for a required secret or SSH agent that was not given', async () => {

@@ -1,0 +1,157 @@
+// Content checksums of files (xxh64 of the bytes) with a persistent stat index, so a file whose
+// stat is unchanged since it was last hashed is never read again. The index is one JSON file under
+// the state root (`<root>/cache/contenthash/index.json`), read on first use and replaced atomically
+// when the build ends.
+import { randomBytes } from 'node:crypto';
+import type { BigIntStats } from 'node:fs';
+import { mkdir, open, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { createXxh64, initDigests, type Digest } from './digest.js';
+
+const indexVersion = 1;
+
+/**
+ * A file changed within the timestamp granularity of its filesystem (coarse kernel clock, or whole
+ * seconds on some filesystems) can keep its mtime and ctime; such "racily clean" stats are not
+ * trusted until they are older than this (as git does with its index).
+ */
+export const racyWindowNs = 2_000_000_000n;
+
+/** Bigger indexes drop the entries this build did not use, so it cannot grow without bound. */
+const maxKeptEntries = 200_000;
+
+interface IndexFile {
+  version: number;
+  /** host path → [stat identity, digest] */
+  entries: Record<string, [string, Digest]>;
+}
+
+/** Everything that changes when a file's content may have: a replaced file gets a new inode, a write a new ctime. */
+function statIdentity(info: BigIntStats): string {
+  return `${info.dev}:${info.ino}:${info.size}:${info.mtimeNs}:${info.ctimeNs}:${info.mode}:${info.uid}:${info.gid}`;
+}
+
+/** Largest read; a small file is read whole into a buffer of about its own size (a 1 MiB stream buffer per file made GC the cost). */
+const readChunk = 1 << 20;
+const smallestRead = 16 << 10;
+
+/** xxh64 of a file's bytes; `sizeHint` (from stat) sizes the first read, later reads take up to 1 MiB. */
+export async function xxh64OfFile(path: string, sizeHint = readChunk): Promise<Digest> {
+  await initDigests();
+  const hash = createXxh64();
+  const file = await open(path, 'r');
+  try {
+    let buffer = Buffer.allocUnsafe(Math.min(Math.max(sizeHint, smallestRead), readChunk));
+    for (;;) {
+      const { bytesRead } = await file.read(buffer, 0, buffer.length, null);
+      hash.update(buffer.subarray(0, bytesRead));
+      if (bytesRead < buffer.length) break; // a short read of a regular file is its end: saves a read per small file
+      if (buffer.length < readChunk) buffer = Buffer.allocUnsafe(readChunk); // bigger than its stat said: it grew
+    }
+  } finally {
+    await file.close();
+  }
+  return hash.digest();
+}
+
+export interface ContentHashOptions {
+  /** Wall clock in ns since the epoch, for the racy window; tests move it forward. */
+  now?: () => bigint;
+}
+
+export class ContentHashIndex {
+  private readCount = 0;
+  private changed = false;
+  private readonly used = new Set<string>();
+  private entries: Map<string, [string, Digest]> | undefined;
+  private loading: Promise<Map<string, [string, Digest]>> | undefined;
+
+  private constructor(
+    private readonly file: string | undefined,
+    private readonly now: () => bigint,
+  ) {}
+
+  /**
+   * The index kept in `dir`. Nothing is read until a file is hashed, so builds that copy nothing
+   * from a context pay nothing; an absent or corrupt index is an empty one.
+   */
+  static open(dir: string, options: ContentHashOptions = {}): ContentHashIndex {
+    return new ContentHashIndex(join(dir, 'index.json'), options.now ?? clockNs);
+  }
+
+  /** An index that keeps nothing between builds (every file is read once per index). */
+  static inMemory(options: ContentHashOptions = {}): ContentHashIndex {
+    return new ContentHashIndex(undefined, options.now ?? clockNs);
+  }
+
+  /** How many files were read (not answered from the index) since it was opened. */
+  get reads(): number {
+    return this.readCount;
+  }
+
+  private async loaded(): Promise<Map<string, [string, Digest]>> {
+    this.loading ??= readIndex(this.file).then((entries) => (this.entries = entries));
+    return this.loading;
+  }
+
+  /** xxh64 of the regular file at `path`, whose `lstat(…, { bigint: true })` is `info`. */
+  async fileDigest(path: string, info: BigIntStats): Promise<Digest> {
+    const entries = await this.loaded();
+    const identity = statIdentity(info);
+    this.used.add(path);
+    const known = entries.get(path);
+    if (known !== undefined && known[0] === identity) return known[1];
+    this.readCount++;
+    const digest = await xxh64OfFile(path, Number(info.size));
+    const newest = info.mtimeNs > info.ctimeNs ? info.mtimeNs : info.ctimeNs;
+    if (this.now() - newest > racyWindowNs) {
+      entries.set(path, [identity, digest]);
+      this.changed = true;
+    } else if (known !== undefined) {
+      entries.delete(path);
+      this.changed = true;
+    }
+    return digest;
+  }
+
+  /**
+   * Writes the index if this build changed it: temp file + rename, so concurrent builds never see half
+   * a file (the last writer wins). Returns false when it could not be written: the index only saves
+   * reads, so a full disk or a read-only root must not fail a build that succeeded.
+   */
+  async save(): Promise<boolean> {
+    const entries = this.entries;
+    if (this.file === undefined || entries === undefined || !this.changed) return true;
+    if (entries.size > maxKeptEntries) {
+      for (const path of [...entries.keys()]) if (!this.used.has(path)) entries.delete(path);
+    }
+    const body: IndexFile = { version: indexVersion, entries: Object.fromEntries(entries) };
+    const dir = join(this.file, '..');
+    const temp = join(dir, `.index-${process.pid}-${randomBytes(4).toString('hex')}`);
+    try {
+      await mkdir(dir, { recursive: true });
+      await writeFile(temp, JSON.stringify(body));
+      await rename(temp, this.file);
+    } catch {
+      await rm(temp, { force: true }).catch(() => undefined);
+      return false;
+    }
+    this.changed = false;
+    return true;
+  }
+}
+
+async function readIndex(file: string | undefined): Promise<Map<string, [string, Digest]>> {
+  if (file === undefined) return new Map();
+  try {
+    const parsed = JSON.parse(await readFile(file, 'utf8')) as IndexFile;
+    if (parsed.version !== indexVersion || typeof parsed.entries !== 'object' || parsed.entries === null) return new Map();
+    return new Map(Object.entries(parsed.entries).filter(([, entry]) => Array.isArray(entry) && entry.length === 2));
+  } catch {
+    return new Map(); // absent or unreadable: start empty, the next save replaces it
+  }
+}
+
+function clockNs(): bigint {
+  return BigInt(Date.now()) * 1_000_000n;
+}

@@ -1,0 +1,48 @@
+// Key parts for the context files a step reads: one `file <path> <type> <mode> …` per selected
+// entry, with content digests from cache/contenthash (so unchanged files are not re-read). What is in
+// a part is what can change the step's result: type, permission bits (with setuid/setgid/sticky),
+// size, symlink target, bytes, and the owner only where the step sees it (a RUN bind mount shows the
+// host uid/gid; COPY/ADD make context files 0:0 or --chown, so there the owner would only cause false
+// misses, as it does in BuildKit: buildkit#3821). Never mtimes or host paths.
+import type { BigIntStats } from 'node:fs';
+import { readlink, stat } from 'node:fs/promises';
+import type { ContentHashIndex } from '../../cache/index.js';
+import type { SelectionRules } from './selection.js';
+import { walkSelected } from './walk.js';
+
+/** A resolved source: its host path (own symlink followed) and its context-relative path ('' for the root). */
+export interface SelectedSource {
+  hostPath: string;
+  relativePath: string;
+}
+
+export interface ChecksumOptions {
+  /** Put uid:gid in each part: the step sees the host owner (RUN --mount=type=bind from the context). */
+  owners: boolean;
+}
+
+/** Files hashed at once; enough to keep the thread pool busy on a cold index. */
+const hashConcurrency = 32;
+
+async function entryPart(index: ContentHashIndex, hostPath: string, path: string, info: BigIntStats, options: ChecksumOptions): Promise<string> {
+  const mode = (info.mode & 0o7777n).toString(8) + (options.owners ? ` ${info.uid}:${info.gid}` : '');
+  if (info.isSymbolicLink()) return `file ${path} symlink ${mode} - ${await readlink(hostPath)}`;
+  if (info.isDirectory()) return `file ${path} dir ${mode}`;
+  if (!info.isFile()) return `file ${path} other ${mode}`;
+  return `file ${path} file ${mode} ${info.size} ${await index.fileDigest(hostPath, info)}`;
+}
+
+/** Parts for each source and, for a directory source, every selected entry below it, in walk order. */
+export async function checksumSelection(index: ContentHashIndex, sources: SelectedSource[], rules: SelectionRules, options: ChecksumOptions): Promise<string[]> {
+  const parts: string[] = [];
+  for (const source of sources) {
+    const info = await stat(source.hostPath, { bigint: true });
+    const entries = [{ hostPath: source.hostPath, path: source.relativePath || '.', info }];
+    if (info.isDirectory()) entries.push(...(await walkSelected(source.hostPath, { contextPath: source.relativePath, relative: '' }, rules)));
+    for (let start = 0; start < entries.length; start += hashConcurrency) {
+      const batch = entries.slice(start, start + hashConcurrency);
+      parts.push(...(await Promise.all(batch.map((e) => entryPart(index, e.hostPath, e.path, e.info, options)))));
+    }
+  }
+  return parts;
+}
