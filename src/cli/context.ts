@@ -3,7 +3,7 @@
 import { open } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { resolveConfig } from '../config.js';
-import { openEngine, type Engine } from '../engine.js';
+import type { Engine } from '../engine.js';
 import { TsbuildError, UserError, exitCodes } from '../errors.js';
 
 export interface CliContext {
@@ -23,7 +23,8 @@ export function createContext(program: Command): CliContext {
     stderr: process.stderr,
     stdin: process.stdin,
     engine() {
-      engine ??= openEngine(resolveConfig({ root: program.opts<{ root?: string }>().root }));
+      // Imported here: the stores are not needed to parse flags or print help.
+      engine ??= import('../engine.js').then(({ openEngine }) => openEngine(resolveConfig({ root: program.opts<{ root?: string }>().root })));
       return engine;
     },
     fail(err) {

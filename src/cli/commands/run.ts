@@ -139,8 +139,6 @@ async function runForeground(context: CliContext, image: string, command: string
 }
 
 export function registerRun(program: Command, context: CliContext): void {
-  // Flags after IMAGE belong to the container's command, so options are positional (`tsbuild --root X run …`).
-  program.enablePositionalOptions();
   const action = async (image: string, command: string[], flags: RunFlags): Promise<void> => {
     // Docker's CLI check: a terminal for the container's input needs one on ours.
     if (flags.interactive && flags.tty && !context.stdin.isTTY) {
