@@ -112,9 +112,9 @@ async function runForeground(context: CliContext, image: string, command: string
     else early ??= signal;
   });
   try {
-    // Loaded on use: the sandbox and unpacking code stay out of other commands' startup.
-    const { openRuntime } = await import('../../engine-runtime.js');
-    const runtime = await openRuntime(await context.engine());
+    // Loaded on use (the sandbox and unpacking code stay out of other commands' startup), while the stores open.
+    const [{ openRuntime }, engine] = await Promise.all([import('../../engine-runtime.js'), context.engine()]);
+    const runtime = await openRuntime(engine);
     await recoverContainers(runtime);
     const container = await createContainer(runtime, await createOptions(image, command, flags));
     if (early !== undefined) {
