@@ -4,6 +4,7 @@ import { open } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { resolveConfig } from '../config.js';
 import type { Engine } from '../engine.js';
+import type { RuntimeDeps } from '../runtime/container.js';
 import { TsbuildError, UserError, exitCodes } from '../errors.js';
 
 export interface CliContext {
@@ -35,6 +36,15 @@ export function createContext(program: Command): CliContext {
     exitCode: 0,
   };
   return context;
+}
+
+/**
+ * The container runtime behind run/ps/rm. Imported on use, so other commands' startup skips the sandbox
+ * and unpacking code; the import overlaps with opening the stores.
+ */
+export async function containerRuntime(context: CliContext): Promise<RuntimeDeps> {
+  const [{ openRuntime }, engine] = await Promise.all([import('../engine-runtime.js'), context.engine()]);
+  return openRuntime(engine);
 }
 
 /** The `image` / `system` / … group command, created once, so each file can add its subcommand. */

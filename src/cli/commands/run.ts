@@ -14,7 +14,7 @@ import {
   type CreateOptions,
 } from '../../runtime/container.js';
 import { relaySignals, relayedSignals, signalExitCode } from '../../runtime/signals.js';
-import { commandGroup, type CliContext } from '../context.js';
+import { commandGroup, containerRuntime, type CliContext } from '../context.js';
 
 interface RunFlags {
   rm?: boolean;
@@ -112,9 +112,7 @@ async function runForeground(context: CliContext, image: string, command: string
     else early ??= signal;
   });
   try {
-    // Loaded on use (the sandbox and unpacking code stay out of other commands' startup), while the stores open.
-    const [{ openRuntime }, engine] = await Promise.all([import('../../engine-runtime.js'), context.engine()]);
-    const runtime = await openRuntime(engine);
+    const runtime = await containerRuntime(context);
     await recoverContainers(runtime);
     const container = await createContainer(runtime, await createOptions(image, command, flags));
     if (early !== undefined) {
