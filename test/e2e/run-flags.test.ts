@@ -119,7 +119,8 @@ describeIf('tsbuild run privilege and resource flags (CLI, real runc)', missing,
 
   it('--init runs an init as PID 1 that reaps orphaned zombies', () => {
     // An orphan is re-parented to PID 1; `exec sleep` as PID 1 never waits for it, an init does.
-    const script = '(sleep 0.1 &); (sleep 0.6; ps -o stat,comm) & exec sleep 1';
+    // (Margins of most of a second on each side keep this stable on a loaded machine.)
+    const script = '(sleep 0.1 &); (sleep 0.8; ps -o stat,comm) & exec sleep 2';
     const withInit = inside(['--init'], `cat /proc/1/cmdline | tr '\\0' ' '; echo; ${script}`);
     expect(withInit.code).toBe(0);
     expect(withInit.stdout).toMatch(/^\/sbin\/docker-init -- sh -c /);
