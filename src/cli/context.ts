@@ -4,8 +4,8 @@ import { open } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { resolveConfig } from '../config.js';
 import type { Engine } from '../engine.js';
-import type { RuntimeDeps } from '../runtime/container.js';
 import { TsbuildError, UserError, exitCodes } from '../errors.js';
+import type { RuntimeDeps } from '../runtime/container.js';
 
 export interface CliContext {
   stdout: NodeJS.WritableStream & { isTTY?: boolean };

@@ -108,14 +108,16 @@ function parseMemory(spec: string): number | undefined {
 
 /** Capability names are checked when the container is created, as Docker does, not when its sandbox starts. */
 function checkCapabilities(options: CreateOptions): void {
-  for (const [flag, names] of [['CapAdd', options.capAdd], ['CapDrop', options.capDrop]] as const) {
+  const check = (field: 'CapAdd' | 'CapDrop', request: { capAdd: string[]; capDrop: string[] }): void => {
     try {
-      resolveCapabilities({ privileged: false, capAdd: flag === 'CapAdd' ? names : [], capDrop: flag === 'CapDrop' ? names : [] });
+      resolveCapabilities({ privileged: false, ...request });
     } catch (err) {
       if (!(err instanceof UserError)) throw err;
-      throw new UserError(`invalid ${flag}: ${err.message}`);
+      throw new UserError(`invalid ${field}: ${err.message}`);
     }
-  }
+  };
+  check('CapAdd', { capAdd: options.capAdd, capDrop: [] });
+  check('CapDrop', { capAdd: [], capDrop: options.capDrop });
 }
 
 /** Checks everything, prepares the rootfs snapshot and records the container (status "created"). */
