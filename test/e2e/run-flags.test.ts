@@ -129,4 +129,8 @@ describeIf('tsbuild run privilege and resource flags (CLI, real runc)', missing,
     expect(withoutInit.stdout).toMatch(/^S\s+sleep$/m);
     expect(withoutInit.stdout).toMatch(/^Z\s+sleep$/m);
   });
+
+  it('leaves no container, runc state or mount behind after all of the above', () => {
+    expect(leftovers(root)).toEqual([]);
+  });
 });
