@@ -66,6 +66,9 @@ describeIf('tsbuild run privilege and resource flags (CLI, real runc)', missing,
     expect(inside(['--cap-drop', 'ALL', '--cap-add', 'CHOWN'], 'grep CapEff /proc/self/status; touch /x && chown 1000 /x && echo owned').stdout).toBe(
       'CapEff:\t0000000000000001\nowned\n',
     );
+    // ALL is every capability tsbuild holds; a drop beside it still applies (NET_ADMIN is bit 12).
+    const allButNetAdmin = BigInt(`0x${statusField(readFileSync('/proc/self/status', 'utf8'), 'CapBnd') ?? '0'}`) & ~(1n << 12n);
+    expect(inside(['--cap-add', 'ALL', '--cap-drop', 'NET_ADMIN'], 'grep CapEff /proc/self/status').stdout).toBe(`CapEff:\t${allButNetAdmin.toString(16).padStart(16, '0')}\n`);
   });
 
   it('refuses unknown capabilities as Docker does: 125, one line, nothing created', () => {
