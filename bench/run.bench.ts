@@ -1,11 +1,15 @@
-// `tsbuild run --rm <busybox> true` latency beside its floor, `runc run` of a prepared bundle, plus the
-// bare CLI startup that every command pays. Medians of repeated runs on a temp state root.
+// `tsbuild run --rm <busybox> true` latency beside its floor, `runc run` of a prepared bundle (and, with
+// --peers, `docker run --rm` when a Docker daemon answers), plus the CLI startup every command pays and bare
+// node's. Medians of repeated runs on a temp state root. Node 20 reads NODE_EXTRA_CA_CERTS (a whole CA
+// bundle) eagerly at startup, which costs tens of ms per process: when it is set, the node rows are repeated
+// without it, so the numbers compare with a machine that does not set it.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cliPath, repoRoot } from '../test/helpers/paths.js';
+import type { BenchOptions } from './run.js';
 import type { BenchRow } from './table.js';
 
 const busyboxTar = join(repoRoot, '.tsbuild-bases', 'busybox.tar');
@@ -17,11 +21,11 @@ function median(values: number[]): number {
 }
 
 /** Median wall time of `command args` in ms; throws when a round fails. */
-function timeCommand(command: string, args: (round: number) => string[]): number {
+function timeCommand(command: string, args: (round: number) => string[], env: NodeJS.ProcessEnv = process.env): number {
   const times: number[] = [];
   for (let round = 0; round < rounds; round++) {
     const start = process.hrtime.bigint();
-    const result = spawnSync(command, args(round), { stdio: ['ignore', 'ignore', 'pipe'] });
+    const result = spawnSync(command, args(round), { stdio: ['ignore', 'ignore', 'pipe'], env });
     times.push(Number(process.hrtime.bigint() - start) / 1e6);
     if (result.status !== 0) throw new Error(`${command} ${args(round).join(' ')} failed: ${String(result.stderr)}`);
   }
@@ -43,23 +47,51 @@ async function timeRuncFloor(dir: string): Promise<number> {
   return timeCommand('runc', (round) => ['--root', runcRoot, 'run', '--bundle', bundle, `bench-floor-${round}`]);
 }
 
-export async function runRunBench(): Promise<BenchRow[]> {
+/** `docker run --rm` of the same rootfs, when a Docker daemon answers (else undefined). */
+function timeDocker(): number | undefined {
+  if (spawnSync('docker', ['info'], { stdio: 'ignore' }).status !== 0) return undefined;
+  execFileSync('docker', ['import', busyboxTar, 'tsbuild-bench-busybox:1'], { stdio: 'ignore' });
+  try {
+    return timeCommand('docker', () => ['run', '--rm', 'tsbuild-bench-busybox:1', 'true']);
+  } finally {
+    spawnSync('docker', ['rmi', 'tsbuild-bench-busybox:1'], { stdio: 'ignore' });
+  }
+}
+
+/** The node-startup rows (bare node, --version, run) in one environment, and the run median on its own. */
+function startupRows(root: string, floor: number, env: NodeJS.ProcessEnv, label: string): { rows: BenchRow[]; run: number } {
+  const row = (what: string, value: number, extra: Partial<BenchRow> = {}): BenchRow => ({ suite: 'run', case: `${what}${label}`, unit: 'ms (median)', tsbuild: value, ...extra });
+  const run = timeCommand(process.execPath, () => [cliPath, '--root', root, 'run', '--rm', 'bb:1', 'true'], env);
+  const rows = [
+    row('bare node startup (`node -e 0`)', timeCommand(process.execPath, () => ['-e', '0'], env)),
+    row('CLI startup (`tsbuild --version`)', timeCommand(process.execPath, () => [cliPath, '--version'], env)),
+    row('`run --rm busybox true`', run, { peer: { name: 'runc run (floor)', value: floor }, note: 'goal ≤ 150 ms' }),
+  ];
+  return { rows, run };
+}
+
+export async function runRunBench(options: BenchOptions = { peers: false }): Promise<BenchRow[]> {
   if (!existsSync(cliPath)) throw new Error(`run bench needs the built CLI at ${cliPath} (npm run build)`);
   const dir = await mkdtemp(join(tmpdir(), 'tsbuild-bench-run-'));
   try {
     const root = join(dir, 'state');
-    const rows: BenchRow[] = [
-      { suite: 'run', case: 'CLI startup (`tsbuild --version`)', unit: 'ms (median)', tsbuild: timeCommand(process.execPath, () => [cliPath, '--version']) },
-    ];
     execFileSync(process.execPath, [cliPath, '--root', root, 'import', busyboxTar, 'bb:1'], { stdio: 'ignore' });
     const floor = await timeRuncFloor(dir);
     const probe = spawnSync(process.execPath, [cliPath, '--root', root, 'run', '--rm', 'bb:1', 'true'], { encoding: 'utf8' });
     if (probe.status !== 0) {
-      rows.push({ suite: 'run', case: '`runc run` of a prepared bundle (floor)', unit: 'ms (median)', tsbuild: floor, note: `tsbuild run failed: ${probe.stderr.trim()}` });
-      return rows;
+      return [{ suite: 'run', case: '`runc run` of a prepared bundle (floor)', unit: 'ms (median)', tsbuild: floor, note: `tsbuild run failed: ${probe.stderr.trim()}` }];
     }
-    const run = timeCommand(process.execPath, () => [cliPath, '--root', root, 'run', '--rm', 'bb:1', 'true']);
-    rows.push({ suite: 'run', case: '`run --rm busybox true`', unit: 'ms (median)', tsbuild: run, peer: { name: 'runc run (floor)', value: floor }, note: 'goal ≤ 150 ms' });
+    const asIs = startupRows(root, floor, process.env, '');
+    const rows = [...asIs.rows];
+    if (process.env['NODE_EXTRA_CA_CERTS'] !== undefined) {
+      const { NODE_EXTRA_CA_CERTS: _caBundle, ...withoutCaBundle } = process.env;
+      rows.push(...startupRows(root, floor, withoutCaBundle, ', NODE_EXTRA_CA_CERTS unset').rows);
+    }
+    if (options.peers) {
+      const docker = timeDocker();
+      const peer = docker === undefined ? { note: 'no Docker daemon answered' } : { peer: { name: 'docker run', value: docker } };
+      rows.push({ suite: 'run', case: '`run --rm busybox true` beside `docker run --rm`', unit: 'ms (median)', tsbuild: asIs.run, ...peer });
+    }
     return rows;
   } finally {
     await rm(dir, { recursive: true, force: true });

@@ -3,8 +3,9 @@
 import { open } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { resolveConfig } from '../config.js';
-import { openEngine, type Engine } from '../engine.js';
+import type { Engine } from '../engine.js';
 import { TsbuildError, UserError, exitCodes } from '../errors.js';
+import type { RuntimeDeps } from '../runtime/container.js';
 
 export interface CliContext {
   stdout: NodeJS.WritableStream & { isTTY?: boolean };
@@ -23,7 +24,8 @@ export function createContext(program: Command): CliContext {
     stderr: process.stderr,
     stdin: process.stdin,
     engine() {
-      engine ??= openEngine(resolveConfig({ root: program.opts<{ root?: string }>().root }));
+      // Imported here: the stores are not needed to parse flags or print help.
+      engine ??= import('../engine.js').then(({ openEngine }) => openEngine(resolveConfig({ root: program.opts<{ root?: string }>().root })));
       return engine;
     },
     fail(err) {
@@ -34,6 +36,15 @@ export function createContext(program: Command): CliContext {
     exitCode: 0,
   };
   return context;
+}
+
+/**
+ * The container runtime behind run/ps/rm. Imported on use, so other commands' startup skips the sandbox
+ * and unpacking code; the import overlaps with opening the stores.
+ */
+export async function containerRuntime(context: CliContext): Promise<RuntimeDeps> {
+  const [{ openRuntime }, engine] = await Promise.all([import('../engine-runtime.js'), context.engine()]);
+  return openRuntime(engine);
 }
 
 /** The `image` / `system` / … group command, created once, so each file can add its subcommand. */

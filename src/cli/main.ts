@@ -1,55 +1,64 @@
 // The tsbuild command: the command table and the one catch that turns errors into messages and exit codes.
-// Each command lives in commands/<name>.ts and exports register<Name>(program, context); add new ones
-// to `registrations` below.
+// Each command lives in commands/<name>.ts and exports register<Name>(program, context); add new ones to
+// `commands` below. A command's module is imported only when argv names it (startup is most of a short
+// `tsbuild run`); help, the default `build` and anything unrecognised load the whole table.
 import { Command } from 'commander';
 import { TsbuildError, exitCodes } from '../errors.js';
 import { createContext, type CliContext } from './context.js';
-import { registerBuild } from './commands/build.js';
-import { registerBuilder } from './commands/builder.js';
-import { registerGraph } from './commands/graph.js';
-import { registerHistory } from './commands/history.js';
-import { registerImages } from './commands/images.js';
-import { registerImport } from './commands/import.js';
-import { registerInspect } from './commands/inspect.js';
-import { registerLoad } from './commands/load.js';
-import { registerImagePrune } from './commands/prune.js';
-import { registerPs } from './commands/ps.js';
-import { registerRm } from './commands/rm.js';
-import { registerRmi } from './commands/rmi.js';
-import { registerRun } from './commands/run.js';
-import { registerSave } from './commands/save.js';
-import { registerSystem } from './commands/system.js';
-import { registerSystemCheck } from './commands/system-check.js';
-import { registerTag } from './commands/tag.js';
 
-const registrations: ((program: Command, context: CliContext) => void)[] = [
-  registerImages,
-  registerImport,
-  registerTag,
-  registerRmi,
-  registerInspect,
-  registerHistory,
-  registerSave,
-  registerLoad,
-  registerImagePrune,
-  registerSystem,
-  registerSystemCheck,
-  registerGraph,
-  registerBuild,
-  registerBuilder,
-  registerRun,
-  registerPs,
-  registerRm,
+type Register = (program: Command, context: CliContext) => void;
+
+export interface CommandEntry {
+  /** The top-level words the module registers (its command and the groups it adds subcommands to). */
+  words: string[];
+  load: () => Promise<Register>;
+}
+
+const commands: CommandEntry[] = [
+  { words: ['images', 'image'], load: async () => (await import('./commands/images.js')).registerImages },
+  { words: ['import'], load: async () => (await import('./commands/import.js')).registerImport },
+  { words: ['tag', 'image'], load: async () => (await import('./commands/tag.js')).registerTag },
+  { words: ['rmi', 'image'], load: async () => (await import('./commands/rmi.js')).registerRmi },
+  { words: ['inspect', 'image'], load: async () => (await import('./commands/inspect.js')).registerInspect },
+  { words: ['history', 'image'], load: async () => (await import('./commands/history.js')).registerHistory },
+  { words: ['save', 'image'], load: async () => (await import('./commands/save.js')).registerSave },
+  { words: ['load', 'image'], load: async () => (await import('./commands/load.js')).registerLoad },
+  { words: ['image'], load: async () => (await import('./commands/prune.js')).registerImagePrune },
+  { words: ['system'], load: async () => (await import('./commands/system.js')).registerSystem },
+  { words: ['system'], load: async () => (await import('./commands/system-check.js')).registerSystemCheck },
+  { words: ['graph'], load: async () => (await import('./commands/graph.js')).registerGraph },
+  { words: ['build'], load: async () => (await import('./commands/build.js')).registerBuild },
+  { words: ['builder'], load: async () => (await import('./commands/builder.js')).registerBuilder },
+  { words: ['run', 'container'], load: async () => (await import('./commands/run.js')).registerRun },
+  { words: ['ps', 'container'], load: async () => (await import('./commands/ps.js')).registerPs },
+  { words: ['rm', 'container'], load: async () => (await import('./commands/rm.js')).registerRm },
 ];
 
-function createProgram(): { program: Command; context: CliContext } {
+const versionFlags = new Set(['-V', '--version']);
+
+/** The entries argv needs: those registering its command word, none for a bare --version, else all. */
+export function commandsFor(argv: string[]): CommandEntry[] {
+  let index = 0;
+  // Only the program's own option may come before the command word; anything else is left to commander.
+  while (argv[index] === '--root' || argv[index]?.startsWith('--root=')) index += argv[index] === '--root' ? 2 : 1;
+  const word = argv[index];
+  if (word === undefined) return commands;
+  if (versionFlags.has(word) && index === argv.length - 1) return [];
+  const named = commands.filter((entry) => entry.words.includes(word));
+  return named.length > 0 ? named : commands;
+}
+
+async function createProgram(argv: string[]): Promise<{ program: Command; context: CliContext }> {
   const program = new Command('tsbuild')
     .description('Build OCI images from Dockerfiles and run them, daemonless')
     .version('0.1.0')
     .option('--root <dir>', 'state root (default /var/lib/tsbuild as root; env TSBUILD_ROOT)')
+    // Flags after a command belong to it (`run IMAGE CMD --flag` passes --flag to CMD), so program options come first.
+    .enablePositionalOptions()
     .showHelpAfterError()
     .exitOverride();
   const context = createContext(program);
+  const registrations = await Promise.all(commandsFor(argv).map((entry) => entry.load()));
   for (const register of registrations) register(program, context);
   // Subcommands (including those of groups such as `image`) fail the same way as the top level.
   const configure = (command: Command): void => {
@@ -61,7 +70,7 @@ function createProgram(): { program: Command; context: CliContext } {
 }
 
 export async function main(argv: string[]): Promise<number> {
-  const { program, context } = createProgram();
+  const { program, context } = await createProgram(argv);
   try {
     await program.parseAsync(argv, { from: 'user' });
     return context.exitCode;

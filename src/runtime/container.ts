@@ -4,6 +4,7 @@
 import { existsSync } from 'node:fs';
 import { setTimeout } from 'node:timers/promises';
 import { ConflictError, NotFoundError, TsbuildError, UserError } from '../errors.js';
+import { resolveCapabilities } from '../executor/capabilities.js';
 import type { ExecResult, Executor, NetworkMode, SandboxIO, SandboxMount } from '../executor/executor.js';
 import { familiarReference, parseReference } from '../image/reference.js';
 import type { ImageStore, StoredImage } from '../image/store.js';
@@ -89,6 +90,36 @@ function parseAddHost(spec: string): { host: string; ip: string } {
   return { host: spec.slice(0, colon), ip: spec.slice(colon + 1) };
 }
 
+/** Docker refuses less: runc itself needs a few MB in the container's cgroup to start the process. */
+const minimumMemoryBytes = 6 * 1024 * 1024;
+
+/** --memory as a limit in bytes; 0 means none, as in Docker. */
+function parseMemory(spec: string): number | undefined {
+  let bytes: number;
+  try {
+    bytes = parseBytes(spec);
+  } catch (err) {
+    throw new UserError(`invalid argument "${spec}" for "-m, --memory" flag: ${(err as Error).message}`);
+  }
+  if (bytes === 0) return undefined;
+  if (bytes < minimumMemoryBytes) throw new UserError('Minimum memory limit allowed is 6MB');
+  return bytes;
+}
+
+/** Capability names are checked when the container is created, as Docker does, not when its sandbox starts. */
+function checkCapabilities(options: CreateOptions): void {
+  const check = (field: 'CapAdd' | 'CapDrop', request: { capAdd: string[]; capDrop: string[] }): void => {
+    try {
+      resolveCapabilities({ privileged: false, ...request });
+    } catch (err) {
+      if (!(err instanceof UserError)) throw err;
+      throw new UserError(`invalid ${field}: ${err.message}`);
+    }
+  };
+  check('CapAdd', { capAdd: options.capAdd, capDrop: [] });
+  check('CapDrop', { capAdd: [], capDrop: options.capDrop });
+}
+
 /** Checks everything, prepares the rootfs snapshot and records the container (status "created"). */
 export async function createContainer(deps: RuntimeDeps, options: CreateOptions): Promise<ContainerConfigRecord> {
   const image = await findImage(deps.images, options.image);
@@ -102,8 +133,10 @@ export async function createContainer(deps: RuntimeDeps, options: CreateOptions)
     mounts.push({ type: 'bind', source: deps.initBinary, destination: initPath, options: ['bind', 'ro'] });
   }
   const extraHosts = options.addHosts.map(parseAddHost);
+  checkCapabilities(options);
+  const memoryBytes = options.memory === undefined ? undefined : parseMemory(options.memory);
   const limits = {
-    ...(options.memory === undefined ? {} : { memoryBytes: parseBytes(options.memory) }),
+    ...(memoryBytes === undefined ? {} : { memoryBytes }),
     ...(options.pidsLimit === undefined ? {} : { pidsLimit: options.pidsLimit }),
   };
   const id = newContainerId();

@@ -174,10 +174,21 @@ describe('createContainer + startContainer', () => {
     expect(startFailureStatus('unable to find user nobody2: no matching entries in passwd file')).toBe(125);
   });
 
-  it('fails before touching anything for an unknown image or a missing host path', async () => {
+  it('takes --memory 0 as no limit, as Docker does', async () => {
+    const executor = new ScriptedExecutor(() => exited(0));
+    const deps = await runtime(executor);
+    await startContainer(deps, await createContainer(deps, options({ memory: '0' })), io);
+    expect(executor.specs[0]?.limits).toEqual({});
+  });
+
+  it('fails before touching anything for an unknown image, a missing host path, a bad capability or memory size', async () => {
     const deps = await runtime(new ScriptedExecutor(() => exited(0)));
     await expect(createContainer(deps, options({ image: 'nosuch' }))).rejects.toThrow("Unable to find image 'nosuch:latest' locally");
     await expect(createContainer(deps, options({ volumes: ['/nonexistent-dir:/x'] }))).rejects.toThrow('bind source path does not exist');
+    await expect(createContainer(deps, options({ capAdd: ['NET_ADMIN', 'BOGUS'] }))).rejects.toThrow('invalid CapAdd: unknown capability: "CAP_BOGUS"');
+    await expect(createContainer(deps, options({ capDrop: ['chown', 'nope'] }))).rejects.toThrow('invalid CapDrop: unknown capability: "CAP_NOPE"');
+    await expect(createContainer(deps, options({ memory: '5m' }))).rejects.toThrow('Minimum memory limit allowed is 6MB');
+    await expect(createContainer(deps, options({ memory: '1x' }))).rejects.toThrow(`invalid argument "1x" for "-m, --memory" flag: invalid size: '1x'`);
     expect(deps.snapshotter.active.size).toBe(0);
     expect(await deps.containers.list()).toEqual([]);
   });

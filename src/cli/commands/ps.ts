@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { listContainers } from '../../runtime/container.js';
 import type { Container } from '../../runtime/store.js';
-import { commandGroup, type CliContext } from '../context.js';
+import { commandGroup, containerRuntime, type CliContext } from '../context.js';
 import { ellipsis, formatTable, humanDuration, timeAgo } from '../format.js';
 
 /** Docker's STATUS column: "Up 3 seconds", "Exited (0) 3 seconds ago", "Created". */
@@ -27,9 +27,7 @@ export function containerCommand(container: Container, noTrunc: boolean): string
 
 export function registerPs(program: Command, context: CliContext): void {
   const action = async (opts: { all?: boolean; quiet?: boolean; trunc: boolean }): Promise<void> => {
-    // Loaded on use: the sandbox and unpacking code stay out of other commands' startup.
-    const { openRuntime } = await import('../../engine-runtime.js');
-    const runtime = await openRuntime(await context.engine());
+    const runtime = await containerRuntime(context);
     const containers = (await listContainers(runtime)).filter((c) => opts.all || c.state.status === 'running').reverse();
     const id = (c: Container): string => (opts.trunc ? c.config.id.slice(0, 12) : c.config.id);
     if (opts.quiet) {

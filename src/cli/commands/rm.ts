@@ -1,13 +1,11 @@
 // `tsbuild rm [-f] NAME|ID…` (also `container rm`): removes containers, their rootfs and sandbox leftovers.
 import type { Command } from 'commander';
 import { recoverContainers, removeContainer } from '../../runtime/container.js';
-import { commandGroup, type CliContext } from '../context.js';
+import { commandGroup, containerRuntime, type CliContext } from '../context.js';
 
 export function registerRm(program: Command, context: CliContext): void {
   const action = async (containers: string[], opts: { force?: boolean }): Promise<void> => {
-    // Loaded on use: the sandbox and unpacking code stay out of other commands' startup.
-    const { openRuntime } = await import('../../engine-runtime.js');
-    const runtime = await openRuntime(await context.engine());
+    const runtime = await containerRuntime(context);
     await recoverContainers(runtime);
     for (const nameOrId of containers) {
       try {

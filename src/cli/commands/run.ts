@@ -14,7 +14,7 @@ import {
   type CreateOptions,
 } from '../../runtime/container.js';
 import { relaySignals, relayedSignals, signalExitCode } from '../../runtime/signals.js';
-import { commandGroup, type CliContext } from '../context.js';
+import { commandGroup, containerRuntime, type CliContext } from '../context.js';
 
 interface RunFlags {
   rm?: boolean;
@@ -112,9 +112,7 @@ async function runForeground(context: CliContext, image: string, command: string
     else early ??= signal;
   });
   try {
-    // Loaded on use: the sandbox and unpacking code stay out of other commands' startup.
-    const { openRuntime } = await import('../../engine-runtime.js');
-    const runtime = await openRuntime(await context.engine());
+    const runtime = await containerRuntime(context);
     await recoverContainers(runtime);
     const container = await createContainer(runtime, await createOptions(image, command, flags));
     if (early !== undefined) {
@@ -139,8 +137,6 @@ async function runForeground(context: CliContext, image: string, command: string
 }
 
 export function registerRun(program: Command, context: CliContext): void {
-  // Flags after IMAGE belong to the container's command, so options are positional (`tsbuild --root X run …`).
-  program.enablePositionalOptions();
   const action = async (image: string, command: string[], flags: RunFlags): Promise<void> => {
     // Docker's CLI check: a terminal for the container's input needs one on ours.
     if (flags.interactive && flags.tty && !context.stdin.isTTY) {

@@ -1,0 +1,50 @@
+// The lazy command table: argv picks which command modules load, and a command registered alone must
+// look exactly as it does in the full table (help text, flags), so `W --help` (lazy) equals `help W` (all).
+import { spawnSync } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import { commandsFor } from '../../src/cli/main.js';
+import { cliPath } from '../helpers/paths.js';
+
+const all = commandsFor([]);
+
+function cli(args: string[]): { code: number | null; output: string } {
+  const result = spawnSync(process.execPath, [cliPath, ...args], { encoding: 'utf8' });
+  return { code: result.status, output: result.stdout + result.stderr };
+}
+
+describe('commandsFor', () => {
+  it('loads only the modules registering the command word, after the program options', () => {
+    const run = commandsFor(['--root', '/tmp/x', 'run', '--rm', 'img', 'ps']);
+    expect(run.map((entry) => entry.words)).toEqual([['run', 'container']]);
+    expect(commandsFor(['--root=/tmp/x', 'ps', '-a'])).toEqual(commandsFor(['ps']));
+    expect(commandsFor(['container', 'ls']).map((entry) => entry.words[0])).toEqual(['run', 'ps', 'rm']);
+  });
+
+  it('loads none for a bare --version and all when the command is not known by its word', () => {
+    expect(commandsFor(['--version'])).toEqual([]);
+    expect(commandsFor(['--root', '/x', '-V'])).toEqual([]);
+    for (const argv of [[], ['-t', 'app:1', '.'], ['.'], ['help', 'run'], ['--help'], ['--version', 'run'], ['--bogus', 'run']]) {
+      expect(commandsFor(argv)).toBe(all);
+    }
+  });
+});
+
+describe('a lazily registered command', () => {
+  const words = [...new Set(all.flatMap((entry) => entry.words))];
+
+  it.each(words)('`%s --help` matches its help in the full table', (word) => {
+    const lazy = cli([word, '--help']);
+    const full = cli(['help', word]);
+    expect(lazy.code).toBe(0);
+    expect(lazy.output).toBe(full.output);
+  });
+
+  it('still lists every command in the top-level help', () => {
+    const help = cli(['--help']).output;
+    for (const word of words) expect(help).toMatch(new RegExp(`^  ${word}\\b`, 'm'));
+  });
+
+  it('prints the version without loading any command', () => {
+    expect(cli(['--version'])).toEqual({ code: 0, output: '0.1.0\n' });
+  });
+});
