@@ -42,8 +42,8 @@ describe('parsed Dockerfiles', () => {
       'ARG VERSION=1.2',
       'ENV APP_HOME=/app',
       'WORKDIR /app',
-      'COPY package.json ./',
-      'RUN |1 VERSION=1.2 /bin/sh -c echo $VERSION > version',
+      'COPY --chown=app:app package.json ./ # buildkit',
+      'RUN |1 VERSION=1.2 /bin/sh -c echo $VERSION > version # buildkit',
       'EXPOSE [8080/tcp 9000/udp]',
       'USER app',
       'CMD ["node" "server.js"]',
@@ -54,6 +54,7 @@ describe('parsed Dockerfiles', () => {
       ExposedPorts: { '8080/tcp': {}, '9000/udp': {} },
       User: 'app',
       Cmd: ['node', 'server.js'],
+      ArgsEscaped: true,
     });
   });
 
