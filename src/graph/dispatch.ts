@@ -66,11 +66,15 @@ export class StageState {
     return this.config.Shell ?? defaultShell;
   }
 
-  /** RUN's environment: Env, then ARG values whose name ENV does not define (ENV wins). */
-  runEnv(): string[] {
+  /** ARG values RUN sees: those whose name ENV does not define (ENV wins). */
+  runArgs(): [string, string][] {
     const envNames = new Set(this.env.map(envKey));
-    const args = this.args.withValues().filter(([name]) => !envNames.has(name));
-    return [...this.env, ...args.map(([name, value]) => `${name}=${value}`)];
+    return this.args.withValues().filter(([name]) => !envNames.has(name));
+  }
+
+  /** RUN's environment: Env, then the visible ARG values. */
+  runEnv(): string[] {
+    return [...this.env, ...this.runArgs().map(([name, value]) => `${name}=${value}`)];
   }
 
   /** Applies a patch to the config and returns it as a ConfigStep. */
@@ -299,6 +303,7 @@ function dispatchRun(instruction: RunInstruction, state: StageState, ctx: Dispat
     kind: 'run',
     args,
     env: state.runEnv(),
+    argNames: state.runArgs().map(([name]) => name),
     proxy: ctx.proxy,
     user: state.user,
     workdir: state.workdir,
@@ -345,12 +350,13 @@ function runCommand(instruction: RunInstruction, shell: readonly string[]): Pick
   if (heredocs.length === 1 && /^\s*<<-?\s*(["']?)[^\s"']+\1\s*$/.test(line)) {
     const body = heredocBody(only);
     if (body.startsWith('#!')) {
+      // The script still goes through the shell: BuildKit prepends SHELL to every shell-form RUN.
       const path = `/dev/pipes/${only.name}`;
-      return { args: [path], files: [{ path, content: body, mode: 0o755 }] };
+      return { args: [...shell, path], files: [{ path, content: body, mode: 0o755 }] };
     }
     return { args: [...shell, body], files: [] };
   }
-  const script = `${line}\n${heredocs.map((h) => `${h.content}${h.name}\n`).join('')}`;
+  const script = [line, ...heredocs.map((h) => `${h.content}${h.name}`)].join('\n');
   return { args: [...shell, script], files: [] };
 }
 

@@ -1,7 +1,7 @@
 // The golden builds (test/e2e/golden/<case>): each context is built with the real CLI and the image's
 // config, history, layer count and filesystem are compared with what BuildKit gives for it.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chmodSync, cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -93,4 +93,17 @@ describeIf('golden builds', missing, () => {
       expect(await listRootfs(rootfsDir, expected.scope)).toEqual(expected.rootfs);
     });
   }
+
+  it('names steps as BuildKit does and explains a RUN re-run by the build arg it sees', () => {
+    const context = join(work, 'explain-arg');
+    mkdirSync(context);
+    writeFileSync(join(context, 'Dockerfile'), 'FROM busybox\nARG B=1\nENV C=3\nRUN echo "$B-$C" > /b\n');
+    const plain = (buildArg: string): string => {
+      const result = spawnSync(process.execPath, [cliPath, '--root', root, 'build', '--progress=plain', '--build-arg', buildArg, context], { encoding: 'utf8' });
+      expect(result.status, result.stderr).toBe(0);
+      return result.stderr;
+    };
+    expect(plain('B=1')).toContain('[2/2] RUN echo "$B-$C" > /b');
+    expect(plain('B=2')).toMatch(/\[2\/2\] RUN echo "\$B-\$C" > \/b\n#\d+ running: build arg B changed\n/);
+  });
 });

@@ -64,6 +64,7 @@ describe('ARG and ENV', () => {
     const [run] = stepsOf(g, 'run');
     expect(run?.args).toEqual(['/bin/sh', '-c', 'make']);
     expect(run?.env).toEqual(['PATH=/usr/sbin:/usr/bin:/sbin:/bin', 'bar=env', 'foo=bar2']);
+    expect(run?.argNames).toEqual(['foo']);
     expect(finalConfig(g)?.Env).toEqual(['PATH=/usr/sbin:/usr/bin:/sbin:/bin', 'bar=env']);
     expect(createdBy(g)).toEqual(['ARG foo=bar', 'ARG bar=123', 'ARG foo=bar2', 'ARG unset', 'ENV bar=env', 'RUN |3 foo=bar2 bar=env unset= /bin/sh -c make # buildkit']);
   });
@@ -158,16 +159,17 @@ describe('WORKDIR, USER, SHELL', () => {
     ]);
   });
 
-  it('RUN heredocs: a lone heredoc is the script; `#!` runs from /dev/pipes; anything else goes to the shell', () => {
+  it('RUN heredocs: a lone heredoc is the script; `#!` runs from /dev/pipes through the shell; anything else goes to the shell', () => {
     const lone = graph(dockerfile(FROM('busybox'), RUN('<<EOF', { heredocs: [{ name: 'EOF', content: '\techo hi\n', chomp: true }] })));
     expect(stepsOf(lone, 'run')[0]?.args).toEqual(['/bin/sh', '-c', 'echo hi\n']);
     const script = graph(dockerfile(FROM('busybox'), RUN('<<EOF', { heredocs: [{ name: 'EOF', content: '#!/usr/bin/env python\nprint(1)\n' }] })));
     expect(stepsOf(script, 'run')[0]).toMatchObject({
-      args: ['/dev/pipes/EOF'],
+      args: ['/bin/sh', '-c', '/dev/pipes/EOF'],
       files: [{ path: '/dev/pipes/EOF', content: '#!/usr/bin/env python\nprint(1)\n', mode: 0o755 }],
     });
     const piped = graph(dockerfile(FROM('busybox'), RUN("<<'EOF' | python", { heredocs: [{ name: 'EOF', content: 'print(1)\n', expand: false }] })));
-    expect(stepsOf(piped, 'run')[0]?.args).toEqual(['/bin/sh', '-c', "<<'EOF' | python\nprint(1)\nEOF\n"]);
+    expect(stepsOf(piped, 'run')[0]?.args).toEqual(['/bin/sh', '-c', "<<'EOF' | python\nprint(1)\nEOF"]);
+    expect(createdBy(script)).toEqual(['RUN /bin/sh -c /dev/pipes/EOF # buildkit']);
   });
 });
 
