@@ -1,7 +1,9 @@
 // The golden builds (test/e2e/golden/<case>): each context is built with the real CLI and the image's
 // config, history, layer count and filesystem are compared with what BuildKit gives for it.
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -38,11 +40,38 @@ let root: string;
 let work: string;
 let baseLayers = 0;
 let baseHistory = 0;
+/** Serves `<case>/served/<file>` at `/<case>/<file>` for ADD <url> cases; `{{http}}` in expected.json is `<origin>/<case>`. */
+let server: Server;
+let httpOrigin = '';
 
-function ok(args: string[], env: NodeJS.ProcessEnv = process.env): string {
-  const result = spawnSync(process.execPath, [cliPath, '--root', root, ...args], { encoding: 'utf8', env, maxBuffer: 64 << 20 });
-  if (result.status !== 0) throw new Error(`tsbuild ${args.join(' ')} exited ${result.status}:\n${result.stderr}`);
-  return result.stdout;
+function serveCaseFiles(): Promise<Server> {
+  const served = createServer((request, response) => {
+    const [, name = '', file = ''] = decodeURIComponent(new URL(request.url ?? '/', 'http://x').pathname).split('/');
+    const path = join(goldenDir, name, 'served', file);
+    if (!cases.includes(name) || file === '' || !existsSync(path)) {
+      response.writeHead(404).end();
+      return;
+    }
+    response.writeHead(200, { 'Last-Modified': 'Wed, 01 Jan 2020 00:00:00 GMT' }).end(readFileSync(path));
+  });
+  return new Promise((resolve) => served.listen(0, '127.0.0.1', () => resolve(served)));
+}
+
+/**
+ * Runs the CLI without blocking the event loop: the ADD <url> cases download from a server in this process.
+ * Resolves with stdout and stderr; rejects with the stderr of a failed command.
+ */
+function tsbuild(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<{ stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    execFile(process.execPath, [cliPath, '--root', root, ...args], { encoding: 'utf8', env, maxBuffer: 64 << 20 }, (error, stdout, stderr) => {
+      if (error) reject(new Error(`tsbuild ${args.join(' ')} exited ${String(error.code)}:\n${stderr}`));
+      else resolve({ stdout, stderr });
+    });
+  });
+}
+
+async function ok(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<string> {
+  return (await tsbuild(args, env)).stdout;
 }
 
 function imageConfig(imageId: string): StoredConfig {
@@ -52,23 +81,27 @@ function imageConfig(imageId: string): StoredConfig {
 const missing = [...sandboxMissing(), ...(existsSync(cliPath) ? [] : [`the built CLI at ${cliPath} (npm run build)`])];
 
 describeIf('golden builds', missing, () => {
-  beforeAll(() => {
+  beforeAll(async () => {
+    server = await serveCaseFiles();
+    httpOrigin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     execFileSync('bash', [join(repoRoot, 'scripts', 'make-busybox-rootfs.sh')]);
     work = mkdtempSync(join(tmpdir(), 'tsbuild-golden-'));
     root = join(work, 'root');
-    ok(['import', join(repoRoot, '.tsbuild-bases', 'busybox.tar'), 'busybox:latest']);
-    const busybox = imageConfig(ok(['image', 'inspect', '--format', '{{.Id}}', 'busybox']).trim());
+    await ok(['import', join(repoRoot, '.tsbuild-bases', 'busybox.tar'), 'busybox:latest']);
+    const busybox = imageConfig((await ok(['image', 'inspect', '--format', '{{.Id}}', 'busybox'])).trim());
     baseLayers = busybox.rootfs.diff_ids.length;
     baseHistory = busybox.history?.length ?? 0;
   });
 
   afterAll(() => {
+    server.close();
     rmSync(work, { recursive: true, force: true });
   });
 
   for (const name of cases) {
     it(name, async () => {
-      const expected = JSON.parse(readFileSync(join(goldenDir, name, 'expected.json'), 'utf8')) as Expected;
+      const expectedText = readFileSync(join(goldenDir, name, 'expected.json'), 'utf8').replaceAll('{{http}}', `${httpOrigin}/${name}`);
+      const expected = JSON.parse(expectedText) as Expected;
       const context = join(work, name);
       cpSync(join(goldenDir, name, 'context'), context, { recursive: true, verbatimSymlinks: true });
       for (const [path, mode] of Object.entries(expected.contextModes ?? {})) chmodSync(join(context, path), Number.parseInt(mode, 8));
@@ -82,7 +115,7 @@ describeIf('golden builds', missing, () => {
       }
       const rootfsDir = join(work, `${name}-rootfs`);
       args.push('-o', 'type=image', '-o', `type=local,dest=${rootfsDir}`, context);
-      const imageId = ok(args, env).trim();
+      const imageId = (await ok(args, env)).trim();
       const config = imageConfig(imageId);
       const fromBusybox = readFileSync(join(context, 'Dockerfile'), 'utf8').includes('FROM busybox');
       const skipHistory = fromBusybox ? baseHistory : 0;
@@ -94,16 +127,12 @@ describeIf('golden builds', missing, () => {
     });
   }
 
-  it('names steps as BuildKit does and explains a RUN re-run by the build arg it sees', () => {
+  it('names steps as BuildKit does and explains a RUN re-run by the build arg it sees', async () => {
     const context = join(work, 'explain-arg');
     mkdirSync(context);
     writeFileSync(join(context, 'Dockerfile'), 'FROM busybox\nARG B=1\nENV C=3\nRUN echo "$B-$C" > /b\n');
-    const plain = (buildArg: string): string => {
-      const result = spawnSync(process.execPath, [cliPath, '--root', root, 'build', '--progress=plain', '--build-arg', buildArg, context], { encoding: 'utf8' });
-      expect(result.status, result.stderr).toBe(0);
-      return result.stderr;
-    };
-    expect(plain('B=1')).toContain('[2/2] RUN echo "$B-$C" > /b');
-    expect(plain('B=2')).toMatch(/\[2\/2\] RUN echo "\$B-\$C" > \/b\n#\d+ running: build arg B changed\n/);
+    const plain = async (buildArg: string): Promise<string> => (await tsbuild(['build', '--progress=plain', '--build-arg', buildArg, context])).stderr;
+    expect(await plain('B=1')).toContain('[2/2] RUN echo "$B-$C" > /b');
+    expect(await plain('B=2')).toMatch(/\[2\/2\] RUN echo "\$B-\$C" > \/b\n#\d+ running: build arg B changed\n/);
   });
 });
