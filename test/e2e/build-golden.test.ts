@@ -12,6 +12,8 @@ import { cliPath, repoRoot } from '../helpers/paths.js';
 import { listRootfs } from './golden/listing.js';
 
 interface Expected {
+  /** Built and tagged first (a case directory beside `context/`), for cases whose FROM names an image built here. */
+  baseImage?: { context: string; tag: string };
   buildArgs?: Record<string, string>;
   target?: string;
   secrets?: Record<string, string>;
@@ -112,6 +114,9 @@ describeIf('golden builds', missing, () => {
       for (const [id, value] of Object.entries(expected.secrets ?? {})) {
         env[`GOLDEN_SECRET_${id}`] = value;
         args.push('--secret', `id=${id},env=GOLDEN_SECRET_${id}`);
+      }
+      if (expected.baseImage) {
+        await ok(['build', '-q', '-t', expected.baseImage.tag, join(goldenDir, name, expected.baseImage.context)]);
       }
       const rootfsDir = join(work, `${name}-rootfs`);
       args.push('-o', 'type=image', '-o', `type=local,dest=${rootfsDir}`, context);
