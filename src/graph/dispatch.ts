@@ -409,7 +409,8 @@ function dispatchCopy(instruction: CopyInstruction | AddInstruction, state: Stag
   const fromFlag = flagValue('from');
   const from: InputRef = fromFlag === undefined ? { kind: 'context' } : ctx.resolveInput(fromFlag[0], fromFlag[1]);
   const sources = instruction.sources.map((word) => copySource(word, instruction.heredocs, state, ctx, name));
-  const destination = resolveDestination(state.workdir, expandValue(instruction.destination, state.lookup, ctx.file, ctx.escape));
+  const writtenDestination = expandValue(instruction.destination, state.lookup, ctx.file, ctx.escape);
+  const destination = resolveDestination(state.workdir, writtenDestination);
   if (sources.length > 1 && !destination.endsWith('/')) {
     throw dockerfileError(
       `When using ${name} with more than one source file, the destination must be a directory and end with a /`,
@@ -440,18 +441,18 @@ function dispatchCopy(instruction: CopyInstruction | AddInstruction, state: Stag
     user: state.user,
   };
   const inputs = from.kind === 'context' ? [] : [{ input: from, kind: 'copy-from' as const }];
-  return { step, history: layerHistory(copyHistoryText(step, expandValue(instruction.destination, state.lookup, ctx.file, ctx.escape))), inputs };
+  return { step, history: layerHistory(copyHistoryText(step, writtenDestination)), inputs };
 }
 
 /**
- * BuildKit's COPY/ADD history text: only --parents, --chown and --chmod among the flags (expanded), then
- * the file sources, then the heredoc sources as `<<NAME`, then the destination as written (expanded).
+ * BuildKit's COPY/ADD history text: of the flags only --parents, --chown and --chmod (when not empty), then
+ * the file sources, then the heredoc sources as `<<NAME`, then the destination as written; all expanded.
  */
 function copyHistoryText(step: CopyStep, destination: string): string {
   const flags = [
     ...(step.parents ? ['--parents'] : []),
-    ...(step.chown !== undefined ? [`--chown=${step.chown}`] : []),
-    ...(step.chmod !== undefined ? [`--chmod=${step.chmod}`] : []),
+    ...(step.chown ? [`--chown=${step.chown}`] : []),
+    ...(step.chmod ? [`--chmod=${step.chmod}`] : []),
   ];
   const files = step.sources.filter((s) => s.content === undefined).map((s) => s.path);
   const heredocs = step.sources.filter((s) => s.content !== undefined).map((s) => `<<${s.path}`);
