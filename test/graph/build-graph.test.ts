@@ -242,6 +242,21 @@ describe('COPY and ADD', () => {
     );
   });
 
+  it('history shows --parents, --chown and --chmod only (an empty one not), expanded, heredocs after files', () => {
+    const ast = dockerfile(
+      FROM('busybox'),
+      ENV(['M', '644']),
+      COPY(['a', 'b'], '/x/', { flags: [['link', 'true'], ['exclude', '*.md'], ['chown', ''], ['chmod', '$M'], ['parents', 'true']] }),
+      ADD(['u.tar'], '/y', { flags: [['chown', 'app'], ['unpack', 'false']] }),
+      COPY(['<<"DOC"', 'c'], '/z/', { heredocs: [{ name: 'DOC', content: 'text\n', expand: false }] }),
+    );
+    expect(createdBy(graph(ast)).slice(1)).toEqual([
+      'COPY --parents --chmod=644 a b /x/ # buildkit',
+      'ADD --chown=app u.tar /y # buildkit',
+      'COPY c <<DOC /z/ # buildkit',
+    ]);
+  });
+
   it('--from a stage (by name, case-insensitive, or index) or an image; heredoc sources', () => {
     const ast = dockerfile(
       FROM('busybox', { as: 'Build' }),
