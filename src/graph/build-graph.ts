@@ -19,6 +19,7 @@ export function buildGraph(ast: Dockerfile, options: BuildGraphOptions): Instruc
   const nodes = new Map<string, StepNode>();
   const edges: GraphEdge[] = [];
 
+  const naming: StageNaming[] = [];
   for (const index of plan.reachable) {
     const planned = plan.stages[index] as PlannedStage;
     const stageSource = layout.stages[index] as StageSource;
@@ -34,7 +35,12 @@ export function buildGraph(ast: Dockerfile, options: BuildGraphOptions): Instruc
     built.set(index, stage.graphStage);
     for (const node of stage.nodes) nodes.set(node.id, node);
     edges.push(...stage.edges);
+    naming.push(stage.naming);
   }
+  // BuildKit drops the stage from step names when the build has a single stage and no implicit image stage
+  // (a COPY --from or --mount from= naming an image counts as one).
+  const singleStage = plan.stages.length === 1 && !naming.some((n) => n.usesImage);
+  for (const stageNaming of naming) nameSteps(stageNaming, singleStage ? '' : stageNaming.stageName);
 
   const digraph = new Digraph();
   for (const id of nodes.keys()) digraph.addNode(id);
@@ -67,7 +73,21 @@ interface DispatchedStage {
   graphStage: GraphStage;
   nodes: StepNode[];
   edges: GraphEdge[];
+  naming: StageNaming;
 }
+
+/** What a stage's progress names are made from, once the whole build is known. */
+interface StageNaming {
+  stageName: string;
+  nodes: StepNode[];
+  /** BuildKit's step total: FROM an image, every RUN/COPY/ADD/WORKDIR (even `WORKDIR /`), every ONBUILD trigger. */
+  total: number;
+  /** Nodes made by ONBUILD triggers, named `[… i/n] ONBUILD …`. */
+  triggered: Set<StepNode>;
+  usesImage: boolean;
+}
+
+const countedKeywords = new Set(['RUN', 'COPY', 'ADD', 'WORKDIR']);
 
 /** The config a stage starts from: scratch's defaults, the base image's config, or a stage's result. */
 function initialConfig(planned: PlannedStage, built: Map<number, GraphStage>, options: BuildGraphOptions): { config: ContainerConfig; author: string | undefined } {
@@ -121,8 +141,16 @@ function dispatchStage(
     ...triggers.map((text) => ({ instruction: parseTrigger(text, ast.file, stageSource.from.range), text, range: stageSource.from.range })),
     ...stageSource.instructions.map((instruction) => ({ instruction, text: instruction.text, range: instruction.range })),
   ];
-  for (const { instruction, text, range } of instructions) {
+  const naming: StageNaming = {
+    stageName: planned.displayName,
+    nodes,
+    total: (planned.base.kind === 'image' ? 1 : 0) + triggers.length + stageSource.instructions.filter((i) => countedKeywords.has(i.keyword)).length,
+    triggered: new Set(),
+    usesImage: false,
+  };
+  for (const [position, { instruction, text, range }] of instructions.entries()) {
     const dispatched = dispatchInstruction(instruction, state, ctx);
+    if (dispatched.inputs.some(({ input }) => input.kind === 'image')) naming.usesImage = true;
     if (dispatched.history !== undefined) history.push(dispatched.history);
     if (dispatched.step === undefined) continue;
     const node: StepNode = {
@@ -138,8 +166,8 @@ function dispatchStage(
       if (input.kind === 'stage') edges.push({ from: lastStep(built, input.stage), to: node.id, kind });
     }
     nodes.push(node);
+    if (position < triggers.length) naming.triggered.add(node);
   }
-  nameSteps(nodes, planned.displayName);
   return {
     graphStage: {
       index: planned.index,
@@ -153,6 +181,7 @@ function dispatchStage(
     },
     nodes,
     edges,
+    naming,
   };
 }
 
@@ -177,13 +206,22 @@ function oneLine(text: string): string {
 }
 
 /**
- * BuildKit's progress names: `[stage i/n] INSTRUCTION`, counting the steps that make an op (FROM an image
- * or stage, RUN, COPY/ADD, WORKDIR other than `/`); config-only instructions are named `[stage] …`.
+ * BuildKit's progress names: `[stage i/n] INSTRUCTION` (`[i/n] …` without a stage name), i counting the
+ * steps that make an op (FROM an image, RUN, COPY/ADD, WORKDIR other than `/`) and padded to the width of
+ * n; config-only instructions and FROM scratch/stage, which make no op, are named `[stage] …`.
  */
-function nameSteps(nodes: StepNode[], stageName: string): void {
-  const counted = nodes.filter((n) => n.step.kind !== 'config' && !(n.step.kind === 'source' && n.step.base.kind === 'scratch'));
-  for (const node of nodes) {
-    const position = counted.indexOf(node);
-    node.name = position < 0 ? `[${stageName}] ${node.name}` : `[${stageName} ${position + 1}/${counted.length}] ${node.name}`;
+function nameSteps(naming: StageNaming, stageName: string): void {
+  const width = String(naming.total).length;
+  let index = 0;
+  for (const node of naming.nodes) {
+    const makesOp = node.step.kind !== 'config' && !(node.step.kind === 'source' && node.step.base.kind !== 'image');
+    const text = naming.triggered.has(node) ? `ONBUILD ${node.name}` : node.name;
+    if (!makesOp) {
+      node.name = stageName === '' ? text : `[${stageName}] ${text}`;
+      continue;
+    }
+    index += 1;
+    const counter = `${String(index).padStart(width)}/${naming.total}`;
+    node.name = `[${stageName === '' ? '' : `${stageName} `}${counter}] ${text}`;
   }
 }

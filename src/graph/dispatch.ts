@@ -66,11 +66,15 @@ export class StageState {
     return this.config.Shell ?? defaultShell;
   }
 
-  /** RUN's environment: Env, then ARG values whose name ENV does not define (ENV wins). */
-  runEnv(): string[] {
+  /** ARG values RUN sees: those whose name ENV does not define (ENV wins). */
+  runArgs(): [string, string][] {
     const envNames = new Set(this.env.map(envKey));
-    const args = this.args.withValues().filter(([name]) => !envNames.has(name));
-    return [...this.env, ...args.map(([name, value]) => `${name}=${value}`)];
+    return this.args.withValues().filter(([name]) => !envNames.has(name));
+  }
+
+  /** RUN's environment: Env, then the visible ARG values. */
+  runEnv(): string[] {
+    return [...this.env, ...this.runArgs().map(([name, value]) => `${name}=${value}`)];
   }
 
   /** Applies a patch to the config and returns it as a ConfigStep. */
@@ -91,6 +95,11 @@ function history(createdBy: string, emptyLayer: boolean): HistoryEntry {
   const entry: HistoryEntry = { created_by: createdBy, comment: 'buildkit.dockerfile.v0' };
   if (emptyLayer) entry.empty_layer = true;
   return entry;
+}
+
+/** RUN/COPY/ADD entries: BuildKit marks the history of steps that carry an LLB state with this suffix. */
+function layerHistory(createdBy: string): HistoryEntry {
+  return history(`${createdBy} # buildkit`, false);
 }
 
 function configOnly(step: ConfigStep, createdBy: string): Dispatched {
@@ -203,7 +212,8 @@ export function dispatchInstruction(instruction: Instruction, state: StageState,
     case 'CMD': {
       const cmd = commandArgs(instruction.command, state.shell);
       state.cmdSet = true;
-      return configOnly(state.patch({ Cmd: cmd }), `CMD ${goQuoted(cmd)}`);
+      // BuildKit sets ArgsEscaped on every CMD (a Docker-compat field), never on ENTRYPOINT.
+      return configOnly(state.patch({ Cmd: cmd, ArgsEscaped: true }), `CMD ${goQuoted(cmd)}`);
     }
     case 'ENTRYPOINT': {
       const entrypoint = commandArgs(instruction.command, state.shell);
@@ -215,8 +225,9 @@ export function dispatchInstruction(instruction: Instruction, state: StageState,
       return configOnly(state.patch({ Healthcheck: health }), healthcheckHistory(health));
     }
     case 'ONBUILD': {
+      // BuildKit records triggers in the config only: ONBUILD writes no history entry.
       const onBuild = [...(state.config.OnBuild ?? []), instruction.triggerText];
-      return configOnly(state.patch({ OnBuild: onBuild }), `ONBUILD ${instruction.triggerText}`);
+      return { step: state.patch({ OnBuild: onBuild }), history: undefined, inputs: [] };
     }
     case 'MAINTAINER': {
       state.author = instruction.name.value;
@@ -246,16 +257,13 @@ function dispatchArg(args: RunArgDeclarations, state: StageState, ctx: DispatchC
           : undefined;
     const value = ctx.buildArgs[name] ?? fallback;
     state.args.declare(name, value);
-    parts.push(value === undefined || isProxyName(name) ? name : `${name}=${value}`);
+    // Proxy args too: BuildKit hides them from the cache key, not from history.
+    parts.push(value === undefined ? name : `${name}=${value}`);
   }
   return { step: { kind: 'config', patch: {} }, history: history(`ARG ${parts.join(' ')}`, true), inputs: [] };
 }
 
 type RunArgDeclarations = Extract<Instruction, { keyword: 'ARG' }>['args'];
-
-function isProxyName(name: string): boolean {
-  return /^(http|https|ftp|no|all)_proxy$/i.test(name);
-}
 
 /** Expands a raw flag value (not a Word: mount options are expanded field by field). */
 function expandRaw(value: string, state: StageState, ctx: DispatchContext, range: Range): string {
@@ -289,12 +297,13 @@ function dispatchRun(instruction: RunInstruction, state: StageState, ctx: Dispat
     }
   }
   const { args, files } = runCommand(instruction, state.shell);
-  const historyArgs = state.args.forHistory();
-  const prefix = historyArgs.length === 0 ? '' : `|${historyArgs.length} ${historyArgs.map(([k, v]) => `${k}=${v}`).join(' ')} `;
+  const historyArgs = state.args.declared().map((name) => `${name}=${state.lookup(name) ?? ''}`);
+  const prefix = historyArgs.length === 0 ? '' : `|${historyArgs.length} ${historyArgs.join(' ')} `;
   const step: RunStep = {
     kind: 'run',
     args,
     env: state.runEnv(),
+    argNames: state.runArgs().map(([name]) => name),
     proxy: ctx.proxy,
     user: state.user,
     workdir: state.workdir,
@@ -304,7 +313,7 @@ function dispatchRun(instruction: RunInstruction, state: StageState, ctx: Dispat
     files,
   };
   const inputs = mounts.flatMap((m) => ('from' in m && m.from !== undefined ? [{ input: m.from, kind: 'mount-from' as const }] : []));
-  return { step, history: history(`RUN ${prefix}${args.join(' ')}`, false), inputs };
+  return { step, history: layerHistory(`RUN ${prefix}${args.join(' ')}`), inputs };
 }
 
 /**
@@ -341,26 +350,37 @@ function runCommand(instruction: RunInstruction, shell: readonly string[]): Pick
   if (heredocs.length === 1 && /^\s*<<-?\s*(["']?)[^\s"']+\1\s*$/.test(line)) {
     const body = heredocBody(only);
     if (body.startsWith('#!')) {
+      // The script still goes through the shell: BuildKit prepends SHELL to every shell-form RUN.
       const path = `/dev/pipes/${only.name}`;
-      return { args: [path], files: [{ path, content: body, mode: 0o755 }] };
+      return { args: [...shell, path], files: [{ path, content: body, mode: 0o755 }] };
     }
     return { args: [...shell, body], files: [] };
   }
-  const script = `${line}\n${heredocs.map((h) => `${h.content}${h.name}\n`).join('')}`;
+  const script = [line, ...heredocs.map((h) => `${h.content}${h.name}`)].join('\n');
   return { args: [...shell, script], files: [] };
 }
+
+const healthDurationFields: Readonly<Record<string, 'Interval' | 'Timeout' | 'StartPeriod' | 'StartInterval'>> = {
+  interval: 'Interval',
+  timeout: 'Timeout',
+  'start-period': 'StartPeriod',
+  'start-interval': 'StartInterval',
+};
 
 function healthConfig(command: CommandForm | undefined, flags: Flag[], ctx: DispatchContext): HealthConfig {
   if (command === undefined) return { Test: ['NONE'] };
   const test = command.kind === 'exec' ? ['CMD', ...command.args.map((w) => w.value)] : ['CMD-SHELL', command.command.value];
-  const health: HealthConfig = { Test: test, Interval: 0, Timeout: 0, StartPeriod: 0, StartInterval: 0, Retries: 0 };
+  const health: HealthConfig = { Test: test };
+  // Docker's HealthConfig marshals with omitempty: a zero duration or retry count is left out.
+  const set = (field: Exclude<keyof HealthConfig, 'Test'>, value: number): void => {
+    if (value === 0) delete health[field];
+    else health[field] = value;
+  };
   for (const flag of flags) {
     try {
-      if (flag.name === 'interval') health.Interval = parseHealthcheckDuration(flag.name, flag.value);
-      else if (flag.name === 'timeout') health.Timeout = parseHealthcheckDuration(flag.name, flag.value);
-      else if (flag.name === 'start-period') health.StartPeriod = parseHealthcheckDuration(flag.name, flag.value);
-      else if (flag.name === 'start-interval') health.StartInterval = parseHealthcheckDuration(flag.name, flag.value);
-      else if (flag.name === 'retries') health.Retries = parseHealthcheckRetries(flag.value);
+      const duration = healthDurationFields[flag.name];
+      if (duration !== undefined) set(duration, parseHealthcheckDuration(flag.name, flag.value));
+      else if (flag.name === 'retries') set('Retries', parseHealthcheckRetries(flag.value));
     } catch (err) {
       if (err instanceof HealthcheckError) throw dockerfileError(err.message, ctx.file, flag.range, err);
       throw err;
@@ -389,7 +409,8 @@ function dispatchCopy(instruction: CopyInstruction | AddInstruction, state: Stag
   const fromFlag = flagValue('from');
   const from: InputRef = fromFlag === undefined ? { kind: 'context' } : ctx.resolveInput(fromFlag[0], fromFlag[1]);
   const sources = instruction.sources.map((word) => copySource(word, instruction.heredocs, state, ctx, name));
-  const destination = resolveDestination(state.workdir, expandValue(instruction.destination, state.lookup, ctx.file, ctx.escape));
+  const writtenDestination = expandValue(instruction.destination, state.lookup, ctx.file, ctx.escape);
+  const destination = resolveDestination(state.workdir, writtenDestination);
   if (sources.length > 1 && !destination.endsWith('/')) {
     throw dockerfileError(
       `When using ${name} with more than one source file, the destination must be a directory and end with a /`,
@@ -419,10 +440,23 @@ function dispatchCopy(instruction: CopyInstruction | AddInstruction, state: Stag
     unpack: boolFlag('unpack'),
     user: state.user,
   };
-  const shown = instruction.sources.map((w, i) => (sources[i]?.content !== undefined ? w.value : (sources[i]?.path ?? w.value)));
-  const createdBy = `${name} ${[...shown, expandValue(instruction.destination, state.lookup, ctx.file, ctx.escape)].join(' ')}`;
   const inputs = from.kind === 'context' ? [] : [{ input: from, kind: 'copy-from' as const }];
-  return { step, history: history(createdBy, false), inputs };
+  return { step, history: layerHistory(copyHistoryText(step, writtenDestination)), inputs };
+}
+
+/**
+ * BuildKit's COPY/ADD history text: of the flags only --parents, --chown and --chmod (when not empty), then
+ * the file sources, then the heredoc sources as `<<NAME`, then the destination as written; all expanded.
+ */
+function copyHistoryText(step: CopyStep, destination: string): string {
+  const flags = [
+    ...(step.parents ? ['--parents'] : []),
+    ...(step.chown ? [`--chown=${step.chown}`] : []),
+    ...(step.chmod ? [`--chmod=${step.chmod}`] : []),
+  ];
+  const files = step.sources.filter((s) => s.content === undefined).map((s) => s.path);
+  const heredocs = step.sources.filter((s) => s.content !== undefined).map((s) => `<<${s.path}`);
+  return [step.instruction, ...flags, ...files, ...heredocs, destination].join(' ');
 }
 
 function copySource(word: Word, heredocs: Heredoc[], state: StageState, ctx: DispatchContext, name: 'COPY' | 'ADD'): CopySource {

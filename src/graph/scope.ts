@@ -2,7 +2,6 @@
 // expansion and RUN environments read (ENV wins over an ARG of the same name, as in BuildKit).
 import { ExpandError, expandWord, expandWords, type Lookup, type Word } from '../../grammar/index.js';
 import { getEnv } from './env-list.js';
-import { proxyArgNames } from './proxy.js';
 import { dockerfileError } from './source-ref.js';
 
 /** Expands one word, turning expansion errors into DockerfileErrors at the word. */
@@ -47,9 +46,9 @@ export class ArgScope {
     return [...this.#values].filter((entry): entry is [string, string] => entry[1] !== undefined);
   }
 
-  /** Args with values, except proxy args, which never appear in history. */
-  forHistory(): [string, string][] {
-    return this.withValues().filter(([name]) => !proxyArgNames.has(name));
+  /** Every declared arg name, with or without a value, in first-declaration order (RUN's `|N k=v` history). */
+  declared(): string[] {
+    return [...this.#values.keys()];
   }
 }
 

@@ -77,6 +77,8 @@ export interface RunStep {
   args: string[];
   /** KEY=VALUE: image env, ENV, and ARG values (ARG values are in the cache key, not in the image Env). */
   env: string[];
+  /** Names of the `env` entries that come from ARG, so a cache miss can say "build arg X changed" (absent: none). */
+  argNames?: string[];
   /** Proxy args (HTTP_PROXY…): passed to the process but never part of the cache key or history. */
   proxy: ProxyEnv | undefined;
   user: string;

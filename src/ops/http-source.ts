@@ -1,6 +1,6 @@
 // ADD <url>: download into scratch space, verify --checksum, name the file after the URL's last path
-// segment (`__unnamed__` when there is none) and give it the server's Last-Modified time, as BuildKit's
-// HTTP source does. The downloaded file is then copied like a context file.
+// segment (`__unnamed__` when there is none) and give it mode 0600 (unless --chmod) and the server's
+// Last-Modified time, as BuildKit's HTTP source does. The downloaded file is then copied like a context file.
 import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { mkdir, rm, utimes } from 'node:fs/promises';
@@ -55,7 +55,7 @@ export async function downloadUrl(url: string, tmpDir: string, checksum: string 
         callback(null, chunk);
       },
     });
-    await pipeline(Readable.fromWeb(response.body as import('node:stream/web').ReadableStream), hashing, createWriteStream(join(dir, name)));
+    await pipeline(Readable.fromWeb(response.body as import('node:stream/web').ReadableStream), hashing, createWriteStream(join(dir, name), { mode: 0o600 }));
     const hex = hash.digest('hex');
     if (expected && hex !== expected.hex) {
       throw new UserError(`digest mismatch for ${url}: expected ${checksum}, got ${expected.algorithm}:${hex}`);

@@ -209,7 +209,7 @@ export async function stepKeyParts(deps: RunDeps, build: BuildInputs, step: Excl
     }
     case 'run': {
       const spec = await runSpecOf(deps, build, step, inputs);
-      const parts = [...runKeyParts(spec, new Set()), parent];
+      const parts = [...runKeyParts(spec, new Set(step.argNames)), parent];
       for (const mount of spec.mounts) {
         if (mount.type !== 'bind') continue;
         if (mount.from.kind === 'state') parts.push(`mount-from ${mount.target} ${mount.from.state.snapshot ?? 'scratch'}`);

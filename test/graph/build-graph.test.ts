@@ -64,16 +64,17 @@ describe('ARG and ENV', () => {
     const [run] = stepsOf(g, 'run');
     expect(run?.args).toEqual(['/bin/sh', '-c', 'make']);
     expect(run?.env).toEqual(['PATH=/usr/sbin:/usr/bin:/sbin:/bin', 'bar=env', 'foo=bar2']);
+    expect(run?.argNames).toEqual(['foo']);
     expect(finalConfig(g)?.Env).toEqual(['PATH=/usr/sbin:/usr/bin:/sbin:/bin', 'bar=env']);
-    expect(createdBy(g)).toEqual(['ARG foo=bar', 'ARG bar=123', 'ARG foo=bar2', 'ARG unset', 'ENV bar=env', 'RUN |2 foo=bar2 bar=123 /bin/sh -c make']);
+    expect(createdBy(g)).toEqual(['ARG foo=bar', 'ARG bar=123', 'ARG foo=bar2', 'ARG unset', 'ENV bar=env', 'RUN |3 foo=bar2 bar=env unset= /bin/sh -c make # buildkit']);
   });
 
-  it('proxy args reach RUN undeclared, outside env and history', () => {
+  it('proxy args reach RUN undeclared, outside env; a declared one is an ordinary ARG in history', () => {
     const ast = dockerfile(FROM('busybox'), ARG(['HTTP_PROXY']), RUN('wget x'));
     const g = graph(ast, { buildArgs: { http_proxy: 'hp', HTTP_PROXY: 'HP', NO_PROXY: 'np' } });
     const [run] = stepsOf(g, 'run');
     expect(run?.proxy).toEqual({ HTTPProxy: 'hp', NoProxy: 'np' });
-    expect(createdBy(g)).toEqual(['ARG HTTP_PROXY', 'RUN /bin/sh -c wget x']);
+    expect(createdBy(g)).toEqual(['ARG HTTP_PROXY=HP', 'RUN |1 HTTP_PROXY=HP /bin/sh -c wget x # buildkit']);
   });
 
   it('ENV pairs of one line expand with the env from before the line; values and labels expand', () => {
@@ -116,7 +117,7 @@ describe('WORKDIR, USER, SHELL', () => {
     const g = graph(ast);
     expect(stepsOf(g, 'run')[0]?.args).toEqual(['/bin/bash', '-ec', 'make']);
     expect(finalConfig(g)?.Entrypoint).toEqual(['/bin/bash', '-ec', 'my entrypoint']);
-    expect(createdBy(g)).toEqual(['SHELL [/bin/bash -ec]', 'RUN /bin/bash -ec make', 'ENTRYPOINT ["/bin/bash" "-ec" "my entrypoint"]']);
+    expect(createdBy(g)).toEqual(['SHELL [/bin/bash -ec]', 'RUN /bin/bash -ec make # buildkit', 'ENTRYPOINT ["/bin/bash" "-ec" "my entrypoint"]']);
   });
 
   it('RUN flags: mounts (relative targets from WORKDIR), network, security', () => {
@@ -158,16 +159,17 @@ describe('WORKDIR, USER, SHELL', () => {
     ]);
   });
 
-  it('RUN heredocs: a lone heredoc is the script; `#!` runs from /dev/pipes; anything else goes to the shell', () => {
+  it('RUN heredocs: a lone heredoc is the script; `#!` runs from /dev/pipes through the shell; anything else goes to the shell', () => {
     const lone = graph(dockerfile(FROM('busybox'), RUN('<<EOF', { heredocs: [{ name: 'EOF', content: '\techo hi\n', chomp: true }] })));
     expect(stepsOf(lone, 'run')[0]?.args).toEqual(['/bin/sh', '-c', 'echo hi\n']);
     const script = graph(dockerfile(FROM('busybox'), RUN('<<EOF', { heredocs: [{ name: 'EOF', content: '#!/usr/bin/env python\nprint(1)\n' }] })));
     expect(stepsOf(script, 'run')[0]).toMatchObject({
-      args: ['/dev/pipes/EOF'],
+      args: ['/bin/sh', '-c', '/dev/pipes/EOF'],
       files: [{ path: '/dev/pipes/EOF', content: '#!/usr/bin/env python\nprint(1)\n', mode: 0o755 }],
     });
     const piped = graph(dockerfile(FROM('busybox'), RUN("<<'EOF' | python", { heredocs: [{ name: 'EOF', content: 'print(1)\n', expand: false }] })));
-    expect(stepsOf(piped, 'run')[0]?.args).toEqual(['/bin/sh', '-c', "<<'EOF' | python\nprint(1)\nEOF\n"]);
+    expect(stepsOf(piped, 'run')[0]?.args).toEqual(['/bin/sh', '-c', "<<'EOF' | python\nprint(1)\nEOF"]);
+    expect(createdBy(script)).toEqual(['RUN /bin/sh -c /dev/pipes/EOF # buildkit']);
   });
 });
 
@@ -187,15 +189,15 @@ describe('config instructions', () => {
     expect(createdBy(own)).toEqual(['CMD ["--help"]', 'ENTRYPOINT ["/app"]']);
   });
 
-  it('HEALTHCHECK: shell form is CMD-SHELL, durations parsed, NONE disables', () => {
+  it('HEALTHCHECK: shell form is CMD-SHELL, durations parsed, zero values omitted, NONE disables', () => {
     const g = graph(dockerfile(FROM('busybox'), HEALTHCHECK('curl -f http://localhost/', [['interval', '1m30s'], ['retries', '3']])));
-    expect(finalConfig(g)?.Healthcheck).toEqual({ Test: ['CMD-SHELL', 'curl -f http://localhost/'], Interval: 90e9, Timeout: 0, StartPeriod: 0, StartInterval: 0, Retries: 3 });
+    expect(finalConfig(g)?.Healthcheck).toEqual({ Test: ['CMD-SHELL', 'curl -f http://localhost/'], Interval: 90e9, Retries: 3 });
     expect(createdBy(g)).toEqual(['HEALTHCHECK {Test:[CMD-SHELL curl -f http://localhost/] Interval:1m30s Timeout:0s StartPeriod:0s StartInterval:0s Retries:3}']);
     const none = graph(dockerfile(FROM('busybox'), HEALTHCHECK(['true']), HEALTHCHECK('NONE')));
     expect(finalConfig(none)?.Healthcheck).toEqual({ Test: ['NONE'] });
   });
 
-  it('VOLUME, STOPSIGNAL, ONBUILD, MAINTAINER; every config entry is an empty layer', () => {
+  it('VOLUME, STOPSIGNAL, ONBUILD, MAINTAINER; every config entry is an empty layer, ONBUILD has none', () => {
     const g = graph(dockerfile(FROM('busybox'), ENV(['D', '/data']), VOLUME('$D', '/logs'), STOPSIGNAL('SIGKILL'), ONBUILD('RUN make', RUN('make')), MAINTAINER('me@example.com')));
     const stage = g.stages[0];
     expect(stage?.config).toMatchObject({ Volumes: { '/data': {}, '/logs': {} }, StopSignal: 'SIGKILL', OnBuild: ['RUN make'] });
@@ -204,7 +206,6 @@ describe('config instructions', () => {
       ['ENV D=/data', true, 'buildkit.dockerfile.v0'],
       ['VOLUME [/data /logs]', true, 'buildkit.dockerfile.v0'],
       ['STOPSIGNAL SIGKILL', true, 'buildkit.dockerfile.v0'],
-      ['ONBUILD RUN make', true, 'buildkit.dockerfile.v0'],
       ['MAINTAINER me@example.com', true, 'buildkit.dockerfile.v0'],
     ]);
   });
@@ -241,6 +242,21 @@ describe('COPY and ADD', () => {
     );
   });
 
+  it('history shows --parents, --chown and --chmod only (an empty one not), expanded, heredocs after files', () => {
+    const ast = dockerfile(
+      FROM('busybox'),
+      ENV(['M', '644']),
+      COPY(['a', 'b'], '/x/', { flags: [['link', 'true'], ['exclude', '*.md'], ['chown', ''], ['chmod', '$M'], ['parents', 'true']] }),
+      ADD(['u.tar'], '/y', { flags: [['chown', 'app'], ['unpack', 'false']] }),
+      COPY(['<<"DOC"', 'c'], '/z/', { heredocs: [{ name: 'DOC', content: 'text\n', expand: false }] }),
+    );
+    expect(createdBy(graph(ast)).slice(1)).toEqual([
+      'COPY --parents --chmod=644 a b /x/ # buildkit',
+      'ADD --chown=app u.tar /y # buildkit',
+      'COPY c <<DOC /z/ # buildkit',
+    ]);
+  });
+
   it('--from a stage (by name, case-insensitive, or index) or an image; heredoc sources', () => {
     const ast = dockerfile(
       FROM('busybox', { as: 'Build' }),
@@ -267,7 +283,7 @@ describe('COPY and ADD', () => {
       { from: 's0.1', to: 's1.1', kind: 'copy-from' },
       { from: 's0.1', to: 's1.2', kind: 'copy-from' },
     ]);
-    expect(createdBy(g)).toEqual(['COPY /out /a', 'COPY /out /b', 'COPY /etc/passwd /c', 'COPY <<EOF /d']);
+    expect(createdBy(g)).toEqual(['COPY /out /a # buildkit', 'COPY /out /b # buildkit', 'COPY /etc/passwd /c # buildkit', 'COPY <<EOF /d # buildkit']);
   });
 });
 

@@ -42,8 +42,8 @@ describe('parsed Dockerfiles', () => {
       'ARG VERSION=1.2',
       'ENV APP_HOME=/app',
       'WORKDIR /app',
-      'COPY package.json ./',
-      'RUN |1 VERSION=1.2 /bin/sh -c echo $VERSION > version',
+      'COPY --chown=app:app package.json ./ # buildkit',
+      'RUN |1 VERSION=1.2 /bin/sh -c echo $VERSION > version # buildkit',
       'EXPOSE [8080/tcp 9000/udp]',
       'USER app',
       'CMD ["node" "server.js"]',
@@ -54,6 +54,7 @@ describe('parsed Dockerfiles', () => {
       ExposedPorts: { '8080/tcp': {}, '9000/udp': {} },
       User: 'app',
       Cmd: ['node', 'server.js'],
+      ArgsEscaped: true,
     });
   });
 
@@ -106,5 +107,20 @@ describe('parsed Dockerfiles', () => {
     expect(renderSnippet(text, error?.sources[0] as NonNullable<TsbuildError['sources'][0]>)).toBe(
       ['Dockerfile:4:13', '   2 | RUN make', '   3 | FROM scratch', ' > 4 | COPY --from=Build_X /out /', '     |             ^^^^^^^', ''].join('\n'),
     );
+  });
+
+  it('progress names follow BuildKit: no stage in a one-stage build, padded counters, ONBUILD triggers marked', () => {
+    const names = (g: InstructionGraph, index: number) => (g.stages.find((s) => s.index === index)?.steps ?? []).map((id) => (g.nodes.get(id) as StepNode).name);
+    const single = build(['FROM busybox', 'ENV A=1', 'WORKDIR /', ...Array.from({ length: 9 }, (_, i) => `RUN echo ${i}`), ''].join('\n'), { busybox: {} });
+    // 11 = FROM + WORKDIR (counted although `/` makes no op) + 9 RUN; the counter is padded to two digits.
+    expect(names(single, 0).slice(0, 5)).toEqual(['[ 1/11] FROM busybox', 'ENV A=1', 'WORKDIR /', '[ 2/11] RUN echo 0', '[ 3/11] RUN echo 1']);
+    expect(names(single, 0).at(-1)).toBe('[10/11] RUN echo 8');
+    const imageCopy = build(['FROM scratch', 'COPY --from=busybox /bin/sh /sh', ''].join('\n'), { busybox: {} });
+    expect(names(imageCopy, 0)).toEqual(['[stage-0] FROM scratch', '[stage-0 1/1] COPY --from=busybox /bin/sh /sh']);
+    const triggered = build(['FROM base AS child', 'RUN echo child', 'FROM child', 'RUN echo grandchild', ''].join('\n'), {
+      base: { OnBuild: ['COPY . /src', 'ENV X=1'] },
+    });
+    expect(names(triggered, 0)).toEqual(['[child 1/4] FROM base AS child', '[child 2/4] ONBUILD COPY . /src', '[child] ONBUILD ENV X=1', '[child 3/4] RUN echo child']);
+    expect(names(triggered, 1)).toEqual(['[stage-1] FROM child', '[stage-1 1/1] RUN echo grandchild']);
   });
 });
