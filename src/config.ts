@@ -1,6 +1,6 @@
 // EngineConfig: defaults ← environment ← flags, resolved once. The only module that reads process.env.
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 
 export interface EngineConfig {
   /** State root: blobs, images, snapshots, containers, cache records. Never inside the source tree. */
@@ -28,7 +28,8 @@ function parseEpoch(value: string | undefined): number | undefined {
 export function resolveConfig(flags: ConfigFlags = {}): EngineConfig {
   const envRoot = process.env['TSBUILD_ROOT'];
   return {
-    root: flags.root ?? (envRoot && envRoot.length > 0 ? envRoot : defaultRoot()),
+    // Absolute, so paths handed to runc and mount stay valid whatever their working directory.
+    root: resolve(flags.root ?? (envRoot && envRoot.length > 0 ? envRoot : defaultRoot())),
     sourceDateEpoch: parseEpoch(process.env['SOURCE_DATE_EPOCH']),
   };
 }
