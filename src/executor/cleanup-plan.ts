@@ -18,8 +18,9 @@ export class CleanupPlan {
   private readonly steps: CleanupStep[] = [];
   constructor(private readonly scriptPath: string) {}
 
-  async add(step: CleanupStep): Promise<void> {
-    this.steps.unshift(step);
+  /** Several steps at once cost one script write (a few per sandbox instead of one per resource). */
+  async add(...steps: CleanupStep[]): Promise<void> {
+    for (const step of steps) this.steps.unshift(step);
     await writeFile(this.scriptPath, renderScript(this.steps));
   }
 

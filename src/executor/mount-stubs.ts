@@ -14,25 +14,27 @@ export interface MountStub {
 
 /** For each destination that does not exist yet, what the runtime will have to create. */
 export async function findMissingMountPoints(rootfs: string, destinations: string[]): Promise<MountStub[]> {
-  const missing: MountStub[] = [];
-  for (const destination of destinations) {
-    const parts = destination.split('/').filter(Boolean);
-    for (let depth = 1; depth <= parts.length; depth++) {
-      const path = `/${parts.slice(0, depth).join('/')}`;
-      const stats = await lstat(join(rootfs, path)).catch(() => undefined);
-      if (stats?.isSymbolicLink()) break; // the runtime resolves it inside the rootfs; not ours to tidy
-      if (!stats) {
-        const created = [path];
-        for (let p = destination; p !== path && p !== '/'; p = dirname(p)) created.splice(1, 0, p);
-        const parent = join(rootfs, dirname(path));
-        const parentStats = await lstat(parent);
-        const entries = (await readdir(parent)).sort();
-        missing.push({ created, parent: { path: parent, atime: parentStats.atime, mtime: parentStats.mtime, entries } });
-        break;
-      }
+  const found = await Promise.all(destinations.map((destination) => missingPartOf(rootfs, destination)));
+  return found.filter((stub) => stub !== undefined);
+}
+
+/** What the runtime will create for one destination: from its shallowest missing folder down. */
+async function missingPartOf(rootfs: string, destination: string): Promise<MountStub | undefined> {
+  const parts = destination.split('/').filter(Boolean);
+  for (let depth = 1; depth <= parts.length; depth++) {
+    const path = `/${parts.slice(0, depth).join('/')}`;
+    const stats = await lstat(join(rootfs, path)).catch(() => undefined);
+    if (stats?.isSymbolicLink()) return undefined; // the runtime resolves it inside the rootfs; not ours to tidy
+    if (!stats) {
+      const created = [path];
+      for (let p = destination; p !== path && p !== '/'; p = dirname(p)) created.splice(1, 0, p);
+      const parent = join(rootfs, dirname(path));
+      const parentStats = await lstat(parent);
+      const entries = (await readdir(parent)).sort();
+      return { created, parent: { path: parent, atime: parentStats.atime, mtime: parentStats.mtime, entries } };
     }
   }
-  return missing;
+  return undefined;
 }
 
 /** Removes the stubs deepest first, stopping at anything non-empty, then restores the parents' times. */

@@ -65,27 +65,31 @@ export class RuncExecutor implements Executor {
     });
     await mkdir(bundle, { recursive: true });
     const plan = new CleanupPlan(join(bundle, 'cleanup.sh'));
-    await plan.add({ kind: 'remove', path: registration });
-    await plan.add({ kind: 'remove', path: bundle });
     const rootfs = join(bundle, 'rootfs');
+    await plan.add(
+      { kind: 'remove', path: registration },
+      { kind: 'remove', path: bundle },
+      { kind: 'unmount', path: rootfs },
+      { kind: 'rmdir', paths: await sandboxCgroupDirs(spec.id) },
+    );
     let stubs: MountStub[] = [];
     try {
       await mkdir(rootfs);
-      await plan.add({ kind: 'unmount', path: rootfs });
       await mountAll(spec.rootfs, rootfs);
-      const user = await resolveUser(rootfs, spec.process.user);
-      await plan.add({ kind: 'rmdir', paths: await sandboxCgroupDirs(spec.id) });
-      const network = await this.network.setup(spec.network, spec.id, plan);
-      await mkdir(join(bundle, 'etc'));
-      const etcFiles = await writeEtcFiles(join(bundle, 'etc'), { hostname: spec.hostname, ip: network.ip, network: spec.network, extraHosts: spec.extraHosts });
+      const network = await this.network.allocate(spec.network, spec.id, plan);
+      const etcDir = join(bundle, 'etc');
+      // The network namespace is made while the rest of the bundle is written.
+      const [user, etcFiles] = await settleAll([
+        resolveUser(rootfs, spec.process.user),
+        mkdir(etcDir).then(() => writeEtcFiles(etcDir, { hostname: spec.hostname, ip: network.ip, network: spec.network, extraHosts: spec.extraHosts })),
+        this.network.connect(network, spec.id),
+      ] as const);
       const config = buildOciSpec(spec, { rootfsPath: rootfs, user, etcFiles, netnsPath: network.netnsPath, cgroupsPath: sandboxCgroupsPath(spec.id), hostRlimits: readHostRlimits() });
-      stubs = await findMissingMountPoints(rootfs, config.mounts.map((mount) => mount.destination));
-      await writeFile(join(bundle, 'config.json'), JSON.stringify(config));
-      await plan.add({
-        kind: 'command',
-        argv: [this.runtime, '--root', this.paths.runtimeRoot, 'delete', '-f', spec.id],
-        onlyIfExists: join(this.paths.runtimeRoot, spec.id),
-      });
+      [stubs] = await settleAll([
+        findMissingMountPoints(rootfs, config.mounts.map((mount) => mount.destination)),
+        writeFile(join(bundle, 'config.json'), JSON.stringify(config)),
+        plan.add({ kind: 'command', argv: [this.runtime, '--root', this.paths.runtimeRoot, 'delete', '-f', spec.id], onlyIfExists: join(this.paths.runtimeRoot, spec.id) }),
+      ] as const);
       // Only a memory limit can make the cgroup OOM-kill; keeping the container (and its cgroup) costs a
       // `runc delete` afterwards, so it is done only then.
       const keep = spec.limits.memoryBytes !== undefined && this.runtime === 'runc';
@@ -170,6 +174,17 @@ export class RuncExecutor implements Executor {
       .filter((entry) => entry.level === 'error' || entry.level === 'fatal');
     return errors.length === 0 ? undefined : errors.map((entry) => entry.msg ?? '').join('; ');
   }
+}
+
+/**
+ * Promise.all that waits for every promise before throwing the first failure: cleanup must not start
+ * while a sibling is still creating something (a namespace, a file in the bundle).
+ */
+async function settleAll<T extends readonly unknown[]>(promises: { [K in keyof T]: Promise<T[K]> }): Promise<T> {
+  const results = await Promise.allSettled(promises);
+  const failure = results.find((result) => result.status === 'rejected');
+  if (failure) throw failure.reason;
+  return results.map((result) => (result as PromiseFulfilledResult<unknown>).value) as unknown as T;
 }
 
 function signalOf(exitCode: number): NodeJS.Signals | undefined {
