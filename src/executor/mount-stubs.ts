@@ -39,22 +39,28 @@ async function missingPartOf(rootfs: string, destination: string): Promise<Mount
 
 /** Removes the stubs deepest first, stopping at anything non-empty, then restores the parents' times. */
 export async function removeMountStubs(rootfs: string, missing: MountStub[]): Promise<void> {
-  for (const { created } of missing) {
-    for (const path of [...created].reverse()) {
-      const full = join(rootfs, path);
-      const stats = await lstat(full).catch(() => undefined);
-      if (!stats) continue;
-      try {
-        if (stats.isDirectory()) await rmdir(full);
-        else if (stats.isFile() && stats.size === 0) await unlink(full);
-        else break;
-      } catch {
-        break;
-      }
+  await Promise.all(missing.map(({ created }) => removeStub(rootfs, created)));
+  // Several stubs often share one parent (/etc for hosts, hostname, resolv.conf): restore it once.
+  const parents = new Map(missing.map(({ parent }) => [parent.path, parent]));
+  await Promise.all(
+    [...parents.values()].map(async (parent) => {
+      const entries = (await readdir(parent.path).catch(() => [])).sort();
+      if (entries.join('\0') === parent.entries.join('\0')) await utimes(parent.path, parent.atime, parent.mtime).catch(() => {});
+    }),
+  );
+}
+
+async function removeStub(rootfs: string, created: string[]): Promise<void> {
+  for (const path of [...created].reverse()) {
+    const full = join(rootfs, path);
+    const stats = await lstat(full).catch(() => undefined);
+    if (!stats) continue;
+    try {
+      if (stats.isDirectory()) await rmdir(full);
+      else if (stats.isFile() && stats.size === 0) await unlink(full);
+      else return;
+    } catch {
+      return;
     }
-  }
-  for (const { parent } of missing) {
-    const entries = (await readdir(parent.path).catch(() => [])).sort();
-    if (entries.join('\0') === parent.entries.join('\0')) await utimes(parent.path, parent.atime, parent.mtime).catch(() => {});
   }
 }
