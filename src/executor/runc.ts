@@ -13,6 +13,7 @@ import { mountAll } from '../snapshot/mount.js';
 import { oomKillCount, sandboxCgroupDirs, sandboxCgroupsPath } from './cgroups.js';
 import { CleanupPlan, ensureProcessGuard, shellQuote } from './cleanup-plan.js';
 import { writeEtcFiles } from './etc-files.js';
+import { RuntimeStderrFilter } from './runtime-stderr.js';
 import type { ExecResult, Executor, SandboxIO, SandboxSpec } from './executor.js';
 import { findMissingMountPoints, removeMountStubs, type MountStub } from './mount-stubs.js';
 import { NetworkManager } from './network.js';
@@ -120,7 +121,9 @@ export class RuncExecutor implements Executor {
         child.stdin.on('error', () => {}); // the process may exit without reading all of stdin
       }
       child.stdout?.pipe(io.stdout, { end: false });
-      child.stderr?.pipe(io.stderr, { end: false });
+      // runc's own fatal error arrives here and in its log: the log's copy is the one reported.
+      const stderrFilter = new RuntimeStderrFilter(this.runtime);
+      child.stderr?.pipe(stderrFilter).pipe(io.stderr, { end: false });
       let exited = false;
       const killAll = async (): Promise<void> => {
         // The container may not exist yet when the abort comes: keep trying until runc run returns.
@@ -143,23 +146,23 @@ export class RuncExecutor implements Executor {
         io.signal?.removeEventListener('abort', onAbort);
         const exitCode = code ?? 128 + (signal ? constants.signals[signal] : 0);
         if (exitCode === 0) {
+          stderrFilter.release([]);
           resolve(0);
           return;
         }
-        // Aborted before the process started, runc complains that it is "already dead": it was killed.
-        if (io.signal?.aborted) {
-          resolve(exitCode > 128 ? exitCode : 128 + constants.signals.SIGKILL);
-          return;
-        }
-        void this.runtimeError(logPath).then((message) =>
-          message === undefined ? resolve(exitCode) : reject(new UserError(`${this.runtime} could not run the process: ${message}`)),
-        );
+        void this.runtimeErrors(logPath).then((errors) => {
+          stderrFilter.release(errors);
+          // Aborted before the process started, runc complains that it is "already dead": it was killed.
+          if (io.signal?.aborted) resolve(exitCode > 128 ? exitCode : 128 + constants.signals.SIGKILL);
+          else if (errors.length === 0) resolve(exitCode);
+          else reject(new UserError(`${this.runtime} could not run the process: ${errors.join('; ')}`));
+        });
       });
     });
   }
 
-  /** The runtime's own error (as opposed to the process's exit status), from its JSON log. */
-  private async runtimeError(logPath: string): Promise<string | undefined> {
+  /** The runtime's own errors (as opposed to the process's exit status), from its JSON log. */
+  private async runtimeErrors(logPath: string): Promise<string[]> {
     const text = await readFile(logPath, 'utf8').catch(() => '');
     const errors = text
       .split('\n')
@@ -172,7 +175,7 @@ export class RuncExecutor implements Executor {
         }
       })
       .filter((entry) => entry.level === 'error' || entry.level === 'fatal');
-    return errors.length === 0 ? undefined : errors.map((entry) => entry.msg ?? '').join('; ');
+    return errors.map((entry) => entry.msg ?? '');
   }
 }
 
