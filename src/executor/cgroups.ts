@@ -11,10 +11,15 @@ export function sandboxCgroupsPath(id: string): string {
   return `/${cgroupPrefix}/${id}`;
 }
 
-/** Mount points of the cgroup hierarchies (memory, pids, cpu,cpuacct, name=systemd, unified…). */
-export async function cgroupHierarchies(): Promise<string[]> {
-  const entries = await readdir(cgroupRoot, { withFileTypes: true }).catch(() => []);
-  return entries.filter((entry) => entry.isDirectory()).map((entry) => join(cgroupRoot, entry.name));
+let hierarchies: Promise<string[]> | undefined;
+
+/** Mount points of the cgroup hierarchies (memory, pids, cpu,cpuacct, name=systemd, unified…); read once per process. */
+export function cgroupHierarchies(): Promise<string[]> {
+  hierarchies ??= readdir(cgroupRoot, { withFileTypes: true }).then(
+    (entries) => entries.filter((entry) => entry.isDirectory()).map((entry) => join(cgroupRoot, entry.name)),
+    () => [],
+  );
+  return hierarchies;
 }
 
 export async function oomKillCount(id: string): Promise<number> {

@@ -9,7 +9,9 @@ import { runCommand } from '../snapshot/command.js';
 import { unmount } from '../snapshot/mount.js';
 
 export type CleanupStep =
-  | { kind: 'command'; argv: string[]; onlyIfExists?: string } // failures are ignored: the thing may already be gone
+  // Failures are ignored: the thing may already be gone. A `concurrent` command goes on while the next
+  // steps run, up to the next `remove` (which may delete what it still needs).
+  | { kind: 'command'; argv: string[]; onlyIfExists?: string; concurrent?: boolean }
   | { kind: 'unmount'; path: string }
   | { kind: 'rmdir'; paths: string[] } // empty dirs, in order (cgroups cannot be removed recursively)
   | { kind: 'remove'; path: string }; // a file or a whole tree
@@ -18,8 +20,9 @@ export class CleanupPlan {
   private readonly steps: CleanupStep[] = [];
   constructor(private readonly scriptPath: string) {}
 
-  async add(step: CleanupStep): Promise<void> {
-    this.steps.unshift(step);
+  /** Several steps at once cost one script write (a few per sandbox instead of one per resource). */
+  async add(...steps: CleanupStep[]): Promise<void> {
+    for (const step of steps) this.steps.unshift(step);
     await writeFile(this.scriptPath, renderScript(this.steps));
   }
 
@@ -30,18 +33,25 @@ export class CleanupPlan {
 
 /** Runs each step, best effort by design: `tsbuild system check` reports whatever could not be removed. */
 export async function runCleanupSteps(steps: CleanupStep[]): Promise<void> {
+  const running: Promise<void>[] = [];
   for (const step of steps) {
-    try {
-      if (step.kind === 'command') {
-        if (step.onlyIfExists === undefined || existsSync(step.onlyIfExists)) await runCommand(step.argv[0] as string, step.argv.slice(1));
-      }
-      else if (step.kind === 'unmount') await unmount(step.path);
-      else if (step.kind === 'rmdir') for (const path of step.paths) await rmdir(path).catch(() => {});
-      else await rm(step.path, { recursive: true, force: true });
-    } catch {
+    if (step.kind === 'remove') await Promise.all(running.splice(0));
+    const done = runStep(step).catch(() => {
       // the thing may already be gone, or be busy: the next check will list it again
-    }
+    });
+    if (step.kind === 'command' && step.concurrent === true) running.push(done);
+    else await done;
   }
+  await Promise.all(running);
+}
+
+async function runStep(step: CleanupStep): Promise<void> {
+  if (step.kind === 'command') {
+    if (step.onlyIfExists !== undefined && !existsSync(step.onlyIfExists)) return;
+    await runCommand(step.argv[0] as string, step.argv.slice(1));
+  } else if (step.kind === 'unmount') await unmount(step.path);
+  else if (step.kind === 'rmdir') for (const path of step.paths) await rmdir(path).catch(() => {});
+  else await rm(step.path, { recursive: true, force: true });
 }
 
 export function shellQuote(word: string): string {

@@ -2,11 +2,13 @@
 // namespace. bridge: a namespace per sandbox (`ip netns`) joined to the host bridge tsbuild0 by a veth
 // pair, an address from the bridge's private subnet and NAT to the outside (iptables, or nftables where
 // iptables does not work). Addresses are allocated as one file per address (created exclusively, so
-// concurrent tsbuild processes cannot collide without a lock).
-import { createHash } from 'node:crypto';
-import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+// concurrent tsbuild processes cannot collide without a lock). Once the bridge and its NAT rules are in
+// place a stamp with the boot id says so, and later processes skip the checks (~20 ms of ip/iptables).
+import { createHash, randomInt } from 'node:crypto';
+import { access, mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import lockfile from 'proper-lockfile';
+import { bootId } from '../snapshot/boot-id.js';
 import { CommandError, runCommand } from '../snapshot/command.js';
 import type { CleanupPlan } from './cleanup-plan.js';
 import type { NetworkMode } from './executor.js';
@@ -37,36 +39,45 @@ export class NetworkManager {
     return join(this.dir, 'ips');
   }
 
-  async setup(mode: NetworkMode, id: string, plan: CleanupPlan): Promise<SandboxNetwork> {
+  /**
+   * Picks the sandbox's address (and registers its cleanup); `connect` then makes the namespace. Split
+   * so that the caller can write /etc/hosts while `ip` works.
+   */
+  async allocate(mode: NetworkMode, id: string, plan: CleanupPlan): Promise<SandboxNetwork> {
     if (mode !== 'bridge') return { netnsPath: undefined, ip: undefined, gateway: undefined };
     this.bridge ??= this.ensureBridge().catch((err: unknown) => {
       this.bridge = undefined;
       throw err;
     });
     const bridge = await this.bridge;
-    const ip = await this.allocate(bridge, id);
-    await plan.add({ kind: 'remove', path: join(this.allocationsDir, ip) });
+    const ip = await this.allocateAddress(bridge, id);
     const netns = `${netnsPrefix}${id}`;
-    const veth = vethName(id);
-    await plan.add({ kind: 'command', argv: ['ip', 'link', 'del', veth] });
-    await plan.add({ kind: 'command', argv: ['ip', 'netns', 'del', netns] });
-    await runCommand('ip', ['-batch', '-'], {
-      input: [
-        `netns add ${netns}`,
-        `link add ${veth} type veth peer name eth0 netns ${netns}`,
-        `link set ${veth} master ${bridgeName} up`,
-      ].join('\n'),
-    });
-    await runCommand('ip', ['-n', netns, '-batch', '-'], {
-      input: [`addr add ${ip}/16 dev eth0`, 'link set eth0 up', 'link set lo up', `route add default via ${bridge.gateway}`].join('\n'),
-    });
+    // `netns del` drops the name; the kernel then dismantles the namespace, and the veth pair whose one
+    // end lives in it, on its own a few ms later. Deleting the veth ourselves would wait for that (~20 ms
+    // here). Addresses are handed out from a random start, so the one freed now is not reused while its
+    // veth is still going away. Runs while the rootfs is unmounted.
+    await plan.add({ kind: 'command', argv: ['sh', '-c', 'ip netns del "$0"; rm -f -- "$1"', netns, join(this.allocationsDir, ip)], concurrent: true });
     return { netnsPath: `/run/netns/${netns}`, ip, gateway: bridge.gateway };
   }
 
-  private async allocate(bridge: Bridge, id: string): Promise<string> {
+  /** Creates the namespace of an allocated bridge network: a veth pair into tsbuild0, address, routes. */
+  async connect(network: SandboxNetwork, id: string): Promise<void> {
+    if (network.ip === undefined || network.gateway === undefined) return;
+    const netns = `${netnsPrefix}${id}`;
+    const veth = vethName(id);
+    const hostSide = [`netns add ${netns}`, `link add ${veth} type veth peer name eth0 netns ${netns}`, `link set ${veth} master ${bridgeName} up`];
+    const sandboxSide = [`addr add ${network.ip}/16 dev eth0`, 'link set eth0 up', 'link set lo up', `route add default via ${network.gateway}`];
+    // Two `ip` runs (a batch line cannot name a namespace: -n is a global option) under one shell, which
+    // starts them for less than node would.
+    await runCommand('sh', ['-c', 'printf "%s" "$1" | ip -batch - && printf "%s" "$2" | ip -n "$0" -batch -', netns, hostSide.join('\n'), sandboxSide.join('\n')]);
+  }
+
+  private async allocateAddress(bridge: Bridge, id: string): Promise<string> {
     await mkdir(this.allocationsDir, { recursive: true });
     const taken = new Set(await readdir(this.allocationsDir));
-    for (let n = 2; n < 65535; n++) {
+    const start = randomInt(2, 65535);
+    for (let i = 0; i < 65533; i++) {
+      const n = 2 + ((start - 2 + i) % 65533);
       const ip = `${bridge.prefix}.${n >> 8}.${n & 255}`;
       if ((n & 255) === 0 || (n & 255) === 255 || taken.has(ip)) continue;
       try {
@@ -79,8 +90,23 @@ export class NetworkManager {
     throw new Error(`no free address left on ${bridgeName}`);
   }
 
+  /** The stamp: "<boot id> <prefix>" once tsbuild0, forwarding and NAT were set up in this boot. */
+  private get readyStamp(): string {
+    return join(this.dir, 'bridge-ready');
+  }
+
+  /** The bridge from this boot's stamp, if the bridge still exists. */
+  private async stampedBridge(): Promise<Bridge | undefined> {
+    const [stampBoot, prefix] = (await readFile(this.readyStamp, 'utf8').catch(() => '')).trim().split(' ');
+    if (stampBoot !== (await bootId()) || prefix === undefined) return undefined;
+    if (!(await access(`/sys/class/net/${bridgeName}`).then(() => true, () => false))) return undefined;
+    return { prefix, gateway: `${prefix}.0.1` };
+  }
+
   /** Creates tsbuild0 with a free /16, forwarding and NAT, once per host (idempotent, locked). */
   private async ensureBridge(): Promise<Bridge> {
+    const stamped = await this.stampedBridge();
+    if (stamped) return stamped;
     await mkdir(this.dir, { recursive: true });
     const release = await lockfile.lock(this.dir, { lockfilePath: join(this.dir, 'bridge.lock'), retries: { retries: 100, minTimeout: 10, maxTimeout: 100 } });
     try {
@@ -94,6 +120,9 @@ export class NetworkManager {
       }
       await writeFile('/proc/sys/net/ipv4/ip_forward', '1');
       await enableNat(`${prefix}.0.0/16`);
+      const temp = `${this.readyStamp}.${process.pid}`;
+      await writeFile(temp, `${await bootId()} ${prefix}\n`);
+      await rename(temp, this.readyStamp);
       return bridge;
     } finally {
       await release();

@@ -13,6 +13,7 @@ import { mountAll } from '../snapshot/mount.js';
 import { oomKillCount, sandboxCgroupDirs, sandboxCgroupsPath } from './cgroups.js';
 import { CleanupPlan, ensureProcessGuard, shellQuote } from './cleanup-plan.js';
 import { writeEtcFiles } from './etc-files.js';
+import { RuntimeStderrFilter } from './runtime-stderr.js';
 import type { ExecResult, Executor, SandboxIO, SandboxSpec } from './executor.js';
 import { findMissingMountPoints, removeMountStubs, type MountStub } from './mount-stubs.js';
 import { NetworkManager } from './network.js';
@@ -65,27 +66,31 @@ export class RuncExecutor implements Executor {
     });
     await mkdir(bundle, { recursive: true });
     const plan = new CleanupPlan(join(bundle, 'cleanup.sh'));
-    await plan.add({ kind: 'remove', path: registration });
-    await plan.add({ kind: 'remove', path: bundle });
     const rootfs = join(bundle, 'rootfs');
+    await plan.add(
+      { kind: 'remove', path: registration },
+      { kind: 'remove', path: bundle },
+      { kind: 'unmount', path: rootfs },
+      { kind: 'rmdir', paths: await sandboxCgroupDirs(spec.id) },
+    );
     let stubs: MountStub[] = [];
     try {
       await mkdir(rootfs);
-      await plan.add({ kind: 'unmount', path: rootfs });
       await mountAll(spec.rootfs, rootfs);
-      const user = await resolveUser(rootfs, spec.process.user);
-      await plan.add({ kind: 'rmdir', paths: await sandboxCgroupDirs(spec.id) });
-      const network = await this.network.setup(spec.network, spec.id, plan);
-      await mkdir(join(bundle, 'etc'));
-      const etcFiles = await writeEtcFiles(join(bundle, 'etc'), { hostname: spec.hostname, ip: network.ip, network: spec.network, extraHosts: spec.extraHosts });
+      const network = await this.network.allocate(spec.network, spec.id, plan);
+      const etcDir = join(bundle, 'etc');
+      // The network namespace is made while the rest of the bundle is written.
+      const [user, etcFiles] = await settleAll([
+        resolveUser(rootfs, spec.process.user),
+        mkdir(etcDir).then(() => writeEtcFiles(etcDir, { hostname: spec.hostname, ip: network.ip, network: spec.network, extraHosts: spec.extraHosts })),
+        this.network.connect(network, spec.id),
+      ] as const);
       const config = buildOciSpec(spec, { rootfsPath: rootfs, user, etcFiles, netnsPath: network.netnsPath, cgroupsPath: sandboxCgroupsPath(spec.id), hostRlimits: readHostRlimits() });
-      stubs = await findMissingMountPoints(rootfs, config.mounts.map((mount) => mount.destination));
-      await writeFile(join(bundle, 'config.json'), JSON.stringify(config));
-      await plan.add({
-        kind: 'command',
-        argv: [this.runtime, '--root', this.paths.runtimeRoot, 'delete', '-f', spec.id],
-        onlyIfExists: join(this.paths.runtimeRoot, spec.id),
-      });
+      [stubs] = await settleAll([
+        findMissingMountPoints(rootfs, config.mounts.map((mount) => mount.destination)),
+        writeFile(join(bundle, 'config.json'), JSON.stringify(config)),
+        plan.add({ kind: 'command', argv: [this.runtime, '--root', this.paths.runtimeRoot, 'delete', '-f', spec.id], onlyIfExists: join(this.paths.runtimeRoot, spec.id) }),
+      ] as const);
       // Only a memory limit can make the cgroup OOM-kill; keeping the container (and its cgroup) costs a
       // `runc delete` afterwards, so it is done only then.
       const keep = spec.limits.memoryBytes !== undefined && this.runtime === 'runc';
@@ -116,7 +121,9 @@ export class RuncExecutor implements Executor {
         child.stdin.on('error', () => {}); // the process may exit without reading all of stdin
       }
       child.stdout?.pipe(io.stdout, { end: false });
-      child.stderr?.pipe(io.stderr, { end: false });
+      // runc's own fatal error arrives here and in its log: the log's copy is the one reported.
+      const stderrFilter = new RuntimeStderrFilter(this.runtime);
+      child.stderr?.pipe(stderrFilter).pipe(io.stderr, { end: false });
       let exited = false;
       const killAll = async (): Promise<void> => {
         // The container may not exist yet when the abort comes: keep trying until runc run returns.
@@ -139,23 +146,23 @@ export class RuncExecutor implements Executor {
         io.signal?.removeEventListener('abort', onAbort);
         const exitCode = code ?? 128 + (signal ? constants.signals[signal] : 0);
         if (exitCode === 0) {
+          stderrFilter.release([]);
           resolve(0);
           return;
         }
-        // Aborted before the process started, runc complains that it is "already dead": it was killed.
-        if (io.signal?.aborted) {
-          resolve(exitCode > 128 ? exitCode : 128 + constants.signals.SIGKILL);
-          return;
-        }
-        void this.runtimeError(logPath).then((message) =>
-          message === undefined ? resolve(exitCode) : reject(new UserError(`${this.runtime} could not run the process: ${message}`)),
-        );
+        void this.runtimeErrors(logPath).then((errors) => {
+          stderrFilter.release(errors);
+          // Aborted before the process started, runc complains that it is "already dead": it was killed.
+          if (io.signal?.aborted) resolve(exitCode > 128 ? exitCode : 128 + constants.signals.SIGKILL);
+          else if (errors.length === 0) resolve(exitCode);
+          else reject(new UserError(`${this.runtime} could not run the process: ${errors.join('; ')}`));
+        });
       });
     });
   }
 
-  /** The runtime's own error (as opposed to the process's exit status), from its JSON log. */
-  private async runtimeError(logPath: string): Promise<string | undefined> {
+  /** The runtime's own errors (as opposed to the process's exit status), from its JSON log. */
+  private async runtimeErrors(logPath: string): Promise<string[]> {
     const text = await readFile(logPath, 'utf8').catch(() => '');
     const errors = text
       .split('\n')
@@ -168,8 +175,19 @@ export class RuncExecutor implements Executor {
         }
       })
       .filter((entry) => entry.level === 'error' || entry.level === 'fatal');
-    return errors.length === 0 ? undefined : errors.map((entry) => entry.msg ?? '').join('; ');
+    return errors.map((entry) => entry.msg ?? '');
   }
+}
+
+/**
+ * Promise.all that waits for every promise before throwing the first failure: cleanup must not start
+ * while a sibling is still creating something (a namespace, a file in the bundle).
+ */
+async function settleAll<T extends readonly unknown[]>(promises: { [K in keyof T]: Promise<T[K]> }): Promise<T> {
+  const results = await Promise.allSettled(promises);
+  const failure = results.find((result) => result.status === 'rejected');
+  if (failure) throw failure.reason;
+  return results.map((result) => (result as PromiseFulfilledResult<unknown>).value) as unknown as T;
 }
 
 function signalOf(exitCode: number): NodeJS.Signals | undefined {

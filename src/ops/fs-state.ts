@@ -5,11 +5,14 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, rmdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { sha256Of, type ContentStore, type Sha256Digest } from '../../cache/index.js';
+import type { ContentStore, Sha256Digest } from '../../cache/index.js';
 import { ConflictError } from '../errors.js';
 import { mediaTypes, type Descriptor } from '../image/oci.js';
 import { writeLayerFromChanges } from '../snapshot/diff.js';
 import type { Mount, Snapshotter } from '../snapshot/snapshotter.js';
+import { snapshotNameOf } from './chain-id.js';
+
+export { chainId, snapshotNameOf } from './chain-id.js';
 
 export interface Layer {
   descriptor: Descriptor;
@@ -42,16 +45,8 @@ export interface FsDeps {
   sourceDateEpoch: number;
 }
 
-/** OCI chain ID: ChainID(L0) = DiffID(L0); ChainID(L0..n) = sha256(ChainID(L0..n-1) + " " + DiffID(Ln)). */
-export function chainId(diffIds: Sha256Digest[]): Sha256Digest | undefined {
-  let chain: Sha256Digest | undefined;
-  for (const diffId of diffIds) chain = chain === undefined ? diffId : sha256Of(`${chain} ${diffId}`);
-  return chain;
-}
-
 export function snapshotName(layers: Layer[]): string | undefined {
-  const chain = chainId(layers.map((l) => l.diffId));
-  return chain === undefined ? undefined : `layers-${chain.slice('sha256:'.length)}`;
+  return snapshotNameOf(layers.map((l) => l.diffId));
 }
 
 /** A fresh name for a temporary snapshot or directory; it carries this process's pid (see ownerPidOf). */

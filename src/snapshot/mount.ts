@@ -1,8 +1,10 @@
 // Mounts a snapshot's Mount[] at a target directory and takes it down again. Overlay option strings
 // longer than the kernel's one-page limit are shortened by making the layer paths relative to their
 // common directory and running mount(8) from there (the kernel resolves relative lowerdirs against
-// the caller's cwd).
-import { dirname, relative, sep } from 'node:path';
+// the caller's cwd). A `volatile` overlay's work dir keeps a dirty mark after its unmount that makes the
+// kernel refuse to mount it again; the mark is cleared first (see overlay.ts volatileMounts).
+import { rm } from 'node:fs/promises';
+import { dirname, join, relative, sep } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CommandError, runCommand } from './command.js';
 import type { Mount } from './snapshotter.js';
@@ -13,6 +15,7 @@ const pathOptions = ['lowerdir', 'upperdir', 'workdir'];
 
 export async function mountAll(mounts: Mount[], target: string): Promise<void> {
   for (const mount of mounts) {
+    await clearVolatileMark(mount);
     const { options, cwd } = fitOptions(mount);
     const args = mount.type === 'bind' ? [] : ['-t', mount.type];
     if (options.length > 0) args.push('-o', options.join(','));
@@ -37,6 +40,18 @@ export async function unmount(target: string): Promise<void> {
       return;
     }
   }
+}
+
+/**
+ * The kernel's mark on a volatile work dir (<workdir>/work/incompat/volatile) says the upper dir may have
+ * missed its sync. Our mounts of a snapshot never overlap and each one ends in an unmount, so the mark only
+ * repeats what `volatile` chose; after a host crash a writable snapshot is as unsynced as a crashed
+ * Docker container's (its build or container is gone, and prune removes build leftovers).
+ */
+async function clearVolatileMark(mount: Mount): Promise<void> {
+  if (mount.type !== 'overlay' || !mount.options.includes('volatile')) return;
+  const workdir = mount.options.find((option) => option.startsWith('workdir='))?.slice('workdir='.length);
+  if (workdir !== undefined) await rm(join(workdir, 'work', 'incompat', 'volatile'), { recursive: true, force: true });
 }
 
 /** The option list to pass, and a cwd when the layer paths had to be made relative to fit. */

@@ -3,6 +3,7 @@
 // with the kernel's boot id), the copy-based one otherwise or on request.
 import { mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { bootId as currentBootId } from './boot-id.js';
 import { mountAll, unmount } from './mount.js';
 import { NativeSnapshotter } from './native.js';
 import { OverlaySnapshotter } from './overlay.js';
@@ -29,7 +30,7 @@ export function overlayWorks(snapshotsDir: string): Promise<boolean> {
 
 /** The probe costs a mount and an unmount (~20 ms), too much for every `tsbuild run`; its answer holds until a reboot. */
 async function probeOverlayOncePerBoot(snapshotsDir: string): Promise<boolean> {
-  const bootId = (await readFile('/proc/sys/kernel/random/boot_id', 'utf8')).trim();
+  const bootId = await currentBootId();
   const answerFile = join(snapshotsDir, '.overlay-probe');
   const [cachedBoot, cachedAnswer] = (await readFile(answerFile, 'utf8').catch(() => '')).trim().split(' ');
   if (cachedBoot === bootId && (cachedAnswer === 'yes' || cachedAnswer === 'no')) return cachedAnswer === 'yes';

@@ -24,7 +24,7 @@ const process0 = (args: string[], more: { env?: string[]; cwd?: string; user?: s
 
 function hostHasProcess(pattern: string): boolean {
   try {
-    execFileSync('pgrep', ['-f', pattern], { stdio: 'ignore' });
+    execFileSync('pgrep', ['-f', `^${pattern}$`], { stdio: 'ignore' });
     return true;
   } catch {
     return false;
