@@ -17,7 +17,7 @@ import type { RunDeps } from './ops/run.js';
 import { checkPlatform, resolveBaseImage, type BaseImage } from './ops/source.js';
 import { BuildCache } from './ops/build-cache.js';
 import { executeStep, stepKeyParts, type BuildInputs, type StepInputs } from './ops/steps.js';
-import { mountAll, unmount } from './snapshot/mount.js';
+import { mountAll, syncFilesystem, unmount } from './snapshot/mount.js';
 import type { SolveEvent } from './solver/events.js';
 import type { ExecContext, Op, SolveCache, Vertex } from './solver/op.js';
 import { solve } from './solver/scheduler.js';
@@ -341,6 +341,7 @@ export async function build(engine: Engine, request: BuildRequest, onEvent: (eve
       labels: request.labels,
       author: target.author,
     });
+    await syncFilesystem(engine.paths.snapshots);
     const image = await engine.images.add({ manifestDigest: committed.manifestDigest, id: committed.imageId }, request.tags);
     return { image, executed };
   } finally {

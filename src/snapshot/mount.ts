@@ -85,3 +85,11 @@ function commonDirectory(paths: string[]): string {
   }
   return common;
 }
+
+/**
+ * Flushes the filesystem holding `path` (syncfs(2) through `sync -f`). Volatile overlays skip that flush
+ * at every unmount; a build pays it once, before it tags, so what a tag names is on disk.
+ */
+export async function syncFilesystem(path: string): Promise<void> {
+  await runCommand('sync', ['-f', path]);
+}
