@@ -166,7 +166,6 @@ export function registerRun(program: Command, context: CliContext): void {
     parent.addCommand(command);
     command
       .helpOption('--help', 'display help for command') // -h is --hostname, as in Docker
-      .showHelpAfterError("See 'tsbuild run --help'.")
       .description('Create and run a new container from an image')
       .argument('<image>', 'image to run')
       .argument('[command...]', 'command and arguments (replace the image CMD)')
