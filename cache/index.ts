@@ -20,7 +20,7 @@ export type { BlobInfo, IngestExpectation } from './store.js';
 // context checksums, cache keys and records
 export { ContentHashIndex, xxh64OfFile, racyWindowNs } from './contenthash.js';
 export type { ContentHashOptions } from './contenthash.js';
-export { cacheKeyVersion, computeCacheKey, partName, comparePreimages } from './keys.js';
+export { cacheKeyVersion, computeCacheKey, keyItem, partName, comparePreimages } from './keys.js';
 export type { CacheKey, KeyPart, PartChange } from './keys.js';
 export { RecordStore, processAlive } from './records.js';
 export type { CacheRecord, NewRecord, LastUse, Lease, ResourceRefs } from './records.js';

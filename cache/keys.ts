@@ -27,6 +27,22 @@ export function computeCacheKey(parts: readonly KeyPart[]): CacheKey {
 
 /** Kinds whose parts name one item each (the second word), so "file a" and "file b" are different parts. */
 const itemKinds = new Set(['file', 'source', 'mount', 'mount-from', 'exclude', 'heredoc', 'host']);
+/**
+ * An item as written into a part: JSON-quoted when it holds whitespace or starts with a quote, so a path
+ * like `my file.txt` stays one item for partName (and a miss reads `file "my file.txt" changed`).
+ */
+export function keyItem(text: string): string {
+  return /\s/.test(text) || text.startsWith('"') ? JSON.stringify(text) : text;
+}
+
+/** The leading item of `rest`: a JSON-quoted string (see keyItem) or the text up to the first space. */
+function leadingItem(rest: string): string {
+  const quoted = rest.startsWith('"') ? /^"(?:[^"\\]|\\.)*"/.exec(rest) : null;
+  if (quoted) return quoted[0];
+  const end = rest.indexOf(' ');
+  return end < 0 ? rest : rest.slice(0, end);
+}
+
 /** Kinds whose item is "NAME=value": the name identifies the part, the value may change. */
 const assignmentKinds = new Set(['arg', 'env']);
 
@@ -43,10 +59,7 @@ export function partName(part: KeyPart): string {
     const eq = rest.indexOf('=');
     return `${kind} ${eq < 0 ? rest : rest.slice(0, eq)}`;
   }
-  if (itemKinds.has(kind)) {
-    const end = rest.indexOf(' ');
-    return `${kind} ${end < 0 ? rest : rest.slice(0, end)}`;
-  }
+  if (itemKinds.has(kind)) return `${kind} ${leadingItem(rest)}`;
   return kind;
 }
 

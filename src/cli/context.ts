@@ -11,6 +11,8 @@ export interface CliContext {
   stdout: NodeJS.WritableStream & { isTTY?: boolean };
   stderr: NodeJS.WritableStream;
   stdin: NodeJS.ReadableStream & { isTTY?: boolean };
+  /** The caller's environment, for flags that read it (`-e K`, `--build-arg K`, `--secret env=`, `--ssh default`). */
+  callerEnv: NodeJS.ProcessEnv;
   engine(): Promise<Engine>;
   /** Prints an error for one argument and makes the command exit non-zero at the end. */
   fail(err: unknown): void;
@@ -23,6 +25,7 @@ export function createContext(program: Command): CliContext {
     stdout: process.stdout,
     stderr: process.stderr,
     stdin: process.stdin,
+    callerEnv: process.env,
     engine() {
       // Imported here: the stores are not needed to parse flags or print help.
       engine ??= import('../engine.js').then(({ openEngine }) => openEngine(resolveConfig({ root: program.opts<{ root?: string }>().root })));

@@ -55,18 +55,25 @@ async function createProgram(argv: string[]): Promise<{ program: Command; contex
     .option('--root <dir>', 'state root (default /var/lib/tsbuild as root; env TSBUILD_ROOT)')
     // Flags after a command belong to it (`run IMAGE CMD --flag` passes --flag to CMD), so program options come first.
     .enablePositionalOptions()
-    .showHelpAfterError()
     .exitOverride();
   const context = createContext(program);
   const registrations = await Promise.all(commandsFor(argv).map((entry) => entry.load()));
   for (const register of registrations) register(program, context);
-  // Subcommands (including those of groups such as `image`) fail the same way as the top level.
+  // Every command (including those of groups such as `image`) fails as Docker's do: the error, then
+  // "See 'tsbuild image ls --help'." instead of the whole help text, and exit code 125.
   const configure = (command: Command): void => {
-    command.exitOverride();
+    command.exitOverride().showHelpAfterError(`See '${commandPath(command)} --help'.`);
     command.commands.forEach(configure);
   };
   configure(program);
   return { program, context };
+}
+
+/** The Docker CLI's exit status for a bad flag or argument. */
+const usageExitCode = 125;
+
+function commandPath(command: Command): string {
+  return command.parent ? `${commandPath(command.parent)} ${command.name()}` : command.name();
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -86,7 +93,8 @@ function reportError(err: unknown): number {
   }
   const commanderExit = err as { code?: string; exitCode?: number };
   if (typeof commanderExit.code === 'string' && commanderExit.code.startsWith('commander.')) {
-    return commanderExit.exitCode ?? 1;
+    // Help and --version end with 0; a bad flag or argument is a usage error, 125 as in the Docker CLI.
+    return commanderExit.exitCode === 0 ? 0 : usageExitCode;
   }
   process.stderr.write(`internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
   return exitCodes.internal;

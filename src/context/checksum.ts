@@ -6,7 +6,7 @@
 // misses, as it does in BuildKit: buildkit#3821). Never mtimes or host paths.
 import type { BigIntStats } from 'node:fs';
 import { readlink, stat } from 'node:fs/promises';
-import type { ContentHashIndex } from '../../cache/index.js';
+import { keyItem, type ContentHashIndex } from '../../cache/index.js';
 import type { SelectionRules } from './selection.js';
 import { walkSelected } from './walk.js';
 
@@ -26,10 +26,11 @@ const hashConcurrency = 32;
 
 async function entryPart(index: ContentHashIndex, hostPath: string, path: string, info: BigIntStats, options: ChecksumOptions): Promise<string> {
   const mode = (info.mode & 0o7777n).toString(8) + (options.owners ? ` ${info.uid}:${info.gid}` : '');
-  if (info.isSymbolicLink()) return `file ${path} symlink ${mode} - ${await readlink(hostPath)}`;
-  if (info.isDirectory()) return `file ${path} dir ${mode}`;
-  if (!info.isFile()) return `file ${path} other ${mode}`;
-  return `file ${path} file ${mode} ${info.size} ${await index.fileDigest(hostPath, info)}`;
+  const item = keyItem(path);
+  if (info.isSymbolicLink()) return `file ${item} symlink ${mode} - ${await readlink(hostPath)}`;
+  if (info.isDirectory()) return `file ${item} dir ${mode}`;
+  if (!info.isFile()) return `file ${item} other ${mode}`;
+  return `file ${item} file ${mode} ${info.size} ${await index.fileDigest(hostPath, info)}`;
 }
 
 /** Parts for each source and, for a directory source, every selected entry below it, in walk order. */

@@ -3,6 +3,7 @@
 // owns (the parent result, content checksums of the files a COPY selects). Left out on purpose, as in
 // BuildKit: secret and SSH values, cache-mount ids and sharing, proxy variables, extra-host IPs,
 // the hostname — none of them change what a step produces.
+import { keyItem } from '../../cache/index.js';
 import type { CopySpec } from './copy.js';
 import type { MkdirSpec } from './mkdir.js';
 import type { RunMount, RunSpec } from './run.js';
@@ -53,12 +54,12 @@ export function copyKeyParts(spec: CopySpec, instruction: 'COPY' | 'ADD'): strin
   return [
     `op ${instruction.toLowerCase()} v${opsSchemaVersion}`,
     `from ${spec.from.kind === 'context' ? 'context' : (spec.from.state.snapshot ?? 'scratch')}`,
-    ...spec.sources.map((source) => `source ${source}`),
+    ...spec.sources.map((source) => `source ${keyItem(source)}`),
     ...spec.heredocs.map((heredoc) => `heredoc ${heredoc.name} ${JSON.stringify(heredoc.content)}`),
     `dest ${spec.destination}`,
     ...(spec.chown !== undefined ? [`chown ${spec.chown}`] : []),
     ...(spec.chmod !== undefined ? [`chmod ${spec.chmod}`] : []),
-    ...spec.exclude.map((pattern) => `exclude ${pattern}`),
+    ...spec.exclude.map((pattern) => `exclude ${keyItem(pattern)}`),
     ...(spec.parents ? ['parents'] : []),
     ...(spec.link ? ['link'] : []),
     ...(spec.unpack ? ['unpack'] : []),

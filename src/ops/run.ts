@@ -2,11 +2,13 @@
 // --mount's (cache, bind, tmpfs, secret, ssh, heredoc files), then turn the changes into a layer and a
 // committed snapshot. The sandbox removes the mount-point stubs it creates; secrets never reach the
 // layer or the cache key.
-import { chmod, chown, cp, lstat, rm, writeFile } from 'node:fs/promises';
+import { chmod, chown, cp, lstat, rm, stat, writeFile } from 'node:fs/promises';
 import { connect, createServer, type Socket } from 'node:net';
 import { join, posix } from 'node:path';
 import { Writable } from 'node:stream';
 import { StepFailedError, UserError } from '../errors.js';
+import type { IgnoreMatcher } from '../../grammar/index.js';
+import { materializeSelection } from '../context/materialize.js';
 import type { ExecResult, Executor, NetworkMode, SandboxMount } from '../executor/executor.js';
 import { acquireCacheMount } from './cache-mount.js';
 import type { Mount } from '../snapshot/snapshotter.js';
@@ -17,7 +19,7 @@ export type RunMount =
   | { type: 'cache'; target: string; id: string; sharing: 'shared' | 'private' | 'locked'; uid: number; gid: number; mode: number; readonly: boolean }
   | { type: 'tmpfs'; target: string; sizeBytes: number | undefined }
   /** `source` is a path in the build context directory or in another state (a stage or an image). */
-  | { type: 'bind'; target: string; from: { kind: 'dir'; dir: string } | { kind: 'state'; state: FsState }; source: string; readwrite: boolean }
+  | { type: 'bind'; target: string; from: { kind: 'dir'; dir: string; ignore?: IgnoreMatcher | undefined } | { kind: 'state'; state: FsState }; source: string; readwrite: boolean }
   | { type: 'secret'; target: string | undefined; id: string; value: Buffer; env: string | undefined; uid: number; gid: number; mode: number }
   /** `socket` is the agent on the host (SSH_AUTH_SOCK or --ssh id=path); the step sees a proxy of it. */
   | { type: 'ssh'; target: string; socket: string; uid: number; gid: number; mode: number }
@@ -125,12 +127,21 @@ async function prepareMount(deps: RunDeps, mount: RunMount, env: string[], clean
       await lstat(source).catch(() => {
         throw new UserError(`failed to mount ${mount.target}: "${posix.normalize(`/${mount.source}`)}": not found`);
       });
-      if (!mount.readwrite) return { destination: mount.target, type: 'bind', source, options: ['rbind', 'ro'] };
-      // rw binds get a throwaway copy: writes are allowed but never reach the source.
-      const copy = join(deps.tmpDir, uniqueKey('bind'));
-      await cp(source, copy, { recursive: true, preserveTimestamps: true, verbatimSymlinks: true });
-      cleanups.push(() => rm(copy, { recursive: true, force: true }));
-      return { destination: mount.target, type: 'bind', source: copy, options: ['rbind', 'rw'] };
+      const ignore = mount.from.kind === 'dir' ? mount.from.ignore : undefined;
+      const filtered = ignore !== undefined && (await stat(source)).isDirectory();
+      const options = ['rbind', mount.readwrite ? 'rw' : 'ro'];
+      if (!mount.readwrite && !filtered) return { destination: mount.target, type: 'bind', source, options };
+      // A context directory shows only what .dockerignore selects; rw binds get a throwaway copy, so
+      // writes are allowed but never reach the source.
+      const view = join(deps.tmpDir, uniqueKey('bind'));
+      cleanups.push(() => rm(view, { recursive: true, force: true }));
+      if (filtered) {
+        const contextPath = posix.normalize(`/${mount.source}`).slice(1);
+        await materializeSelection(source, contextPath, { sourceIgnore: ignore, exclude: undefined }, view, mount.readwrite ? 'copy' : 'link');
+      } else {
+        await cp(source, view, { recursive: true, preserveTimestamps: true, verbatimSymlinks: true });
+      }
+      return { destination: mount.target, type: 'bind', source: view, options };
     }
     case 'secret': {
       if (mount.env !== undefined) env.push(`${mount.env}=${mount.value.toString('utf8')}`);

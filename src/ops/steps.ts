@@ -163,7 +163,7 @@ async function runMountOf(deps: RunDeps, build: BuildInputs, inputs: StepInputs,
       return {
         type: 'bind',
         target: mount.target,
-        from: from.kind === 'context' ? { kind: 'dir', dir: contextDirOf(build) } : { kind: 'state', state: await inputState(deps, build, inputs, from) },
+        from: from.kind === 'context' ? { kind: 'dir', dir: contextDirOf(build), ignore: build.ignore } : { kind: 'state', state: await inputState(deps, build, inputs, from) },
         source: mount.source ?? '/',
         readwrite: !mount.readonly,
       };

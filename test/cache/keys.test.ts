@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { comparePreimages, computeCacheKey, partName, sha256Of } from '../../cache/index.js';
+import { comparePreimages, computeCacheKey, keyItem, partName, sha256Of } from '../../cache/index.js';
 
 describe('computeCacheKey', () => {
   it('is sha256 over one canonical encoding that includes the key version', () => {
@@ -24,8 +24,18 @@ describe('partName', () => {
     ['command ["sh","-c","make"]', 'command'],
     ['parent layers-abc', 'parent'],
     ['link', 'link'],
+    [`file ${keyItem('my file.txt')} file 644 12 abc`, 'file "my file.txt"'],
+    [`file ${keyItem('say "hi" now')} dir 755`, 'file "say \\"hi\\" now"'],
   ])('%s → %s', (part, name) => {
     expect(partName(part)).toBe(name);
+  });
+});
+
+describe('keyItem', () => {
+  it('quotes only items a space would split (or that start with a quote)', () => {
+    expect(keyItem('src/app.js')).toBe('src/app.js');
+    expect(keyItem('my file.txt')).toBe('"my file.txt"');
+    expect(keyItem('"odd')).toBe('"\\"odd"');
   });
 });
 

@@ -48,3 +48,22 @@ describe('a lazily registered command', () => {
     expect(cli(['--version'])).toEqual({ code: 0, output: '0.1.0\n' });
   });
 });
+
+describe('usage errors', () => {
+  it.each([
+    [['images', '--bogus'], "See 'tsbuild images --help'."],
+    [['image', 'ls', '--bogus'], "See 'tsbuild image ls --help'."],
+    [['run', '--bogus', 'img'], "See 'tsbuild run --help'."],
+    [['build', 'a', 'b'], "See 'tsbuild build --help'."],
+  ])('tsbuild %j exits 125 with the error and a pointer to help, as the Docker CLI does', (args, hint) => {
+    const { code, output } = cli(args);
+    expect(code).toBe(125);
+    expect(output).toContain(hint);
+    expect(output).not.toContain('Usage:');
+  });
+
+  it('ends help and --version with 0', () => {
+    expect(cli(['images', '--help']).code).toBe(0);
+    expect(cli(['--version']).code).toBe(0);
+  });
+});

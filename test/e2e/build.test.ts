@@ -2,7 +2,7 @@
 // its dependents, mode changes count and mtimes do not), reproducible image IDs across state roots,
 // and failures that tag nothing and leave nothing behind.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { chmodSync, cpSync, existsSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -110,6 +110,27 @@ describeIf('tsbuild build', missing, () => {
     ok(['save', '-o', base, 'busybox']);
     ok(['load', '-q', '-i', base], otherRoot);
     expect(ok(['-q', dir], otherRoot).stdout.trim()).toBe(here);
+  });
+
+  it('shows RUN bind mounts of the context only what .dockerignore selects, and keeps rw writes off the context', () => {
+    const dir = join(work, 'bind-ignore');
+    mkdirSync(join(dir, 'src', 'node_modules', 'keep'), { recursive: true });
+    writeFileSync(join(dir, 'src', 'app.js'), 'app\n');
+    writeFileSync(join(dir, 'src', 'secret.env'), 'TOKEN=x\n');
+    writeFileSync(join(dir, 'src', 'node_modules', 'dep.js'), 'dep\n');
+    writeFileSync(join(dir, 'src', 'node_modules', 'keep', 'k.js'), 'k\n');
+    writeFileSync(join(dir, '.dockerignore'), '**/secret.env\nsrc/node_modules\n!src/node_modules/keep\n');
+    writeFileSync(
+      join(dir, 'Dockerfile'),
+      'FROM busybox\n' +
+        'RUN --mount=type=bind,source=src,target=/ctx find /ctx | sort > /listing\n' +
+        'RUN --mount=type=bind,source=src,target=/ctx,rw rm /ctx/app.js && echo new > /ctx/new.txt && ls /ctx > /rw-listing\n',
+    );
+    ok(['build', '-t', 'bind-ignore', '--progress', 'plain', dir]);
+    const listing = ok(['run', '--rm', 'bind-ignore', 'cat', '/listing', '/rw-listing']).stdout;
+    expect(listing).toBe(['/ctx', '/ctx/app.js', '/ctx/node_modules', '/ctx/node_modules/keep', '/ctx/node_modules/keep/k.js', 'new.txt', 'node_modules', ''].join('\n'));
+    expect(readFileSync(join(dir, 'src', 'app.js'), 'utf8')).toBe('app\n');
+    expect(existsSync(join(dir, 'src', 'new.txt'))).toBe(false);
   });
 
   it('re-runs everything with --no-cache and writes --iidfile', () => {

@@ -57,7 +57,7 @@ export interface BuildCommandOptions {
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
 /** Raw commander values → typed options; every malformed value is a UserError naming the flag. */
-export function parseBuildOptions(context: string, raw: Record<string, unknown>, env: NodeJS.ProcessEnv = process.env): BuildCommandOptions {
+export function parseBuildOptions(context: string, raw: Record<string, unknown>, env: NodeJS.ProcessEnv = {}): BuildCommandOptions {
   const strings = (name: string): string[] => (raw[name] as string[] | undefined) ?? [];
   const progress = (raw['progress'] as string | undefined) ?? 'auto';
   if (!['auto', 'plain', 'tty', 'quiet'].includes(progress)) throw new UserError(`invalid --progress "${progress}": use auto, plain, tty or quiet`);
@@ -154,7 +154,7 @@ function parseOutput(text: string): OutputSpec {
 }
 
 /** Reads the secret's value from its file or variable (never logged, never in a cache key). */
-export function readSecret(secret: SecretSource, env: NodeJS.ProcessEnv = process.env): Buffer {
+export function readSecret(secret: SecretSource, env: NodeJS.ProcessEnv): Buffer {
   if (secret.file !== undefined) return readFileSync(secret.file);
   const value = env[secret.env ?? secret.id];
   if (value === undefined) throw new UserError(`secret ${secret.id}: environment variable ${secret.env ?? secret.id} is not set`);
@@ -207,8 +207,8 @@ async function runBuild(options: BuildCommandOptions, context: CliContext): Prom
     noCacheFilter: options.noCacheFilter,
     labels: options.labels,
     platform: options.platform,
-    secrets: new Map(options.secrets.map((secret) => [secret.id, readSecret(secret)])),
-    sshSockets: sshSockets(options.ssh, process.env),
+    secrets: new Map(options.secrets.map((secret) => [secret.id, readSecret(secret, context.callerEnv)])),
+    sshSockets: sshSockets(options.ssh, context.callerEnv),
     network: options.network,
     extraHosts: options.addHosts,
     allow: options.allow,
@@ -236,7 +236,7 @@ async function runBuild(options: BuildCommandOptions, context: CliContext): Prom
 
 export function registerBuild(program: Command, context: CliContext): void {
   defineBuildCommand(program).action(async (contextArg: string, raw: Record<string, unknown>) => {
-    await runBuild(parseBuildOptions(contextArg, raw), context);
+    await runBuild(parseBuildOptions(contextArg, raw, context.callerEnv), context);
   });
 }
 

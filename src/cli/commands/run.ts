@@ -71,14 +71,14 @@ async function readEnvFile(path: string): Promise<string> {
   }
 }
 
-async function createOptions(image: string, command: string[], flags: RunFlags): Promise<CreateOptions> {
+async function createOptions(image: string, command: string[], flags: RunFlags, callerEnv: NodeJS.ProcessEnv): Promise<CreateOptions> {
   return {
     image,
     command,
     entrypoint: flags.entrypoint,
     envFiles: await Promise.all(flags.envFile.map(readEnvFile)),
     env: flags.env,
-    callerEnv: process.env,
+    callerEnv,
     workdir: flags.workdir,
     user: flags.user,
     tty: flags.tty ?? false,
@@ -114,7 +114,7 @@ async function runForeground(context: CliContext, image: string, command: string
   try {
     const runtime = await containerRuntime(context);
     await recoverContainers(runtime);
-    const container = await createContainer(runtime, await createOptions(image, command, flags));
+    const container = await createContainer(runtime, await createOptions(image, command, flags, context.callerEnv));
     if (early !== undefined) {
       if (container.autoRemove) await discardContainer(runtime, container);
       return signalExitCode(early);
@@ -166,7 +166,6 @@ export function registerRun(program: Command, context: CliContext): void {
     parent.addCommand(command);
     command
       .helpOption('--help', 'display help for command') // -h is --hostname, as in Docker
-      .showHelpAfterError("See 'tsbuild run --help'.")
       .description('Create and run a new container from an image')
       .argument('<image>', 'image to run')
       .argument('[command...]', 'command and arguments (replace the image CMD)')
