@@ -54,6 +54,8 @@ function isFsState(value: unknown): value is FsState {
 export class BuildCache {
   private readonly leaseId: string;
   private readonly leased = { keys: new Set<string>(), snapshots: new Set<string>(), blobs: new Set<string>() };
+  /** Parallel steps of this build take the lock in turn: queueing here is free, contending for the file lock polls with backoff. */
+  private turn: Promise<void> = Promise.resolve();
 
   private constructor(
     private readonly records: RecordStore,
@@ -68,7 +70,12 @@ export class BuildCache {
   }
 
   private locked<T>(body: () => Promise<T>): Promise<T> {
-    return withCacheLock(this.records.dir, body);
+    const run = this.turn.then(() => withCacheLock(this.records.dir, body));
+    this.turn = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    return run;
   }
 
   /** Adds to this build's lease; the caller holds the lock. */

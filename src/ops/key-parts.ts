@@ -11,10 +11,14 @@ import type { RunMount, RunSpec } from './run.js';
 /** Bumped whenever an op's behaviour changes in a way that must invalidate old results. */
 export const opsSchemaVersion = 1;
 
-/** Proxy variables are passed to RUN but kept out of its key (BuildKit: testBuiltinArgs). */
+/**
+ * Proxy variables are passed to RUN but kept out of its key (BuildKit: testBuiltinArgs), unless the
+ * Dockerfile declares them with ARG: then they are build args like any other.
+ */
 const proxyVariables = new Set(['http_proxy', 'https_proxy', 'ftp_proxy', 'no_proxy', 'all_proxy']);
 
-const isProxy = (entry: string): boolean => proxyVariables.has(entry.slice(0, entry.indexOf('=')).toLowerCase());
+const nameOf = (entry: string): string => entry.slice(0, entry.indexOf('='));
+const isProxy = (entry: string): boolean => proxyVariables.has(nameOf(entry).toLowerCase());
 
 function mountPart(mount: RunMount): string {
   switch (mount.type) {
@@ -36,11 +40,11 @@ function mountPart(mount: RunMount): string {
 
 /** `argNames`: which of `spec.env` come from ARG (named `arg …` so a miss reads "build arg X changed"). */
 export function runKeyParts(spec: RunSpec, argNames: ReadonlySet<string>): string[] {
-  const env = spec.env.filter((entry) => !isProxy(entry));
+  const env = spec.env.filter((entry) => !isProxy(entry) || argNames.has(nameOf(entry)));
   return [
     `op run v${opsSchemaVersion}`,
     `command ${JSON.stringify(spec.args)}`,
-    ...env.map((entry) => (argNames.has(entry.slice(0, entry.indexOf('='))) ? `arg ${entry}` : `env ${entry}`)),
+    ...env.map((entry) => (argNames.has(nameOf(entry)) ? `arg ${entry}` : `env ${entry}`)),
     `workdir ${spec.cwd}`,
     `user ${spec.user === '' ? 'root' : spec.user}`,
     ...spec.mounts.map(mountPart),

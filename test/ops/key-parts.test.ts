@@ -55,6 +55,14 @@ describe('runKeyParts', () => {
     expect(runKeyParts(run({ env: ['PATH=/bin', 'VERSION=2', 'http_proxy=http://other'] }), new Set())).not.toEqual(base);
     expect(runKeyParts(run({ env: ['PATH=/bin', 'VERSION=1', 'http_proxy=http://other'] }), new Set())).toEqual(base);
   });
+
+  it('keys a proxy variable the Dockerfile declares with ARG, as a build arg', () => {
+    const declared = new Set(['http_proxy']);
+    const parts = runKeyParts(run(), declared);
+    expect(parts).toContain('arg http_proxy=http://proxy:3128');
+    expect(parts).not.toContain('env NO_PROXY=local');
+    expect(runKeyParts(run({ env: ['PATH=/bin', 'VERSION=1', 'http_proxy=http://other'] }), declared)).not.toEqual(parts);
+  });
 });
 
 describe('copyKeyParts and mkdirKeyParts', () => {
