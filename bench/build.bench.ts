@@ -1,11 +1,13 @@
 // Build speed: cold (fresh state root), warm (nothing changed) and incremental (one source file
 // changed) builds of three workloads through the real CLI — a small app, a 4-stage build and a
-// 20,000-file 200 MB context. Reports median seconds and the CLI's peak RSS (GNU time's %M).
+// 20,000-file 200 MB context. Reports median seconds and the CLI's peak RSS (GNU time's %M). With
+// --peers, the same builds by `docker build` (BuildKit in a private dockerd, bench/peers/docker.ts) beside.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { DockerPeer } from './peers/docker.js';
 import type { BenchOptions } from './run.js';
 import type { BenchRow } from './table.js';
 
@@ -35,6 +37,14 @@ function tsbuild(root: string, args: string[], cwd: string): Measure {
   const peakRssMb = Number(readFileSync(rssFile, 'utf8').trim().split('\n').at(-1)) / 1024;
   rmSync(rssFile, { force: true });
   return { seconds, peakRssMb };
+}
+
+/** Seconds of one `docker build` of `cwd` on the peer daemon. */
+function dockerBuild(docker: DockerPeer, cwd: string): number {
+  const started = process.hrtime.bigint();
+  const result = spawnSync(docker.client, ['build', '-q', '-t', 'bench', '.'], { cwd, env: docker.env, encoding: 'utf8', maxBuffer: 64 << 20 });
+  if (result.status !== 0) throw new Error(`docker build failed (${result.status}):\n${result.stderr}`);
+  return Number(process.hrtime.bigint() - started) / 1e9;
 }
 
 const median = (values: number[]): number => {
@@ -115,10 +125,12 @@ const workloads: Workload[] = [
   },
 ];
 
-export async function runBuildBench(_options: BenchOptions = { peers: false }): Promise<BenchRow[]> {
+export async function runBuildBench(options: BenchOptions = { peers: false }): Promise<BenchRow[]> {
   const rows: BenchRow[] = [];
   const busybox = join(repoRoot, '.tsbuild-bases', 'busybox.tar');
   if (!existsSync(busybox)) execFileSync('bash', [join(repoRoot, 'scripts', 'make-busybox-rootfs.sh')], { stdio: 'inherit' });
+  const docker = options.docker;
+  docker?.docker(['import', busybox, 'busybox:latest']);
   for (const workload of workloads) {
     const work = mkdtempSync(join(tmpdir(), 'tsbuild-bench-build-'));
     try {
@@ -128,6 +140,7 @@ export async function runBuildBench(_options: BenchOptions = { peers: false }): 
       const cold: Measure[] = [];
       const warm: Measure[] = [];
       const incremental: Measure[] = [];
+      const peer = { cold: [] as number[], warm: [] as number[], incremental: [] as number[] };
       for (let run = 0; run < workload.runs; run++) {
         const root = join(work, `root-${run}`);
         tsbuild(root, ['import', busybox, 'busybox:latest'], context);
@@ -136,6 +149,14 @@ export async function runBuildBench(_options: BenchOptions = { peers: false }): 
         writeFileSync(join(context, workload.changedFile), `changed in run ${run}\n`, { flag: 'a' });
         incremental.push(tsbuild(root, ['build', '-q', '-t', 'bench', '.'], context));
         rmSync(root, { recursive: true, force: true });
+        if (docker) {
+          docker.dockerStatus(['rmi', '-f', 'bench']);
+          docker.docker(['builder', 'prune', '-af']);
+          peer.cold.push(dockerBuild(docker, context));
+          peer.warm.push(dockerBuild(docker, context));
+          writeFileSync(join(context, workload.changedFile), `changed for docker in run ${run}\n`, { flag: 'a' });
+          peer.incremental.push(dockerBuild(docker, context));
+        }
       }
       for (const [kind, measures] of [['cold', cold], ['warm', warm], ['incremental', incremental]] as const) {
         rows.push({
@@ -143,6 +164,7 @@ export async function runBuildBench(_options: BenchOptions = { peers: false }): 
           case: `${workload.name}, ${kind}`,
           unit: 's (median)',
           tsbuild: median(measures.map((m) => m.seconds)),
+          ...(docker ? { peer: { name: `docker build (dockerd ${docker.version}, BuildKit)`, value: median(peer[kind]) } } : {}),
           note: `peak RSS ${Math.round(Math.max(...measures.map((m) => m.peakRssMb)))} MB, ${workload.runs} run(s)`,
         });
       }

@@ -1,5 +1,5 @@
 // `tsbuild run --rm <busybox> true` latency beside its floor, `runc run` of a prepared bundle (and, with
-// --peers, `docker run --rm` when a Docker daemon answers), plus the CLI startup every command pays and bare
+// --peers, `docker run --rm` on a private Docker daemon), plus the CLI startup every command pays and bare
 // node's. Medians of repeated runs on a temp state root. Node 20 reads NODE_EXTRA_CA_CERTS (a whole CA
 // bundle) eagerly at startup, which costs tens of ms per process: when it is set, the node rows are repeated
 // without it, so the numbers compare with a machine that does not set it.
@@ -9,6 +9,7 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cliPath, repoRoot } from '../test/helpers/paths.js';
+import type { DockerPeer } from './peers/docker.js';
 import type { BenchOptions } from './run.js';
 import type { BenchRow } from './table.js';
 
@@ -47,14 +48,13 @@ async function timeRuncFloor(dir: string): Promise<number> {
   return timeCommand('runc', (round) => ['--root', runcRoot, 'run', '--bundle', bundle, `bench-floor-${round}`]);
 }
 
-/** `docker run --rm` of the same rootfs, when a Docker daemon answers (else undefined). */
-function timeDocker(): number | undefined {
-  if (spawnSync('docker', ['info'], { stdio: 'ignore' }).status !== 0) return undefined;
-  execFileSync('docker', ['import', busyboxTar, 'tsbuild-bench-busybox:1'], { stdio: 'ignore' });
+/** `docker run --rm` of the same rootfs on the private peer daemon (bench/peers/docker.ts). */
+function timeDocker(docker: DockerPeer): number {
+  docker.docker(['import', busyboxTar, 'tsbuild-bench-busybox:1']);
   try {
-    return timeCommand('docker', () => ['run', '--rm', 'tsbuild-bench-busybox:1', 'true']);
+    return timeCommand(docker.client, () => ['run', '--rm', 'tsbuild-bench-busybox:1', 'true'], docker.env);
   } finally {
-    spawnSync('docker', ['rmi', 'tsbuild-bench-busybox:1'], { stdio: 'ignore' });
+    docker.dockerStatus(['rmi', 'tsbuild-bench-busybox:1']);
   }
 }
 
@@ -88,9 +88,8 @@ export async function runRunBench(options: BenchOptions = { peers: false }): Pro
       rows.push(...startupRows(root, floor, withoutCaBundle, ', NODE_EXTRA_CA_CERTS unset').rows);
     }
     if (options.peers) {
-      const docker = timeDocker();
-      const peer = docker === undefined ? { note: 'no Docker daemon answered' } : { peer: { name: 'docker run', value: docker } };
-      rows.push({ suite: 'run', case: '`run --rm busybox true` beside `docker run --rm`', unit: 'ms (median)', tsbuild: asIs.run, ...peer });
+      const peer = options.docker === undefined ? { note: 'no Docker daemon could be started' } : { peer: { name: `docker run (dockerd ${options.docker.version})`, value: timeDocker(options.docker) } };
+      rows.push({ suite: 'run', case: '`run --rm busybox true` beside `docker run --rm` (both on their default bridge)', unit: 'ms (median)', tsbuild: asIs.run, ...peer });
     }
     return rows;
   } finally {

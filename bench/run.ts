@@ -3,11 +3,14 @@
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { startDockerPeer, type DockerPeer } from './peers/docker.js';
 import { renderTable, type BenchRow } from './table.js';
 
 export interface BenchOptions {
   /** Also run peer tools that must be installed first (docker.io's BuildKit). */
   peers: boolean;
+  /** With --peers: a private Docker daemon, when it could be installed and started. */
+  docker?: DockerPeer | undefined;
 }
 
 type Suite = (options: BenchOptions) => Promise<BenchRow[]>;
@@ -26,13 +29,18 @@ async function main(): Promise<void> {
     .filter((f) => f.endsWith('.bench.ts'))
     .sort();
   const rows: BenchRow[] = [];
-  for (const file of files) {
-    const name = file.replace(/\.bench\.ts$/, '');
-    if (only && !only.includes(name)) continue;
-    const mod = (await import(pathToFileURL(join(benchDir, file)).href)) as { run?: Suite };
-    if (typeof mod.run !== 'function') throw new Error(`${file} must export run(options): Promise<BenchRow[]>`);
-    process.stderr.write(`bench: ${name}…\n`);
-    rows.push(...(await mod.run(options)));
+  if (options.peers) options.docker = await startDockerPeer();
+  try {
+    for (const file of files) {
+      const name = file.replace(/\.bench\.ts$/, '');
+      if (only && !only.includes(name)) continue;
+      const mod = (await import(pathToFileURL(join(benchDir, file)).href)) as { run?: Suite };
+      if (typeof mod.run !== 'function') throw new Error(`${file} must export run(options): Promise<BenchRow[]>`);
+      process.stderr.write(`bench: ${name}…\n`);
+      rows.push(...(await mod.run(options)));
+    }
+  } finally {
+    await options.docker?.stop();
   }
   const table = renderTable(rows);
   console.log(table);
