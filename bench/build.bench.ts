@@ -15,7 +15,7 @@ const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
 
 /** The compiled CLI when present, else the TypeScript entry through tsx. */
 function cliCommand(): string[] {
-  const compiled = join(repoRoot, 'dist', 'src', 'cli', 'bin.js');
+  const compiled = join(repoRoot, 'dist', 'cli', 'bin.js');
   return existsSync(compiled) ? [compiled] : ['--import', 'tsx', join(repoRoot, 'src', 'cli', 'bin.ts')];
 }
 

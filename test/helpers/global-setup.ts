@@ -1,4 +1,5 @@
-// Compiles the CLI once before the suite, so end-to-end tests never run a stale dist/ build.
+// Compiles and bundles the CLI once before the suite (npm run build's two steps), so end-to-end tests
+// never run a stale dist/ build.
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { repoRoot } from './paths.js';
@@ -8,4 +9,5 @@ export default function compileCli(): void {
     cwd: repoRoot,
     stdio: 'inherit',
   });
+  execFileSync(process.execPath, [join(repoRoot, 'scripts', 'bundle.mjs')], { cwd: repoRoot, stdio: 'inherit' });
 }

@@ -18,4 +18,4 @@ export function requireSharedDir(): string {
 }
 
 /** The compiled CLI; scripts/test.sh builds it before the suite runs. */
-export const cliPath = join(repoRoot, 'dist', 'src', 'cli', 'bin.js');
+export const cliPath = join(repoRoot, 'dist', 'cli', 'bin.js');
