@@ -2,7 +2,7 @@
 // `#4 CACHED`, `#4 DONE 0.8s`) when output is not a terminal, one ora spinner listing the running
 // steps on a terminal, nothing but errors in quiet mode. A failed step's whole output is printed.
 // The only importer of ora.
-import ora, { type Ora } from 'ora';
+import type { Ora } from 'ora';
 import type { SolveEvent } from '../solver/events.js';
 
 /** What the renderer shows: the build's events (src/solver/events.ts). */
@@ -25,10 +25,11 @@ interface StepState {
   partial: string;
 }
 
-export function createProgress(mode: ProgressMode, out: NodeJS.WritableStream & { isTTY?: boolean }): ProgressRenderer {
+export async function createProgress(mode: ProgressMode, out: NodeJS.WritableStream & { isTTY?: boolean }): Promise<ProgressRenderer> {
   const resolved = mode === 'auto' ? (out.isTTY ? 'tty' : 'plain') : mode;
   if (resolved === 'quiet') return new StepLog(out, 'quiet');
-  if (resolved === 'tty') return new SpinnerProgress(out);
+  // ora and its terminal helpers take ~60 ms to load: only a terminal pays for them, never CI.
+  if (resolved === 'tty') return new SpinnerProgress(out, (await import('ora')).default);
   return new StepLog(out, 'plain');
 }
 
@@ -147,7 +148,7 @@ class SpinnerProgress extends StepLog {
   private readonly spinner: Ora;
   private readonly running = new Set<string>();
 
-  constructor(out: NodeJS.WritableStream) {
+  constructor(out: NodeJS.WritableStream, ora: typeof import('ora').default) {
     super(out, 'quiet');
     this.spinner = ora({ stream: out as NodeJS.WriteStream, discardStdin: false });
   }

@@ -2,19 +2,19 @@ import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { createProgress, type ProgressEvent } from '../../src/cli/progress.js';
 
-function render(mode: 'plain' | 'quiet', events: ProgressEvent[]): string {
+async function render(mode: 'plain' | 'quiet', events: ProgressEvent[]): Promise<string> {
   const out = new PassThrough();
   let text = '';
   out.on('data', (chunk: Buffer) => (text += chunk.toString()));
-  const progress = createProgress(mode, out);
+  const progress = await createProgress(mode, out);
   for (const event of events) progress.handle(event);
   progress.finish();
   return text;
 }
 
 describe('plain progress', () => {
-  it('numbers steps and prints cached, running reasons, timed output and durations like BuildKit', () => {
-    const text = render('plain', [
+  it('numbers steps and prints cached, running reasons, timed output and durations like BuildKit', async () => {
+    const text = await render('plain', [
       { type: 'cached', step: 'a', name: '[1/3] FROM docker.io/library/busybox:latest' },
       { type: 'started', step: 'b', name: '[2/3] RUN make', time: 1000 },
       { type: 'explain', step: 'b', parts: ['op run', 'file src/app.js xxh64:0f3c'] },
@@ -40,8 +40,8 @@ describe('plain progress', () => {
     );
   });
 
-  it('keeps steps that run at the same time apart by their number, and marks canceled ones', () => {
-    const text = render('plain', [
+  it('keeps steps that run at the same time apart by their number, and marks canceled ones', async () => {
+    const text = await render('plain', [
       { type: 'started', step: 'a', name: '[one 2/2] RUN make', time: 0 },
       { type: 'started', step: 'b', name: '[two 2/2] RUN make', time: 0 },
       { type: 'log', step: 'a', stream: 'stdout', data: 'from one\n', time: 100 },
@@ -52,9 +52,9 @@ describe('plain progress', () => {
     expect(text).toBe(['#1 [one 2/2] RUN make', '', '#2 [two 2/2] RUN make', '#1 0.100 from one', '#2 0.200 from two', '#2 DONE 0.3s', '#1 CANCELED', ''].join('\n'));
   });
 
-  it('prints the whole output of a failed step, however long', () => {
+  it('prints the whole output of a failed step, however long', async () => {
     const lines = Array.from({ length: 5000 }, (_, i) => `line ${i}`);
-    const text = render('quiet', [
+    const text = await render('quiet', [
       { type: 'started', step: 'x', name: '[2/2] RUN false', time: 0 },
       { type: 'log', step: 'x', stream: 'stdout', data: `${lines.join('\n')}\n`, time: 10 },
       { type: 'failed', step: 'x', time: 20, message: 'process "/bin/sh -c false" did not complete successfully: exit code: 1' },
@@ -66,7 +66,7 @@ describe('plain progress', () => {
 });
 
 describe('tty progress', () => {
-  it('keeps one line per finished or canceled step and prints a failed step in full', () => {
+  it('keeps one line per finished or canceled step and prints a failed step in full', async () => {
     // A terminal as ora drives one: cursor moves and line clears are escape sequences in the text.
     const out = Object.assign(new PassThrough(), {
       isTTY: true,
@@ -77,7 +77,7 @@ describe('tty progress', () => {
     });
     let text = '';
     out.on('data', (chunk: Buffer) => (text += chunk.toString()));
-    const progress = createProgress('auto', out);
+    const progress = await createProgress('auto', out);
     progress.handle({ type: 'cached', step: 'a', name: '[1/3] FROM busybox' });
     progress.handle({ type: 'started', step: 'b', name: '[2/3] RUN make', time: 0 });
     progress.handle({ type: 'log', step: 'b', stream: 'stdout', data: 'compiling\n', time: 100 });

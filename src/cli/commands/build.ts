@@ -197,7 +197,7 @@ async function runBuild(options: BuildCommandOptions, context: CliContext): Prom
   const [{ build, exportBuiltImage, readBuildInput }, { createProgress }] = await Promise.all([import('../../engine-build.js'), import('../progress.js')]);
   const input = await readBuildInput({ context: options.context, file: options.file, readStdin: () => readAll(context.stdin) });
   const engine = await context.engine();
-  const progress = createProgress(options.progress, context.stderr);
+  const progress = await createProgress(options.progress, context.stderr);
   const request: BuildRequest = {
     input,
     tags: options.tags.map((tag) => parseTagReference(tag)),
