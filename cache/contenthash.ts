@@ -3,8 +3,8 @@
 // the state root (`<root>/cache/contenthash/index.json`), read on first use and replaced atomically
 // when the build ends.
 import { randomBytes } from 'node:crypto';
-import type { BigIntStats } from 'node:fs';
-import { mkdir, open, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { closeSync, openSync, readSync, type BigIntStats } from 'node:fs';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createXxh64, initDigests, type Digest } from './digest.js';
 
@@ -35,21 +35,25 @@ function statIdentity(info: BigIntStats): string {
 const readChunk = 1 << 20;
 const smallestRead = 16 << 10;
 
-/** xxh64 of a file's bytes; `sizeHint` (from stat) sizes the first read, later reads take up to 1 MiB. */
+/**
+ * xxh64 of a file's bytes; `sizeHint` (from stat) sizes the first read, later reads take up to 1 MiB.
+ * The reads are sync: a context is thousands of small files, and a thread-pool round trip per call
+ * costs more than the read itself.
+ */
 export async function xxh64OfFile(path: string, sizeHint = readChunk): Promise<Digest> {
   await initDigests();
   const hash = createXxh64();
-  const file = await open(path, 'r');
+  const fd = openSync(path, 'r');
   try {
     let buffer = Buffer.allocUnsafe(Math.min(Math.max(sizeHint, smallestRead), readChunk));
     for (;;) {
-      const { bytesRead } = await file.read(buffer, 0, buffer.length, null);
+      const bytesRead = readSync(fd, buffer, 0, buffer.length, null);
       hash.update(buffer.subarray(0, bytesRead));
       if (bytesRead < buffer.length) break; // a short read of a regular file is its end: saves a read per small file
       if (buffer.length < readChunk) buffer = Buffer.allocUnsafe(readChunk); // bigger than its stat said: it grew
     }
   } finally {
-    await file.close();
+    closeSync(fd);
   }
   return hash.digest();
 }

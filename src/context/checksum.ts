@@ -4,9 +4,9 @@
 // size, symlink target, bytes, and the owner only where the step sees it (a RUN bind mount shows the
 // host uid/gid; COPY/ADD make context files 0:0 or --chown, so there the owner would only cause false
 // misses, as it does in BuildKit: buildkit#3821). Never mtimes or host paths.
-import type { BigIntStats } from 'node:fs';
-import { readlink, stat } from 'node:fs/promises';
+import { readlinkSync, statSync, type BigIntStats } from 'node:fs';
 import { keyItem, type ContentHashIndex } from '../../cache/index.js';
+import { TurnTaker } from '../event-loop.js';
 import type { SelectionRules } from './selection.js';
 import { walkSelected } from './walk.js';
 
@@ -21,13 +21,10 @@ export interface ChecksumOptions {
   owners: boolean;
 }
 
-/** Files hashed at once; enough to keep the thread pool busy on a cold index. */
-const hashConcurrency = 32;
-
 async function entryPart(index: ContentHashIndex, hostPath: string, path: string, info: BigIntStats, options: ChecksumOptions): Promise<string> {
   const mode = (info.mode & 0o7777n).toString(8) + (options.owners ? ` ${info.uid}:${info.gid}` : '');
   const item = keyItem(path);
-  if (info.isSymbolicLink()) return `file ${item} symlink ${mode} - ${await readlink(hostPath)}`;
+  if (info.isSymbolicLink()) return `file ${item} symlink ${mode} - ${readlinkSync(hostPath)}`;
   if (info.isDirectory()) return `file ${item} dir ${mode}`;
   if (!info.isFile()) return `file ${item} other ${mode}`;
   return `file ${item} file ${mode} ${info.size} ${await index.fileDigest(hostPath, info)}`;
@@ -36,13 +33,14 @@ async function entryPart(index: ContentHashIndex, hostPath: string, path: string
 /** Parts for each source and, for a directory source, every selected entry below it, in walk order. */
 export async function checksumSelection(index: ContentHashIndex, sources: SelectedSource[], rules: SelectionRules, options: ChecksumOptions): Promise<string[]> {
   const parts: string[] = [];
+  const turns = new TurnTaker();
   for (const source of sources) {
-    const info = await stat(source.hostPath, { bigint: true });
+    const info = statSync(source.hostPath, { bigint: true });
     const entries = [{ hostPath: source.hostPath, path: source.relativePath || '.', info }];
     if (info.isDirectory()) entries.push(...(await walkSelected(source.hostPath, { contextPath: source.relativePath, relative: '' }, rules)));
-    for (let start = 0; start < entries.length; start += hashConcurrency) {
-      const batch = entries.slice(start, start + hashConcurrency);
-      parts.push(...(await Promise.all(batch.map((e) => entryPart(index, e.hostPath, e.path, e.info, options)))));
+    for (const entry of entries) {
+      await turns.turn();
+      parts.push(await entryPart(index, entry.hostPath, entry.path, entry.info, options));
     }
   }
   return parts;

@@ -3,12 +3,29 @@
 // a directory source copies its contents, a file goes into an existing/trailing-slash directory or
 // becomes the destination name, the source's own symlink is followed (links inside trees are kept),
 // created parent directories are 0755, --chown/--chmod/--exclude/--parents applied while copying.
-import { chmod, copyFile, lchown, link, lstat, lutimes, mkdir, readdir, readlink, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import {
+  type BigIntStats,
+  type Stats,
+  chmodSync,
+  copyFileSync,
+  lchownSync,
+  linkSync,
+  lstatSync,
+  lutimesSync,
+  mkdirSync,
+  readFileSync,
+  readlinkSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
+import { lstat, mkdir, readdir, rm } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
-import type { BigIntStats, Stats } from 'node:fs';
 import { basename, dirname, join, posix } from 'node:path';
 import type { ContentHashIndex } from '../../cache/index.js';
 import { compileGlob, type IgnoreMatcher } from '../../grammar/index.js';
+import { TurnTaker } from '../event-loop.js';
 import { checksumSelection, type ChecksumOptions, type SelectedSource } from '../context/checksum.js';
 import type { EntryPaths } from '../context/selection.js';
 import { walkSelected } from '../context/walk.js';
@@ -62,7 +79,7 @@ export async function copyFiles(sourceRoot: string, destinationRoot: string, req
       await copier.copySource(resolved, destinationPath);
     }
   }
-  await copier.restampCreatedDirectories();
+  copier.restampCreatedDirectories();
 }
 
 async function resolveSource(sourceRoot: string, source: string, request: Pick<CopyRequest, 'sourceIgnore' | 'parents'>): Promise<ResolvedSource[]> {
@@ -154,9 +171,10 @@ async function expandWildcards(root: string, pattern: string, ignore: IgnoreMatc
 
 class Copier {
   /** Hard-linked source files (dev:ino) → where their first copy went, so later names link to it. */
-  private readonly copiedInodes = new Map<string, Promise<string>>();
+  private readonly copiedInodes = new Map<string, string>();
   /** Directories this copy created, whose mtime later writes into them bumped. */
   private readonly createdDirectories: { path: string; mtime: Date }[] = [];
+  private readonly turns = new TurnTaker();
 
   constructor(
     private readonly root: string,
@@ -164,7 +182,7 @@ class Copier {
   ) {}
 
   async copySource(source: ResolvedSource, destinationPath: string): Promise<void> {
-    const info = await stat(source.hostPath);
+    const info = statSync(source.hostPath);
     if (this.request.unpack && info.isFile() && (await isArchive(source.hostPath))) {
       await this.unpackInto(source.hostPath, destinationPath);
       return;
@@ -174,7 +192,7 @@ class Copier {
       if (info.isDirectory()) await this.copyDirectoryContents(source, target, info);
       else {
         await this.ensureDirectory(posix.dirname(target));
-        await this.copyEntry(source.hostPath, await resolveInRoot(this.root, target, false), info);
+        this.copyEntry(source.hostPath, await resolveInRoot(this.root, target, false), info);
       }
       return;
     }
@@ -183,12 +201,12 @@ class Copier {
       return;
     }
     const hostDestination = await resolveInRoot(this.root, destinationPath);
-    const existing = await lstat(hostDestination).catch(() => undefined);
+    const existing = lstatIfAny(hostDestination);
     if (existing?.isDirectory()) {
-      await this.copyEntry(source.hostPath, join(hostDestination, basename(source.relativePath)), info);
+      this.copyEntry(source.hostPath, join(hostDestination, basename(source.relativePath)), info);
     } else {
       await this.ensureDirectory(posix.dirname(destinationPath));
-      await this.copyEntry(source.hostPath, hostDestination, info);
+      this.copyEntry(source.hostPath, hostDestination, info);
     }
   }
 
@@ -213,31 +231,31 @@ class Copier {
     for (const component of components) {
       current = posix.join(current, component);
       host = await resolveInRoot(this.root, current);
-      const existing = await lstat(host).catch(() => undefined);
+      const existing = lstatIfAny(host);
       if (existing?.isDirectory()) continue;
       if (existing) throw new UserError(`cannot copy to ${path}: ${current} is not a directory`);
-      await mkdir(host);
-      await this.applyMetadata(host, { mode: 0o755, uid: 0, gid: 0, isDirectory: true, mtime: this.request.createdTime });
+      mkdirSync(host);
+      this.applyMetadata(host, { mode: 0o755, uid: 0, gid: 0, isDirectory: true, mtime: this.request.createdTime });
       this.createdDirectories.push({ path: host, mtime: this.request.createdTime });
     }
     return host;
   }
 
   /** Deepest first, so restamping a child does not bump its parent again. */
-  async restampCreatedDirectories(): Promise<void> {
-    for (const { path, mtime } of this.createdDirectories.reverse()) await lutimes(path, mtime, mtime);
+  restampCreatedDirectories(): void {
+    for (const { path, mtime } of this.createdDirectories.reverse()) lutimesSync(path, mtime, mtime);
   }
 
   private async copyDirectoryContents(source: ResolvedSource, destinationPath: string, info: Stats): Promise<void> {
     const parent = await this.ensureDirectory(posix.dirname(destinationPath));
     const host = destinationPath === '/' ? this.root : await resolveInRoot(this.root, destinationPath);
-    const existing = await lstat(host).catch(() => undefined);
+    const existing = lstatIfAny(host);
     if (existing && !existing.isDirectory()) throw new UserError(`cannot copy a directory to ${destinationPath}: not a directory`);
-    if (!existing) await mkdir(join(parent, basename(host)));
+    if (!existing) mkdirSync(join(parent, basename(host)));
     await this.copyTree(source.hostPath, host, { contextPath: source.relativePath, relative: '' }, false);
     if (!existing) {
       const metadata = this.sourceMetadata(info, true);
-      await this.applyMetadata(host, metadata);
+      this.applyMetadata(host, metadata);
       this.createdDirectories.push({ path: host, mtime: metadata.mtime });
     }
   }
@@ -251,56 +269,51 @@ class Copier {
     const rules = { sourceIgnore: fromArchive ? undefined : this.request.sourceIgnore, exclude: this.request.exclude };
     const newDirectories: { path: string; info: EntryStats }[] = [];
     const made = new Set<string>();
-    const files: Promise<void>[] = [];
     // Parents come before their children, so every directory exists before anything is written into it.
     for (const entry of await walkSelected(sourceDir, paths, rules)) {
+      await this.turns.turn();
       const destinationPath = join(destinationDir, entry.relative);
       if (!entry.info.isDirectory()) {
-        files.push(this.copyEntry(entry.hostPath, destinationPath, entry.info, fromArchive, !made.has(dirname(destinationPath))));
-        if (files.length >= 32) await Promise.all(files.splice(0));
+        this.copyEntry(entry.hostPath, destinationPath, entry.info, fromArchive, !made.has(dirname(destinationPath)));
         continue;
       }
-      const existing = await lstat(destinationPath).catch(() => undefined);
+      const existing = lstatIfAny(destinationPath);
       if (existing?.isDirectory()) continue; // merged into: it keeps its own metadata
-      if (existing) await rm(destinationPath, { recursive: true, force: true });
-      await mkdir(destinationPath);
+      if (existing) rmSync(destinationPath, { recursive: true, force: true });
+      mkdirSync(destinationPath);
       made.add(destinationPath);
       newDirectories.push({ path: destinationPath, info: entry.info });
     }
-    await Promise.all(files);
     // Metadata last and deepest first, so no directory's mtime is bumped by what goes into it.
-    for (const directory of newDirectories.reverse()) await this.applyMetadata(directory.path, this.sourceMetadata(directory.info, true, fromArchive));
+    for (const directory of newDirectories.reverse()) this.applyMetadata(directory.path, this.sourceMetadata(directory.info, true, fromArchive));
   }
 
-  /** Copies one non-directory entry (file, symlink; a socket becomes an empty file) to `destination`. */
-  /** `mayExist` false: `destination` is in a directory this copy just made, so nothing is there to replace. */
-  private async copyEntry(sourcePath: string, destination: string, info: EntryStats, keepOwner = false, mayExist = true): Promise<void> {
-    if (mayExist && (await lstat(destination).catch(() => undefined))) await rm(destination, { recursive: true, force: true });
+  /**
+   * Copies one non-directory entry (file, symlink; a socket becomes an empty file) to `destination`.
+   * `mayExist` false: `destination` is in a directory this copy just made, so nothing is there to replace.
+   */
+  private copyEntry(sourcePath: string, destination: string, info: EntryStats, keepOwner = false, mayExist = true): void {
+    if (mayExist && lstatIfAny(destination)) rmSync(destination, { recursive: true, force: true });
     if (info.isSymbolicLink()) {
-      await symlink(await readlink(sourcePath), destination);
-      await this.applyMetadata(destination, { ...this.sourceMetadata(info, false, keepOwner), symlink: true });
+      symlinkSync(readlinkSync(sourcePath), destination);
+      this.applyMetadata(destination, { ...this.sourceMetadata(info, false, keepOwner), symlink: true });
       return;
     }
     if (info.isFile() && Number(info.nlink) > 1) {
       // Hard links within one copy stay hard links (as BuildKit's copier keeps them).
       const inode = `${info.dev}:${info.ino}`;
       const first = this.copiedInodes.get(inode);
-      if (first) {
-        await link(await first, destination);
+      if (first !== undefined) {
+        linkSync(first, destination);
         return;
       }
-      const copying = this.copyContent(sourcePath, destination, info, keepOwner).then(() => destination);
-      this.copiedInodes.set(inode, copying);
-      await copying;
-      return;
+      this.copiedInodes.set(inode, destination);
     }
-    await this.copyContent(sourcePath, destination, info, keepOwner);
-  }
-
-  private async copyContent(sourcePath: string, destination: string, info: EntryStats, keepOwner: boolean): Promise<void> {
-    if (info.isFile()) await copyFile(sourcePath, destination);
-    else await writeFile(destination, ''); // sockets, fifos and devices are not carried over as such
-    await this.applyMetadata(destination, this.sourceMetadata(info, false, keepOwner));
+    if (!info.isFile()) writeFileSync(destination, ''); // sockets, fifos and devices are not carried over as such
+    // Small files through memory: copyFileSync truncates the new file explicitly, which ext4 makes slow.
+    else if (Number(info.size) <= smallFileBytes) writeFileSync(destination, readFileSync(sourcePath));
+    else copyFileSync(sourcePath, destination);
+    this.applyMetadata(destination, this.sourceMetadata(info, false, keepOwner));
   }
 
   private sourceMetadata(info: EntryStats, isDirectory: boolean, keepOwner = false): EntryMetadata {
@@ -308,17 +321,23 @@ class Copier {
     return { mode: Number(info.mode) & 0o7777, uid: keep ? Number(info.uid) : 0, gid: keep ? Number(info.gid) : 0, isDirectory, mtime: info.mtime };
   }
 
-  private async applyMetadata(path: string, metadata: EntryMetadata): Promise<void> {
+  private applyMetadata(path: string, metadata: EntryMetadata): void {
     const owner = this.request.owner ?? { uid: metadata.uid, gid: metadata.gid };
-    await lchown(path, owner.uid, owner.gid);
+    lchownSync(path, owner.uid, owner.gid);
     if (!metadata.symlink) {
       const mode = this.request.mode ? this.request.mode(metadata.mode, metadata.isDirectory) : metadata.mode;
       // chmod after chown: chown clears setuid/setgid bits.
-      await chmod(path, mode);
+      chmodSync(path, mode);
     }
-    await lutimes(path, metadata.mtime, metadata.mtime);
+    lutimesSync(path, metadata.mtime, metadata.mtime);
   }
 }
+
+function lstatIfAny(path: string): Stats | undefined {
+  return lstatSync(path, { throwIfNoEntry: false });
+}
+
+const smallFileBytes = 256 * 1024;
 
 /** Sources are stat'ed plainly, walked entries with bigint stats (the content-hash index needs ns times). */
 type EntryStats = Stats | BigIntStats;

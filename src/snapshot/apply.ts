@@ -2,7 +2,22 @@
 // whiteouts and opaque markers delete, owners/modes/mtimes/xattrs are kept, and every entry whose
 // name, link or parent path would reach outside the target is refused before anything is written.
 import { execFile } from 'node:child_process';
-import { chmod, lchown, link, lstat, lutimes, mkdir, open, readdir, readlink, rm, symlink, utimes } from 'node:fs/promises';
+import {
+  chmodSync,
+  closeSync,
+  lchownSync,
+  linkSync,
+  lstatSync,
+  lutimesSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readlinkSync,
+  rmSync,
+  symlinkSync,
+  utimesSync,
+  writeSync,
+} from 'node:fs';
 import { join, posix } from 'node:path';
 import { promisify } from 'node:util';
 import { UserError } from '../errors.js';
@@ -53,12 +68,12 @@ class ScopedResolver {
   }
 
   /** Real relative path of `rel`'s parent directory (created 0755 when absent) and its final name. */
-  async parentOf(rel: string): Promise<{ dir: string; base: string }> {
+  parentOf(rel: string): { dir: string; base: string } {
     const dir = posix.dirname(rel) === '.' ? '' : posix.dirname(rel);
-    return { dir: await this.resolveDir(dir), base: posix.basename(rel) };
+    return { dir: this.resolveDir(dir), base: posix.basename(rel) };
   }
 
-  async resolveDir(rel: string): Promise<string> {
+  resolveDir(rel: string): string {
     if (this.realDirs.has(rel)) return rel;
     const pending = rel === '' ? [] : rel.split('/');
     const done: string[] = [];
@@ -76,12 +91,12 @@ class ScopedResolver {
         done.push(part);
         continue;
       }
-      const st = await lstat(join(this.root, candidate)).catch(() => undefined);
+      const st = lstatSync(join(this.root, candidate), { throwIfNoEntry: false });
       if (st === undefined) {
-        await mkdir(join(this.root, candidate), { mode: 0o755 });
+        mkdirSync(join(this.root, candidate), { mode: 0o755 });
       } else if (st.isSymbolicLink()) {
         if (++hops > maxSymlinkHops) throw refuse(this.entryName(), 'too many levels of symbolic links');
-        const target = await readlink(join(this.root, candidate));
+        const target = readlinkSync(join(this.root, candidate));
         if (target.startsWith('/')) done.length = 0;
         pending.unshift(...target.split('/'));
         continue;
@@ -98,13 +113,14 @@ class ScopedResolver {
 /**
  * Writes an entry body with plain iteration (not stream.pipeline): tar-stream's entry streams are
  * streamx streams whose destruction on a truncated tar pipeline() does not notice, so it would hang.
+ * The writes are sync, as every per-entry call here (see ../event-loop.ts).
  */
 async function writeBody(path: string, body: AsyncIterable<Uint8Array>): Promise<void> {
-  const handle = await open(path, 'wx', 0o600);
+  const fd = openSync(path, 'wx', 0o600);
   try {
-    for await (const chunk of body) await handle.write(chunk);
+    for await (const chunk of body) writeSync(fd, chunk);
   } finally {
-    await handle.close();
+    closeSync(fd);
   }
 }
 
@@ -129,7 +145,7 @@ export async function applyLayer(target: string, layer: AsyncIterable<Uint8Array
   }
   // Directory mtimes last (children change them), deepest first.
   dirTimes.sort((a, b) => b.path.length - a.path.length);
-  for (const { path, mtime } of dirTimes) await utimes(path, mtime, mtime);
+  for (const { path, mtime } of dirTimes) utimesSync(path, mtime, mtime);
   return result;
 
   async function applyEntry(header: TarHeader, body: AsyncIterable<Uint8Array>): Promise<void> {
@@ -144,14 +160,14 @@ export async function applyLayer(target: string, layer: AsyncIterable<Uint8Array
       if (header.type === 'directory') await setMetadata(target, header, true);
       return;
     }
-    const { dir, base } = await resolver.parentOf(rel);
+    const { dir, base } = resolver.parentOf(rel);
     const dirPath = join(target, dir);
 
     if (base === opaqueWhiteout) {
       // Everything the lower layers had in this directory goes; entries of this layer stay.
-      for (const child of await readdir(dirPath)) {
+      for (const child of readdirSync(dirPath)) {
         const childRel = dir === '' ? child : `${dir}/${child}`;
-        if (!writtenThisLayer.has(childRel)) await rm(join(dirPath, child), { recursive: true, force: true });
+        if (!writtenThisLayer.has(childRel)) rmSync(join(dirPath, child), { recursive: true, force: true });
       }
       resolver.forget();
       return;
@@ -160,23 +176,23 @@ export async function applyLayer(target: string, layer: AsyncIterable<Uint8Array
     if (base.startsWith(whiteoutPrefix)) {
       const victim = base.slice(whiteoutPrefix.length);
       if (victim === '' || victim === '.' || victim === '..' || victim.includes('/')) throw refuse(header.name, 'whiteout of an invalid name');
-      await rm(join(dirPath, victim), { recursive: true, force: true });
+      rmSync(join(dirPath, victim), { recursive: true, force: true });
       resolver.forget();
       return;
     }
 
     const realRel = dir === '' ? base : `${dir}/${base}`;
     const path = join(target, realRel);
-    const existing = await lstat(path).catch(() => undefined);
+    const existing = lstatSync(path, { throwIfNoEntry: false });
     if (existing && !(existing.isDirectory() && header.type === 'directory')) {
-      if (header.type === 'link' && (await sameAsLinkTarget(header, path))) return;
-      await rm(path, { recursive: true, force: true });
+      if (header.type === 'link' && sameAsLinkTarget(header, path)) return;
+      rmSync(path, { recursive: true, force: true });
       if (existing.isDirectory() || existing.isSymbolicLink()) resolver.forget();
     }
 
     switch (header.type) {
       case 'directory':
-        if (!existing?.isDirectory()) await mkdir(path, { mode: 0o700 });
+        if (!existing?.isDirectory()) mkdirSync(path, { mode: 0o700 });
         resolver.markDir(realRel);
         await setMetadata(path, header, false);
         dirTimes.push({ path, mtime: header.mtime });
@@ -188,12 +204,11 @@ export async function applyLayer(target: string, layer: AsyncIterable<Uint8Array
         await setMetadata(path, header, true);
         break;
       case 'symlink':
-        await symlink(header.linkname, path);
+        symlinkSync(header.linkname, path);
         await setMetadata(path, header, true);
         break;
       case 'link': {
-        const source = await linkSource(header);
-        await link(source, path);
+        linkSync(linkSource(header), path);
         break;
       }
       case 'character-device':
@@ -212,7 +227,7 @@ export async function applyLayer(target: string, layer: AsyncIterable<Uint8Array
   }
 
   /** Host path of a hard link's target: inside the target, existing, not a directory. */
-  async function linkSource(header: TarHeader): Promise<string> {
+  function linkSource(header: TarHeader): string {
     let rel: string;
     try {
       rel = cleanEntryName(header.linkname);
@@ -220,27 +235,27 @@ export async function applyLayer(target: string, layer: AsyncIterable<Uint8Array
       throw refuse(header.name, `hard link target "${header.linkname}" is outside the target directory`);
     }
     if (rel === '') throw refuse(header.name, 'hard link to the root directory');
-    const { dir, base } = await resolver.parentOf(rel);
+    const { dir, base } = resolver.parentOf(rel);
     const source = join(target, dir, base);
-    const st = await lstat(source).catch(() => undefined);
+    const st = lstatSync(source, { throwIfNoEntry: false });
     if (!st) throw refuse(header.name, `hard link target "${header.linkname}" does not exist`);
     if (st.isDirectory()) throw refuse(header.name, `hard link target "${header.linkname}" is a directory`);
     return source;
   }
 
-  async function sameAsLinkTarget(header: TarHeader, path: string): Promise<boolean> {
-    const source = await linkSource(header);
-    const [a, b] = await Promise.all([lstat(source), lstat(path)]);
+  function sameAsLinkTarget(header: TarHeader, path: string): boolean {
+    const a = lstatSync(linkSource(header));
+    const b = lstatSync(path);
     return a.ino === b.ino && a.dev === b.dev;
   }
 
   async function setMetadata(path: string, header: TarHeader, setTimes: boolean): Promise<void> {
     const isLink = header.type === 'symlink';
     // Order matters: chown clears setuid/setgid bits and file capabilities, so it goes first.
-    if (chown) await lchown(path, header.uid, header.gid);
-    if (!isLink) await chmod(path, header.mode & 0o7777);
+    if (chown) lchownSync(path, header.uid, header.gid);
+    if (!isLink) chmodSync(path, header.mode & 0o7777);
     const xattrs = xattrsOf(header.pax as Record<string, string> | undefined);
     if (xattrs.size > 0) await setXattrs(path, xattrs);
-    if (setTimes) await lutimes(path, header.mtime, header.mtime);
+    if (setTimes) lutimesSync(path, header.mtime, header.mtime);
   }
 }

@@ -2,10 +2,10 @@
 // list (deletions → ".wh." entries, opaque directories → ".wh..wh..opq") or from a whole directory
 // tree. Entries are sorted, owners numeric without names, mtimes clamped to SOURCE_DATE_EPOCH when
 // given, hard links found by inode within the layer, xattrs kept; PAX headers only when needed.
-import { createReadStream, type Stats } from 'node:fs';
-import { lstat, readFile, readdir, readlink } from 'node:fs/promises';
+import { createReadStream, lstatSync, readFileSync, readdirSync, readlinkSync, type Stats } from 'node:fs';
 import { join } from 'node:path';
 import type { BlobInfo, ContentStore } from '../../cache/index.js';
+import { TurnTaker } from '../event-loop.js';
 import type { Change } from './changes.js';
 import { addTarEntry, createTarPack, opaqueWhiteout, whiteoutPrefix, xattrPax, type TarHeader, type TarPack } from './tar-format.js';
 import { readXattrs } from './xattr.js';
@@ -39,22 +39,21 @@ export function writeLayerFromChanges(content: ContentStore, changes: Change[], 
 
 /** Writes a layer holding every file of `root` (the root directory itself is not an entry). */
 export function writeLayerFromDirectory(content: ContentStore, root: string, options: LayerWriteOptions = {}): Promise<BlobInfo> {
-  return writeLayer(content, async () => (await walkTree(root, '')).map((rel) => ({ kind: 'path' as const, rel, root })), options);
+  return writeLayer(content, async () => walkTree(root, '').map((rel) => ({ kind: 'path' as const, rel, root })), options);
 }
 
-async function walkTree(root: string, rel: string): Promise<string[]> {
+/** Sync like the packing loop (see ../event-loop.ts); a metadata walk of one tree is short. */
+function walkTree(root: string, rel: string): string[] {
   const out: string[] = [];
-  const names = (await readdir(join(root, rel))).sort();
-  for (const name of names) {
-    const childRel = rel === '' ? name : `${rel}/${name}`;
+  for (const entry of readdirSync(join(root, rel), { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
+    const childRel = rel === '' ? entry.name : `${rel}/${entry.name}`;
     out.push(childRel);
-    const st = await lstat(join(root, childRel));
-    if (st.isDirectory()) out.push(...(await walkTree(root, childRel)));
+    if (entry.isDirectory()) out.push(...walkTree(root, childRel));
   }
   return out;
 }
 
-async function planChanges(changes: Change[], contentRoot: string): Promise<PlannedEntry[]> {
+function planChanges(changes: Change[], contentRoot: string): PlannedEntry[] {
   const deleted = changes.filter((c) => c.kind === 'delete').map((c) => c.path);
   const underDeleted = (path: string): boolean => deleted.some((d) => path !== d && path.startsWith(`${d}/`));
   const entries = new Map<string, PlannedEntry>();
@@ -77,10 +76,18 @@ async function planChanges(changes: Change[], contentRoot: string): Promise<Plan
     const parts = rel.split('/');
     for (let i = 1; i < parts.length; i++) {
       const parent = parts.slice(0, i).join('/');
-      if (!entries.has(parent) && (await lstat(join(contentRoot, parent)).catch(() => undefined))?.isDirectory()) addPath(parent);
+      if (!entries.has(parent) && isDirectory(join(contentRoot, parent))) addPath(parent);
     }
   }
   return [...entries.values()].sort((a, b) => comparePaths(a.rel, b.rel));
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return lstatSync(path).isDirectory();
+  } catch {
+    return false;
+  }
 }
 
 function entryType(st: Stats): TarHeader['type'] | undefined {
@@ -107,7 +114,7 @@ async function writeLayer(content: ContentStore, plan: () => Promise<PlannedEntr
 
 /** A tar stream of every file of `root`, for exports that do not go into the content store. */
 export function tarDirectory(root: string, options: LayerWriteOptions = {}): AsyncIterable<Uint8Array> {
-  return packEntries(async () => (await walkTree(root, '')).map((rel) => ({ kind: 'path' as const, rel, root })), options);
+  return packEntries(async () => walkTree(root, '').map((rel) => ({ kind: 'path' as const, rel, root })), options);
 }
 
 function packEntries(plan: () => Promise<PlannedEntry[]>, options: LayerWriteOptions): AsyncIterable<Uint8Array> {
@@ -129,14 +136,16 @@ async function produce(pack: TarPack, plan: () => Promise<PlannedEntry[]>, optio
   const paths = entries.flatMap((e) => (e.kind === 'path' ? [join(e.root, e.rel)] : []));
   const xattrs = await readXattrs(paths);
   const firstNameByInode = new Map<string, string>();
+  const turns = new TurnTaker();
 
   for (const entry of entries) {
+    await turns.turn();
     if (entry.kind === 'whiteout') {
       await addTarEntry(pack, { name: entry.rel, type: 'file', mode: 0o644, uid: 0, gid: 0, size: 0, mtime: new Date((epoch ?? 0) * 1000) });
       continue;
     }
     const path = join(entry.root, entry.rel);
-    const st = await lstat(path);
+    const st = lstatSync(path);
     const type = entryType(st);
     if (type === undefined) continue;
     const header: Parameters<TarPack['entry']>[0] = {
@@ -150,7 +159,7 @@ async function produce(pack: TarPack, plan: () => Promise<PlannedEntry[]>, optio
     };
     const pax = xattrPax(xattrs.get(path) ?? new Map());
     if (pax) header.pax = pax;
-    if (type === 'symlink') header.linkname = await readlink(path);
+    if (type === 'symlink') header.linkname = readlinkSync(path);
     if (type === 'character-device' || type === 'block-device') {
       const { major, minor } = splitDevice(st.rdev);
       header.devmajor = major;
@@ -168,7 +177,7 @@ async function produce(pack: TarPack, plan: () => Promise<PlannedEntry[]>, optio
     if (type === 'file') {
       header.size = st.size;
       // Small files in one read: a 1 MiB stream buffer per file would dominate trees of many small files.
-      const body = st.size <= smallFileBytes ? [await readFile(path)] : createReadStream(path, { highWaterMark: 1 << 20 });
+      const body = st.size <= smallFileBytes ? [readFileSync(path)] : createReadStream(path, { highWaterMark: 1 << 20 });
       await addTarEntry(pack, header, body);
     } else {
       await addTarEntry(pack, header);

@@ -2,8 +2,7 @@
 // with trusted.overlay.opaque=y replaces the lower dir (opaque), anything else was added or modified.
 // Mounts are made with redirect_dir and metacopy off, so an upper entry always holds full content.
 // https://docs.kernel.org/filesystems/overlayfs.html#whiteouts-and-opaque-directories
-import type { BigIntStats, Stats } from 'node:fs';
-import { lstat, readdir } from 'node:fs/promises';
+import { lstatSync, readdirSync, type BigIntStats, type Stats } from 'node:fs';
 import { join } from 'node:path';
 import type { Change } from './changes.js';
 import { runCommand } from './command.js';
@@ -13,20 +12,21 @@ export async function readUpperChanges(upperDir: string, lowerDirs: string[]): P
   const changes: Change[] = [];
   let opaqueDirs: Set<string> | undefined;
   const walk = async (rel: string): Promise<void> => {
-    const entries = await readdir(join(upperDir, rel), { withFileTypes: true });
+    // Sync calls: one per upper entry and lower dir, and a thread-pool round trip costs more than each.
+    const entries = readdirSync(join(upperDir, rel), { withFileTypes: true });
     for (const entry of entries) {
       const path = rel === '' ? entry.name : `${rel}/${entry.name}`;
-      if (entry.isCharacterDevice() && isWhiteout(await lstat(join(upperDir, path)))) {
+      if (entry.isCharacterDevice() && isWhiteout(lstatSync(join(upperDir, path)))) {
         changes.push({ kind: 'delete', path });
         continue;
       }
-      const lower = await lowerEntry(lowerDirs, path);
+      const lower = lowerEntry(lowerDirs, path);
       const existed = lower !== undefined;
       if (entry.isDirectory()) {
         opaqueDirs ??= await readOpaqueDirs(upperDir);
         const opaque = opaqueDirs.has(path);
         // A dir copied up only because something below it changed, with its metadata intact, is no change.
-        if (opaque || !lower?.isDirectory() || !sameDirMetadata(lower, await lstat(join(upperDir, path), { bigint: true }))) {
+        if (opaque || !lower?.isDirectory() || !sameDirMetadata(lower, lstatSync(join(upperDir, path), { bigint: true }))) {
           changes.push(opaque ? { kind: existed ? 'modify' : 'add', path, opaque } : { kind: existed ? 'modify' : 'add', path });
         }
         await walk(path);
@@ -48,12 +48,21 @@ function isWhiteout(stats: Stats | BigIntStats): boolean {
 }
 
 /** `path` as the stack of lower dirs (closest first) shows it; undefined when absent or whited out. */
-async function lowerEntry(lowerDirs: string[], path: string): Promise<BigIntStats | undefined> {
+function lowerEntry(lowerDirs: string[], path: string): BigIntStats | undefined {
   for (const lower of lowerDirs) {
-    const stats = await lstat(join(lower, path), { bigint: true }).catch(() => undefined);
+    const stats = lstatIfAny(join(lower, path));
     if (stats) return isWhiteout(stats) ? undefined : stats;
   }
   return undefined;
+}
+
+/** Absent also when a parent is not a directory (ENOTDIR), which throwIfNoEntry does not cover. */
+function lstatIfAny(path: string): BigIntStats | undefined {
+  try {
+    return lstatSync(path, { bigint: true });
+  } catch {
+    return undefined;
+  }
 }
 
 function sameDirMetadata(a: BigIntStats, b: BigIntStats): boolean {
