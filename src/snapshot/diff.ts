@@ -17,8 +17,8 @@ export interface LayerWriteOptions {
 
 const smallFileBytes = 256 * 1024;
 
-/** One tar entry to write: a path in `root`, or a whiteout marker. */
-type PlannedEntry = { kind: 'path'; rel: string; root: string } | { kind: 'whiteout'; rel: string };
+/** One tar entry to write: a path below the layer's root, or a whiteout marker. */
+type PlannedEntry = { kind: 'path' | 'whiteout'; rel: string };
 
 /** Orders paths component by component, so a directory always precedes its contents. */
 function comparePaths(a: string, b: string): number {
@@ -34,12 +34,16 @@ function comparePaths(a: string, b: string): number {
 
 /** Writes the layer for a change list; `contentRoot` holds the new content of added/modified paths. */
 export function writeLayerFromChanges(content: ContentStore, changes: Change[], contentRoot: string, options: LayerWriteOptions = {}): Promise<BlobInfo> {
-  return writeLayer(content, async () => planChanges(changes, contentRoot), options);
+  return writeLayer(content, contentRoot, () => planChanges(changes, contentRoot), options);
 }
 
 /** Writes a layer holding every file of `root` (the root directory itself is not an entry). */
 export function writeLayerFromDirectory(content: ContentStore, root: string, options: LayerWriteOptions = {}): Promise<BlobInfo> {
-  return writeLayer(content, async () => walkTree(root, '').map((rel) => ({ kind: 'path' as const, rel, root })), options);
+  return writeLayer(content, root, () => wholeTree(root), options);
+}
+
+function wholeTree(root: string): PlannedEntry[] {
+  return walkTree(root, '').map((rel) => ({ kind: 'path', rel }));
 }
 
 /** Sync like the packing loop (see ../event-loop.ts); a metadata walk of one tree is short. */
@@ -58,7 +62,7 @@ function planChanges(changes: Change[], contentRoot: string): PlannedEntry[] {
   const underDeleted = (path: string): boolean => deleted.some((d) => path !== d && path.startsWith(`${d}/`));
   const entries = new Map<string, PlannedEntry>();
   const addPath = (rel: string): void => {
-    if (!entries.has(rel)) entries.set(rel, { kind: 'path', rel, root: contentRoot });
+    if (!entries.has(rel)) entries.set(rel, { kind: 'path', rel });
   };
   for (const change of changes) {
     if (change.kind === 'delete') {
@@ -108,33 +112,34 @@ function splitDevice(rdev: number): { major: number; minor: number } {
   return { major, minor };
 }
 
-async function writeLayer(content: ContentStore, plan: () => Promise<PlannedEntry[]>, options: LayerWriteOptions): Promise<BlobInfo> {
-  return content.ingest(packEntries(plan, options));
+async function writeLayer(content: ContentStore, root: string, plan: () => PlannedEntry[], options: LayerWriteOptions): Promise<BlobInfo> {
+  return content.ingest(packEntries(root, plan, options));
 }
 
 /** A tar stream of every file of `root`, for exports that do not go into the content store. */
 export function tarDirectory(root: string, options: LayerWriteOptions = {}): AsyncIterable<Uint8Array> {
-  return packEntries(async () => walkTree(root, '').map((rel) => ({ kind: 'path' as const, rel, root })), options);
+  return packEntries(root, () => wholeTree(root), options);
 }
 
-function packEntries(plan: () => Promise<PlannedEntry[]>, options: LayerWriteOptions): AsyncIterable<Uint8Array> {
+/** `plan` runs once packing starts, so its errors fail the stream. */
+function packEntries(root: string, plan: () => PlannedEntry[], options: LayerWriteOptions): AsyncIterable<Uint8Array> {
   const pack = createTarPack();
-  produce(pack, plan, options).then(
+  produce(pack, root, plan, options).then(
     () => pack.finalize(),
     (err: unknown) => pack.destroy(err as Error),
   );
   return pack as AsyncIterable<Uint8Array>;
 }
 
-async function produce(pack: TarPack, plan: () => Promise<PlannedEntry[]>, options: LayerWriteOptions): Promise<void> {
-  const entries = await plan();
+async function produce(pack: TarPack, root: string, plan: () => PlannedEntry[], options: LayerWriteOptions): Promise<void> {
+  const entries = plan();
   const epoch = options.sourceDateEpoch;
   const clamp = (mtime: Date): Date => {
     const seconds = Math.floor(mtime.getTime() / 1000);
     return new Date((epoch !== undefined && seconds > epoch ? epoch : seconds) * 1000);
   };
-  const paths = entries.flatMap((e) => (e.kind === 'path' ? [join(e.root, e.rel)] : []));
-  const xattrs = await readXattrs(paths);
+  const paths = entries.flatMap((e) => (e.kind === 'path' ? [join(root, e.rel)] : []));
+  const xattrs = await readXattrs(root, paths);
   const firstNameByInode = new Map<string, string>();
   const turns = new TurnTaker();
 
@@ -144,7 +149,7 @@ async function produce(pack: TarPack, plan: () => Promise<PlannedEntry[]>, optio
       await addTarEntry(pack, { name: entry.rel, type: 'file', mode: 0o644, uid: 0, gid: 0, size: 0, mtime: new Date((epoch ?? 0) * 1000) });
       continue;
     }
-    const path = join(entry.root, entry.rel);
+    const path = join(root, entry.rel);
     const st = lstatSync(path);
     const type = entryType(st);
     if (type === undefined) continue;

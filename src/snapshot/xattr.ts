@@ -1,6 +1,7 @@
 // Extended attributes through Debian's attr tools (Node has no xattr API): setfattr when a tar entry
-// carries xattrs, one getfattr run per batch of paths when a layer is written.
+// carries xattrs, and getfattr (one run for a few paths, one recursive run for many) when a layer is written.
 import { execFile } from 'node:child_process';
+import { resolve } from 'node:path';
 import { promisify } from 'node:util';
 
 const run = promisify(execFile);
@@ -34,30 +35,46 @@ export function unescapeGetfattrName(text: string): string {
   return Buffer.from(bytes).toString('utf8');
 }
 
-/** Image-relevant xattrs of each path (without following symlinks); paths without any are absent. */
-export async function readXattrs(paths: string[]): Promise<Map<string, Map<string, Buffer>>> {
+/** Paths named one by one up to this many; more are read with one recursive run over their root. */
+const pathsPerRun = 500;
+
+/**
+ * Image-relevant xattrs of each path below `root` (without following symlinks); paths without any are
+ * absent. Many paths cost one getfattr run over the whole tree rather than one run per 500 paths.
+ */
+export async function readXattrs(root: string, paths: string[]): Promise<Map<string, Map<string, Buffer>>> {
+  if (paths.length <= pathsPerRun) return parseDump(await dump([], paths));
+  const wanted = new Set(paths);
+  const all = parseDump(await dump(['-R', '-P'], [resolve(root)]));
+  for (const path of all.keys()) if (!wanted.has(path)) all.delete(path);
+  return all;
+}
+
+async function dump(options: string[], targets: string[]): Promise<string> {
+  if (targets.length === 0) return '';
+  // Exit status is 1 when some path has no xattr support; the dump is still complete.
+  const { stdout } = await run('getfattr', ['-h', '-d', '-m', '-', '-e', 'hex', '--absolute-names', ...options, '--', ...targets], {
+    maxBuffer: 256 << 20,
+  }).catch((err: { stdout?: string }) => ({ stdout: err.stdout ?? '' }));
+  return stdout;
+}
+
+/** getfattr's hex dump → path → attributes, without snapshotter bookkeeping and without empty entries. */
+function parseDump(stdout: string): Map<string, Map<string, Buffer>> {
   const out = new Map<string, Map<string, Buffer>>();
-  const batch = 500;
-  for (let i = 0; i < paths.length; i += batch) {
-    const slice = paths.slice(i, i + batch);
-    // Exit status is 1 when some path has no xattr support; the dump is still complete.
-    const { stdout } = await run('getfattr', ['-h', '-d', '-m', '-', '-e', 'hex', '--absolute-names', '--', ...slice], {
-      maxBuffer: 256 << 20,
-    }).catch((err: { stdout?: string }) => ({ stdout: err.stdout ?? '' }));
-    let current: Map<string, Buffer> | undefined;
-    for (const line of stdout.split('\n')) {
-      if (line.startsWith('# file: ')) {
-        current = new Map();
-        out.set(unescapeGetfattrName(line.slice('# file: '.length)), current);
-        continue;
-      }
-      const eq = line.indexOf('=');
-      if (!current || eq === -1) continue;
-      const name = line.slice(0, eq);
-      const value = line.slice(eq + 1);
-      if (isOwnBookkeeping(name) || !value.startsWith('0x')) continue;
-      current.set(name, Buffer.from(value.slice(2), 'hex'));
+  let current: Map<string, Buffer> | undefined;
+  for (const line of stdout.split('\n')) {
+    if (line.startsWith('# file: ')) {
+      current = new Map();
+      out.set(unescapeGetfattrName(line.slice('# file: '.length)), current);
+      continue;
     }
+    const eq = line.indexOf('=');
+    if (!current || eq === -1) continue;
+    const name = line.slice(0, eq);
+    const value = line.slice(eq + 1);
+    if (isOwnBookkeeping(name) || !value.startsWith('0x')) continue;
+    current.set(name, Buffer.from(value.slice(2), 'hex'));
   }
   for (const [path, attrs] of out) if (attrs.size === 0) out.delete(path);
   return out;

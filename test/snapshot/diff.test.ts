@@ -58,6 +58,20 @@ describeIf('layer diff', [...(isRoot() ? [] : ['root']), ...(hasCommand('getfatt
     expect(execFileSync('getfattr', ['-n', 'user.note', '-e', 'hex', '--absolute-names', join(out, 'etc/passwd')], { encoding: 'utf8' })).toContain('user.note=0x80ff00');
   });
 
+  it('keeps the xattrs of a tree too big to name path by path (one recursive getfattr run)', async () => {
+    const root = join(dir, 'many');
+    await mkdir(join(root, 'files'), { recursive: true });
+    for (let i = 0; i < 600; i++) await writeFile(join(root, 'files', `f${i}`), String(i));
+    execFileSync('setfattr', ['-n', 'user.mark', '-v', '0x01', join(root, 'files/f599')]);
+    const layer = await writeLayerFromDirectory(store, root);
+    const out = join(dir, 'many-applied');
+    await mkdir(out);
+    await applyLayer(out, store.read(layer.digest));
+    const attrs = execFileSync('getfattr', ['-R', '-d', '-m', '-', '-e', 'hex', '--absolute-names', out], { encoding: 'utf8' });
+    expect(attrs.match(/^user\./gm)).toEqual(['user.']);
+    expect(attrs).toContain(`# file: ${out}/files/f599\nuser.mark=0x01`);
+  });
+
   it('clamps mtimes to SOURCE_DATE_EPOCH', async () => {
     const root = join(dir, 'epoch');
     await mkdir(root);
