@@ -7,7 +7,7 @@ import { createReadStream } from 'node:fs';
 import { chmod, mkdir, open, readFile, readdir, rename, rm, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
-import { digestHex, isSha256Digest, type Sha256Digest } from './digest.js';
+import { digestHex, isSha256Digest, sha256Of, type Sha256Digest } from './digest.js';
 
 export interface BlobInfo {
   digest: Sha256Digest;
@@ -154,9 +154,10 @@ export class ContentStore {
     }
   }
 
+  /** Bytes in memory are hashed first, so a blob already stored (a rebuild's config and manifest) is not written again. */
   ingestBytes(bytes: Uint8Array | string, expected?: IngestExpectation): Promise<BlobInfo> {
     const data = typeof bytes === 'string' ? Buffer.from(bytes) : bytes;
-    return this.ingest([data], expected);
+    return this.ingest([data], { ...expected, digest: expected?.digest ?? sha256Of(data) });
   }
 
   /** Removes a blob; absent is fine. Callers (GC, rmi) decide what is unreferenced. */

@@ -4,8 +4,18 @@ import { lexerDefinition } from './tokens.js';
 
 let lexer: Lexer | undefined;
 
+/** `validate`: chevrotain's definition checks, ~5 ms at start-up; the grammar tests run them, builds skip them. */
+function createLexer(validate: boolean): Lexer {
+  return new Lexer(lexerDefinition, { positionTracking: 'onlyOffset', ensureOptimizations: false, skipValidations: !validate });
+}
+
+/** Throws chevrotain's definition errors, if the tokens have any. */
+export function validateLexerDefinition(): void {
+  createLexer(true);
+}
+
 export function tokenizeLine(text: string): IToken[] {
-  lexer ??= new Lexer(lexerDefinition, { positionTracking: 'onlyOffset', ensureOptimizations: false });
+  lexer ??= createLexer(false);
   // Every character is covered by some token pattern, so lexing errors cannot occur.
   return lexer.tokenize(text).tokens;
 }

@@ -4,8 +4,9 @@ import { CstParser, generateCstDts, type CstNode, type IToken } from 'chevrotain
 import { allTokens, EndOfFlags, FlagWord, Keyword, Rest } from './tokens.js';
 
 class InstructionLineParser extends CstParser {
-  constructor() {
-    super(allTokens, { recoveryEnabled: false });
+  /** `validate`: chevrotain's grammar checks, ~4 ms at start-up; the grammar tests run them, builds skip them. */
+  constructor(validate: boolean) {
+    super(allTokens, { recoveryEnabled: false, skipValidations: !validate });
     this.performSelfAnalysis();
   }
 
@@ -37,8 +38,13 @@ class InstructionLineParser extends CstParser {
 let parser: InstructionLineParser | undefined;
 
 export function instructionLineParser(): InstructionLineParser {
-  parser ??= new InstructionLineParser();
+  parser ??= new InstructionLineParser(false);
   return parser;
+}
+
+/** Throws chevrotain's definition errors, if the grammar has any. */
+export function validateInstructionLineGrammar(): void {
+  new InstructionLineParser(true);
 }
 
 export function parseInstructionLine(tokens: IToken[]): CstNode {
