@@ -9,7 +9,8 @@
 //   last/<sha256(identity)>.json   {key, preimage} the step with that identity used last
 //   leases/<id>.json       {pid, keys, snapshots, blobs} of one running build
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, readdir, rename, stat, unlink, utimes, writeFile } from 'node:fs/promises';
+import { readFileSync, renameSync, statSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdir, readFile, readdir, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { sha256Of } from './digest.js';
 import type { KeyPart } from './keys.js';
@@ -88,8 +89,8 @@ export class RecordStore {
   async get(key: string): Promise<CacheRecord | undefined> {
     const path = this.recordPath(key);
     try {
-      const [text, info] = await Promise.all([readFile(path, 'utf8'), stat(path)]);
-      const file = JSON.parse(text) as RecordFile;
+      const file = JSON.parse(readFileSync(path, 'utf8')) as RecordFile;
+      const info = statSync(path);
       if (!isRecordFile(file, key)) return undefined;
       const { format: _format, ...record } = file;
       return { ...record, lastUsedAt: info.mtimeMs };
@@ -102,14 +103,18 @@ export class RecordStore {
     const time = this.now();
     const file: RecordFile = { format: recordFormat, ...record, createdAt: time };
     const path = this.recordPath(record.key);
-    await writeAtomically(path, JSON.stringify(file));
-    await utimes(path, time / 1000, time / 1000);
+    writeAtomically(path, JSON.stringify(file));
+    utimesSync(path, time / 1000, time / 1000);
   }
 
   /** Marks `key` used now (one utimes); a record deleted meanwhile is simply not touched. */
   async touch(key: string): Promise<void> {
     const seconds = this.now() / 1000;
-    await utimes(this.recordPath(key), seconds, seconds).catch(() => undefined);
+    try {
+      utimesSync(this.recordPath(key), seconds, seconds);
+    } catch {
+      // deleted meanwhile
+    }
   }
 
   async delete(key: string): Promise<void> {
@@ -133,12 +138,12 @@ export class RecordStore {
   }
 
   async rememberLast(identity: string, use: LastUse): Promise<void> {
-    await writeAtomically(this.lastPath(identity), JSON.stringify(use));
+    writeAtomically(this.lastPath(identity), JSON.stringify(use));
   }
 
   async getLast(identity: string): Promise<LastUse | undefined> {
     try {
-      const use = JSON.parse(await readFile(this.lastPath(identity), 'utf8')) as LastUse;
+      const use = JSON.parse(readFileSync(this.lastPath(identity), 'utf8')) as LastUse;
       return typeof use.key === 'string' && isStringArray(use.preimage) ? use : undefined;
     } catch {
       return undefined;
@@ -189,11 +194,15 @@ export class RecordStore {
   }
 
   async writeLease(lease: Lease): Promise<void> {
-    await writeAtomically(join(this.leasesDir, `${lease.id}.json`), JSON.stringify(lease));
+    writeAtomically(join(this.leasesDir, `${lease.id}.json`), JSON.stringify(lease));
   }
 
   async deleteLease(id: string): Promise<void> {
-    await unlink(join(this.leasesDir, `${id}.json`)).catch(ignoreMissing);
+    try {
+      unlinkSync(join(this.leasesDir, `${id}.json`));
+    } catch (err) {
+      ignoreMissing(err);
+    }
   }
 
   /**
@@ -251,8 +260,9 @@ function ignoreMissing(err: unknown): void {
   if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
 }
 
-async function writeAtomically(path: string, text: string): Promise<void> {
+/** Sync, as every per-step call here: each is one small file, and a thread-pool round trip costs more. */
+function writeAtomically(path: string, text: string): void {
   const temp = `${path}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`;
-  await writeFile(temp, text);
-  await rename(temp, path);
+  writeFileSync(temp, text);
+  renameSync(temp, path);
 }

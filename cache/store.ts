@@ -3,7 +3,7 @@
 // atomic rename) → read → delete (by GC only). Several processes may share one root: a rename is
 // atomic, "already exists" is success, and a half-written ingest is never visible under blobs/.
 import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import { createReadStream, statSync } from 'node:fs';
 import { chmod, mkdir, open, readFile, readdir, rename, rm, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -62,9 +62,10 @@ export class ContentStore {
     return join(this.blobDir, digestHex(digest));
   }
 
+  /** Sync inside: builds ask this for every layer of every cache hit, and one stat is cheaper than a thread-pool round trip. */
   async info(digest: Sha256Digest): Promise<BlobInfo | undefined> {
     try {
-      const st = await stat(this.blobPath(digest));
+      const st = statSync(this.blobPath(digest));
       return { digest, size: st.size };
     } catch (err) {
       if (isNotFound(err)) return undefined;
