@@ -138,8 +138,7 @@ export async function commitLayer(deps: FsDeps, key: string, parent: FsState): P
 
 /** The layer tar of what active snapshot `key` changed, stored in the content store. */
 export async function writeLayer(deps: FsDeps, key: string): Promise<Layer> {
-  const { changes, contentRoot } = await deps.snapshotter.changes(key);
-  const blob = await writeLayerFromChanges(deps.content, changes, contentRoot, { sourceDateEpoch: deps.sourceDateEpoch });
+  const blob = await writeLayerFromChanges(deps.content, await deps.snapshotter.changes(key), { sourceDateEpoch: deps.sourceDateEpoch });
   return { descriptor: { mediaType: mediaTypes.ociLayer, digest: blob.digest, size: blob.size }, diffId: blob.digest };
 }
 

@@ -3,10 +3,9 @@
 // created, mounted, compared and removed.
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Change } from './changes.js';
 import { ConflictError, NotFoundError, UserError } from '../errors.js';
 import { SnapshotMetadata, type SnapshotRecord, type SnapshotTable } from './metadata.js';
-import type { Mount, SnapshotInfo, Snapshotter, Usage } from './snapshotter.js';
+import type { ChangeSet, Mount, SnapshotInfo, Snapshotter, Usage } from './snapshotter.js';
 
 /** A snapshot with the storage ids of its ancestors, closest parent first. */
 export interface ResolvedSnapshot {
@@ -31,7 +30,7 @@ export abstract class BaseSnapshotter implements Snapshotter {
 
   protected abstract createStorage(id: string, parentIds: string[], kind: 'active' | 'view'): Promise<void>;
   protected abstract mountsOf(snapshot: ResolvedSnapshot): Mount[];
-  protected abstract changesOf(snapshot: ResolvedSnapshot): Promise<{ changes: Change[]; contentRoot: string }>;
+  protected abstract changesOf(snapshot: ResolvedSnapshot): Promise<ChangeSet>;
   protected abstract usageOf(snapshot: ResolvedSnapshot): Promise<Usage>;
   /** Frees what only an active snapshot needs once it is committed (e.g. overlay's work dir). */
   protected async onCommitted(_id: string): Promise<void> {}
@@ -91,7 +90,7 @@ export abstract class BaseSnapshotter implements Snapshotter {
     return this.usageOf(this.resolve(await this.metadata.read(), keyOrName));
   }
 
-  async changes(key: string): Promise<{ changes: Change[]; contentRoot: string }> {
+  async changes(key: string): Promise<ChangeSet> {
     const snapshot = this.resolve(await this.metadata.read(), key);
     if (snapshot.record.kind === 'view') throw new UserError(`snapshot ${key} is a view: it has no changes`);
     return this.changesOf(snapshot);

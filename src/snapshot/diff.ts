@@ -8,7 +8,8 @@ import type { BlobInfo, ContentStore } from '../../cache/index.js';
 import { TurnTaker } from '../event-loop.js';
 import type { Change } from './changes.js';
 import { addTarEntry, createTarPack, opaqueWhiteout, whiteoutPrefix, xattrPax, type TarHeader, type TarPack } from './tar-format.js';
-import { readXattrs } from './xattr.js';
+import type { ChangeSet } from './snapshotter.js';
+import { readXattrs, type XattrsByPath } from './xattr.js';
 
 export interface LayerWriteOptions {
   /** SOURCE_DATE_EPOCH in seconds: later mtimes are clamped to it, whiteouts get it. */
@@ -32,14 +33,16 @@ function comparePaths(a: string, b: string): number {
   return pa.length - pb.length;
 }
 
-/** Writes the layer for a change list; `contentRoot` holds the new content of added/modified paths. */
-export function writeLayerFromChanges(content: ContentStore, changes: Change[], contentRoot: string, options: LayerWriteOptions = {}): Promise<BlobInfo> {
-  return writeLayer(content, contentRoot, () => planChanges(changes, contentRoot), options);
+/** Writes the layer for a snapshotter's change set (new content of added/modified paths under its contentRoot). */
+export function writeLayerFromChanges(content: ContentStore, changeSet: ChangeSet, options: LayerWriteOptions = {}): Promise<BlobInfo> {
+  const { changes, contentRoot, xattrs } = changeSet;
+  const readXattrsOf = xattrs ? async () => xattrs : (paths: string[]) => readXattrs(contentRoot, paths);
+  return content.ingest(packEntries(contentRoot, () => planChanges(changes, contentRoot), readXattrsOf, options));
 }
 
 /** Writes a layer holding every file of `root` (the root directory itself is not an entry). */
 export function writeLayerFromDirectory(content: ContentStore, root: string, options: LayerWriteOptions = {}): Promise<BlobInfo> {
-  return writeLayer(content, root, () => wholeTree(root), options);
+  return content.ingest(packEntries(root, () => wholeTree(root), (paths) => readXattrs(root, paths), options));
 }
 
 function wholeTree(root: string): PlannedEntry[] {
@@ -112,26 +115,25 @@ function splitDevice(rdev: number): { major: number; minor: number } {
   return { major, minor };
 }
 
-async function writeLayer(content: ContentStore, root: string, plan: () => PlannedEntry[], options: LayerWriteOptions): Promise<BlobInfo> {
-  return content.ingest(packEntries(root, plan, options));
-}
-
 /** A tar stream of every file of `root`, for exports that do not go into the content store. */
 export function tarDirectory(root: string, options: LayerWriteOptions = {}): AsyncIterable<Uint8Array> {
-  return packEntries(root, () => wholeTree(root), options);
+  return packEntries(root, () => wholeTree(root), (paths) => readXattrs(root, paths), options);
 }
 
+/** Which xattrs the entries at these absolute paths carry. */
+type XattrReader = (paths: string[]) => Promise<XattrsByPath>;
+
 /** `plan` runs once packing starts, so its errors fail the stream. */
-function packEntries(root: string, plan: () => PlannedEntry[], options: LayerWriteOptions): AsyncIterable<Uint8Array> {
+function packEntries(root: string, plan: () => PlannedEntry[], readXattrsOf: XattrReader, options: LayerWriteOptions): AsyncIterable<Uint8Array> {
   const pack = createTarPack();
-  produce(pack, root, plan, options).then(
+  produce(pack, root, plan, readXattrsOf, options).then(
     () => pack.finalize(),
     (err: unknown) => pack.destroy(err as Error),
   );
   return pack as AsyncIterable<Uint8Array>;
 }
 
-async function produce(pack: TarPack, root: string, plan: () => PlannedEntry[], options: LayerWriteOptions): Promise<void> {
+async function produce(pack: TarPack, root: string, plan: () => PlannedEntry[], readXattrsOf: XattrReader, options: LayerWriteOptions): Promise<void> {
   const entries = plan();
   const epoch = options.sourceDateEpoch;
   const clamp = (mtime: Date): Date => {
@@ -139,7 +141,7 @@ async function produce(pack: TarPack, root: string, plan: () => PlannedEntry[], 
     return new Date((epoch !== undefined && seconds > epoch ? epoch : seconds) * 1000);
   };
   const paths = entries.flatMap((e) => (e.kind === 'path' ? [join(root, e.rel)] : []));
-  const xattrs = await readXattrs(root, paths);
+  const xattrs = await readXattrsOf(paths);
   const firstNameByInode = new Map<string, string>();
   const turns = new TurnTaker();
 

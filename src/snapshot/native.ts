@@ -4,10 +4,9 @@
 import { lstat, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BaseSnapshotter, type ResolvedSnapshot } from './base-snapshotter.js';
-import type { Change } from './changes.js';
 import { runCommand } from './command.js';
 import { compareTrees } from './tree-compare.js';
-import type { Mount, Usage } from './snapshotter.js';
+import type { ChangeSet, Mount, Usage } from './snapshotter.js';
 
 export class NativeSnapshotter extends BaseSnapshotter {
   readonly name = 'native';
@@ -36,7 +35,7 @@ export class NativeSnapshotter extends BaseSnapshotter {
     return [{ type: 'bind', source: this.fsDir(record.id), options: ['bind', 'rw'] }];
   }
 
-  protected async changesOf({ record, parentIds }: ResolvedSnapshot): Promise<{ changes: Change[]; contentRoot: string }> {
+  protected async changesOf({ record, parentIds }: ResolvedSnapshot): Promise<ChangeSet> {
     const root = this.fsDir(record.id);
     const parent = parentIds[0];
     return { changes: await compareTrees(parent === undefined ? undefined : this.fsDir(parent), root), contentRoot: root };

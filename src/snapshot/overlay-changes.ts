@@ -3,15 +3,19 @@
 // Mounts are made with redirect_dir and metacopy off, so an upper entry always holds full content.
 // https://docs.kernel.org/filesystems/overlayfs.html#whiteouts-and-opaque-directories
 import { lstatSync, readdirSync, type BigIntStats, type Stats } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { Change } from './changes.js';
-import { runCommand } from './command.js';
-import { unescapeGetfattrName } from './xattr.js';
+import { imageXattrs, readTreeXattrs, type XattrsByPath } from './xattr.js';
 
-export async function readUpperChanges(upperDir: string, lowerDirs: string[]): Promise<Change[]> {
+/**
+ * The upper dir's change list, and the image xattrs of its paths: the one getfattr run that finds the
+ * opaque dirs reads every attribute, so the layer writer needs no run of its own.
+ */
+export async function readUpperChanges(upperDir: string, lowerDirs: string[]): Promise<{ changes: Change[]; xattrs: XattrsByPath }> {
   const changes: Change[] = [];
-  let opaqueDirs: Set<string> | undefined;
-  const walk = async (rel: string): Promise<void> => {
+  const allXattrs = await readTreeXattrs(upperDir);
+  const opaqueDirs = opaqueDirsOf(resolve(upperDir), allXattrs);
+  const walk = (rel: string): void => {
     // Sync calls: one per upper entry and lower dir, and a thread-pool round trip costs more than each.
     const entries = readdirSync(join(upperDir, rel), { withFileTypes: true });
     for (const entry of entries) {
@@ -23,20 +27,19 @@ export async function readUpperChanges(upperDir: string, lowerDirs: string[]): P
       const lower = lowerEntry(lowerDirs, path);
       const existed = lower !== undefined;
       if (entry.isDirectory()) {
-        opaqueDirs ??= await readOpaqueDirs(upperDir);
         const opaque = opaqueDirs.has(path);
         // A dir copied up only because something below it changed, with its metadata intact, is no change.
         if (opaque || !lower?.isDirectory() || !sameDirMetadata(lower, lstatSync(join(upperDir, path), { bigint: true }))) {
           changes.push(opaque ? { kind: existed ? 'modify' : 'add', path, opaque } : { kind: existed ? 'modify' : 'add', path });
         }
-        await walk(path);
+        walk(path);
       } else {
         changes.push({ kind: existed ? 'modify' : 'add', path });
       }
     }
   };
-  await walk('');
-  return changes.sort(byPath);
+  walk('');
+  return { changes: changes.sort(byPath), xattrs: imageXattrs(allXattrs) };
 }
 
 export function byPath(a: { path: string }, b: { path: string }): number {
@@ -69,18 +72,11 @@ function sameDirMetadata(a: BigIntStats, b: BigIntStats): boolean {
   return a.mode === b.mode && a.uid === b.uid && a.gid === b.gid && a.mtimeNs === b.mtimeNs;
 }
 
-/** Every opaque dir under `upperDir` (relative paths), from one getfattr walk instead of one call per dir. */
-async function readOpaqueDirs(upperDir: string): Promise<Set<string>> {
-  // -h: a dangling symlink in the upper dir is not followed (getfattr fails on it otherwise).
-  const { stdout } = await runCommand('getfattr', ['-R', '-P', '-h', '--absolute-names', '-d', '-m', '^trusted\\.overlay\\.opaque$', upperDir]);
+/** Dirs under `upperDir` (relative paths) marked trusted.overlay.opaque=y. */
+function opaqueDirsOf(upperDir: string, xattrs: XattrsByPath): Set<string> {
   const opaque = new Set<string>();
-  let file: string | undefined;
-  for (const line of stdout.split('\n')) {
-    if (line.startsWith('# file: ')) file = unescapeGetfattrName(line.slice('# file: '.length));
-    else if (file !== undefined && line === 'trusted.overlay.opaque="y"' && file.length > upperDir.length) {
-      opaque.add(file.slice(upperDir.length + 1));
-    }
+  for (const [path, attrs] of xattrs) {
+    if (path.length > upperDir.length && attrs.get('trusted.overlay.opaque')?.toString('latin1') === 'y') opaque.add(path.slice(upperDir.length + 1));
   }
   return opaque;
 }
-

@@ -5,10 +5,9 @@ import { mkdir, rm } from 'node:fs/promises';
 import { release } from 'node:os';
 import { join } from 'node:path';
 import { BaseSnapshotter, type ResolvedSnapshot } from './base-snapshotter.js';
-import type { Change } from './changes.js';
 import { measureTree } from './file-content.js';
 import { readUpperChanges } from './overlay-changes.js';
-import type { Mount, Usage } from './snapshotter.js';
+import type { ChangeSet, Mount, Usage } from './snapshotter.js';
 
 const overlayOptions = ['index=off', 'redirect_dir=off', 'metacopy=off'];
 
@@ -64,9 +63,9 @@ export class OverlaySnapshotter extends BaseSnapshotter {
     ];
   }
 
-  protected async changesOf({ record, parentIds }: ResolvedSnapshot): Promise<{ changes: Change[]; contentRoot: string }> {
+  protected async changesOf({ record, parentIds }: ResolvedSnapshot): Promise<ChangeSet> {
     const upper = this.fsDir(record.id);
-    return { changes: await readUpperChanges(upper, parentIds.map((id) => this.fsDir(id))), contentRoot: upper };
+    return { ...(await readUpperChanges(upper, parentIds.map((id) => this.fsDir(id)))), contentRoot: upper };
   }
 
   protected usageOf({ record }: ResolvedSnapshot): Promise<Usage> {

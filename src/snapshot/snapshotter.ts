@@ -40,5 +40,15 @@ export interface Snapshotter {
    * What active snapshot `key` changed relative to its parent, sorted by path, and the directory
    * holding the new content of added/modified paths (the upper dir for overlay).
    */
-  changes(key: string): Promise<{ changes: Change[]; contentRoot: string }>;
+  changes(key: string): Promise<ChangeSet>;
+}
+
+export interface ChangeSet {
+  changes: Change[];
+  contentRoot: string;
+  /**
+   * Image xattrs of the paths below contentRoot (absolute path → name → value), when the snapshotter
+   * read them anyway (overlay reads the upper dir's to find opaque dirs); absent: the layer writer reads them.
+   */
+  xattrs?: Map<string, Map<string, Buffer>>;
 }

@@ -35,6 +35,9 @@ export function unescapeGetfattrName(text: string): string {
   return Buffer.from(bytes).toString('utf8');
 }
 
+/** Path → attribute name → value. */
+export type XattrsByPath = Map<string, Map<string, Buffer>>;
+
 /** Paths named one by one up to this many; more are read with one recursive run over their root. */
 const pathsPerRun = 500;
 
@@ -42,12 +45,27 @@ const pathsPerRun = 500;
  * Image-relevant xattrs of each path below `root` (without following symlinks); paths without any are
  * absent. Many paths cost one getfattr run over the whole tree rather than one run per 500 paths.
  */
-export async function readXattrs(root: string, paths: string[]): Promise<Map<string, Map<string, Buffer>>> {
-  if (paths.length <= pathsPerRun) return parseDump(await dump([], paths));
+export async function readXattrs(root: string, paths: string[]): Promise<XattrsByPath> {
+  if (paths.length <= pathsPerRun) return imageXattrs(parseDump(await dump([], paths)));
   const wanted = new Set(paths);
-  const all = parseDump(await dump(['-R', '-P'], [resolve(root)]));
+  const all = imageXattrs(await readTreeXattrs(root));
   for (const path of all.keys()) if (!wanted.has(path)) all.delete(path);
   return all;
+}
+
+/** Every attribute of every path below `root` (bookkeeping included), in one getfattr run. */
+export async function readTreeXattrs(root: string): Promise<XattrsByPath> {
+  return parseDump(await dump(['-R', '-P'], [resolve(root)]));
+}
+
+/** Without the snapshotter's bookkeeping, and without paths left with no attribute. */
+export function imageXattrs(all: XattrsByPath): XattrsByPath {
+  const out: XattrsByPath = new Map();
+  for (const [path, attrs] of all) {
+    const kept = new Map([...attrs].filter(([name]) => !isOwnBookkeeping(name)));
+    if (kept.size > 0) out.set(path, kept);
+  }
+  return out;
 }
 
 async function dump(options: string[], targets: string[]): Promise<string> {
@@ -59,9 +77,9 @@ async function dump(options: string[], targets: string[]): Promise<string> {
   return stdout;
 }
 
-/** getfattr's hex dump → path → attributes, without snapshotter bookkeeping and without empty entries. */
-function parseDump(stdout: string): Map<string, Map<string, Buffer>> {
-  const out = new Map<string, Map<string, Buffer>>();
+/** getfattr's hex dump → path → attributes. */
+function parseDump(stdout: string): XattrsByPath {
+  const out: XattrsByPath = new Map();
   let current: Map<string, Buffer> | undefined;
   for (const line of stdout.split('\n')) {
     if (line.startsWith('# file: ')) {
@@ -71,11 +89,8 @@ function parseDump(stdout: string): Map<string, Map<string, Buffer>> {
     }
     const eq = line.indexOf('=');
     if (!current || eq === -1) continue;
-    const name = line.slice(0, eq);
     const value = line.slice(eq + 1);
-    if (isOwnBookkeeping(name) || !value.startsWith('0x')) continue;
-    current.set(name, Buffer.from(value.slice(2), 'hex'));
+    if (value.startsWith('0x')) current.set(line.slice(0, eq), Buffer.from(value.slice(2), 'hex'));
   }
-  for (const [path, attrs] of out) if (attrs.size === 0) out.delete(path);
   return out;
 }

@@ -91,14 +91,16 @@ describeIf('layer diff', [...(isRoot() ? [] : ['root']), ...(hasCommand('getfatt
     await mkdir(join(upper, 'var/cache'), { recursive: true });
     const layer = await writeLayerFromChanges(
       store,
-      [
-        { kind: 'add', path: 'etc/conf.d/new' },
-        { kind: 'delete', path: 'etc/old' },
-        { kind: 'delete', path: 'etc/gone-dir' },
-        { kind: 'delete', path: 'etc/gone-dir/inner' },
-        { kind: 'modify', path: 'var/cache', opaque: true },
-      ],
-      upper,
+      {
+        changes: [
+          { kind: 'add', path: 'etc/conf.d/new' },
+          { kind: 'delete', path: 'etc/old' },
+          { kind: 'delete', path: 'etc/gone-dir' },
+          { kind: 'delete', path: 'etc/gone-dir/inner' },
+          { kind: 'modify', path: 'var/cache', opaque: true },
+        ],
+        contentRoot: upper,
+      },
       { sourceDateEpoch: 0 },
     );
     expect(tarNames(store.blobPath(layer.digest))).toEqual(['etc/', 'etc/.wh.gone-dir', 'etc/.wh.old', 'etc/conf.d/', 'etc/conf.d/new', 'var/', 'var/cache/', 'var/cache/.wh..wh..opq']);

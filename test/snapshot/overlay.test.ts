@@ -1,5 +1,6 @@
 // Runs the snapshotter conformance suite against kernel overlayfs, plus the long-lowerdir fallback and
 // the volatile writable mounts (mounted again after an unmount, as a stopped container is restarted).
+import { execFileSync } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -37,6 +38,37 @@ describeIf('overlay snapshotter', isRoot() ? [] : ['root'], () => {
         }
       }
       expect((await snapshotter.changes('top')).changes.map((change) => change.path)).toEqual(['round']);
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
+  });
+
+  it('hands the layer writer the image xattrs it read while finding opaque dirs, without overlay bookkeeping', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'tsbuild-snap-xattrs-'));
+    const snapshotter = new OverlaySnapshotter(join(root, 'snapshots'));
+    const target = join(root, 'mnt');
+    await mkdir(target);
+    try {
+      await snapshotter.prepare('base-active');
+      await mountAll(await snapshotter.mounts('base-active'), target);
+      await mkdir(join(target, 'dir'));
+      await writeFile(join(target, 'dir/old'), 'old');
+      await unmount(target);
+      await snapshotter.commit('base', 'base-active');
+      await snapshotter.prepare('top', 'base');
+      await mountAll(await snapshotter.mounts('top'), target);
+      try {
+        await rm(join(target, 'dir'), { recursive: true });
+        await mkdir(join(target, 'dir')); // replaces the lower dir: opaque
+        await writeFile(join(target, 'dir/new'), 'new');
+        execFileSync('setfattr', ['-n', 'user.note', '-v', '0x6869', join(target, 'dir/new')]);
+      } finally {
+        await unmount(target);
+      }
+      const { changes, contentRoot, xattrs } = await snapshotter.changes('top');
+      expect(changes).toContainEqual({ kind: 'modify', path: 'dir', opaque: true });
+      expect([...(xattrs ?? new Map())].map(([path, attrs]) => [path, [...attrs.keys()]])).toEqual([[join(contentRoot, 'dir/new'), ['user.note']]]);
+      expect(xattrs?.get(join(contentRoot, 'dir/new'))?.get('user.note')?.toString()).toBe('hi');
     } finally {
       await rm(root, { recursive: true, force: true });
     }
