@@ -23,7 +23,6 @@ import type { ExecContext, Op, SolveCache, Vertex } from './solver/op.js';
 import { solve } from './solver/scheduler.js';
 import { openSnapshotter } from './snapshot/open-snapshotter.js';
 import type { Snapshotter } from './snapshot/snapshotter.js';
-import { exportImageTar, exportLocalDirectory, exportOciLayout, exportRootfsTar } from './image/export.js';
 import type { ImageReference } from './image/reference.js';
 import type { StoredImage } from './image/store.js';
 import type { Engine } from './engine.js';
@@ -118,6 +117,8 @@ export async function exportBuiltImage(engine: Engine, image: StoredImage, tags:
   const archive = { manifestDigest: image.manifestDigest, refs: tags };
   for (const output of outputs) {
     if (output.type === 'image') continue;
+    // Loaded only for these outputs: the tar writers are not part of a plain build's start-up.
+    const { exportImageTar, exportLocalDirectory, exportOciLayout, exportRootfsTar } = await import('./image/export.js');
     const dest = output.dest as string;
     if (output.type === 'local') {
       if (dest === '-') throw new UserError('-o type=local needs a directory, not -');

@@ -3,7 +3,8 @@
 // and leaves no image behind.
 import { PassThrough } from 'node:stream';
 import { UserError } from '../errors.js';
-import { cleanEntryName, forEachTarEntry, type TarHeader } from '../snapshot/tar-format.js';
+import { forEachTarEntry, type TarHeader } from '../snapshot/tar-format.js';
+import { cleanEntryName } from '../snapshot/tar-names.js';
 import { commitImage } from './commit.js';
 import { decompressed } from './compression.js';
 import { applyConfigChanges } from './config-changes.js';

@@ -21,7 +21,8 @@ import {
 import { join, posix } from 'node:path';
 import { promisify } from 'node:util';
 import { UserError } from '../errors.js';
-import { cleanEntryName, forEachTarEntry, opaqueWhiteout, whiteoutPrefix, xattrsOf, type TarHeader } from './tar-format.js';
+import type { TarHeader } from './tar-format.js';
+import { cleanEntryName, opaqueWhiteout, whiteoutPrefix, xattrsOf } from './tar-names.js';
 import { setXattrs } from './xattr.js';
 
 const run = promisify(execFile);
@@ -132,6 +133,7 @@ export async function applyLayer(target: string, layer: AsyncIterable<Uint8Array
   const writtenThisLayer = new Set<string>();
   const dirTimes: { path: string; mtime: Date }[] = [];
   const result: ApplyResult = { entries: 0, bytes: 0 };
+  const { forEachTarEntry } = await import('./tar-format.js');
 
   try {
     await forEachTarEntry(layer, async (header, body) => {

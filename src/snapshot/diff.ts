@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import type { BlobInfo, ContentStore } from '../../cache/index.js';
 import { TurnTaker } from '../event-loop.js';
 import type { Change } from './changes.js';
-import { addTarEntry, createTarPack, opaqueWhiteout, whiteoutPrefix, xattrPax, type TarHeader, type TarPack } from './tar-format.js';
+import type { TarHeader, TarPack } from './tar-format.js';
+import { opaqueWhiteout, whiteoutPrefix, xattrPax } from './tar-names.js';
 import type { ChangeSet } from './snapshotter.js';
 import { readXattrs, type XattrsByPath } from './xattr.js';
 
@@ -120,20 +121,31 @@ export function tarDirectory(root: string, options: LayerWriteOptions = {}): Asy
   return packEntries(root, () => wholeTree(root), (paths) => readXattrs(root, paths), options);
 }
 
+/** Loaded when a layer is written (see tar-format.ts). */
+type TarFormat = typeof import('./tar-format.js');
+
 /** Which xattrs the entries at these absolute paths carry. */
 type XattrReader = (paths: string[]) => Promise<XattrsByPath>;
 
 /** `plan` runs once packing starts, so its errors fail the stream. */
-function packEntries(root: string, plan: () => PlannedEntry[], readXattrsOf: XattrReader, options: LayerWriteOptions): AsyncIterable<Uint8Array> {
-  const pack = createTarPack();
-  produce(pack, root, plan, readXattrsOf, options).then(
+async function* packEntries(root: string, plan: () => PlannedEntry[], readXattrsOf: XattrReader, options: LayerWriteOptions): AsyncGenerator<Uint8Array> {
+  const tar = await import('./tar-format.js');
+  const pack = tar.createTarPack();
+  produce(tar.addTarEntry, pack, root, plan, readXattrsOf, options).then(
     () => pack.finalize(),
     (err: unknown) => pack.destroy(err as Error),
   );
-  return pack as AsyncIterable<Uint8Array>;
+  yield* pack as AsyncIterable<Uint8Array>;
 }
 
-async function produce(pack: TarPack, root: string, plan: () => PlannedEntry[], readXattrsOf: XattrReader, options: LayerWriteOptions): Promise<void> {
+async function produce(
+  addTarEntry: TarFormat['addTarEntry'],
+  pack: TarPack,
+  root: string,
+  plan: () => PlannedEntry[],
+  readXattrsOf: XattrReader,
+  options: LayerWriteOptions,
+): Promise<void> {
   const entries = plan();
   const epoch = options.sourceDateEpoch;
   const clamp = (mtime: Date): Date => {

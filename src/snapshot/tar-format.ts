@@ -1,5 +1,5 @@
 // The tar-stream library as every tar reader/writer here uses it, made safe for binary extended
-// attributes, plus the entry-name rules shared by apply, diff and the archive readers.
+// attributes. Layer code imports it lazily: builds and runs that write or read no tar skip loading it.
 //
 // Why the patch: tar-stream encodes and decodes PAX record values as UTF-8 text, but
 // SCHILY.xattr.* values are raw bytes (security.capability is a binary struct), so bytes ≥ 0x80 were
@@ -9,10 +9,9 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import * as tarStream from 'tar-stream';
+import { xattrPrefix } from './tar-names.js';
 
 export type { Header as TarHeader, Pack as TarPack } from 'tar-stream';
-
-const xattrPrefix = 'SCHILY.xattr.';
 
 interface TarStreamHeaders {
   encodePax(opts: { name?: string; linkname?: string | null; pax?: Record<string, string> | null }): Buffer;
@@ -62,41 +61,6 @@ headersModule.encodePax = encodePax;
 headersModule.decodePax = decodePax;
 
 export const createTarPack = tarStream.pack;
-
-/** Extended attributes carried by an entry's PAX header, as raw bytes. */
-export function xattrsOf(pax: Record<string, string> | undefined | null): Map<string, Buffer> {
-  const out = new Map<string, Buffer>();
-  for (const [key, value] of Object.entries(pax ?? {})) {
-    if (key.startsWith(xattrPrefix)) out.set(key.slice(xattrPrefix.length), Buffer.from(value, 'latin1'));
-  }
-  return out;
-}
-
-/** PAX records for extended attributes (sorted by name so equal trees give equal bytes). */
-export function xattrPax(xattrs: Map<string, Buffer>): Record<string, string> | undefined {
-  if (xattrs.size === 0) return undefined;
-  const pax: Record<string, string> = {};
-  for (const name of [...xattrs.keys()].sort()) pax[`${xattrPrefix}${name}`] = (xattrs.get(name) as Buffer).toString('latin1');
-  return pax;
-}
-
-export const whiteoutPrefix = '.wh.';
-export const opaqueWhiteout = '.wh..wh..opq';
-
-/**
- * Turns a tar entry name into a clean relative POSIX path ("" for the root itself), or throws with
- * the entry named when it is absolute or climbs out ("../x", "a/../../x").
- */
-export function cleanEntryName(name: string): string {
-  if (name.startsWith('/')) throw new Error(`tar entry "${name}" has an absolute name`);
-  const parts: string[] = [];
-  for (const part of name.split('/')) {
-    if (part === '' || part === '.') continue;
-    if (part === '..') throw new Error(`tar entry "${name}" escapes the target directory`);
-    parts.push(part);
-  }
-  return parts.join('/');
-}
 
 /** Adds one entry, streaming `body` (for files) with the pack's backpressure; resolves once written. */
 export async function addTarEntry(pack: tarStream.Pack, header: Parameters<tarStream.Pack['entry']>[0], body?: AsyncIterable<Uint8Array> | Iterable<Uint8Array>): Promise<void> {
