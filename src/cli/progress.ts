@@ -25,8 +25,16 @@ interface StepState {
   partial: string;
 }
 
-export async function createProgress(mode: ProgressMode, out: NodeJS.WritableStream & { isTTY?: boolean }): Promise<ProgressRenderer> {
-  const resolved = mode === 'auto' ? (out.isTTY ? 'tty' : 'plain') : mode;
+/**
+ * Spinners need a terminal with a width. A pty nobody sized (`script` run without a terminal, some CI
+ * runners) reports 0 columns, and ora then redraws forever: such a terminal gets plain lines.
+ */
+function canDrawSpinners(out: NodeJS.WritableStream & { isTTY?: boolean; columns?: number }): boolean {
+  return out.isTTY === true && (out.columns ?? 0) > 0;
+}
+
+export async function createProgress(mode: ProgressMode, out: NodeJS.WritableStream & { isTTY?: boolean; columns?: number }): Promise<ProgressRenderer> {
+  const resolved = (mode === 'auto' || mode === 'tty') && !canDrawSpinners(out) ? 'plain' : mode === 'auto' ? 'tty' : mode;
   if (resolved === 'quiet') return new StepLog(out, 'quiet');
   // ora and its terminal helpers take ~60 ms to load: only a terminal pays for them, never CI.
   if (resolved === 'tty') return new SpinnerProgress(out, (await import('ora')).default);

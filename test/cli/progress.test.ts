@@ -93,4 +93,17 @@ describe('tty progress', () => {
     expect(text).toContain('- [other 2/2] RUN sleep 9 CANCELED\n');
     expect(text).toContain('✖ [3/3] RUN test\n#4 ERROR: process "/bin/sh -c test" did not complete successfully: exit code: 1\n------\n > [3/3] RUN test:\nassertion failed\n------\n');
   });
+
+  it('falls back to plain lines on a terminal that reports no width (ora would redraw forever)', async () => {
+    for (const mode of ['auto', 'tty'] as const) {
+      const out = Object.assign(new PassThrough(), { isTTY: true, columns: 0 });
+      let text = '';
+      out.on('data', (chunk: Buffer) => (text += chunk.toString()));
+      const progress = await createProgress(mode, out);
+      progress.handle({ type: 'started', step: 'b', name: '[1/1] RUN make', time: 0 });
+      progress.handle({ type: 'done', step: 'b', time: 1500 });
+      progress.finish();
+      expect(text).toBe('#1 [1/1] RUN make\n#1 DONE 1.5s\n');
+    }
+  });
 });
