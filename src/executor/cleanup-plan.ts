@@ -1,10 +1,10 @@
 // What must be undone after a sandbox, as data. Steps are added as resources are created and run in
-// reverse order (like deferred calls). The executor runs the plan itself when a run ends; a detached
-// guard shell runs the same plan (kept as a script file, rewritten on every add) if the node process
+// reverse order (like deferred calls), as one shell script: the executor runs it when a run ends, and a
+// detached guard shell runs the same script (kept as a file, rewritten on every add) if the node process
 // dies first — a SIGKILLed process gets no chance to clean up from inside.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { rm, rmdir, writeFile } from 'node:fs/promises';
+import { existsSync, writeFileSync } from 'node:fs';
+import { rm, rmdir } from 'node:fs/promises';
 import { runCommand } from '../snapshot/command.js';
 import { unmount } from '../snapshot/mount.js';
 
@@ -20,14 +20,19 @@ export class CleanupPlan {
   private readonly steps: CleanupStep[] = [];
   constructor(private readonly scriptPath: string) {}
 
-  /** Several steps at once cost one script write (a few per sandbox instead of one per resource). */
+  /** Several steps at once cost one script write (a few per sandbox instead of one per resource); a sync one, as it is small. */
   async add(...steps: CleanupStep[]): Promise<void> {
     for (const step of steps) this.steps.unshift(step);
-    await writeFile(this.scriptPath, renderScript(this.steps));
+    writeFileSync(this.scriptPath, renderScript(this.steps));
   }
 
+  /** One shell for the whole plan: every spawn costs node's main thread a few ms, and a run ends with several steps. */
   async run(): Promise<void> {
-    await runCleanupSteps(this.steps.splice(0));
+    const steps = this.steps.splice(0);
+    if (steps.length === 0) return;
+    await runCommand('sh', ['-c', renderScript(steps)]).catch(() => {
+      // best effort, as each step: `tsbuild system check` reports whatever could not be removed
+    });
   }
 }
 
@@ -58,17 +63,19 @@ export function shellQuote(word: string): string {
   return `'${word.replaceAll("'", `'\\''`)}'`;
 }
 
+/** The steps as sh: concurrent commands in the background until the next removal, a busy mount detached lazily. */
 function renderScript(steps: CleanupStep[]): string {
   const lines = steps.map((step) => {
     if (step.kind === 'command') {
       const command = `${step.argv.map(shellQuote).join(' ')} >/dev/null 2>&1`;
-      return step.onlyIfExists === undefined ? command : `[ -e ${shellQuote(step.onlyIfExists)} ] && ${command}`;
+      const guarded = step.onlyIfExists === undefined ? command : `[ -e ${shellQuote(step.onlyIfExists)} ] && ${command}`;
+      return step.concurrent === true ? `{ ${guarded}; } &` : guarded;
     }
-    if (step.kind === 'unmount') return `umount -R -l ${shellQuote(step.path)} 2>/dev/null`;
+    if (step.kind === 'unmount') return `umount -R ${shellQuote(step.path)} 2>/dev/null || umount -R -l ${shellQuote(step.path)} 2>/dev/null`;
     if (step.kind === 'rmdir') return `rmdir ${step.paths.map(shellQuote).join(' ')} 2>/dev/null`;
-    return `rm -rf ${shellQuote(step.path)}`;
+    return `wait; rm -rf ${shellQuote(step.path)}`;
   });
-  return `${lines.join('\n')}\n`;
+  return `${[...lines, 'wait'].join('\n')}\n`;
 }
 
 let processGuard: ChildProcess | undefined;

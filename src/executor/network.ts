@@ -56,7 +56,7 @@ export class NetworkManager {
     // end lives in it, on its own a few ms later. Deleting the veth ourselves would wait for that (~20 ms
     // here). Addresses are handed out from a random start, so the one freed now is not reused while its
     // veth is still going away. Runs while the rootfs is unmounted.
-    await plan.add({ kind: 'command', argv: ['sh', '-c', 'ip netns del "$0"; rm -f -- "$1"', netns, join(this.allocationsDir, ip)], concurrent: true });
+    await plan.add({ kind: 'command', argv: ['sh', '-c', 'rm -f -- "$1"; exec ip netns del "$0"', netns, join(this.allocationsDir, ip)], concurrent: true });
     return { netnsPath: `/run/netns/${netns}`, ip, gateway: bridge.gateway };
   }
 

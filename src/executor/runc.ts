@@ -76,14 +76,16 @@ export class RuncExecutor implements Executor {
     let stubs: MountStub[] = [];
     try {
       await mkdir(rootfs);
-      await mountAll(spec.rootfs, rootfs);
-      const network = await this.network.allocate(spec.network, spec.id, plan);
       const etcDir = join(bundle, 'etc');
-      // The network namespace is made while the rest of the bundle is written.
-      const [user, etcFiles] = await settleAll([
-        resolveUser(rootfs, spec.process.user),
-        mkdir(etcDir).then(() => writeEtcFiles(etcDir, { hostname: spec.hostname, ip: network.ip, network: spec.network, extraHosts: spec.extraHosts })),
-        this.network.connect(network, spec.id),
+      // The rootfs mount, the network namespace and the rest of the bundle are made at the same time.
+      const allocated = this.network.allocate(spec.network, spec.id, plan);
+      const [user, etcFiles, network] = await settleAll([
+        mountAll(spec.rootfs, rootfs).then(() => resolveUser(rootfs, spec.process.user)),
+        allocated.then((network) => mkdir(etcDir).then(() => writeEtcFiles(etcDir, { hostname: spec.hostname, ip: network.ip, network: spec.network, extraHosts: spec.extraHosts }))),
+        allocated.then(async (network) => {
+          await this.network.connect(network, spec.id);
+          return network;
+        }),
       ] as const);
       const config = buildOciSpec(spec, { rootfsPath: rootfs, user, etcFiles, netnsPath: network.netnsPath, cgroupsPath: sandboxCgroupsPath(spec.id), hostRlimits: readHostRlimits() });
       [stubs] = await settleAll([

@@ -2,7 +2,8 @@
 // at them, in one JSON file replaced atomically under a cross-process lock. The blobs themselves live in
 // the ContentStore. A tag that moves leaves the old image behind as a dangling `<none>:<none>` image.
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import lockfile from 'proper-lockfile';
 import type { ContentStore, Sha256Digest } from '../../cache/index.js';
@@ -57,7 +58,8 @@ export class ImageStore {
 
   private async readState(): Promise<StateFile> {
     try {
-      return JSON.parse(await readFile(this.statePath, 'utf8')) as StateFile;
+      // Sync: one small file on every image lookup, where a thread-pool round trip costs more than the read.
+      return JSON.parse(readFileSync(this.statePath, 'utf8')) as StateFile;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return emptyState();
       throw err;
@@ -78,6 +80,7 @@ export class ImageStore {
   private async updateLocked<T>(change: (state: StateFile) => T): Promise<T> {
     const release = await lockfile.lock(this.dir, {
       lockfilePath: join(this.dir, 'images.lock'),
+      realpath: false, // the lock file's path is given: resolving the directory buys nothing
       retries: { retries: 200, minTimeout: 10, maxTimeout: 200 },
       stale: 10_000,
     });

@@ -1,8 +1,10 @@
 // ContainerStore: containers/<id>/config.json (what the container is, written once) and state.json (how it
 // is doing, replaced atomically), so `ps` and `rm` work after the creating process exited or crashed.
-// Creation and removal take one cross-process lock, which keeps names unique.
+// Creation and removal take one cross-process lock, which keeps names unique. The files are small and
+// `run` touches them on its critical path: sync calls, as a thread-pool round trip costs more than each.
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import lockfile from 'proper-lockfile';
 import { ConflictError, NotFoundError, UserError } from '../errors.js';
@@ -76,21 +78,20 @@ export class ContainerStore {
       let name = wanted;
       for (let retry = 0; name === undefined || taken.has(name); retry++) name = randomName(retry);
       const config: ContainerConfigRecord = { ...fields, name, created: new Date().toISOString() };
-      await mkdir(join(this.dir, config.id));
-      await this.writeJson(config.id, 'config.json', config);
-      await this.writeJson(config.id, 'state.json', state);
+      mkdirSync(join(this.dir, config.id));
+      this.writeJson(config.id, 'config.json', config);
+      this.writeJson(config.id, 'state.json', state);
       return config;
     });
   }
 
   async setState(id: string, state: ContainerState): Promise<void> {
-    await this.writeJson(id, 'state.json', state);
+    this.writeJson(id, 'state.json', state);
   }
 
   async get(id: string): Promise<Container | undefined> {
     try {
-      const [config, state] = await Promise.all([this.readJson<ContainerConfigRecord>(id, 'config.json'), this.readJson<ContainerState>(id, 'state.json')]);
-      return { config, state };
+      return { config: this.readJson<ContainerConfigRecord>(id, 'config.json'), state: this.readJson<ContainerState>(id, 'state.json') };
     } catch (err) {
       // A half-created or half-removed directory is not a container.
       if ((err as NodeJS.ErrnoException).code === 'ENOENT' || err instanceof SyntaxError) return undefined;
@@ -100,7 +101,7 @@ export class ContainerStore {
 
   /** Every container, oldest first. */
   async list(): Promise<Container[]> {
-    const ids = (await readdir(this.dir)).filter((name) => /^[a-f0-9]{64}$/.test(name));
+    const ids = readdirSync(this.dir).filter((name) => /^[a-f0-9]{64}$/.test(name));
     const containers = (await Promise.all(ids.map((id) => this.get(id)))).filter((c): c is Container => c !== undefined);
     return containers.sort((a, b) => a.config.created.localeCompare(b.config.created));
   }
@@ -119,12 +120,14 @@ export class ContainerStore {
 
   /** Drops the record; the rootfs snapshot and sandbox are the caller's to remove first. */
   async remove(id: string): Promise<void> {
-    await this.locked(() => rm(join(this.dir, id), { recursive: true, force: true }));
+    await this.locked(async () => rmSync(join(this.dir, id), { recursive: true, force: true }));
   }
 
   private async locked<T>(body: () => Promise<T>): Promise<T> {
     const release = await lockfile.lock(this.dir, {
       lockfilePath: join(this.dir, 'containers.lock'),
+      // The lock file's path is given, so resolving the directory through symlinks buys nothing.
+      realpath: false,
       retries: { retries: 200, minTimeout: 5, maxTimeout: 100 },
       stale: 10_000,
     });
@@ -135,14 +138,14 @@ export class ContainerStore {
     }
   }
 
-  private async readJson<T>(id: string, file: string): Promise<T> {
-    return JSON.parse(await readFile(join(this.dir, id, file), 'utf8')) as T;
+  private readJson<T>(id: string, file: string): T {
+    return JSON.parse(readFileSync(join(this.dir, id, file), 'utf8')) as T;
   }
 
-  private async writeJson(id: string, file: string, value: unknown): Promise<void> {
+  private writeJson(id: string, file: string, value: unknown): void {
     const path = join(this.dir, id, file);
     const temp = `${path}.${process.pid}-${randomBytes(4).toString('hex')}`;
-    await writeFile(temp, JSON.stringify(value, null, 1));
-    await rename(temp, path);
+    writeFileSync(temp, JSON.stringify(value, null, 1));
+    renameSync(temp, path);
   }
 }

@@ -1,7 +1,8 @@
 // The snapshot table of one snapshotter, persisted as metadata.json in its folder. Every change runs
 // under a cross-process lock (proper-lockfile) and lands with an atomic rename, so concurrent tsbuild
 // processes sharing a state root never lose each other's updates; readers never see half a file.
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+// File calls are sync: the table is one small file read on every snapshot operation.
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import lockfile from 'proper-lockfile';
 import type { SnapshotKind } from './snapshotter.js';
@@ -28,7 +29,7 @@ export class SnapshotMetadata {
 
   async read(): Promise<SnapshotTable> {
     try {
-      return JSON.parse(await readFile(this.file, 'utf8')) as SnapshotTable;
+      return JSON.parse(readFileSync(this.file, 'utf8')) as SnapshotTable;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { version: 1, nextId: 1, snapshots: {} };
       throw err;
@@ -37,9 +38,11 @@ export class SnapshotMetadata {
 
   /** Runs `change` on the current table under the lock and saves the table it leaves behind. */
   async update<T>(change: (table: SnapshotTable) => T | Promise<T>): Promise<T> {
-    await mkdir(this.dir, { recursive: true });
+    mkdirSync(this.dir, { recursive: true });
     const release = await lockfile.lock(this.dir, {
       lockfilePath: join(this.dir, 'metadata.lock'),
+      // The lock file's path is given, so resolving the directory through symlinks buys nothing.
+      realpath: false,
       retries: { retries: 200, minTimeout: 2, maxTimeout: 50 },
       stale: 15_000,
     });
@@ -47,8 +50,8 @@ export class SnapshotMetadata {
       const table = await this.read();
       const result = await change(table);
       const temp = `${this.file}.${process.pid}.tmp`;
-      await writeFile(temp, JSON.stringify(table));
-      await rename(temp, this.file);
+      writeFileSync(temp, JSON.stringify(table));
+      renameSync(temp, this.file);
       return result;
     } finally {
       await release();
