@@ -75,7 +75,7 @@ class Accounting {
 
   constructor(
     records: PruneFacts['records'],
-    private readonly facts: PruneFacts,
+    facts: PruneFacts,
   ) {
     const pinned = pinnedSnapshots(facts);
     const heldBlobs = new Set(facts.held.blobs);

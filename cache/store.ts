@@ -3,8 +3,8 @@
 // atomic rename) → read → delete (by GC only). Several processes may share one root: a rename is
 // atomic, "already exists" is success, and a half-written ingest is never visible under blobs/.
 import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream, statSync } from 'node:fs';
-import { chmod, mkdir, open, readFile, readdir, rename, rm, stat, unlink } from 'node:fs/promises';
+import { createReadStream, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { chmod, open, readdir, rename, rm, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { digestHex, isSha256Digest, sha256Of, type Sha256Digest } from './digest.js';
@@ -51,8 +51,8 @@ export class ContentStore {
   /** Opens (creating when absent) the store at `root`. */
   static async open(root: string): Promise<ContentStore> {
     const store = new ContentStore(root);
-    await mkdir(store.blobDir, { recursive: true });
-    await mkdir(store.ingestDir, { recursive: true });
+    mkdirSync(store.blobDir, { recursive: true });
+    mkdirSync(store.ingestDir, { recursive: true });
     return store;
   }
 
@@ -82,8 +82,9 @@ export class ContentStore {
     return createReadStream(this.blobPath(digest), { highWaterMark: 1 << 20, ...range });
   }
 
-  readBytes(digest: Sha256Digest): Promise<Buffer> {
-    return readFile(this.blobPath(digest));
+  /** Sync inside: configs and manifests are small, and read on every image lookup. */
+  async readBytes(digest: Sha256Digest): Promise<Buffer> {
+    return readFileSync(this.blobPath(digest));
   }
 
   async readJson<T>(digest: Sha256Digest): Promise<T> {

@@ -1,9 +1,8 @@
 // The composition root: opens the state root and picks the concrete stores. Later the snapshotter,
 // executor and solver are added here too; nothing else constructs them.
-import { existsSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ContentStore, cacheDirTag, initDigests } from '../cache/index.js';
+import { ContentStore, cacheDirTag } from '../cache/index.js';
 import { statePaths, type EngineConfig, type StatePaths } from './config.js';
 import { ImageStore } from './image/store.js';
 import { ContainerStore } from './runtime/store.js';
@@ -18,17 +17,18 @@ export interface Engine {
   imageUsers(imageId: string): Promise<string[]>;
 }
 
-async function prepareStateRoot(paths: StatePaths): Promise<void> {
-  await mkdir(paths.root, { recursive: true, mode: 0o700 });
+/** Sync, as the stores' own set-up: every command starts here, and each call is one cheap syscall. */
+function prepareStateRoot(paths: StatePaths): void {
+  mkdirSync(paths.root, { recursive: true, mode: 0o700 });
   const tag = join(paths.root, 'CACHEDIR.TAG');
-  if (!existsSync(tag)) await writeFile(tag, cacheDirTag);
-  await mkdir(paths.tmp, { recursive: true });
+  if (!existsSync(tag)) writeFileSync(tag, cacheDirTag);
+  mkdirSync(paths.tmp, { recursive: true });
 }
 
 export async function openEngine(config: EngineConfig): Promise<Engine> {
   const paths = statePaths(config.root);
-  await prepareStateRoot(paths);
-  await initDigests();
+  // xxhash's wasm is set up by its first user (context hashing), so commands that hash nothing skip it.
+  prepareStateRoot(paths);
   const content = await ContentStore.open(paths.content);
   const images = await ImageStore.open(paths.images, content);
   const containers = await ContainerStore.open(paths.containers);

@@ -2,8 +2,8 @@
 // at them, in one JSON file replaced atomically under a cross-process lock. The blobs themselves live in
 // the ContentStore. A tag that moves leaves the old image behind as a dangling `<none>:<none>` image.
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import lockfile from 'proper-lockfile';
 import type { ContentStore, Sha256Digest } from '../../cache/index.js';
@@ -52,7 +52,7 @@ export class ImageStore {
   }
 
   static async open(dir: string, content: ContentStore): Promise<ImageStore> {
-    await mkdir(dir, { recursive: true });
+    mkdirSync(dir, { recursive: true });
     return new ImageStore(dir, content);
   }
 

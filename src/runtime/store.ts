@@ -4,7 +4,6 @@
 // `run` touches them on its critical path: sync calls, as a thread-pool round trip costs more than each.
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import lockfile from 'proper-lockfile';
 import { ConflictError, NotFoundError, UserError } from '../errors.js';
@@ -57,7 +56,7 @@ export class ContainerStore {
   private constructor(readonly dir: string) {}
 
   static async open(dir: string): Promise<ContainerStore> {
-    await mkdir(dir, { recursive: true });
+    mkdirSync(dir, { recursive: true });
     return new ContainerStore(dir);
   }
 

@@ -3,7 +3,7 @@ import { createReadStream } from 'node:fs';
 import { lstat, mkdir, mkdtemp, readFile, readdir, readlink, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { UserError } from '../../src/errors.js';
 import { UnsafeLayerError, applyLayer } from '../../src/snapshot/apply.js';
 import { hasCommand, isRoot, describeIf } from '../helpers/capabilities.js';

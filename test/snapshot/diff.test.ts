@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { chmod, chown, link, mkdir, mkdtemp, rm, symlink, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { ContentStore, initDigests } from '../../cache/index.js';
 import { applyLayer } from '../../src/snapshot/apply.js';
 import { writeLayerFromChanges, writeLayerFromDirectory } from '../../src/snapshot/diff.js';
