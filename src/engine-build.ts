@@ -342,7 +342,9 @@ export async function build(engine: Engine, request: BuildRequest, onEvent: (eve
       labels: request.labels,
       author: target.author,
     });
+    const syncStart = new Date();
     await syncFilesystem(engine.paths.snapshots);
+    await sandbox.snapshotter.markSynced(syncStart);
     const image = await engine.images.add({ manifestDigest: committed.manifestDigest, id: committed.imageId }, request.tags);
     return { image, executed };
   } finally {

@@ -4,6 +4,7 @@
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ConflictError, NotFoundError, UserError } from '../errors.js';
+import { bootId } from './boot-id.js';
 import { SnapshotMetadata, type SnapshotRecord, type SnapshotTable } from './metadata.js';
 import type { ChangeSet, Mount, SnapshotInfo, Snapshotter, Usage } from './snapshotter.js';
 
@@ -50,16 +51,54 @@ export abstract class BaseSnapshotter implements Snapshotter {
   }
 
   async commit(name: string, key: string): Promise<void> {
+    const boot = await bootId();
     const id = await this.metadata.update((table) => {
       const record = table.snapshots[key];
       if (!record) throw new NotFoundError(`snapshot ${key} does not exist`);
       if (record.kind !== 'active') throw new UserError(`snapshot ${key} is ${record.kind === 'view' ? 'a view' : 'already committed'}: only active snapshots can be committed`);
       if (table.snapshots[name]) throw new ConflictError(`snapshot ${name} already exists`);
       delete table.snapshots[key];
-      table.snapshots[name] = { ...record, kind: 'committed', created: new Date().toISOString() };
+      table.snapshots[name] = { ...record, kind: 'committed', created: new Date().toISOString(), unsyncedBoot: boot };
       return record.id;
     });
     await this.onCommitted(id);
+  }
+
+  async markSynced(syncStart: Date): Promise<void> {
+    const boot = await bootId();
+    const covered = (record: SnapshotRecord): boolean => record.unsyncedBoot === boot && new Date(record.created) <= syncStart;
+    if (!Object.values((await this.metadata.read()).snapshots).some(covered)) return;
+    await this.metadata.update((table) => {
+      for (const record of Object.values(table.snapshots)) if (covered(record)) delete record.unsyncedBoot;
+    });
+  }
+
+  /**
+   * After a crash, a snapshot committed in an earlier boot and never covered by a sync may have lost data
+   * that its record still promises: it goes, with everything built on it, and the build cache and `run`
+   * make it again from the layer blobs (which are fsynced). Runs once when the snapshotter is opened.
+   */
+  async dropUnsyncedFromEarlierBoots(): Promise<void> {
+    const boot = await bootId();
+    const lost = (record: SnapshotRecord): boolean => record.unsyncedBoot !== undefined && record.unsyncedBoot !== boot;
+    if (!Object.values((await this.metadata.read()).snapshots).some(lost)) return;
+    const ids = await this.metadata.update((table) => {
+      const dropped = new Set(Object.keys(table.snapshots).filter((name) => lost(table.snapshots[name] as SnapshotRecord)));
+      // Descendants come out too: their mounts stack the dropped storage below their own.
+      for (let grew = true; grew; ) {
+        grew = false;
+        for (const [name, record] of Object.entries(table.snapshots)) {
+          if (!dropped.has(name) && record.parent !== undefined && dropped.has(record.parent)) {
+            dropped.add(name);
+            grew = true;
+          }
+        }
+      }
+      const storage = [...dropped].map((name) => (table.snapshots[name] as SnapshotRecord).id);
+      for (const name of dropped) delete table.snapshots[name];
+      return storage;
+    });
+    await Promise.all(ids.map((id) => rm(this.storageDir(id), { recursive: true, force: true })));
   }
 
   async remove(keyOrName: string): Promise<void> {

@@ -13,6 +13,11 @@ export interface SnapshotRecord {
   kind: SnapshotKind;
   parent: string | undefined;
   created: string; // ISO time
+  /**
+   * Boot id of a commit whose data may still be only in the page cache (writable overlays are mounted
+   * volatile, which skips every sync); cleared once a filesystem sync has covered it.
+   */
+  unsyncedBoot?: string;
 }
 
 export interface SnapshotTable {

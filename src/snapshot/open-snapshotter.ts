@@ -16,7 +16,9 @@ const overlayProbes = new Map<string, Promise<boolean>>();
 /** `snapshotsDir` is statePaths(root).snapshots; each snapshotter keeps its own folder below it. */
 export async function openSnapshotter(snapshotsDir: string, choice: SnapshotterChoice = 'auto'): Promise<Snapshotter> {
   const useOverlay = choice === 'overlay' || (choice === 'auto' && (await overlayWorks(snapshotsDir)));
-  return useOverlay ? new OverlaySnapshotter(join(snapshotsDir, 'overlay')) : new NativeSnapshotter(join(snapshotsDir, 'native'));
+  const snapshotter = useOverlay ? new OverlaySnapshotter(join(snapshotsDir, 'overlay')) : new NativeSnapshotter(join(snapshotsDir, 'native'));
+  await snapshotter.dropUnsyncedFromEarlierBoots();
+  return snapshotter;
 }
 
 export function overlayWorks(snapshotsDir: string): Promise<boolean> {

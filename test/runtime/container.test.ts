@@ -45,6 +45,9 @@ class RecordingSnapshotter implements Snapshotter {
   commit(): Promise<void> {
     return Promise.reject(new Error('containers never commit'));
   }
+  markSynced(): Promise<void> {
+    return Promise.reject(new Error('containers never sync'));
+  }
   remove(key: string): Promise<void> {
     if (!this.active.delete(key)) return Promise.reject(new NotFoundError(`snapshot ${key} does not exist`));
     return Promise.resolve();

@@ -47,4 +47,34 @@ describeIf('openSnapshotter', isRoot() ? [] : ['root'], () => {
       await unmount(target);
     }
   });
+
+  it('drops snapshots an earlier boot committed and no sync covered, with what stands on them; markSynced clears the mark', async () => {
+    const dir = join(root, 'crash');
+    const snapshotter = await openSnapshotter(dir, 'native');
+    const commit = async (name: string, parent?: string): Promise<void> => {
+      await snapshotter.prepare(`${name}-active`, parent);
+      await snapshotter.commit(name, `${name}-active`);
+    };
+    await commit('lost');
+    await commit('on-lost', 'lost');
+    await snapshotter.prepare('container-on-lost', 'on-lost');
+    await commit('synced');
+    await commit('this-boot');
+    await snapshotter.markSynced(new Date(0)); // a sync that started before every commit covers none
+    const metadataFile = join(dir, 'native', 'metadata.json');
+    const table = JSON.parse(await readFile(metadataFile, 'utf8')) as { snapshots: Record<string, { id: string; unsyncedBoot?: string }> };
+    expect(Object.values(table.snapshots).filter((record) => record.unsyncedBoot !== undefined)).toHaveLength(4);
+    (table.snapshots['lost'] as { unsyncedBoot?: string }).unsyncedBoot = 'an-earlier-boot';
+    delete (table.snapshots['synced'] as { unsyncedBoot?: string }).unsyncedBoot;
+    await writeFile(metadataFile, JSON.stringify(table));
+    const lostStorage = join(dir, 'native', 'snapshots', (table.snapshots['lost'] as { id: string }).id);
+
+    const reopened = await openSnapshotter(dir, 'native');
+    expect((await reopened.list()).map((info) => info.name)).toEqual(['synced', 'this-boot']);
+    await expect(readFile(lostStorage)).rejects.toThrow(/ENOENT/);
+
+    await reopened.markSynced(new Date());
+    const after = JSON.parse(await readFile(metadataFile, 'utf8')) as { snapshots: Record<string, { unsyncedBoot?: string }> };
+    expect(Object.values(after.snapshots).map((record) => record.unsyncedBoot)).toEqual([undefined, undefined]);
+  });
 });
