@@ -9,7 +9,7 @@ import { compileIgnore, dockerignorePathFor, parseDockerfile, parseDockerignore,
 import { DockerfileError, TsbuildError, UserError, type SourceRef } from './errors.js';
 import type { Executor } from './executor/executor.js';
 import { RuncExecutor } from './executor/runc.js';
-import { buildGraph, planStages, type GraphEdge, type GraphStage, type InstructionGraph, type StagePlan, type StepNode } from './graph/index.js';
+import { buildGraph, planStages, runChecks, type CheckWarning, type GraphEdge, type GraphStage, type InstructionGraph, type StagePlan, type StepNode } from './graph/index.js';
 import type { HistoryEntry } from './image/oci.js';
 import type { FsState } from './ops/fs-state.js';
 import { chooseEpoch, commitBuiltImage } from './ops/image-result.js';
@@ -162,6 +162,15 @@ export interface BuildResult {
   image: StoredImage;
   /** Steps that ran (not taken from the cache). */
   executed: number;
+  /** What BuildKit's build checks found in the Dockerfile. */
+  warnings: CheckWarning[];
+}
+
+/** `# check=error=true` and the checks found something: nothing is built. */
+export class CheckViolationError extends UserError {
+  constructor(readonly warnings: CheckWarning[]) {
+    super(`lint violation found for rules: ${[...new Set(warnings.map((warning) => warning.rule))].join(', ')}`);
+  }
 }
 
 function sourceRefOf(file: string, range: Range): SourceRef {
@@ -291,6 +300,8 @@ export async function build(engine: Engine, request: BuildRequest, onEvent: (eve
   checkPlatform(request.platform);
   const ast = parseForBuild(request.input);
   const graphOptions = { target: request.target, buildArgs: Object.fromEntries(request.buildArgs) };
+  const checks = runChecks(ast, graphOptions.buildArgs);
+  if (checks.failOnWarnings && checks.warnings.length > 0) throw new CheckViolationError(checks.warnings);
   const plan = planStages(ast, graphOptions);
   const images = new Map<string, BaseImage>();
   for (const ref of plan.imageRefs) images.set(ref, await resolveBaseImage(engine.images, ref));
@@ -346,7 +357,7 @@ export async function build(engine: Engine, request: BuildRequest, onEvent: (eve
     await syncFilesystem(engine.paths.snapshots);
     await sandbox.snapshotter.markSynced(syncStart);
     const image = await engine.images.add({ manifestDigest: committed.manifestDigest, id: committed.imageId }, request.tags);
-    return { image, executed };
+    return { image, executed, warnings: checks.warnings };
   } finally {
     // Hashes learnt are kept even when the build fails: the next attempt need not read those files again.
     await cache.release();

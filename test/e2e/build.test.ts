@@ -177,4 +177,30 @@ describeIf('tsbuild build', missing, () => {
     writeFileSync(join(dir, 'Dockerfile'), 'FROM busybox\nCOPY greet.sh /\nRUN echo finished\n');
     expect(executed(ok(['--progress', 'plain', dir]).stderr)).toEqual(['[3/3] RUN echo finished']);
   }, 60_000);
+
+  it('lists BuildKit build-check warnings after the build, and with # check=error=true fails before building, tagging nothing', () => {
+    const dir = join(work, 'checks');
+    mkdirSync(dir);
+    writeFileSync(join(dir, 'Dockerfile'), 'FROM busybox as Build\nCMD echo hi\n');
+    const built = ok(['-t', 'checked', '--progress', 'plain', dir]);
+    expect(built.stderr.endsWith(
+      [
+        '',
+        ' 3 warnings found (use docker --debug to expand):',
+        " - StageNameCasing: Stage name 'Build' should be lowercase (line 1)",
+        " - FromAsCasing: 'as' and 'FROM' keywords' casing do not match (line 1)",
+        ' - JSONArgsRecommended: JSON arguments recommended for CMD to prevent unintended behavior related to OS signals (line 2)',
+        '',
+      ].join('\n'),
+    )).toBe(true);
+    expect(ok(['-q', '-t', 'checked', dir]).stderr).toBe('');
+
+    writeFileSync(join(dir, 'Dockerfile'), '# check=error=true\nFROM busybox\nCMD echo hi\n');
+    const failed = tsbuild(['-t', 'strict', '--progress', 'plain', dir]);
+    expect(failed.code).toBe(1);
+    expect(failed.stderr).toContain(' - JSONArgsRecommended: JSON arguments recommended for CMD to prevent unintended behavior related to OS signals (line 3)');
+    expect(failed.stderr).toContain('ERROR: lint violation found for rules: JSONArgsRecommended');
+    expect(tsbuild(['image', 'inspect', 'strict']).code).not.toBe(0);
+    ok(['-t', 'strict', '--build-arg', 'BUILDKIT_DOCKERFILE_CHECK=skip=JSONArgsRecommended', dir]);
+  });
 });

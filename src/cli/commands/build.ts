@@ -6,6 +6,7 @@ import type { Command } from 'commander';
 import type { BuildRequest } from '../../engine-build.js';
 import { TsbuildError, UserError } from '../../errors.js';
 import { formatReference, parseTagReference } from '../../image/reference.js';
+import { formatCheckWarnings } from '../check-report.js';
 import type { CliContext } from '../context.js';
 import type { ProgressMode } from '../progress.js';
 import { renderSnippet } from '../snippet.js';
@@ -194,7 +195,8 @@ async function interruptible<T>(run: (signal: AbortSignal) => Promise<T>): Promi
 
 async function runBuild(options: BuildCommandOptions, context: CliContext): Promise<void> {
   // Loaded on use: the build pulls in the parser and ora, which other commands should not pay for.
-  const [{ build, exportBuiltImage, readBuildInput }, { createProgress }] = await Promise.all([import('../../engine-build.js'), import('../progress.js')]);
+  const [{ build, exportBuiltImage, readBuildInput, CheckViolationError }, { createProgress }] = await Promise.all([import('../../engine-build.js'), import('../progress.js')]);
+  const quiet = options.progress === 'quiet';
   const input = await readBuildInput({ context: options.context, file: options.file, readStdin: () => readAll(context.stdin) });
   const engine = await context.engine();
   const progress = await createProgress(options.progress, context.stderr);
@@ -219,6 +221,7 @@ async function runBuild(options: BuildCommandOptions, context: CliContext): Prom
     result = await interruptible((signal) => build(engine, request, (event) => progress.handle(event), signal));
   } catch (err) {
     progress.finish();
+    if (err instanceof CheckViolationError) context.stderr.write(formatCheckWarnings(err.warnings));
     // The Dockerfile lines of the failing instruction, before main's one ERROR line.
     if (err instanceof TsbuildError) for (const source of err.sources) context.stderr.write(`${renderSnippet(input.dockerfile.text, source)}\n`);
     throw err;
@@ -232,6 +235,7 @@ async function runBuild(options: BuildCommandOptions, context: CliContext): Prom
     context.stderr.write(`writing image ${imageId} done\n`);
     for (const tag of request.tags) context.stderr.write(`naming to ${formatReference(tag)} done\n`);
   }
+  if (!quiet) context.stderr.write(formatCheckWarnings(result.warnings));
 }
 
 export function registerBuild(program: Command, context: CliContext): void {

@@ -1,0 +1,47 @@
+// Checks on FROM lines: stage names (casing, duplicates, reserved words), the casing of `AS` against
+// `FROM`, and --platform values that are constant or only repeat the default.
+import type { FromInstruction } from '../../../grammar/index.js';
+import { rules } from './rules.js';
+import type { CheckedStage } from './stages.js';
+import type { Report } from './report.js';
+
+const reservedStageNames = new Set(['scratch', 'context']);
+
+export function checkFromLines(stages: CheckedStage[], report: Report): void {
+  const seen = new Set<string>();
+  for (const { from, name } of stages) {
+    const written = from.stageName?.value;
+    if (written !== undefined && name !== undefined) {
+      if (written !== written.toLowerCase()) report(rules.stageNameCasing, from, [written]);
+      if (!asCasingMatches(from)) report(rules.fromAsCasing, from, [from.keywordText, from.asKeyword?.value ?? '']);
+      if (seen.has(name)) report(rules.duplicateStageName, from, [name]);
+      if (reservedStageNames.has(name)) report(rules.reservedStageName, from, [name]);
+      seen.add(name);
+    }
+    checkPlatformFlag(from, name, report);
+  }
+}
+
+/** A lower-case `from` wants a lower-case `as`, an upper-case `FROM` an upper-case `AS`; mixed `From` is left to instruction casing. */
+function asCasingMatches(from: FromInstruction): boolean {
+  const as = from.asKeyword?.value;
+  if (as === undefined) return true;
+  const keyword = from.keywordText;
+  if (keyword === keyword.toLowerCase()) return as === as.toLowerCase();
+  if (keyword === keyword.toUpperCase()) return as === as.toUpperCase();
+  return true;
+}
+
+function checkPlatformFlag(from: FromInstruction, stageName: string | undefined, report: Report): void {
+  const platform = from.flags.find((flag) => flag.name === 'platform')?.value;
+  if (platform === undefined) return;
+  if (platform === '$TARGETPLATFORM' || platform === '${TARGETPLATFORM}') {
+    report(rules.redundantTargetPlatform, from, [platform]);
+    return;
+  }
+  if (platform.includes('$')) return;
+  // A stage named after the platform it pins (`AS build-arm64`) says the constant is meant.
+  const [os = '', arch = ''] = platform.split('/');
+  if (stageName !== undefined && ((os !== '' && stageName.includes(os)) || (arch !== '' && stageName.includes(arch)))) return;
+  report(rules.fromPlatformFlagConstDisallowed, from, [platform]);
+}

@@ -1,0 +1,47 @@
+// BuildKit's build checks over a parsed Dockerfile: the rules (rules.ts) applied per FROM line and per
+// instruction, minus what `# check=skip=…` (or the BUILDKIT_DOCKERFILE_CHECK build arg, which replaces the
+// directive) turns off; `error=true` makes any warning fail the build.
+import type { Dockerfile } from '../../../grammar/index.js';
+import { checkFromLines } from './from-rules.js';
+import { checkInstructions } from './instruction-rules.js';
+import { collectInto, type CheckWarning } from './report.js';
+import { stagesOf } from './stages.js';
+
+export type { CheckWarning } from './report.js';
+
+export interface CheckResult {
+  /** In Dockerfile order. */
+  warnings: CheckWarning[];
+  /** `error=true`: a build with warnings must fail. */
+  failOnWarnings: boolean;
+}
+
+interface CheckConfig {
+  skip: Set<string> | 'all';
+  error: boolean;
+}
+
+/** `skip=A,B|all;error=true|false`, as the `# check=` directive and BUILDKIT_DOCKERFILE_CHECK write it. */
+function parseCheckConfig(text: string | undefined): CheckConfig {
+  const config: CheckConfig = { skip: new Set(), error: false };
+  for (const part of (text ?? '').split(';')) {
+    const [key = '', value = ''] = part.split('=', 2).map((s) => s.trim());
+    if (key === 'skip') config.skip = value === 'all' ? 'all' : new Set(value.split(',').map((s) => s.trim()).filter((s) => s !== ''));
+    else if (key === 'error') config.error = value === 'true';
+  }
+  return config;
+}
+
+export function runChecks(ast: Dockerfile, buildArgs: Record<string, string | undefined>): CheckResult {
+  const config = parseCheckConfig(buildArgs['BUILDKIT_DOCKERFILE_CHECK'] ?? ast.directives.find((d) => d.name === 'check')?.value);
+  if (config.skip === 'all') return { warnings: [], failOnWarnings: config.error };
+  const warnings: CheckWarning[] = [];
+  const report = collectInto(warnings);
+  const stages = stagesOf(ast);
+  checkFromLines(stages, report);
+  checkInstructions(stages, report);
+  const skipped = config.skip;
+  const kept = warnings.filter((warning) => !skipped.has(warning.rule));
+  kept.sort((a, b) => a.range.start.offset - b.range.start.offset);
+  return { warnings: kept, failOnWarnings: config.error };
+}

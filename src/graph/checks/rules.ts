@@ -1,0 +1,62 @@
+// The build-check rules BuildKit runs on every Dockerfile (docs.docker.com/reference/build-checks/): each
+// rule's name, its documentation link and its message, worded as BuildKit words them so the output matches.
+
+export interface CheckRule<A extends unknown[]> {
+  name: string;
+  message: (...args: A) => string;
+}
+
+function rule<A extends unknown[]>(name: string, message: (...args: A) => string): CheckRule<A> {
+  return { name, message };
+}
+
+/** docs.docker.com/go/dockerfile/rule/<kebab-case name>/ */
+export function ruleUrl(name: string): string {
+  const kebab = name.replace(/([a-z0-9])([A-Z])/g, '$1-$2').replace(/([A-Z]+)([A-Z][a-z])/g, '$1-$2').toLowerCase();
+  return `https://docs.docker.com/go/dockerfile/rule/${kebab}/`;
+}
+
+export const rules = {
+  stageNameCasing: rule('StageNameCasing', (stage: string) => `Stage name '${stage}' should be lowercase`),
+  fromAsCasing: rule('FromAsCasing', (from: string, as: string) => `'${as}' and '${from}' keywords' casing do not match`),
+  consistentInstructionCasing: rule(
+    'ConsistentInstructionCasing',
+    (command: string, casing: 'uppercase' | 'lowercase') => `Command '${command}' should match the case of the command majority (${casing})`,
+  ),
+  duplicateStageName: rule('DuplicateStageName', (stage: string) => `Duplicate stage name ${JSON.stringify(stage)}, stage names should be unique`),
+  reservedStageName: rule('ReservedStageName', (stage: string) => `Stage name should not use the same name as reserved stage ${JSON.stringify(stage)}`),
+  jsonArgsRecommended: rule(
+    'JSONArgsRecommended',
+    (instruction: string) => `JSON arguments recommended for ${instruction} to prevent unintended behavior related to OS signals`,
+  ),
+  maintainerDeprecated: rule('MaintainerDeprecated', () => 'Maintainer instruction is deprecated in favor of using label'),
+  workdirRelativePath: rule(
+    'WorkdirRelativePath',
+    (workdir: string) => `Relative workdir ${JSON.stringify(workdir)} can have unexpected results if the base image changes`,
+  ),
+  multipleInstructionsDisallowed: rule(
+    'MultipleInstructionsDisallowed',
+    (instruction: string) => `Multiple ${instruction} instructions should not be used in the same stage because only the last one will be used`,
+  ),
+  legacyKeyValueFormat: rule(
+    'LegacyKeyValueFormat',
+    (instruction: string) => `"${instruction} key=value" should be used instead of legacy "${instruction} key value" format`,
+  ),
+  redundantTargetPlatform: rule(
+    'RedundantTargetPlatform',
+    (variable: string) => `Setting platform to predefined ${variable} in FROM is redundant as this is the default behavior`,
+  ),
+  secretsUsedInArgOrEnv: rule(
+    'SecretsUsedInArgOrEnv',
+    (instruction: string, key: string) => `Do not use ARG or ENV instructions for sensitive data (${instruction} ${JSON.stringify(key)})`,
+  ),
+  fromPlatformFlagConstDisallowed: rule(
+    'FromPlatformFlagConstDisallowed',
+    (platform: string) => `FROM --platform flag should not use constant value ${JSON.stringify(platform)}`,
+  ),
+  exposeProtoCasing: rule('ExposeProtoCasing', (port: string) => `Defined protocol '${port}' in EXPOSE instruction should be lowercase`),
+  exposeInvalidFormat: rule(
+    'ExposeInvalidFormat',
+    (port: string) => `EXPOSE instruction should not define an IP address or host-port mapping, found '${port}'`,
+  ),
+} as const;

@@ -1,0 +1,77 @@
+// BuildKit's build checks on Dockerfile text: each rule's message and line, what does not trip them, and
+// the `# check=` directive / BUILDKIT_DOCKERFILE_CHECK build arg.
+import { describe, expect, it } from 'vitest';
+import { parseDockerfile } from '../../grammar/index.js';
+import { runChecks } from '../../src/graph/index.js';
+
+function check(text: string, buildArgs: Record<string, string> = {}): { found: string[]; failOnWarnings: boolean } {
+  const { ast } = parseDockerfile(text, { file: 'Dockerfile' });
+  const result = runChecks(ast, buildArgs);
+  return { found: result.warnings.map((w) => `${w.rule}: ${w.message} (line ${w.range.start.line})`), failOnWarnings: result.failOnWarnings };
+}
+
+describe('build checks', () => {
+  it('says nothing about a tidy Dockerfile', () => {
+    const text = 'ARG BASE=busybox\nFROM $BASE AS build\nWORKDIR /app\nRUN echo hi > out\nFROM scratch\nCOPY --from=build /app/out /\nENV A=1\nLABEL a=b\nEXPOSE 80/tcp 53/udp\nCMD ["/out"]\n';
+    expect(check(text).found).toEqual([]);
+  });
+
+  it('checks stage names and the casing of AS', () => {
+    expect(check('FROM busybox as Builder\nFROM busybox AS builder\nfrom busybox AS x\nFROM busybox AS scratch\n').found).toEqual([
+      "StageNameCasing: Stage name 'Builder' should be lowercase (line 1)",
+      "FromAsCasing: 'as' and 'FROM' keywords' casing do not match (line 1)",
+      'DuplicateStageName: Duplicate stage name "builder", stage names should be unique (line 2)',
+      "FromAsCasing: 'AS' and 'from' keywords' casing do not match (line 3)",
+      "ConsistentInstructionCasing: Command 'from' should match the case of the command majority (uppercase) (line 3)",
+      'ReservedStageName: Stage name should not use the same name as reserved stage "scratch" (line 4)',
+    ]);
+  });
+
+  it('checks FROM --platform: $TARGETPLATFORM is redundant, a constant is not wanted unless the stage is named for it', () => {
+    expect(check('FROM --platform=$TARGETPLATFORM busybox\nFROM --platform=linux/amd64 busybox AS x\nFROM --platform=linux/arm64 busybox AS build-arm64\nFROM --platform=$BUILDPLATFORM busybox\n').found).toEqual([
+      'RedundantTargetPlatform: Setting platform to predefined $TARGETPLATFORM in FROM is redundant as this is the default behavior (line 1)',
+      'FromPlatformFlagConstDisallowed: FROM --platform flag should not use constant value "linux/amd64" (line 2)',
+    ]);
+  });
+
+  it('takes the keyword casing of the majority, and reports mixed case always', () => {
+    expect(check('from busybox\nrun true\nCopy a /a\nCMD ["x"]\n').found).toEqual([
+      "ConsistentInstructionCasing: Command 'Copy' should match the case of the command majority (lowercase) (line 3)",
+      "ConsistentInstructionCasing: Command 'CMD' should match the case of the command majority (lowercase) (line 4)",
+    ]);
+  });
+
+  it('checks shell-form CMD/ENTRYPOINT, repeats, MAINTAINER and legacy key/value forms', () => {
+    expect(check('FROM busybox\nMAINTAINER me\nENV A 1\nLABEL b c\nENTRYPOINT run.sh\nCMD a\nCMD ["b"]\nHEALTHCHECK NONE\n').found).toEqual([
+      'MaintainerDeprecated: Maintainer instruction is deprecated in favor of using label (line 2)',
+      'LegacyKeyValueFormat: "ENV key=value" should be used instead of legacy "ENV key value" format (line 3)',
+      'LegacyKeyValueFormat: "LABEL key=value" should be used instead of legacy "LABEL key value" format (line 4)',
+      'JSONArgsRecommended: JSON arguments recommended for ENTRYPOINT to prevent unintended behavior related to OS signals (line 5)',
+      'JSONArgsRecommended: JSON arguments recommended for CMD to prevent unintended behavior related to OS signals (line 6)',
+      'MultipleInstructionsDisallowed: Multiple CMD instructions should not be used in the same stage because only the last one will be used (line 6)',
+    ]);
+  });
+
+  it('checks relative WORKDIRs before an absolute one, following FROM <stage>', () => {
+    expect(check('FROM busybox AS a\nWORKDIR app\nWORKDIR /srv\nWORKDIR data\nFROM a\nWORKDIR more\nFROM busybox\nWORKDIR rel\n').found).toEqual([
+      'WorkdirRelativePath: Relative workdir "app" can have unexpected results if the base image changes (line 2)',
+      'WorkdirRelativePath: Relative workdir "rel" can have unexpected results if the base image changes (line 8)',
+    ]);
+  });
+
+  it('checks secret-looking ARG and ENV names and EXPOSE forms', () => {
+    expect(check('FROM busybox\nARG AWS_SECRET_ACCESS_KEY\nARG PUBLIC_KEY TOKENIZER\nENV DB_PASSWORD=x KEYBOARD=y\nEXPOSE 80/TCP 127.0.0.1:8080:80\n').found).toEqual([
+      'SecretsUsedInArgOrEnv: Do not use ARG or ENV instructions for sensitive data (ARG "AWS_SECRET_ACCESS_KEY") (line 2)',
+      'SecretsUsedInArgOrEnv: Do not use ARG or ENV instructions for sensitive data (ENV "DB_PASSWORD") (line 4)',
+      "ExposeProtoCasing: Defined protocol '80/TCP' in EXPOSE instruction should be lowercase (line 5)",
+      "ExposeInvalidFormat: EXPOSE instruction should not define an IP address or host-port mapping, found '127.0.0.1:8080:80' (line 5)",
+    ]);
+  });
+
+  it('follows # check=skip=…;error=true, and the BUILDKIT_DOCKERFILE_CHECK build arg over it', () => {
+    const text = '# check=skip=JSONArgsRecommended;error=true\nFROM busybox\nMAINTAINER me\nCMD a\n';
+    expect(check(text)).toEqual({ found: ['MaintainerDeprecated: Maintainer instruction is deprecated in favor of using label (line 3)'], failOnWarnings: true });
+    expect(check(text, { BUILDKIT_DOCKERFILE_CHECK: 'skip=all' })).toEqual({ found: [], failOnWarnings: false });
+    expect(check(text, { BUILDKIT_DOCKERFILE_CHECK: 'skip=MaintainerDeprecated,JSONArgsRecommended;error=true' })).toEqual({ found: [], failOnWarnings: true });
+  });
+});
