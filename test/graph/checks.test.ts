@@ -34,6 +34,15 @@ describe('build checks', () => {
     ]);
   });
 
+  it('checks that FROM uses only declared global ARGs, suggesting a near name', () => {
+    const text = 'ARG BASE_IMAGE=busybox\nARG TAG\nFROM ${BASE_IMGAE}:$TAG\nFROM --platform=$BULIDPLATFORM $BASE_IMAGE\nFROM --platform=$BUILDPLATFORM ${BASE_IMAGE}\nARG DECLARED_TOO_LATE\nFROM $DECLARED_TOO_LATE\n';
+    expect(check(text).found).toEqual([
+      "UndefinedArgInFrom: FROM argument 'BASE_IMGAE' is not declared (did you mean BASE_IMAGE?) (line 3)",
+      "UndefinedArgInFrom: FROM argument 'BULIDPLATFORM' is not declared (did you mean BUILDPLATFORM?) (line 4)",
+      "UndefinedArgInFrom: FROM argument 'DECLARED_TOO_LATE' is not declared (line 7)",
+    ]);
+  });
+
   it('takes the keyword casing of the majority, and reports mixed case always', () => {
     expect(check('from busybox\nrun true\nCopy a /a\nCMD ["x"]\n').found).toEqual([
       "ConsistentInstructionCasing: Command 'Copy' should match the case of the command majority (lowercase) (line 3)",

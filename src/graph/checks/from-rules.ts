@@ -1,15 +1,21 @@
 // Checks on FROM lines: stage names (casing, duplicates, reserved words), the casing of `AS` against
-// `FROM`, and --platform values that are constant or only repeat the default.
-import type { FromInstruction } from '../../../grammar/index.js';
+// `FROM`, --platform values that are constant or only repeat the default, and variables no global ARG declares.
+import { expandWord, type Dockerfile, type FromInstruction } from '../../../grammar/index.js';
+import { closestMatch } from '../suggest.js';
 import { rules } from './rules.js';
 import type { CheckedStage } from './stages.js';
 import type { Report } from './report.js';
 
 const reservedStageNames = new Set(['scratch', 'context']);
 
-export function checkFromLines(stages: CheckedStage[], report: Report): void {
+/** Set by the builder for every FROM, declared or not. */
+const platformArgs = ['BUILDPLATFORM', 'BUILDOS', 'BUILDARCH', 'BUILDVARIANT', 'TARGETPLATFORM', 'TARGETOS', 'TARGETARCH', 'TARGETVARIANT'];
+
+export function checkFromLines(ast: Dockerfile, stages: CheckedStage[], report: Report): void {
   const seen = new Set<string>();
+  const globalArgs = globalArgNames(ast);
   for (const { from, name } of stages) {
+    checkUndeclaredArgs(from, globalArgs, report);
     const written = from.stageName?.value;
     if (written !== undefined && name !== undefined) {
       if (written !== written.toLowerCase()) report(rules.stageNameCasing, from, [written]);
@@ -20,6 +26,30 @@ export function checkFromLines(stages: CheckedStage[], report: Report): void {
     }
     checkPlatformFlag(from, name, report);
   }
+}
+
+/** ARGs before the first FROM: the only ones a FROM line can use. */
+function globalArgNames(ast: Dockerfile): string[] {
+  const names: string[] = [];
+  for (const instruction of ast.instructions) {
+    if (instruction.keyword === 'FROM') break;
+    if (instruction.keyword === 'ARG') names.push(...instruction.args.map((arg) => arg.name.value));
+  }
+  return names;
+}
+
+function checkUndeclaredArgs(from: FromInstruction, globalArgs: string[], report: Report): void {
+  const known = new Set([...globalArgs, ...platformArgs]);
+  const words = [from.image.value, ...from.flags.filter((flag) => flag.name === 'platform').map((flag) => flag.value ?? '')];
+  const undeclared = new Set<string>();
+  for (const word of words) {
+    try {
+      for (const name of expandWord(word, (n) => (known.has(n) ? '' : undefined)).unmatched) undeclared.add(name);
+    } catch {
+      // a malformed word is the parser's and the graph's to report
+    }
+  }
+  for (const name of undeclared) report(rules.undefinedArgInFrom, from, [name, closestMatch(name, [...known])]);
 }
 
 /** A lower-case `from` wants a lower-case `as`, an upper-case `FROM` an upper-case `AS`; mixed `From` is left to instruction casing. */

@@ -38,7 +38,7 @@ export function runChecks(ast: Dockerfile, buildArgs: Record<string, string | un
   const warnings: CheckWarning[] = [];
   const report = collectInto(warnings);
   const stages = stagesOf(ast);
-  checkFromLines(stages, report);
+  checkFromLines(ast, stages, report);
   checkInstructions(stages, report);
   const skipped = config.skip;
   const kept = warnings.filter((warning) => !skipped.has(warning.rule));

@@ -54,6 +54,10 @@ export const rules = {
     'FromPlatformFlagConstDisallowed',
     (platform: string) => `FROM --platform flag should not use constant value ${JSON.stringify(platform)}`,
   ),
+  undefinedArgInFrom: rule(
+    'UndefinedArgInFrom',
+    (name: string, suggestion: string | undefined) => `FROM argument '${name}' is not declared${suggestion === undefined ? '' : ` (did you mean ${suggestion}?)`}`,
+  ),
   exposeProtoCasing: rule('ExposeProtoCasing', (port: string) => `Defined protocol '${port}' in EXPOSE instruction should be lowercase`),
   exposeInvalidFormat: rule(
     'ExposeInvalidFormat',
