@@ -188,6 +188,11 @@ function parseForBuild(input: BuildInput): Dockerfile {
   return ast;
 }
 
+/** `build --check`: the build checks alone, nothing built. */
+export function checkBuildInput(input: BuildInput, buildArgs: ReadonlyMap<string, string>): CheckWarning[] {
+  return runChecks(parseForBuild(input), Object.fromEntries(buildArgs)).warnings;
+}
+
 /** The image a stage chain starts from (FROM image at the bottom of FROM <stage>s), if any. */
 function rootImageOf(plan: StagePlan, stage: number): string | undefined {
   let base = plan.stages[stage]?.base;

@@ -202,5 +202,14 @@ describeIf('tsbuild build', missing, () => {
     expect(failed.stderr).toContain('ERROR: lint violation found for rules: JSONArgsRecommended');
     expect(tsbuild(['image', 'inspect', 'strict']).code).not.toBe(0);
     ok(['-t', 'strict', '--build-arg', 'BUILDKIT_DOCKERFILE_CHECK=skip=JSONArgsRecommended', dir]);
+
+    // --check: the report alone, exit 1 when something was found; nothing is built or tagged.
+    const checked = tsbuild(['build', '--check', '-t', 'never', dir]);
+    expect(checked.code).toBe(1);
+    expect(checked.stdout).toMatch(/^Check complete, 1 warning has been found!\n\nWARNING: JSONArgsRecommended - https:\/\/docs\.docker\.com\/go\/dockerfile\/rule\/json-args-recommended\/\nJSON arguments recommended for CMD/);
+    expect(checked.stdout).toContain('> 3 | CMD echo hi');
+    expect(tsbuild(['image', 'inspect', 'never']).code).not.toBe(0);
+    writeFileSync(join(dir, 'Dockerfile'), 'FROM busybox\nCMD ["echo", "hi"]\n');
+    expect(tsbuild(['build', '--check', dir])).toMatchObject({ code: 0, stdout: 'Check complete, no warnings found.\n' });
   });
 });

@@ -6,7 +6,7 @@ import type { Command } from 'commander';
 import type { BuildRequest } from '../../engine-build.js';
 import { TsbuildError, UserError } from '../../errors.js';
 import { formatReference, parseTagReference } from '../../image/reference.js';
-import { formatCheckWarnings } from '../check-report.js';
+import { formatCheckReport, formatCheckWarnings } from '../check-report.js';
 import type { CliContext } from '../context.js';
 import type { ProgressMode } from '../progress.js';
 import { renderSnippet } from '../snippet.js';
@@ -52,6 +52,8 @@ export interface BuildCommandOptions {
   addHosts: { host: string; ip: string }[];
   outputs: OutputSpec[];
   explain: boolean;
+  /** --check: run the build checks only. */
+  check: boolean;
   allow: string[];
 }
 
@@ -85,6 +87,7 @@ export function parseBuildOptions(context: string, raw: Record<string, unknown>,
     addHosts: strings('addHost').map(parseAddHost),
     outputs: strings('output').map(parseOutput),
     explain: raw['explain'] === true,
+    check: raw['check'] === true,
     allow: strings('allow'),
   };
 }
@@ -195,9 +198,16 @@ async function interruptible<T>(run: (signal: AbortSignal) => Promise<T>): Promi
 
 async function runBuild(options: BuildCommandOptions, context: CliContext): Promise<void> {
   // Loaded on use: the build pulls in the parser and ora, which other commands should not pay for.
-  const [{ build, exportBuiltImage, readBuildInput, CheckViolationError }, { createProgress }] = await Promise.all([import('../../engine-build.js'), import('../progress.js')]);
+  const [{ build, checkBuildInput, exportBuiltImage, readBuildInput, CheckViolationError }, { createProgress }] = await Promise.all([import('../../engine-build.js'), import('../progress.js')]);
   const quiet = options.progress === 'quiet';
   const input = await readBuildInput({ context: options.context, file: options.file, readStdin: () => readAll(context.stdin) });
+  if (options.check) {
+    // As `docker build --check`: the report on stdout, exit status 1 when anything was found, nothing built.
+    const warnings = checkBuildInput(input, options.buildArgs);
+    context.stdout.write(formatCheckReport(warnings, input.dockerfile.name, input.dockerfile.text));
+    if (warnings.length > 0) context.exitCode = Math.max(context.exitCode, 1);
+    return;
+  }
   const engine = await context.engine();
   const progress = await createProgress(options.progress, context.stderr);
   const request: BuildRequest = {
@@ -268,5 +278,6 @@ export function defineBuildCommand(program: Command): Command {
     .option('--add-host <host:ip>', 'add a custom host-to-IP mapping (repeatable)', collect, [])
     .option('-o, --output <type=…,dest=…>', 'output: image (default), oci, docker, tar or local (repeatable)', collect, [])
     .option('--explain', 'print the cache key parts of every step')
+    .option('--check', "run the Dockerfile's build checks only, without building")
     .option('--allow <entitlement>', 'allow an extra privilege, e.g. security.insecure (repeatable)', collect, []);
 }
