@@ -5,9 +5,9 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import lockfile from 'proper-lockfile';
 import type { ContentStore, Sha256Digest } from '../../cache/index.js';
 import { NotFoundError, UserError } from '../errors.js';
+import { lockState } from '../snapshot/state-lock.js';
 import type { ImageConfig, Manifest } from './oci.js';
 import { formatReference, parseReference, repositoryName, type ImageReference } from './reference.js';
 
@@ -78,9 +78,8 @@ export class ImageStore {
   }
 
   private async updateLocked<T>(change: (state: StateFile) => T): Promise<T> {
-    const release = await lockfile.lock(this.dir, {
+    const release = await lockState(this.dir, {
       lockfilePath: join(this.dir, 'images.lock'),
-      realpath: false, // the lock file's path is given: resolving the directory buys nothing
       retries: { retries: 200, minTimeout: 10, maxTimeout: 200 },
       stale: 10_000,
     });

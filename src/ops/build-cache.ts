@@ -4,9 +4,9 @@
 // run: so a prune never frees what a running build uses, and a build never trusts a record a prune is
 // taking apart. Each step's last parts are kept by a stable identity so a miss can be explained.
 import { join } from 'node:path';
-import lockfile from 'proper-lockfile';
 import { comparePreimages, computeCacheKey, RecordStore, type ResourceRefs } from '../../cache/index.js';
 import { ConflictError } from '../errors.js';
+import { lockState } from '../snapshot/state-lock.js';
 import { snapshotName, type FsDeps, type FsState } from './fs-state.js';
 
 type ResourceDeps = Pick<FsDeps, 'snapshotter' | 'content'>;
@@ -16,10 +16,8 @@ type ResourceDeps = Pick<FsDeps, 'snapshotter' | 'content'>;
  * state root). Builds hold it for moments; a prune for its whole run, so builds wait for it.
  */
 export async function withCacheLock<T>(dir: string, body: () => Promise<T>): Promise<T> {
-  const release = await lockfile.lock(dir, {
+  const release = await lockState(dir, {
     lockfilePath: join(dir, 'cache.lock'),
-    // The lock file's path is given, so resolving `dir` through symlinks (four stat calls) buys nothing.
-    realpath: false,
     stale: 30_000,
     // `forever` rather than a large count: the retry module precomputes one timeout per retry, and
     // 100 000 of them cost ~10 ms on every lock.

@@ -5,9 +5,9 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import lockfile from 'proper-lockfile';
 import { ConflictError, NotFoundError, UserError } from '../errors.js';
 import type { SandboxSpec } from '../executor/executor.js';
+import { lockState } from '../snapshot/state-lock.js';
 import { checkName, randomName } from './names.js';
 
 export interface ContainerConfigRecord {
@@ -123,10 +123,8 @@ export class ContainerStore {
   }
 
   private async locked<T>(body: () => Promise<T>): Promise<T> {
-    const release = await lockfile.lock(this.dir, {
+    const release = await lockState(this.dir, {
       lockfilePath: join(this.dir, 'containers.lock'),
-      // The lock file's path is given, so resolving the directory through symlinks buys nothing.
-      realpath: false,
       retries: { retries: 200, minTimeout: 5, maxTimeout: 100 },
       stale: 10_000,
     });

@@ -4,7 +4,7 @@
 // File calls are sync: the table is one small file read on every snapshot operation.
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import lockfile from 'proper-lockfile';
+import { lockState } from './state-lock.js';
 import type { SnapshotKind } from './snapshotter.js';
 
 export interface SnapshotRecord {
@@ -44,10 +44,8 @@ export class SnapshotMetadata {
   /** Runs `change` on the current table under the lock and saves the table it leaves behind. */
   async update<T>(change: (table: SnapshotTable) => T | Promise<T>): Promise<T> {
     mkdirSync(this.dir, { recursive: true });
-    const release = await lockfile.lock(this.dir, {
+    const release = await lockState(this.dir, {
       lockfilePath: join(this.dir, 'metadata.lock'),
-      // The lock file's path is given, so resolving the directory through symlinks buys nothing.
-      realpath: false,
       retries: { retries: 200, minTimeout: 2, maxTimeout: 50 },
       stale: 15_000,
     });
