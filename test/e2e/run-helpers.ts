@@ -74,6 +74,20 @@ export function networkDevices(): string[] {
   return [...netns.map((n) => `netns ${n}`), ...veths.map((v) => `veth ${v}`)];
 }
 
+/**
+ * Network devices present now and not in `before`, once they settle: the kernel drops a deleted namespace's
+ * veth a few ms after `ip netns del`. Devices that went away meanwhile (other test files' containers) are not ours.
+ */
+export async function devicesAddedSince(before: string[], waitMs = 3000): Promise<string[]> {
+  const known = new Set(before);
+  let added = networkDevices().filter((device) => !known.has(device));
+  for (let waited = 0; added.length > 0 && waited < waitMs; waited += 100) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    added = networkDevices().filter((device) => !known.has(device));
+  }
+  return added;
+}
+
 /** Reasons the runtime cannot run containers here: the built CLI, root + runc, and the sandbox wired into the engine. */
 export async function runtimeMissing(): Promise<string[]> {
   const missing: string[] = [];

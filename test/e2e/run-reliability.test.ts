@@ -6,7 +6,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeIf, sandboxMissing } from '../helpers/capabilities.js';
-import { busyboxTar, exited, leftovers, makeStateRoot, networkDevices, runtimeMissing, tsbuild, tsbuildOk, tsbuildSpawn } from './run-helpers.js';
+import { busyboxTar, devicesAddedSince, exited, leftovers, makeStateRoot, networkDevices, runtimeMissing, tsbuild, tsbuildOk, tsbuildSpawn } from './run-helpers.js';
 
 const missing = [...sandboxMissing(), ...(await runtimeMissing())];
 let state: Awaited<ReturnType<typeof makeStateRoot>>;
@@ -69,6 +69,6 @@ describeIf('tsbuild run reliability (CLI, real runc)', missing, () => {
     expect(listed.length).toBeLessThanOrEqual(5);
     if (listed.length > 0) expect(tsbuildOk(root, ['rm', '-f', ...listed]).split('\n').filter(Boolean)).toHaveLength(listed.length);
     expect(leftovers(root)).toEqual([]);
-    expect(networkDevices()).toEqual(devicesBefore);
+    expect(await devicesAddedSince(devicesBefore)).toEqual([]);
   });
 });
