@@ -5,7 +5,7 @@ import { mkdir, readFile, stat } from 'node:fs/promises';
 import { basename, join, resolve as resolvePath } from 'node:path';
 import { finished } from 'node:stream/promises';
 import { ContentHashIndex } from '../cache/index.js';
-import { compileIgnore, dockerignorePathFor, parseDockerfile, parseDockerignore, type Dockerfile, type IgnoreMatcher, type Range } from '../grammar/index.js';
+import { compileIgnore, dockerignorePathFor, parseDockerfile, parseDockerignore, type Diagnostic, type Dockerfile, type IgnoreMatcher, type Range } from '../grammar/index.js';
 import { DockerfileError, TsbuildError, UserError, type SourceRef } from './errors.js';
 import type { Executor } from './executor/executor.js';
 import { RuncExecutor } from './executor/runc.js';
@@ -177,20 +177,21 @@ function sourceRefOf(file: string, range: Range): SourceRef {
   return { file, line: range.start.line, column: range.start.column, endLine: range.end.line, endColumn: range.end.column };
 }
 
-/** The Dockerfile as an AST; the first error diagnostic fails the build, pointing at its place. */
-function parseForBuild(input: BuildInput): Dockerfile {
+/** The Dockerfile as an AST with the parser's warnings; the first error diagnostic fails the build, pointing at its place. */
+function parseForBuild(input: BuildInput): { ast: Dockerfile; parserWarnings: Diagnostic[] } {
   const { ast, diagnostics } = parseDockerfile(input.dockerfile.text, { file: input.dockerfile.name });
   const error = diagnostics.find((d) => d.severity === 'error');
   if (error) {
     const message = error.hint === undefined ? error.message : `${error.message} (${error.hint})`;
     throw new DockerfileError(message, { sources: [sourceRefOf(input.dockerfile.name, error.range)] });
   }
-  return ast;
+  return { ast, parserWarnings: diagnostics };
 }
 
 /** `build --check`: the build checks alone, nothing built. */
 export function checkBuildInput(input: BuildInput, buildArgs: ReadonlyMap<string, string>): CheckWarning[] {
-  return runChecks(parseForBuild(input), Object.fromEntries(buildArgs)).warnings;
+  const { ast, parserWarnings } = parseForBuild(input);
+  return runChecks(ast, Object.fromEntries(buildArgs), parserWarnings).warnings;
 }
 
 /** The image a stage chain starts from (FROM image at the bottom of FROM <stage>s), if any. */
@@ -303,9 +304,9 @@ function solveCacheOf(cache: BuildCache, deps: RunDeps, input: BuildInput): Solv
  */
 export async function build(engine: Engine, request: BuildRequest, onEvent: (event: SolveEvent) => void, signal?: AbortSignal): Promise<BuildResult> {
   checkPlatform(request.platform);
-  const ast = parseForBuild(request.input);
+  const { ast, parserWarnings } = parseForBuild(request.input);
   const graphOptions = { target: request.target, buildArgs: Object.fromEntries(request.buildArgs) };
-  const checks = runChecks(ast, graphOptions.buildArgs);
+  const checks = runChecks(ast, graphOptions.buildArgs, parserWarnings);
   if (checks.failOnWarnings && checks.warnings.length > 0) throw new CheckViolationError(checks.warnings);
   const plan = planStages(ast, graphOptions);
   const images = new Map<string, BaseImage>();

@@ -5,8 +5,8 @@ import { parseDockerfile } from '../../grammar/index.js';
 import { runChecks } from '../../src/graph/index.js';
 
 function check(text: string, buildArgs: Record<string, string> = {}): { found: string[]; failOnWarnings: boolean } {
-  const { ast } = parseDockerfile(text, { file: 'Dockerfile' });
-  const result = runChecks(ast, buildArgs);
+  const { ast, diagnostics } = parseDockerfile(text, { file: 'Dockerfile' });
+  const result = runChecks(ast, buildArgs, diagnostics);
   return { found: result.warnings.map((w) => `${w.rule}: ${w.message} (line ${w.range.start.line})`), failOnWarnings: result.failOnWarnings };
 }
 
@@ -41,6 +41,10 @@ describe('build checks', () => {
       "UndefinedArgInFrom: FROM argument 'BULIDPLATFORM' is not declared (did you mean BUILDPLATFORM?) (line 4)",
       "UndefinedArgInFrom: FROM argument 'DECLARED_TOO_LATE' is not declared (line 7)",
     ]);
+  });
+
+  it('reports an empty line inside a continued instruction', () => {
+    expect(check('FROM busybox\nRUN echo a \\\n\n  && echo b\n').found).toEqual(['NoEmptyContinuation: Empty continuation line (line 2)']);
   });
 
   it('takes the keyword casing of the majority, and reports mixed case always', () => {

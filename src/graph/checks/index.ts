@@ -1,10 +1,11 @@
 // BuildKit's build checks over a parsed Dockerfile: the rules (rules.ts) applied per FROM line and per
 // instruction, minus what `# check=skip=…` (or the BUILDKIT_DOCKERFILE_CHECK build arg, which replaces the
 // directive) turns off; `error=true` makes any warning fail the build.
-import type { Dockerfile } from '../../../grammar/index.js';
+import type { Diagnostic, Dockerfile } from '../../../grammar/index.js';
 import { checkFromLines } from './from-rules.js';
 import { checkInstructions } from './instruction-rules.js';
 import { collectInto, type CheckWarning } from './report.js';
+import { rules } from './rules.js';
 import { stagesOf } from './stages.js';
 
 export type { CheckWarning } from './report.js';
@@ -32,7 +33,8 @@ function parseCheckConfig(text: string | undefined): CheckConfig {
   return config;
 }
 
-export function runChecks(ast: Dockerfile, buildArgs: Record<string, string | undefined>): CheckResult {
+/** `parserWarnings`: the parser's own diagnostics, of which empty continuation lines are a check. */
+export function runChecks(ast: Dockerfile, buildArgs: Record<string, string | undefined>, parserWarnings: Diagnostic[] = []): CheckResult {
   const config = parseCheckConfig(buildArgs['BUILDKIT_DOCKERFILE_CHECK'] ?? ast.directives.find((d) => d.name === 'check')?.value);
   if (config.skip === 'all') return { warnings: [], failOnWarnings: config.error };
   const warnings: CheckWarning[] = [];
@@ -40,6 +42,7 @@ export function runChecks(ast: Dockerfile, buildArgs: Record<string, string | un
   const stages = stagesOf(ast);
   checkFromLines(ast, stages, report);
   checkInstructions(stages, report);
+  for (const diagnostic of parserWarnings) if (diagnostic.code === 'empty-continuation') report(rules.noEmptyContinuation, diagnostic, []);
   const skipped = config.skip;
   const kept = warnings.filter((warning) => !skipped.has(warning.rule));
   kept.sort((a, b) => a.range.start.offset - b.range.start.offset);

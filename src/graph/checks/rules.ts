@@ -19,6 +19,7 @@ export function ruleUrl(name: string): string {
 export const rules = {
   stageNameCasing: rule('StageNameCasing', (stage: string) => `Stage name '${stage}' should be lowercase`),
   fromAsCasing: rule('FromAsCasing', (from: string, as: string) => `'${as}' and '${from}' keywords' casing do not match`),
+  noEmptyContinuation: rule('NoEmptyContinuation', () => 'Empty continuation line'),
   consistentInstructionCasing: rule(
     'ConsistentInstructionCasing',
     (command: string, casing: 'uppercase' | 'lowercase') => `Command '${command}' should match the case of the command majority (${casing})`,
