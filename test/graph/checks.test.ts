@@ -38,8 +38,19 @@ describe('build checks', () => {
     const text = 'ARG BASE_IMAGE=busybox\nARG TAG\nFROM ${BASE_IMGAE}:$TAG\nFROM --platform=$BULIDPLATFORM $BASE_IMAGE\nFROM --platform=$BUILDPLATFORM ${BASE_IMAGE}\nARG DECLARED_TOO_LATE\nFROM $DECLARED_TOO_LATE\n';
     expect(check(text).found).toEqual([
       "UndefinedArgInFrom: FROM argument 'BASE_IMGAE' is not declared (did you mean BASE_IMAGE?) (line 3)",
+      // Undeclared, it is empty: the image name is invalid with the defaults too.
+      'InvalidDefaultArgInFrom: Default value for ARG ${BASE_IMGAE}:$TAG results in empty or invalid base image name (line 3)',
       "UndefinedArgInFrom: FROM argument 'BULIDPLATFORM' is not declared (did you mean BUILDPLATFORM?) (line 4)",
       "UndefinedArgInFrom: FROM argument 'DECLARED_TOO_LATE' is not declared (line 7)",
+      'InvalidDefaultArgInFrom: Default value for ARG $DECLARED_TOO_LATE results in empty or invalid base image name (line 7)',
+    ]);
+  });
+
+  it('checks that the global ARG defaults alone give FROM an image name', () => {
+    const text = 'ARG TAG\nARG IMAGE=busybox\nARG FULL=${IMAGE}:1\nFROM busybox:${TAG}\nFROM ${IMAGE}\nFROM $FULL AS base\nFROM ${NOPE:-base}\n';
+    expect(check(text).found).toEqual([
+      'InvalidDefaultArgInFrom: Default value for ARG busybox:${TAG} results in empty or invalid base image name (line 4)',
+      "UndefinedArgInFrom: FROM argument 'NOPE' is not declared (line 7)",
     ]);
   });
 

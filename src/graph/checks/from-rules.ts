@@ -1,6 +1,8 @@
 // Checks on FROM lines: stage names (casing, duplicates, reserved words), the casing of `AS` against
-// `FROM`, --platform values that are constant or only repeat the default, and variables no global ARG declares.
+// `FROM`, --platform values that are constant or only repeat the default, variables no global ARG declares, and
+// images that the global ARGs' defaults alone leave empty or invalid.
 import { expandWord, type Dockerfile, type FromInstruction } from '../../../grammar/index.js';
+import { parseReference } from '../../image/reference.js';
 import { closestMatch } from '../suggest.js';
 import { rules } from './rules.js';
 import type { CheckedStage } from './stages.js';
@@ -14,8 +16,12 @@ const platformArgs = ['BUILDPLATFORM', 'BUILDOS', 'BUILDARCH', 'BUILDVARIANT', '
 export function checkFromLines(ast: Dockerfile, stages: CheckedStage[], report: Report): void {
   const seen = new Set<string>();
   const globalArgs = globalArgNames(ast);
+  const defaults = globalArgDefaults(ast);
+  const stageNames = new Set<string>();
   for (const { from, name } of stages) {
     checkUndeclaredArgs(from, globalArgs, report);
+    checkDefaultImage(from, defaults, stageNames, report);
+    if (name !== undefined) stageNames.add(name);
     const written = from.stageName?.value;
     if (written !== undefined && name !== undefined) {
       if (written !== written.toLowerCase()) report(rules.stageNameCasing, from, [written]);
@@ -36,6 +42,47 @@ function globalArgNames(ast: Dockerfile): string[] {
     if (instruction.keyword === 'ARG') names.push(...instruction.args.map((arg) => arg.name.value));
   }
   return names;
+}
+
+/** Global ARG name → its default value (expanded as BuildKit expands it); absent without a default. */
+function globalArgDefaults(ast: Dockerfile): Map<string, string> {
+  const defaults = new Map<string, string>();
+  for (const instruction of ast.instructions) {
+    if (instruction.keyword === 'FROM') break;
+    if (instruction.keyword !== 'ARG') continue;
+    for (const arg of instruction.args) {
+      if (arg.defaultValue === undefined) continue;
+      try {
+        defaults.set(arg.name.value, expandWord(arg.defaultValue.value, (n) => defaults.get(n)).value);
+      } catch {
+        // a malformed default is the graph's to report
+      }
+    }
+  }
+  return defaults;
+}
+
+/** Only a FROM that uses variables: with nothing but the defaults (no --build-arg) it must still name an image. */
+function checkDefaultImage(from: FromInstruction, defaults: Map<string, string>, stageNames: Set<string>, report: Report): void {
+  const image = from.image.value;
+  if (!image.includes('$')) return;
+  let resolved: string;
+  try {
+    resolved = expandWord(image, (n) => defaults.get(n) ?? '').value;
+  } catch {
+    return;
+  }
+  if (resolved !== '' && (resolved === 'scratch' || stageNames.has(resolved.toLowerCase()) || isImageReference(resolved))) return;
+  report(rules.invalidDefaultArgInFrom, from, [image]);
+}
+
+function isImageReference(text: string): boolean {
+  try {
+    parseReference(text);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function checkUndeclaredArgs(from: FromInstruction, globalArgs: string[], report: Report): void {

@@ -59,6 +59,10 @@ export const rules = {
     'UndefinedArgInFrom',
     (name: string, suggestion: string | undefined) => `FROM argument '${name}' is not declared${suggestion === undefined ? '' : ` (did you mean ${suggestion}?)`}`,
   ),
+  invalidDefaultArgInFrom: rule(
+    'InvalidDefaultArgInFrom',
+    (image: string) => `Default value for ARG ${image} results in empty or invalid base image name`,
+  ),
   exposeProtoCasing: rule('ExposeProtoCasing', (port: string) => `Defined protocol '${port}' in EXPOSE instruction should be lowercase`),
   exposeInvalidFormat: rule(
     'ExposeInvalidFormat',
