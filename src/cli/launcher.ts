@@ -1,0 +1,52 @@
+#!/usr/bin/env node
+// Starts the bundled CLI (tsbuild.cjs beside this file) through a V8 code cache. Compiling the bundle is
+// about half of a short command's start-up, and Node 20 has no compile cache of its own. The cache holds
+// the code a command compiled by the end of its first successful run, so there is one per command word
+// (`build` and `run` use different code). It is keyed by the bundle's size and mtime, because V8 checks
+// only the source's length, and V8 rejects it after a Node upgrade or flag change; then it is written anew.
+import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { Module, createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Script } from 'node:vm';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const bundle = join(here, 'tsbuild.cjs');
+const argv = process.argv.slice(2);
+
+/** The command word argv names (after the global --root), or `build`, the default command. */
+function commandWord(): string {
+  let index = 0;
+  while (argv[index] === '--root' || argv[index]?.startsWith('--root=')) index += argv[index] === '--root' ? 2 : 1;
+  const word = argv[index] ?? '';
+  return /^[a-z]+$/.test(word) ? word : 'build';
+}
+
+const stat = statSync(bundle);
+const cacheFile = join(here, 'code-cache', `${commandWord()}-${stat.size}-${Math.trunc(stat.mtimeMs)}.v8`);
+let cachedData: Buffer | undefined;
+try {
+  cachedData = readFileSync(cacheFile);
+} catch {
+  cachedData = undefined;
+}
+
+const script = new Script(Module.wrap(readFileSync(bundle, 'utf8')), { filename: bundle, ...(cachedData ? { cachedData } : {}) });
+if (cachedData === undefined || script.cachedDataRejected === true) {
+  process.once('exit', (code) => {
+    if (code !== 0) return; // a failed run may have compiled only a fraction of the command's code
+    try {
+      mkdirSync(dirname(cacheFile), { recursive: true });
+      const partial = `${cacheFile}.${process.pid}`;
+      writeFileSync(partial, script.createCachedData());
+      renameSync(partial, cacheFile); // concurrent first runs each write whole files
+    } catch {
+      // a read-only install runs without a cache
+    }
+  });
+}
+
+const bundleModule = new Module(bundle);
+bundleModule.filename = bundle;
+const wrapped = script.runInThisContext() as (exports: object, require: NodeJS.Require, module: Module, filename: string, dirname: string) => void;
+wrapped.call(bundleModule.exports, bundleModule.exports, createRequire(bundle), bundleModule, bundle, here);
