@@ -1,8 +1,10 @@
 #!/usr/bin/env node
 // Starts the bundled CLI (tsbuild.cjs beside this file) through a V8 code cache. Compiling the bundle is
 // about half of a short command's start-up, and Node 20 has no compile cache of its own. The cache holds
-// the code a command compiled by the end of its first successful run, so there is one per command word
-// (`build` and `run` use different code). It is keyed by the bundle's size and mtime, because V8 checks
+// the code a command compiled by the end of its first short successful run, so there is one per command
+// word (`build` and `run` use different code). Short, because V8 drops the bytecode of functions unused for
+// a few garbage collections (the bundle's outer function runs only once), and a cache written after a long
+// run would miss exactly the start-up code. It is keyed by the bundle's size and mtime, because V8 checks
 // only the source's length, and V8 rejects it after a Node upgrade or flag change; then it is written anew.
 import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { Module, createRequire } from 'node:module';
@@ -22,6 +24,7 @@ function commandWord(): string {
   return /^[a-z]+$/.test(word) ? word : 'build';
 }
 
+const maxCachingRunMs = 2000;
 const stat = statSync(bundle);
 const cacheFile = join(here, 'code-cache', `${commandWord()}-${stat.size}-${Math.trunc(stat.mtimeMs)}.v8`);
 let cachedData: Buffer | undefined;
@@ -34,7 +37,8 @@ try {
 const script = new Script(Module.wrap(readFileSync(bundle, 'utf8')), { filename: bundle, ...(cachedData ? { cachedData } : {}) });
 if (cachedData === undefined || script.cachedDataRejected === true) {
   process.once('exit', (code) => {
-    if (code !== 0) return; // a failed run may have compiled only a fraction of the command's code
+    // A failed run may have compiled only a fraction of the command's code; see above for long runs.
+    if (code !== 0 || performance.now() > maxCachingRunMs) return;
     try {
       mkdirSync(dirname(cacheFile), { recursive: true });
       const partial = `${cacheFile}.${process.pid}`;
