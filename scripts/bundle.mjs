@@ -1,12 +1,13 @@
 // Bundles the compiled CLI (dist/src) into dist/cli with esbuild: tsbuild.cjs holds the whole CLI with every
-// dependency inlined, and bin.js (src/cli/launcher.ts) starts it through a V8 code cache. One CommonJS file
+// dependency inlined, and bin.js (src/cli/launcher.ts) starts it through a V8 code cache; both are CommonJS
+// (dist/cli/package.json says so). One CommonJS file
 // loads faster than many ES modules (Node 20's ESM loader resolves and links each one) and can be compiled
 // from a code cache, which ES modules cannot on Node 20. Commands stay lazy: esbuild turns their dynamic
 // imports into deferred initialisers, so a command's code runs only when argv names it. import.meta.url
 // becomes the bundle's own URL. Only tar-stream stays external: src/snapshot/tar-format.ts patches its
 // headers.js module, which must be the one tar-stream itself loads.
 import { build } from 'esbuild';
-import { rm } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -16,13 +17,18 @@ const outdir = join(repoRoot, 'dist', 'cli');
 const common = { bundle: true, platform: 'node', target: 'node20', logLevel: 'warning' };
 
 await rm(outdir, { recursive: true, force: true });
-await build({
+const commonJs = {
   ...common,
-  entryPoints: [join(compiled, 'bin.js')],
-  outfile: join(outdir, 'tsbuild.cjs'),
   format: 'cjs',
-  external: ['tar-stream'],
   define: { 'import.meta.url': 'bundleUrl' },
   banner: { js: "'use strict'; const bundleUrl = require('node:url').pathToFileURL(__filename).href;" },
-});
-await build({ ...common, entryPoints: [join(compiled, 'launcher.js')], outfile: join(outdir, 'bin.js'), format: 'esm' });
+};
+const cli = join(outdir, 'tsbuild.cjs');
+await build({ ...commonJs, entryPoints: [join(compiled, 'bin.js')], outfile: cli, external: ['tar-stream'] });
+// esbuild escapes non-ASCII characters in code but not in the comments it keeps; escaping those too lets the
+// launcher read the bundle as latin1, which is cheaper than decoding UTF-8.
+const text = await readFile(cli, 'utf8');
+await writeFile(cli, text.replace(/[^\x00-\x7f]/gu, (char) => `\\u{${char.codePointAt(0).toString(16)}}`));
+// The launcher is CommonJS too (Node starts a CommonJS main faster than an ES module one).
+await build({ ...commonJs, entryPoints: [join(compiled, 'launcher.js')], outfile: join(outdir, 'bin.js') });
+await writeFile(join(outdir, 'package.json'), '{ "type": "commonjs" }\n');

@@ -16,11 +16,13 @@ const here = dirname(fileURLToPath(import.meta.url));
 const bundle = join(here, 'tsbuild.cjs');
 const argv = process.argv.slice(2);
 
-/** The command word argv names (after the global --root), or `build`, the default command. */
+/** The command word argv names (after the global --root): `version` and `help` for those flags, `build` (the default command) for others. */
 function commandWord(): string {
   let index = 0;
   while (argv[index] === '--root' || argv[index]?.startsWith('--root=')) index += argv[index] === '--root' ? 2 : 1;
   const word = argv[index] ?? '';
+  if (word === '--version' || word === '-V') return 'version';
+  if (word === '--help' || word === '-h' || word === '') return 'help';
   return /^[a-z]+$/.test(word) ? word : 'build';
 }
 
@@ -34,7 +36,8 @@ try {
   cachedData = undefined;
 }
 
-const script = new Script(Module.wrap(readFileSync(bundle, 'utf8')), { filename: bundle, ...(cachedData ? { cachedData } : {}) });
+// The bundler keeps it ASCII (scripts/bundle.mjs), and latin1 is the cheapest decoding of that.
+const script = new Script(Module.wrap(readFileSync(bundle, 'latin1')), { filename: bundle, ...(cachedData ? { cachedData } : {}) });
 if (cachedData === undefined || script.cachedDataRejected === true) {
   process.once('exit', (code) => {
     // A failed run may have compiled only a fraction of the command's code; see above for long runs.
