@@ -13,10 +13,10 @@ import type { BenchRow } from './table.js';
 
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
 
-/** The compiled CLI when present, else the TypeScript entry through tsx. */
+/** The `tsbuild` command when built, else the TypeScript entry through tsx. */
 function cliCommand(): string[] {
-  const compiled = join(repoRoot, 'dist', 'cli', 'bin.js');
-  return existsSync(compiled) ? [compiled] : ['--import', 'tsx', join(repoRoot, 'src', 'cli', 'bin.ts')];
+  const compiled = join(repoRoot, 'dist', 'cli', 'tsbuild');
+  return existsSync(compiled) ? [compiled] : [process.execPath, '--import', 'tsx', join(repoRoot, 'src', 'cli', 'bin.ts')];
 }
 
 interface Measure {
@@ -27,7 +27,7 @@ interface Measure {
 function tsbuild(root: string, args: string[], cwd: string): Measure {
   const rssFile = join(root, '..', `rss-${process.pid}`);
   const started = process.hrtime.bigint();
-  const result = spawnSync('/usr/bin/time', ['-f', '%M', '-o', rssFile, process.execPath, ...cliCommand(), '--root', root, ...args], {
+  const result = spawnSync('/usr/bin/time', ['-f', '%M', '-o', rssFile, ...cliCommand(), '--root', root, ...args], {
     cwd,
     encoding: 'utf8',
     maxBuffer: 256 * 1024 * 1024,

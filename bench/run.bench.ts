@@ -1,14 +1,14 @@
 // `tsbuild run --rm <busybox> true` latency beside its floor, `runc run` of a prepared bundle (and, with
 // --peers, `docker run --rm` on a private Docker daemon), plus the CLI startup every command pays and bare
-// node's. Medians of repeated runs on a temp state root. Node 20 reads NODE_EXTRA_CA_CERTS (a whole CA
-// bundle) eagerly at startup, which costs tens of ms per process: when it is set, the node rows are repeated
-// without it, so the numbers compare with a machine that does not set it.
+// node's. Medians of repeated runs on a temp state root, through the `tsbuild` command users run. Node 20
+// reads NODE_EXTRA_CA_CERTS (a whole CA bundle) eagerly at startup, which costs tens of ms per process (the
+// `tsbuild` script keeps it from node): when it is set, the rows are repeated without it, for comparison.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { cliPath, repoRoot } from '../test/helpers/paths.js';
+import { repoRoot, tsbuildCommand } from '../test/helpers/paths.js';
 import type { DockerPeer } from './peers/docker.js';
 import type { BenchOptions } from './run.js';
 import type { BenchRow } from './table.js';
@@ -61,23 +61,23 @@ function timeDocker(docker: DockerPeer): number {
 /** The node-startup rows (bare node, --version, run) in one environment, and the run median on its own. */
 function startupRows(root: string, floor: number, env: NodeJS.ProcessEnv, label: string): { rows: BenchRow[]; run: number } {
   const row = (what: string, value: number, extra: Partial<BenchRow> = {}): BenchRow => ({ suite: 'run', case: `${what}${label}`, unit: 'ms (median)', tsbuild: value, ...extra });
-  const run = timeCommand(process.execPath, () => [cliPath, '--root', root, 'run', '--rm', 'bb:1', 'true'], env);
+  const run = timeCommand(tsbuildCommand, () => ['--root', root, 'run', '--rm', 'bb:1', 'true'], env);
   const rows = [
     row('bare node startup (`node -e 0`)', timeCommand(process.execPath, () => ['-e', '0'], env)),
-    row('CLI startup (`tsbuild --version`)', timeCommand(process.execPath, () => [cliPath, '--version'], env)),
+    row('CLI startup (`tsbuild --version`)', timeCommand(tsbuildCommand, () => ['--version'], env)),
     row('`run --rm busybox true`', run, { peer: { name: 'runc run (floor)', value: floor }, note: 'goal ≤ 150 ms' }),
   ];
   return { rows, run };
 }
 
 export async function runRunBench(options: BenchOptions = { peers: false }): Promise<BenchRow[]> {
-  if (!existsSync(cliPath)) throw new Error(`run bench needs the built CLI at ${cliPath} (npm run build)`);
+  if (!existsSync(tsbuildCommand)) throw new Error(`run bench needs the built CLI at ${tsbuildCommand} (npm run build)`);
   const dir = await mkdtemp(join(tmpdir(), 'tsbuild-bench-run-'));
   try {
     const root = join(dir, 'state');
-    execFileSync(process.execPath, [cliPath, '--root', root, 'import', busyboxTar, 'bb:1'], { stdio: 'ignore' });
+    execFileSync(tsbuildCommand, ['--root', root, 'import', busyboxTar, 'bb:1'], { stdio: 'ignore' });
     const floor = await timeRuncFloor(dir);
-    const probe = spawnSync(process.execPath, [cliPath, '--root', root, 'run', '--rm', 'bb:1', 'true'], { encoding: 'utf8' });
+    const probe = spawnSync(tsbuildCommand, ['--root', root, 'run', '--rm', 'bb:1', 'true'], { encoding: 'utf8' });
     if (probe.status !== 0) {
       return [{ suite: 'run', case: '`runc run` of a prepared bundle (floor)', unit: 'ms (median)', tsbuild: floor, note: `tsbuild run failed: ${probe.stderr.trim()}` }];
     }

@@ -1,13 +1,13 @@
 // Bundles the compiled CLI (dist/src) into dist/cli with esbuild: tsbuild.cjs holds the whole CLI with every
 // dependency inlined, and bin.js (src/cli/launcher.ts) starts it through a V8 code cache; both are CommonJS
-// (dist/cli/package.json says so). One CommonJS file
+// (dist/cli/package.json says so). dist/cli/tsbuild (src/cli/tsbuild.sh) is the command that starts bin.js. One CommonJS file
 // loads faster than many ES modules (Node 20's ESM loader resolves and links each one) and can be compiled
 // from a code cache, which ES modules cannot on Node 20. Commands stay lazy: esbuild turns their dynamic
 // imports into deferred initialisers, so a command's code runs only when argv names it. import.meta.url
 // becomes the bundle's own URL. Only tar-stream stays external: src/snapshot/tar-format.ts patches its
 // headers.js module, which must be the one tar-stream itself loads.
 import { build } from 'esbuild';
-import { readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, copyFile, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -32,3 +32,6 @@ await writeFile(cli, text.replace(/[^\x00-\x7f]/gu, (char) => `\\u{${char.codePo
 // The launcher is CommonJS too (Node starts a CommonJS main faster than an ES module one).
 await build({ ...commonJs, entryPoints: [join(compiled, 'launcher.js')], outfile: join(outdir, 'bin.js') });
 await writeFile(join(outdir, 'package.json'), '{ "type": "commonjs" }\n');
+// The `tsbuild` command itself: a shell script that starts bin.js (see src/cli/tsbuild.sh for why).
+await copyFile(join(repoRoot, 'src', 'cli', 'tsbuild.sh'), join(outdir, 'tsbuild'));
+await chmod(join(outdir, 'tsbuild'), 0o755);

@@ -3,7 +3,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
-tsbuild() { node dist/cli/bin.js "$@"; }
+tsbuild() { dist/cli/tsbuild "$@"; }
 tsbuild import .tsbuild-bases/busybox.tar busybox:latest >/dev/null
 tsbuild build -t hello:latest examples/hello
 tsbuild run --rm hello:latest

@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # Debian packages: the OCI runtime, tools the tests compare against, and the base-image sources.
-packages=(runc crun attr busybox-static skopeo umoci docker-registry tini debootstrap iptables nftables iproute2 xz-utils bzip2 zstd util-linux procps psmisc)
+packages=(runc crun attr busybox-static skopeo umoci docker-registry tini debootstrap iptables nftables iproute2 openssl xz-utils bzip2 zstd util-linux procps psmisc)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
@@ -29,6 +29,8 @@ fi
 
 echo "setup: compiling"
 npm run --silent build
+# The `tsbuild` command on PATH (a link, so a rebuild needs no new install).
+if [ "$(id -u)" -eq 0 ]; then ln -sf "$PWD/dist/cli/tsbuild" /usr/local/bin/tsbuild; fi
 
 # Local base images: no registry is reachable, so the bases are made from Debian packages.
 bash scripts/make-busybox-rootfs.sh

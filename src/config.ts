@@ -7,6 +7,11 @@ export interface EngineConfig {
   root: string;
   /** SOURCE_DATE_EPOCH in seconds, when set: clamps layer mtimes and image `created`. */
   sourceDateEpoch: number | undefined;
+  /**
+   * CA certificates (a PEM file) trusted besides Node's own: NODE_EXTRA_CA_CERTS, which the `tsbuild` launcher
+   * (src/cli/tsbuild.sh) passes on as TSBUILD_EXTRA_CA_CERTS so that Node does not parse it at every start-up.
+   */
+  extraCaFile: string | undefined;
 }
 
 export interface ConfigFlags {
@@ -25,12 +30,16 @@ function parseEpoch(value: string | undefined): number | undefined {
   return Number(value);
 }
 
+function nonEmpty(value: string | undefined): string | undefined {
+  return value === undefined || value === '' ? undefined : value;
+}
+
 export function resolveConfig(flags: ConfigFlags = {}): EngineConfig {
-  const envRoot = process.env['TSBUILD_ROOT'];
   return {
     // Absolute, so paths handed to runc and mount stay valid whatever their working directory.
-    root: resolve(flags.root ?? (envRoot && envRoot.length > 0 ? envRoot : defaultRoot())),
+    root: resolve(flags.root ?? nonEmpty(process.env['TSBUILD_ROOT']) ?? defaultRoot()),
     sourceDateEpoch: parseEpoch(process.env['SOURCE_DATE_EPOCH']),
+    extraCaFile: nonEmpty(process.env['TSBUILD_EXTRA_CA_CERTS']),
   };
 }
 

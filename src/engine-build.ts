@@ -320,6 +320,7 @@ export async function build(engine: Engine, request: BuildRequest, onEvent: (eve
     mounter: { mount: mountAll, unmount },
     tmpDir: engine.paths.tmp,
     sourceDateEpoch: epoch,
+    extraCaFile: engine.config.extraCaFile,
     executor: sandbox.executor,
     cacheMountDir: cacheMountsDir(engine),
     entitlements: { securityInsecure: request.allow.includes('security.insecure') },

@@ -91,7 +91,7 @@ async function copyAll(deps: FsDeps, spec: CopySpec, owner: Owner | undefined, r
   }
   if (spec.heredocs.length > 0) await copyHeredocs(deps, spec, request, rootDir);
   for (const url of spec.sources.filter(isUrlSource)) {
-    const download = await downloadUrl(url, deps.tmpDir, spec.checksum, signal);
+    const download = await downloadUrl(url, deps.tmpDir, { checksum: spec.checksum, signal, extraCaFile: deps.extraCaFile });
     try {
       // Remote files are never unpacked (BuildKit: only local archives are).
       await copyFiles(download.dir, rootDir, { ...request, sources: [download.name], sourceOwner: 'root', sourceIgnore: undefined, unpack: false });

@@ -43,6 +43,8 @@ export interface FsDeps {
   tmpDir: string;
   /** SOURCE_DATE_EPOCH (seconds) or the stable default: clamps layer mtimes. */
   sourceDateEpoch: number;
+  /** CA certificates (a PEM file) that ADD <https url> trusts besides Node's own. */
+  extraCaFile?: string | undefined;
 }
 
 export function snapshotName(layers: Layer[]): string | undefined {

@@ -5,9 +5,10 @@ import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { mkdir, rm, utimes } from 'node:fs/promises';
 import { join, posix } from 'node:path';
-import { Readable, Transform } from 'node:stream';
+import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { UserError } from '../errors.js';
+import { httpGet } from '../http/get.js';
 
 export function isUrlSource(source: string): boolean {
   return /^https?:\/\//i.test(source);
@@ -37,12 +38,24 @@ function parseChecksum(checksum: string): { algorithm: string; hex: string } {
   return { algorithm: match[1] as string, hex: match[2] as string };
 }
 
-export async function downloadUrl(url: string, tmpDir: string, checksum: string | undefined, signal?: AbortSignal): Promise<Download> {
+export interface DownloadOptions {
+  checksum?: string | undefined;
+  signal?: AbortSignal | undefined;
+  /** A PEM file of CA certificates trusted besides Node's own. */
+  extraCaFile?: string | undefined;
+}
+
+export async function downloadUrl(url: string, tmpDir: string, options: DownloadOptions = {}): Promise<Download> {
+  const { checksum, signal, extraCaFile } = options;
   const expected = checksum === undefined ? undefined : parseChecksum(checksum);
-  const response = await fetch(url, { headers: { 'User-Agent': 'tsbuild' }, redirect: 'follow', ...(signal ? { signal } : {}) }).catch((err: unknown) => {
+  const response = await httpGet(url, { headers: { 'User-Agent': 'tsbuild' }, signal, extraCaFile }).catch((err: unknown) => {
     throw new UserError(`failed to fetch ${url}: ${(err as Error).message}`, { cause: err });
   });
-  if (!response.ok || !response.body) throw new UserError(`failed to fetch ${url}: invalid response status ${response.status}`);
+  const status = response.statusCode ?? 0;
+  if (status < 200 || status > 299) {
+    response.resume();
+    throw new UserError(`failed to fetch ${url}: invalid response status ${status}`);
+  }
   const dir = join(tmpDir, `download-${createHash('sha256').update(`${url}${Date.now()}${Math.random()}`).digest('hex').slice(0, 16)}`);
   const name = urlFileName(url);
   await mkdir(dir, { recursive: true });
@@ -55,13 +68,13 @@ export async function downloadUrl(url: string, tmpDir: string, checksum: string 
         callback(null, chunk);
       },
     });
-    await pipeline(Readable.fromWeb(response.body as import('node:stream/web').ReadableStream), hashing, createWriteStream(join(dir, name), { mode: 0o600 }));
+    await pipeline(response, hashing, createWriteStream(join(dir, name), { mode: 0o600 }));
     const hex = hash.digest('hex');
     if (expected && hex !== expected.hex) {
       throw new UserError(`digest mismatch for ${url}: expected ${checksum}, got ${expected.algorithm}:${hex}`);
     }
-    const lastModified = response.headers.get('last-modified');
-    if (lastModified !== null && !Number.isNaN(Date.parse(lastModified))) {
+    const lastModified = response.headers['last-modified'];
+    if (lastModified !== undefined && !Number.isNaN(Date.parse(lastModified))) {
       const time = new Date(Date.parse(lastModified));
       await utimes(join(dir, name), time, time);
     }

@@ -19,3 +19,6 @@ export function requireSharedDir(): string {
 
 /** The compiled CLI; scripts/test.sh builds it before the suite runs. */
 export const cliPath = join(repoRoot, 'dist', 'cli', 'bin.js');
+
+/** The `tsbuild` command users run: a shell script starting cliPath (src/cli/tsbuild.sh). */
+export const tsbuildCommand = join(repoRoot, 'dist', 'cli', 'tsbuild');

@@ -97,7 +97,7 @@ describe('ADD <url>', () => {
   });
 
   it('downloads, verifies the checksum and keeps Last-Modified as mtime', async () => {
-    const download = await downloadUrl(`${base}/files/app.txt`, work, digest);
+    const download = await downloadUrl(`${base}/files/app.txt`, work, { checksum: digest });
     try {
       expect(download.name).toBe('app.txt');
       expect(await readFile(join(download.dir, download.name), 'utf8')).toBe(body);
@@ -108,8 +108,8 @@ describe('ADD <url>', () => {
   });
 
   it('refuses a wrong checksum, a malformed one and a failing server', async () => {
-    await expect(downloadUrl(`${base}/f`, work, `sha256:${'0'.repeat(64)}`)).rejects.toThrow('digest mismatch');
-    await expect(downloadUrl(`${base}/f`, work, 'md5:abc')).rejects.toThrow('invalid checksum md5:abc');
-    await expect(downloadUrl(`${base}/missing`, work, undefined)).rejects.toThrow('invalid response status 404');
+    await expect(downloadUrl(`${base}/f`, work, { checksum: `sha256:${'0'.repeat(64)}` })).rejects.toThrow('digest mismatch');
+    await expect(downloadUrl(`${base}/f`, work, { checksum: 'md5:abc' })).rejects.toThrow('invalid checksum md5:abc');
+    await expect(downloadUrl(`${base}/missing`, work)).rejects.toThrow('invalid response status 404');
   });
 });
