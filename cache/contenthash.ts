@@ -8,7 +8,7 @@ import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createXxh64, initDigests, type Digest } from './digest.js';
 
-const indexVersion = 1;
+const indexVersion = 2;
 
 /**
  * A file changed within the timestamp granularity of its filesystem (coarse kernel clock, or whole
@@ -22,8 +22,8 @@ const maxKeptEntries = 200_000;
 
 interface IndexFile {
   version: number;
-  /** host path → [stat identity, digest] */
-  entries: Record<string, [string, Digest]>;
+  /** host path, stat identity, digest, host path, …: a flat array parses several times faster than an object of 20,000 keys. */
+  entries: string[];
 }
 
 /** Everything that changes when a file's content may have: a replaced file gets a new inode, a write a new ctime. */
@@ -93,26 +93,37 @@ export class ContentHashIndex {
     return this.readCount;
   }
 
-  private async loaded(): Promise<Map<string, [string, Digest]>> {
+  /** Reads the index (once); knownDigest answers only after this. */
+  async load(): Promise<void> {
     this.loading ??= readIndex(this.file).then((entries) => (this.entries = entries));
-    return this.loading;
+    await this.loading;
+  }
+
+  /**
+   * The digest the index holds for the file at `path` (whose `lstat(…, { bigint: true })` is `info`) if its
+   * stat is unchanged, without reading it; undefined when it must be read (see fileDigest). Synchronous, for
+   * walks that check thousands of files; needs load() first.
+   */
+  knownDigest(path: string, info: BigIntStats): Digest | undefined {
+    if (this.entries === undefined) throw new Error('content hash index used before load()');
+    this.used.add(path);
+    const known = this.entries.get(path);
+    return known !== undefined && known[0] === statIdentity(info) ? known[1] : undefined;
   }
 
   /** xxh64 of the regular file at `path`, whose `lstat(…, { bigint: true })` is `info`. */
   async fileDigest(path: string, info: BigIntStats): Promise<Digest> {
-    const entries = await this.loaded();
-    const identity = statIdentity(info);
-    this.used.add(path);
-    const known = entries.get(path);
-    if (known !== undefined && known[0] === identity) return known[1];
+    await this.load();
+    const known = this.knownDigest(path, info);
+    if (known !== undefined) return known;
+    const entries = this.entries as Map<string, [string, Digest]>;
     this.readCount++;
     const digest = await xxh64OfFile(path, Number(info.size));
     const newest = info.mtimeNs > info.ctimeNs ? info.mtimeNs : info.ctimeNs;
     if (this.now() - newest > racyWindowNs) {
-      entries.set(path, [identity, digest]);
+      entries.set(path, [statIdentity(info), digest]);
       this.changed = true;
-    } else if (known !== undefined) {
-      entries.delete(path);
+    } else if (entries.delete(path)) {
       this.changed = true;
     }
     return digest;
@@ -129,7 +140,9 @@ export class ContentHashIndex {
     if (entries.size > maxKeptEntries) {
       for (const path of [...entries.keys()]) if (!this.used.has(path)) entries.delete(path);
     }
-    const body: IndexFile = { version: indexVersion, entries: Object.fromEntries(entries) };
+    const flat: string[] = [];
+    for (const [path, [identity, digest]] of entries) flat.push(path, identity, digest);
+    const body: IndexFile = { version: indexVersion, entries: flat };
     const dir = join(this.file, '..');
     const temp = join(dir, `.index-${process.pid}-${randomBytes(4).toString('hex')}`);
     try {
@@ -149,8 +162,11 @@ async function readIndex(file: string | undefined): Promise<Map<string, [string,
   if (file === undefined) return new Map();
   try {
     const parsed = JSON.parse(await readFile(file, 'utf8')) as IndexFile;
-    if (parsed.version !== indexVersion || typeof parsed.entries !== 'object' || parsed.entries === null) return new Map();
-    return new Map(Object.entries(parsed.entries).filter(([, entry]) => Array.isArray(entry) && entry.length === 2));
+    const flat = parsed.entries;
+    if (parsed.version !== indexVersion || !Array.isArray(flat) || flat.length % 3 !== 0 || !flat.every((item) => typeof item === 'string')) return new Map();
+    const entries = new Map<string, [string, Digest]>();
+    for (let at = 0; at < flat.length; at += 3) entries.set(flat[at] as string, [flat[at + 1] as string, flat[at + 2] as Digest]);
+    return entries;
   } catch {
     return new Map(); // absent or unreadable: start empty, the next save replaces it
   }

@@ -8,7 +8,7 @@ import { readlinkSync, statSync, type BigIntStats } from 'node:fs';
 import { keyItem, type ContentHashIndex } from '../../cache/index.js';
 import { TurnTaker } from '../event-loop.js';
 import type { SelectionRules } from './selection.js';
-import { walkSelected } from './walk.js';
+import { visitSelected } from './walk.js';
 
 /** A resolved source: its host path (own symlink followed) and its context-relative path ('' for the root). */
 export interface SelectedSource {
@@ -21,27 +21,40 @@ export interface ChecksumOptions {
   owners: boolean;
 }
 
-async function entryPart(index: ContentHashIndex, hostPath: string, path: string, info: BigIntStats, options: ChecksumOptions): Promise<string> {
+/** The part of one entry, or for a file whose digest the index does not know, the part without it. */
+function entryPart(index: ContentHashIndex, hostPath: string, path: string, info: BigIntStats, options: ChecksumOptions): { part: string; complete: boolean } {
   const mode = (info.mode & 0o7777n).toString(8) + (options.owners ? ` ${info.uid}:${info.gid}` : '');
   const item = keyItem(path);
-  if (info.isSymbolicLink()) return `file ${item} symlink ${mode} - ${readlinkSync(hostPath)}`;
-  if (info.isDirectory()) return `file ${item} dir ${mode}`;
-  if (!info.isFile()) return `file ${item} other ${mode}`;
-  return `file ${item} file ${mode} ${info.size} ${await index.fileDigest(hostPath, info)}`;
+  if (info.isSymbolicLink()) return { part: `file ${item} symlink ${mode} - ${readlinkSync(hostPath)}`, complete: true };
+  if (info.isDirectory()) return { part: `file ${item} dir ${mode}`, complete: true };
+  if (!info.isFile()) return { part: `file ${item} other ${mode}`, complete: true };
+  const head = `file ${item} file ${mode} ${info.size}`;
+  const known = index.knownDigest(hostPath, info);
+  return known === undefined ? { part: head, complete: false } : { part: `${head} ${known}`, complete: true };
 }
 
-/** Parts for each source and, for a directory source, every selected entry below it, in walk order. */
+/**
+ * Parts for each source and, for a directory source, every selected entry below it, in walk order. Parts are
+ * made during the walk, from the index where it knows a file; only the files it does not know are read, after.
+ */
 export async function checksumSelection(index: ContentHashIndex, sources: SelectedSource[], rules: SelectionRules, options: ChecksumOptions): Promise<string[]> {
+  await index.load();
   const parts: string[] = [];
-  const turns = new TurnTaker();
+  const unknown: { at: number; hostPath: string; info: BigIntStats }[] = [];
+  const add = (hostPath: string, path: string, info: BigIntStats): void => {
+    const { part, complete } = entryPart(index, hostPath, path, info, options);
+    if (!complete) unknown.push({ at: parts.length, hostPath, info });
+    parts.push(part);
+  };
   for (const source of sources) {
     const info = statSync(source.hostPath, { bigint: true });
-    const entries = [{ hostPath: source.hostPath, path: source.relativePath || '.', info }];
-    if (info.isDirectory()) entries.push(...(await walkSelected(source.hostPath, { contextPath: source.relativePath, relative: '' }, rules)));
-    for (const entry of entries) {
-      await turns.turn();
-      parts.push(await entryPart(index, entry.hostPath, entry.path, entry.info, options));
-    }
+    add(source.hostPath, source.relativePath || '.', info);
+    if (info.isDirectory()) visitSelected(source.hostPath, { contextPath: source.relativePath, relative: '' }, rules, (entry) => add(entry.hostPath, entry.path, entry.info));
+  }
+  const turns = new TurnTaker();
+  for (const file of unknown) {
+    await turns.turn();
+    parts[file.at] = `${parts[file.at] as string} ${await index.fileDigest(file.hostPath, file.info)}`;
   }
   return parts;
 }

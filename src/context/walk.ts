@@ -20,28 +20,28 @@ export interface WalkedEntry {
  */
 export async function walkSelected(hostDir: string, paths: EntryPaths, rules: SelectionRules): Promise<WalkedEntry[]> {
   const entries: WalkedEntry[] = [];
-  walkInto(entries, hostDir, paths, rules);
+  visitSelected(hostDir, paths, rules, (entry) => entries.push(entry));
   return entries;
 }
 
 /**
+ * walkSelected handing each entry to `visit` as it is found, for callers that keep less than the entry
+ * (a no-op build's checksum of 20,000 files spent more in collecting their stats than in taking them).
  * Synchronous on purpose: a metadata-only walk of a cached context is thousands of lstats served from
  * the inode cache, ~4 µs each as a sync call against 8–13 µs through promises and the thread pool
  * (20,000 files: 75 ms against 150–270 ms), and a no-op build is mostly this walk.
  */
-function walkInto(entries: WalkedEntry[], hostDir: string, paths: EntryPaths, rules: SelectionRules): void {
-  const names = readdirSync(hostDir).sort();
-  const children = names.map((name) => {
+export function visitSelected(hostDir: string, paths: EntryPaths, rules: SelectionRules, visit: (entry: WalkedEntry) => void): void {
+  for (const name of readdirSync(hostDir).sort()) {
     const hostPath = join(hostDir, name);
-    return { hostPath, paths: childPaths(paths, name), info: lstatSync(hostPath, { bigint: true }) };
-  });
-  for (const child of children) {
-    if (child.info.isDirectory()) {
-      if (skipsDirectory(rules, child.paths)) continue;
-      entries.push({ hostPath: child.hostPath, path: child.paths.contextPath, relative: child.paths.relative, info: child.info });
-      walkInto(entries, child.hostPath, child.paths, rules);
-    } else if (!leavesOutFile(rules, child.paths)) {
-      entries.push({ hostPath: child.hostPath, path: child.paths.contextPath, relative: child.paths.relative, info: child.info });
+    const below = childPaths(paths, name);
+    const info = lstatSync(hostPath, { bigint: true });
+    if (info.isDirectory()) {
+      if (skipsDirectory(rules, below)) continue;
+      visit({ hostPath, path: below.contextPath, relative: below.relative, info });
+      visitSelected(hostPath, below, rules, visit);
+    } else if (!leavesOutFile(rules, below)) {
+      visit({ hostPath, path: below.contextPath, relative: below.relative, info });
     }
   }
 }

@@ -57,8 +57,9 @@ describeIf('context checksums in builds', missing, () => {
     // Old enough that the first build keeps every stat in the index.
     await new Promise((resolve) => setTimeout(resolve, Number(racyWindowNs / 1_000_000n) + 200));
     expect(Object.keys(ran(build()))).toEqual(['COPY src/ /app/', 'RUN cat /app/app.js > /out.txt']);
-    const index = JSON.parse(readFileSync(join(root, 'cache', 'contenthash', 'index.json'), 'utf8')) as { entries: Record<string, unknown> };
-    expect(Object.keys(index.entries)).toContain(join(context, 'src', 'app.js'));
+    // entries: path, stat identity, digest, path, …
+    const index = JSON.parse(readFileSync(join(root, 'cache', 'contenthash', 'index.json'), 'utf8')) as { entries: string[] };
+    expect(index.entries.filter((_, at) => at % 3 === 0)).toContain(join(context, 'src', 'app.js'));
     const before = statSync(join(context, 'src', 'app.js'));
     writeFileSync(join(context, 'src', 'app.js'), 'console.log("v2")\n');
     utimesSync(join(context, 'src', 'app.js'), before.atime, before.mtime);
