@@ -1,7 +1,8 @@
 // The cgroup (v1) a sandbox runs in: /tsbuild/<id> in every hierarchy, made and removed by runc (which
 // sets the limits). With a memory limit runc runs with --keep, so the cgroup outlives the process long
 // enough to read its OOM-kill count (v1 counts it only in the task's own cgroup) before `runc delete`.
-import { readdir, readFile } from 'node:fs/promises';
+import { readdirSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 export const cgroupRoot = '/sys/fs/cgroup';
@@ -13,12 +14,18 @@ export function sandboxCgroupsPath(id: string): string {
 
 let hierarchies: Promise<string[]> | undefined;
 
-/** Mount points of the cgroup hierarchies (memory, pids, cpu,cpuacct, name=systemd, unified…); read once per process. */
+/**
+ * Mount points of the cgroup hierarchies (memory, pids, cpu,cpuacct, name=systemd, unified…); read once per
+ * process, synchronously (a sandbox start waits for it, and a thread-pool round trip costs more than the read).
+ */
 export function cgroupHierarchies(): Promise<string[]> {
-  hierarchies ??= readdir(cgroupRoot, { withFileTypes: true }).then(
-    (entries) => entries.filter((entry) => entry.isDirectory()).map((entry) => join(cgroupRoot, entry.name)),
-    () => [],
-  );
+  hierarchies ??= new Promise((resolve) => {
+    try {
+      resolve(readdirSync(cgroupRoot, { withFileTypes: true }).filter((entry) => entry.isDirectory()).map((entry) => join(cgroupRoot, entry.name)));
+    } catch {
+      resolve([]);
+    }
+  });
   return hierarchies;
 }
 

@@ -3,7 +3,7 @@
 // detached guard shell runs the same script (kept as a file, rewritten on every add) if the node process
 // dies first — a SIGKILLed process gets no chance to clean up from inside.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { rm, rmdir } from 'node:fs/promises';
 import { runCommand } from '../snapshot/command.js';
 import { unmount } from '../snapshot/mount.js';
@@ -26,13 +26,27 @@ export class CleanupPlan {
     writeFileSync(this.scriptPath, renderScript(this.steps));
   }
 
-  /** One shell for the whole plan: every spawn costs node's main thread a few ms, and a run ends with several steps. */
+  /**
+   * One shell for the plan's commands (every spawn costs node's main thread a few ms, and a run ends with
+   * several steps); the removals that end the plan (the bundle, the registration) are done here after it,
+   * which saves a process each.
+   */
   async run(): Promise<void> {
     const steps = this.steps.splice(0);
-    if (steps.length === 0) return;
-    await runCommand('sh', ['-c', renderScript(steps)]).catch(() => {
-      // best effort, as each step: `tsbuild system check` reports whatever could not be removed
-    });
+    let shellSteps = steps.length;
+    while (shellSteps > 0 && steps[shellSteps - 1]?.kind === 'remove') shellSteps--;
+    if (shellSteps > 0) {
+      await runCommand('sh', ['-c', renderScript(steps.slice(0, shellSteps))]).catch(() => {
+        // best effort, as each step: `tsbuild system check` reports whatever could not be removed
+      });
+    }
+    for (const step of steps.slice(shellSteps)) {
+      try {
+        if (step.kind === 'remove') rmSync(step.path, { recursive: true, force: true });
+      } catch {
+        // best effort, as above
+      }
+    }
   }
 }
 

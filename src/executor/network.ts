@@ -5,7 +5,8 @@
 // concurrent tsbuild processes cannot collide without a lock). Once the bridge and its NAT rules are in
 // place a stamp with the boot id says so, and later processes skip the checks (~20 ms of ip/iptables).
 import { createHash, randomInt } from 'node:crypto';
-import { access, mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import lockfile from 'proper-lockfile';
 import { bootId } from '../snapshot/boot-id.js';
@@ -50,7 +51,7 @@ export class NetworkManager {
       throw err;
     });
     const bridge = await this.bridge;
-    const ip = await this.allocateAddress(bridge, id);
+    const ip = this.allocateAddress(bridge, id);
     const netns = `${netnsPrefix}${id}`;
     // `netns del` drops the name; the kernel then dismantles the namespace, and the veth pair whose one
     // end lives in it, on its own a few ms later. Deleting the veth ourselves would wait for that (~20 ms
@@ -72,16 +73,17 @@ export class NetworkManager {
     await runCommand('sh', ['-c', 'printf "%s" "$1" | ip -batch - && printf "%s" "$2" | ip -n "$0" -batch -', netns, hostSide.join('\n'), sandboxSide.join('\n')]);
   }
 
-  private async allocateAddress(bridge: Bridge, id: string): Promise<string> {
-    await mkdir(this.allocationsDir, { recursive: true });
-    const taken = new Set(await readdir(this.allocationsDir));
+  /** Sync calls, for the reason stampedBridge gives. */
+  private allocateAddress(bridge: Bridge, id: string): string {
+    mkdirSync(this.allocationsDir, { recursive: true });
+    const taken = new Set(readdirSync(this.allocationsDir));
     const start = randomInt(2, 65535);
     for (let i = 0; i < 65533; i++) {
       const n = 2 + ((start - 2 + i) % 65533);
       const ip = `${bridge.prefix}.${n >> 8}.${n & 255}`;
       if ((n & 255) === 0 || (n & 255) === 255 || taken.has(ip)) continue;
       try {
-        await writeFile(join(this.allocationsDir, ip), id, { flag: 'wx' });
+        writeFileSync(join(this.allocationsDir, ip), id, { flag: 'wx' });
         return ip;
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
@@ -95,11 +97,11 @@ export class NetworkManager {
     return join(this.dir, 'bridge-ready');
   }
 
-  /** The bridge from this boot's stamp, if the bridge still exists. */
+  /** The bridge from this boot's stamp, if the bridge still exists. Sync reads: the network is made while the rootfs mounts, and a thread-pool round trip per read delayed it past the mount. */
   private async stampedBridge(): Promise<Bridge | undefined> {
-    const [stampBoot, prefix] = (await readFile(this.readyStamp, 'utf8').catch(() => '')).trim().split(' ');
+    const [stampBoot, prefix] = readTextIfAny(this.readyStamp).trim().split(' ');
     if (stampBoot !== (await bootId()) || prefix === undefined) return undefined;
-    if (!(await access(`/sys/class/net/${bridgeName}`).then(() => true, () => false))) return undefined;
+    if (!existsSync(`/sys/class/net/${bridgeName}`)) return undefined;
     return { prefix, gateway: `${prefix}.0.1` };
   }
 
@@ -199,4 +201,12 @@ export async function readAllocations(dir: string): Promise<{ ip: string; id: st
   const ipsDir = join(dir, 'ips');
   const names = await readdir(ipsDir).catch(() => []);
   return Promise.all(names.map(async (ip) => ({ ip, id: (await readFile(join(ipsDir, ip), 'utf8').catch(() => '')).trim() })));
+}
+
+function readTextIfAny(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return '';
+  }
 }

@@ -4,6 +4,7 @@
 // exception, or this node process being killed (its guard process takes over) — the container, mounts,
 // network namespace, cgroups and bundle are removed afterwards.
 import { spawn } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { constants } from 'node:os';
 import { join } from 'node:path';
@@ -59,12 +60,15 @@ export class RuncExecutor implements Executor {
     if (!validId.test(spec.id)) throw new UserError(`invalid sandbox id ${JSON.stringify(spec.id)}: use letters, digits, '_', '.', '-' (at most 64)`);
     const bundle = join(this.paths.sandboxes, spec.id);
     const registration = join(sandboxRegistry, spec.id);
-    await mkdir(sandboxRegistry, { recursive: true });
+    // Sync fs calls up to the first spawn: each is a few µs, and each thread-pool round trip put off the mount.
+    mkdirSync(sandboxRegistry, { recursive: true });
     ensureProcessGuard(sandboxRegistry);
-    await writeFile(registration, `${process.pid}\n${bundle}\n`, { flag: 'wx' }).catch((err: NodeJS.ErrnoException) => {
-      throw err.code === 'EEXIST' ? new ConflictError(`sandbox ${spec.id} is already running`) : err;
-    });
-    await mkdir(bundle, { recursive: true });
+    try {
+      writeFileSync(registration, `${process.pid}\n${bundle}\n`, { flag: 'wx' });
+    } catch (err) {
+      throw (err as NodeJS.ErrnoException).code === 'EEXIST' ? new ConflictError(`sandbox ${spec.id} is already running`) : err;
+    }
+    mkdirSync(bundle, { recursive: true });
     const plan = new CleanupPlan(join(bundle, 'cleanup.sh'));
     const rootfs = join(bundle, 'rootfs');
     await plan.add(
@@ -75,7 +79,7 @@ export class RuncExecutor implements Executor {
     );
     let stubs: MountStub[] = [];
     try {
-      await mkdir(rootfs);
+      mkdirSync(rootfs);
       const etcDir = join(bundle, 'etc');
       // The rootfs mount, the network namespace and the rest of the bundle are made at the same time.
       const allocated = this.network.allocate(spec.network, spec.id, plan);

@@ -194,13 +194,16 @@ export async function startContainer(deps: RuntimeDeps, config: ContainerConfigR
       if (err instanceof TsbuildError && err.code === 'internal') throw err;
       throw new StartFailedError(message, status, { cause: err });
     }
-    await deps.containers.setState(config.id, {
-      status: 'exited',
-      startedAt,
-      finishedAt: new Date().toISOString(),
-      exitCode: result.exitCode,
-      oomKilled: result.oomKilled,
-    });
+    // An --rm container is removed next: recording its end would be a write for nobody to read.
+    if (!config.autoRemove) {
+      await deps.containers.setState(config.id, {
+        status: 'exited',
+        startedAt,
+        finishedAt: new Date().toISOString(),
+        exitCode: result.exitCode,
+        oomKilled: result.oomKilled,
+      });
+    }
     return result;
   } finally {
     if (config.autoRemove) await removeResources(deps, config);

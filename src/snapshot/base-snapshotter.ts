@@ -1,10 +1,11 @@
 // The containerd rules every snapshotter shares (key vs name, parent chains, what may be committed or
 // removed), kept on top of SnapshotMetadata. Implementations only say how a snapshot's storage is
 // created, mounted, compared and removed.
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ConflictError, NotFoundError, UserError } from '../errors.js';
 import { bootId } from './boot-id.js';
+import { removeTree } from './remove-tree.js';
 import { SnapshotMetadata, type SnapshotRecord, type SnapshotTable } from './metadata.js';
 import type { ChangeSet, Mount, SnapshotInfo, Snapshotter, Usage } from './snapshotter.js';
 
@@ -98,7 +99,7 @@ export abstract class BaseSnapshotter implements Snapshotter {
       for (const name of dropped) delete table.snapshots[name];
       return storage;
     });
-    await Promise.all(ids.map((id) => rm(this.storageDir(id), { recursive: true, force: true })));
+    for (const id of ids) await removeTree(this.storageDir(id));
   }
 
   async remove(keyOrName: string): Promise<void> {
@@ -110,7 +111,7 @@ export abstract class BaseSnapshotter implements Snapshotter {
       delete table.snapshots[keyOrName];
       return record.id;
     });
-    await rm(this.storageDir(id), { recursive: true, force: true });
+    await removeTree(this.storageDir(id));
   }
 
   async stat(keyOrName: string): Promise<SnapshotInfo | undefined> {
