@@ -360,9 +360,12 @@ export async function build(engine: Engine, request: BuildRequest, onEvent: (eve
       labels: request.labels,
       author: target.author,
     });
-    const syncStart = new Date();
-    await syncFilesystem(engine.paths.snapshots);
-    await sandbox.snapshotter.markSynced(syncStart);
+    // A no-op build committed nothing: the sync (a process, and a flush of whatever else is dirty) is skipped.
+    if (await sandbox.snapshotter.hasUnsynced()) {
+      const syncStart = new Date();
+      await syncFilesystem(engine.paths.snapshots);
+      await sandbox.snapshotter.markSynced(syncStart);
+    }
     const image = await engine.images.add({ manifestDigest: committed.manifestDigest, id: committed.imageId }, request.tags);
     return { image, executed, warnings: checks.warnings };
   } finally {

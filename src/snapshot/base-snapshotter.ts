@@ -65,6 +65,11 @@ export abstract class BaseSnapshotter implements Snapshotter {
     await this.onCommitted(id);
   }
 
+  async hasUnsynced(): Promise<boolean> {
+    const boot = await bootId();
+    return Object.values((await this.metadata.read()).snapshots).some((record) => record.unsyncedBoot === boot);
+  }
+
   async markSynced(syncStart: Date): Promise<void> {
     const boot = await bootId();
     const covered = (record: SnapshotRecord): boolean => record.unsyncedBoot === boot && new Date(record.created) <= syncStart;

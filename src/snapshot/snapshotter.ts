@@ -32,6 +32,8 @@ export interface Snapshotter {
   view(key: string, parent?: string): Promise<Mount[]>;
   mounts(key: string): Promise<Mount[]>;
   commit(name: string, key: string): Promise<void>;
+  /** Whether a snapshot committed in this boot is not yet on disk for sure (a sync is worth its cost). */
+  hasUnsynced(): Promise<boolean>;
   /** Records that a filesystem sync started at `syncStart` put every snapshot committed before it on disk. */
   markSynced(syncStart: Date): Promise<void>;
   remove(keyOrName: string): Promise<void>;

@@ -45,6 +45,9 @@ class RecordingSnapshotter implements Snapshotter {
   commit(): Promise<void> {
     return Promise.reject(new Error('containers never commit'));
   }
+  hasUnsynced(): Promise<boolean> {
+    return Promise.reject(new Error('containers never sync'));
+  }
   markSynced(): Promise<void> {
     return Promise.reject(new Error('containers never sync'));
   }

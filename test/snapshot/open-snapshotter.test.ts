@@ -73,7 +73,9 @@ describeIf('openSnapshotter', isRoot() ? [] : ['root'], () => {
     expect((await reopened.list()).map((info) => info.name)).toEqual(['synced', 'this-boot']);
     await expect(readFile(lostStorage)).rejects.toThrow(/ENOENT/);
 
+    expect(await reopened.hasUnsynced()).toBe(true);
     await reopened.markSynced(new Date());
+    expect(await reopened.hasUnsynced()).toBe(false);
     const after = JSON.parse(await readFile(metadataFile, 'utf8')) as { snapshots: Record<string, { unsyncedBoot?: string }> };
     expect(Object.values(after.snapshots).map((record) => record.unsyncedBoot)).toEqual([undefined, undefined]);
   });
