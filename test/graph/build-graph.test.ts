@@ -69,6 +69,17 @@ describe('ARG and ENV', () => {
     expect(createdBy(g)).toEqual(['ARG foo=bar', 'ARG bar=123', 'ARG foo=bar2', 'ARG unset', 'ENV bar=env', 'RUN |3 foo=bar2 bar=env unset= /bin/sh -c make # buildkit']);
   });
 
+  it('a stage FROM another stage keeps its ARGs: values in RUN env, history and expansion, declarations in `|N`', () => {
+    const ast = dockerfile(FROM('busybox', { as: 'base' }), ARG(['foo', 'Dockerfile']), ARG(['bare']), FROM('base'), WORKDIR('/$foo'), RUN('make'));
+    const g = graph(ast);
+    const [run] = stepsOf(g, 'run');
+    expect(run?.env).toEqual(['PATH=/usr/sbin:/usr/bin:/sbin:/bin', 'foo=Dockerfile']);
+    expect(run?.workdir).toBe('/Dockerfile');
+    expect(createdBy(g)).toEqual(['WORKDIR /Dockerfile', 'RUN |2 foo=Dockerfile bare= /bin/sh -c make # buildkit']);
+    // ARG values stay out of the image Env.
+    expect(finalConfig(g)?.Env).toEqual(['PATH=/usr/sbin:/usr/bin:/sbin:/bin']);
+  });
+
   it('proxy args reach RUN undeclared, outside env; a declared one is an ordinary ARG in history', () => {
     const ast = dockerfile(FROM('busybox'), ARG(['HTTP_PROXY']), RUN('wget x'));
     const g = graph(ast, { buildArgs: { http_proxy: 'hp', HTTP_PROXY: 'HP', NO_PROXY: 'np' } });

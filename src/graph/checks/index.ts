@@ -1,7 +1,8 @@
 // BuildKit's build checks over a parsed Dockerfile: the rules (rules.ts) applied per FROM line and per
-// instruction, minus what `# check=skip=…` (or the BUILDKIT_DOCKERFILE_CHECK build arg, which replaces the
+// instruction, plus the undefined variables that dispatch found (UndefinedVar), minus what `# check=skip=…` (or the BUILDKIT_DOCKERFILE_CHECK build arg, which replaces the
 // directive) turns off; `error=true` makes any warning fail the build.
 import type { Diagnostic, Dockerfile } from '../../../grammar/index.js';
+import type { UndefinedVarUse } from '../types.js';
 import { checkFromLines } from './from-rules.js';
 import { checkInstructions } from './instruction-rules.js';
 import { collectInto, type CheckWarning } from './report.js';
@@ -33,8 +34,17 @@ function parseCheckConfig(text: string | undefined): CheckConfig {
   return config;
 }
 
-/** `parserWarnings`: the parser's own diagnostics, of which empty continuation lines are a check. */
-export function runChecks(ast: Dockerfile, buildArgs: Record<string, string | undefined>, parserWarnings: Diagnostic[] = []): CheckResult {
+/**
+ * `parserWarnings`: the parser's own diagnostics, of which empty continuation lines are a check.
+ * `undefinedVars`: what dispatching the stages found (InstructionGraph.undefinedVars); it needs the base
+ * images' Env, which the Dockerfile text alone does not know.
+ */
+export function runChecks(
+  ast: Dockerfile,
+  buildArgs: Record<string, string | undefined>,
+  parserWarnings: Diagnostic[] = [],
+  undefinedVars: readonly UndefinedVarUse[] = [],
+): CheckResult {
   const config = parseCheckConfig(buildArgs['BUILDKIT_DOCKERFILE_CHECK'] ?? ast.directives.find((d) => d.name === 'check')?.value);
   if (config.skip === 'all') return { warnings: [], failOnWarnings: config.error };
   const warnings: CheckWarning[] = [];
@@ -43,6 +53,7 @@ export function runChecks(ast: Dockerfile, buildArgs: Record<string, string | un
   checkFromLines(ast, stages, report);
   checkInstructions(stages, report);
   for (const diagnostic of parserWarnings) if (diagnostic.code === 'empty-continuation') report(rules.noEmptyContinuation, diagnostic, []);
+  for (const use of undefinedVars) report(rules.undefinedVar, use, [use.name, use.suggestion]);
   const skipped = config.skip;
   const kept = warnings.filter((warning) => !skipped.has(warning.rule));
   kept.sort((a, b) => a.range.start.offset - b.range.start.offset);

@@ -63,6 +63,10 @@ export const rules = {
     'InvalidDefaultArgInFrom',
     (image: string) => `Default value for ARG ${image} results in empty or invalid base image name`,
   ),
+  undefinedVar: rule(
+    'UndefinedVar',
+    (name: string, suggestion: string | undefined) => `Usage of undefined variable '$${name}'${suggestion === undefined ? '' : ` (did you mean $${suggestion}?)`}`,
+  ),
   exposeProtoCasing: rule('ExposeProtoCasing', (port: string) => `Defined protocol '${port}' in EXPOSE instruction should be lowercase`),
   exposeInvalidFormat: rule(
     'ExposeInvalidFormat',
