@@ -188,24 +188,37 @@ function parseForBuild(input: BuildInput): { ast: Dockerfile; parserWarnings: Di
   return { ast, parserWarnings: diagnostics };
 }
 
+/** What `build --check` found. */
+export interface CheckOutcome {
+  warnings: CheckWarning[];
+  /** Planning or dispatching the stages failed (as the build would): `warnings` lack what dispatch finds. */
+  error: TsbuildError | undefined;
+}
+
 /**
  * `build --check`: the build checks alone, nothing built. Stages are dispatched (every one without a
  * target, as BuildKit lints) to find undefined variables; a base image missing from the store does not fail
  * the check, its stages are just not judged for them.
  */
-export async function checkBuildInput(engine: Engine, input: BuildInput, options: { buildArgs: ReadonlyMap<string, string>; target: string | undefined }): Promise<CheckWarning[]> {
+export async function checkBuildInput(engine: Engine, input: BuildInput, options: { buildArgs: ReadonlyMap<string, string>; target: string | undefined }): Promise<CheckOutcome> {
   const { ast, parserWarnings } = parseForBuild(input);
   const graphOptions = { target: options.target, buildArgs: Object.fromEntries(options.buildArgs), allStages: options.target === undefined };
-  const plan = planStages(ast, graphOptions);
-  const baseImages = new Map<string, ContainerConfig>();
-  const unknownImages = new Set<string>();
-  for (const ref of plan.imageRefs) {
-    const config = await storedImageConfig(engine, ref);
-    if (config === undefined) unknownImages.add(ref);
-    else baseImages.set(ref, config);
+  try {
+    const plan = planStages(ast, graphOptions);
+    const baseImages = new Map<string, ContainerConfig>();
+    const unknownImages = new Set<string>();
+    for (const ref of plan.imageRefs) {
+      const config = await storedImageConfig(engine, ref);
+      if (config === undefined) unknownImages.add(ref);
+      else baseImages.set(ref, config);
+    }
+    const graph = buildGraph(ast, { ...graphOptions, baseImages, unknownImages });
+    return { warnings: runChecks(ast, graphOptions.buildArgs, parserWarnings, graph.undefinedVars).warnings, error: undefined };
+  } catch (err) {
+    // As BuildKit's lint: the warnings the text alone gives, then the error.
+    if (err instanceof TsbuildError) return { warnings: runChecks(ast, graphOptions.buildArgs, parserWarnings).warnings, error: err };
+    throw err;
   }
-  const graph = buildGraph(ast, { ...graphOptions, baseImages, unknownImages });
-  return runChecks(ast, graphOptions.buildArgs, parserWarnings, graph.undefinedVars).warnings;
 }
 
 /** The container config of a base image in the store; undefined when the store does not have it. */

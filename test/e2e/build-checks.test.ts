@@ -93,6 +93,15 @@ describeIf('build checks that need dispatch', missing, () => {
     expect(checked.stdout).toContain('> 2 | ENV A=$UNUSED');
   }, 60_000);
 
+  it('--check on a Dockerfile that cannot be dispatched reports what the text shows, then the error', () => {
+    const dir = project('broken', 'FROM busybox\nCMD echo hi\nENV =x\n');
+    const checked = tsbuild(['build', '--check', dir]);
+    expect(checked.code).toBe(1);
+    expect(checked.stdout).toMatch(/^Check complete, 1 warning has been found!\n\nWARNING: JSONArgsRecommended - /);
+    expect(checked.stderr).toContain('> 3 | ENV =x');
+    expect(checked.stderr).toContain('ERROR: ENV names can not be blank');
+  }, 60_000);
+
   it('prints nothing new for a Dockerfile without problems', () => {
     const dir = project('tidy', 'FROM greeter\nARG NAME=world\nENV TEXT="$GREETING $NAME" PATH=$PATH:/opt\nCMD ["sh"]\n');
     expect(ok(['-t', 'tidy', '--progress', 'plain', dir]).stderr).not.toContain('warning');
