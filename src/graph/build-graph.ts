@@ -3,7 +3,6 @@
 import { parseDockerfile, type Dockerfile, type Instruction, type Range } from '../../grammar/index.js';
 import type { ContainerConfig, HistoryEntry } from '../image/oci.js';
 import { dispatchInstruction, defaultPath, StageState, type DispatchContext } from './dispatch.js';
-import type { ArgScope } from './scope.js';
 import { getEnv, setEnv } from './env-list.js';
 import { Digraph } from './graph.js';
 import { defaultPlatform, parsePlatform } from './platform-args.js';
@@ -17,8 +16,8 @@ export function buildGraph(ast: Dockerfile, options: BuildGraphOptions): Instruc
   const { plan, layout, globals, resolver } = analyseStages(ast, options);
   const buildArgs = options.buildArgs ?? {};
   const built = new Map<number, GraphStage>();
-  /** Each dispatched stage's ARGs at its end, for the stages built FROM it. */
-  const stageArgs = new Map<number, ArgScope>();
+  /** Each dispatched stage's state at its end, for the stages built FROM it. */
+  const finalStates = new Map<number, StageState>();
   const nodes = new Map<string, StepNode>();
   const edges: GraphEdge[] = [];
   const undefinedVars: UndefinedVarUse[] = [];
@@ -37,9 +36,9 @@ export function buildGraph(ast: Dockerfile, options: BuildGraphOptions): Instruc
       return input;
     };
     const ctx: DispatchContext = { file: ast.file, escape: ast.escape, buildArgs, globals, proxy: proxyEnvFrom(buildArgs), resolveInput };
-    const stage = dispatchStage(ast, planned, stageSource, ctx, built, stageArgs, options);
+    const stage = dispatchStage(ast, planned, stageSource, ctx, built, finalStates, options);
     built.set(index, stage.graphStage);
-    stageArgs.set(index, stage.args);
+    finalStates.set(index, stage.state);
     for (const node of stage.nodes) nodes.set(node.id, node);
     edges.push(...stage.edges);
     naming.push(stage.naming);
@@ -86,7 +85,7 @@ interface DispatchedStage {
   edges: GraphEdge[];
   naming: StageNaming;
   undefinedVars: UndefinedVarUse[];
-  args: ArgScope;
+  state: StageState;
 }
 
 /** What a stage's progress names are made from, once the whole build is known. */
@@ -125,14 +124,14 @@ function dispatchStage(
   stageSource: StageSource,
   ctx: DispatchContext,
   built: Map<number, GraphStage>,
-  stageArgs: Map<number, ArgScope>,
+  finalStates: Map<number, StageState>,
   options: BuildGraphOptions,
 ): DispatchedStage {
   const { config, author } = initialConfig(planned, built, options);
   // ONBUILD triggers fire once, in the first stage built on the image, and are not inherited further.
   const triggers = config.OnBuild ?? [];
   delete config.OnBuild;
-  const state = new StageState(config, author, planned.base.kind === 'stage' ? stageArgs.get(planned.base.stage) : undefined);
+  const state = new StageState(config, author, planned.base.kind === 'stage' ? finalStates.get(planned.base.stage) : undefined);
   const platform = (planned.platform === undefined ? undefined : parsePlatform(planned.platform)) ?? options.platform ?? defaultPlatform;
   const prefix = `s${planned.index}`;
   const fromSource = sourceRef(ast.file, stageSource.from.range);
@@ -199,7 +198,7 @@ function dispatchStage(
     edges,
     naming,
     undefinedVars,
-    args: state.args,
+    state,
   };
 }
 

@@ -52,13 +52,27 @@ export class StageState {
   /** Set by CMD in this stage: ENTRYPOINT clears only an inherited CMD. */
   cmdSet = false;
   readonly lookup: Lookup;
+  /**
+   * Every name with a value (Env and ARG), last-set last: the order of BuildKit's state env, whose first
+   * equally close name is the did-you-mean of an undefined variable.
+   */
+  #setOrder: string[];
 
-  /** `inheritedArgs`: the ARGs of the stage this one is built FROM (their values reach RUN and expansion). */
-  constructor(config: ContainerConfig, author: string | undefined, inheritedArgs?: ArgScope) {
+  /** `parent`: the stage this one is built FROM, whose ARGs it keeps (their values reach RUN and expansion). */
+  constructor(config: ContainerConfig, author: string | undefined, parent?: StageState) {
     this.config = config;
     this.author = author;
-    this.args = new ArgScope(inheritedArgs);
+    this.args = new ArgScope(parent?.args);
     this.lookup = stageLookup(() => this.env, this.args);
+    // BuildKit starts from the parent's state env and sets the config's Env over it again.
+    const envNames = this.env.map(envKey);
+    const inherited = parent === undefined ? [] : parent.#setOrder;
+    this.#setOrder = [...inherited.filter((name) => !envNames.includes(name)), ...envNames];
+  }
+
+  /** Records that ENV or ARG gave `name` a value. */
+  noteSet(name: string): void {
+    this.#setOrder = [...this.#setOrder.filter((n) => n !== name), name];
   }
 
   get env(): string[] {
@@ -90,10 +104,9 @@ export class StageState {
    * without a value is defined, only empty), each with the closest name the stage does define.
    */
   undefinedAmong(names: string[]): UndefinedVar[] {
-    const defined = [...this.env.map(envKey), ...this.runArgs().map(([name]) => name)];
     return names
       .filter((name) => !this.args.has(name) && !nonEnvArgs.has(name))
-      .map((name) => ({ name, suggestion: closestMatch(name, defined, { caseSensitive: true }) }));
+      .map((name) => ({ name, suggestion: closestMatch(name, this.#setOrder, { caseSensitive: true }) }));
   }
 
   /** Applies a patch to the config and returns it as a ConfigStep. */
@@ -194,6 +207,7 @@ function dispatchStep(instruction: Instruction, state: StageState, ctx: Dispatch
       for (const [key, value, pair] of pairs) {
         if (key === '') throw dockerfileError('ENV names can not be blank', ctx.file, pair.range);
         env = setEnv(env, key, value);
+        state.noteSet(key);
       }
       const text = pairs.map(([key, value]) => `${key}=${value}`).join(' ');
       return configOnly(state.patch({ Env: env }), `ENV ${text}`);
@@ -294,6 +308,7 @@ function dispatchArg(args: RunArgDeclarations, state: StageState, ctx: DispatchC
           : undefined;
     const value = given ?? fallback;
     state.args.declare(name, value);
+    if (value !== undefined && !nonEnvArgs.has(name)) state.noteSet(name);
     // Proxy args too: BuildKit hides them from the cache key, not from history.
     parts.push(value === undefined ? name : `${name}=${value}`);
   }

@@ -52,6 +52,11 @@ describe('UndefinedVar', () => {
     expect(undefinedVars('FROM scratch\nARG VERSION\nLABEL v=$VERSON\n')).toEqual(["Usage of undefined variable '$VERSON' (line 3)"]);
   });
 
+  it('breaks a tie between equally close names as BuildKit does: the name set longest ago wins', () => {
+    expect(undefinedVars('FROM alpine\nARG FOO_A=1\nENV FOO_B=2\nLABEL x=$FOO_C\n')).toEqual(["Usage of undefined variable '$FOO_C' (did you mean $FOO_A?) (line 4)"]);
+    expect(undefinedVars('FROM alpine\nENV FOO_A=1 FOO_B=2\nENV FOO_A=3\nLABEL x=$FOO_C\n')).toEqual(["Usage of undefined variable '$FOO_C' (did you mean $FOO_B?) (line 4)"]);
+  });
+
   it('counts ${x:-default}, ${x+alt} and ${x#pattern} uses too, and variables inside the modifier word', () => {
     expect(undefinedVars('FROM scratch\nWORKDIR ${a:-/app}\nUSER ${b+$c}\nLABEL d=${d#x}\n')).toEqual([
       "Usage of undefined variable '$a' (line 2)",
