@@ -93,6 +93,11 @@ describeIf('build checks that need dispatch', missing, () => {
     expect(checked.stdout).toContain('> 2 | ENV A=$UNUSED');
   }, 60_000);
 
+  it('names the first line of an instruction that spans several, as BuildKit does', () => {
+    const dir = project('heredoc', 'FROM busybox\nCOPY <<EOF /greeting\nhello $WHO\nEOF\n');
+    expect(ok(['-t', 'heredoc', dir]).stderr).toContain(" - UndefinedVar: Usage of undefined variable '$WHO' (line 2)\n");
+  }, 60_000);
+
   it('--check on a Dockerfile that cannot be dispatched reports what the text shows, then the error', () => {
     const dir = project('broken', 'FROM busybox\nCMD echo hi\nENV =x\n');
     const checked = tsbuild(['build', '--check', dir]);
