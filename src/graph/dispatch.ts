@@ -307,7 +307,9 @@ function dispatchArg(args: RunArgDeclarations, state: StageState, ctx: DispatchC
           ? ctx.globals.get(name)
           : undefined;
     const value = given ?? fallback;
-    state.args.declare(name, value);
+    // A bare re-declaration keeps an earlier value (from this stage or the one it is built on): BuildKit's
+    // state env still holds it.
+    state.args.declare(name, value ?? state.args.get(name));
     if (value !== undefined && !nonEnvArgs.has(name)) state.noteSet(name);
     // Proxy args too: BuildKit hides them from the cache key, not from history.
     parts.push(value === undefined ? name : `${name}=${value}`);

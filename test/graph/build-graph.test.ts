@@ -80,6 +80,13 @@ describe('ARG and ENV', () => {
     expect(finalConfig(g)?.Env).toEqual(['PATH=/usr/sbin:/usr/bin:/sbin:/bin']);
   });
 
+  it('a bare ARG re-declaring a name keeps the value it had', () => {
+    const ast = dockerfile(FROM('busybox'), ARG(['foo', 'x']), ARG(['foo']), RUN('make'));
+    const g = graph(ast);
+    expect(stepsOf(g, 'run')[0]?.env).toEqual(['PATH=/usr/sbin:/usr/bin:/sbin:/bin', 'foo=x']);
+    expect(createdBy(g)).toEqual(['ARG foo=x', 'ARG foo', 'RUN |1 foo=x /bin/sh -c make # buildkit']);
+  });
+
   it('proxy args reach RUN undeclared, outside env; a declared one is an ordinary ARG in history', () => {
     const ast = dockerfile(FROM('busybox'), ARG(['HTTP_PROXY']), RUN('wget x'));
     const g = graph(ast, { buildArgs: { http_proxy: 'hp', HTTP_PROXY: 'HP', NO_PROXY: 'np' } });
