@@ -319,7 +319,7 @@ function dispatchArg(args: RunArgDeclarations, state: StageState, ctx: DispatchC
 
 type RunArgDeclarations = Extract<Instruction, { keyword: 'ARG' }>['args'];
 
-/** Expands a raw flag value (not a Word: mount options are parsed after expansion). */
+/** Expands a raw flag value or mount option (not a Word: no range of its own). */
 function expandRaw(value: string, state: StageState, ctx: DispatchContext, range: Range, onUnmatched?: UnmatchedListener): string {
   try {
     const expanded = expandWord(value, state.lookup, { escape: ctx.escape });
@@ -337,11 +337,13 @@ function dispatchRun(instruction: RunInstruction, state: StageState, ctx: Dispat
   let security: RunStep['security'] = 'sandbox';
   for (const flag of instruction.flags) {
     const range = flag.valueRange ?? flag.range;
-    // Of RUN's flags BuildKit expands, and checks, only --mount's values.
-    const value = expandRaw(flag.value ?? '', state, ctx, range, flag.name === 'mount' ? noteUnmatched : undefined);
     if (flag.name === 'mount') {
-      mounts.push(runMount(flag.value ?? '', value, state, ctx, range));
-    } else if (flag.name === 'network') {
+      // Expanded option by option, and of RUN's flags the only one BuildKit checks for undefined variables.
+      mounts.push(runMount(flag.value ?? '', state, ctx, range, noteUnmatched));
+      continue;
+    }
+    const value = expandRaw(flag.value ?? '', state, ctx, range);
+    if (flag.name === 'network') {
       if (value !== 'default' && value !== 'none' && value !== 'host') {
         throw dockerfileError(`unsupported network mode ${JSON.stringify(value)}`, ctx.file, range);
       }
@@ -374,15 +376,15 @@ function dispatchRun(instruction: RunInstruction, state: StageState, ctx: Dispat
 }
 
 /**
- * One --mount: parsed by grammar after expansion, except that `from` must be written literally (BuildKit
- * refuses to expand it); a relative target is taken from WORKDIR.
+ * One --mount: parsed by grammar with each option's value expanded, except that `from` must be written
+ * literally (BuildKit refuses to expand it); a relative target is taken from WORKDIR.
  */
-function runMount(raw: string, expanded: string, state: StageState, ctx: DispatchContext, range: Range): MountSpec {
+function runMount(raw: string, state: StageState, ctx: DispatchContext, range: Range, noteUnmatched: UnmatchedListener): MountSpec {
   const written = parseMount(raw);
   if (written.ok && 'from' in written.mount && written.mount.from?.includes('$')) {
     throw dockerfileError(`'from' doesn't support variable expansion, define alias stage instead`, ctx.file, range);
   }
-  const parsed = parseMount(expanded);
+  const parsed = parseMount(raw, (value) => expandRaw(value, state, ctx, range, noteUnmatched));
   if (!parsed.ok) throw dockerfileError(parsed.message, ctx.file, range);
   const mount = parsed.mount;
   const target = mount.target === undefined || mount.target.startsWith('/') ? mount.target : posix.join(state.workdir, mount.target);

@@ -157,6 +157,11 @@ describe('WORKDIR, USER, SHELL', () => {
     expect(g.edges).toContainEqual({ from: 's0.0', to: 's1.3', kind: 'mount-from' });
   });
 
+  it('RUN --mount options expand one by one: a value holding a comma stays one option', () => {
+    const ast = dockerfile(FROM('busybox'), ARG(['DIR', '/a,ro']), RUN('ls', { flags: [['mount', 'type=cache,target=$DIR']] }));
+    expect(stepsOf(graph(ast), 'run')[0]?.mounts[0]).toMatchObject({ type: 'cache', target: '/a,ro', readonly: false });
+  });
+
   it('RUN --mount settings of each type are kept typed', () => {
     const ast = dockerfile(
       FROM('busybox'),

@@ -75,8 +75,10 @@ describe('UndefinedVar', () => {
     expect(undefinedVars('FROM scratch\nARG c=$later\n', { buildArgs: { c: 'given' } })).toEqual([]);
   });
 
-  it('reports each undefined name once per expanded word, so twice when two words use it', () => {
-    expect(undefinedVars('FROM scratch\nCOPY $x$x $x/\n')).toEqual(["Usage of undefined variable '$x' (line 2)", "Usage of undefined variable '$x' (line 2)"]);
+  it('reports each undefined name once per expanded word, so twice when two words (or two --mount options) use it', () => {
+    const twice = ["Usage of undefined variable '$x' (line 2)", "Usage of undefined variable '$x' (line 2)"];
+    expect(undefinedVars('FROM scratch\nCOPY $x$x $x/\n')).toEqual(twice);
+    expect(undefinedVars('FROM alpine\nRUN --mount=type=cache,target=/c$x,id=$x$x true\n')).toEqual(twice);
   });
 
   it('checks what BuildKit checks: COPY/ADD flags and heredoc bodies, RUN --mount, VOLUME, STOPSIGNAL; not EXPOSE or --exclude', () => {
