@@ -177,7 +177,7 @@ export function dispatchInstruction(instruction: Instruction, state: StageState,
 /**
  * `noteUnmatched` hears the expansions BuildKit checks for undefined variables: ENV, LABEL, WORKDIR, USER,
  * VOLUME, STOPSIGNAL, ARG defaults, COPY/ADD paths, --chown/--chmod/--checksum and heredoc bodies, RUN
- * --mount; not EXPOSE, COPY --from/--exclude or other RUN flags, which BuildKit expands without the check.
+ * --mount; not EXPOSE (expanded without the check) nor COPY --from (which must be literal).
  */
 function dispatchStep(instruction: Instruction, state: StageState, ctx: DispatchContext, noteUnmatched: UnmatchedListener): DispatchedStep {
   // grammar's table says which instructions BuildKit expands (RUN/CMD/… hand their text to the shell as is).
@@ -319,11 +319,11 @@ function dispatchArg(args: RunArgDeclarations, state: StageState, ctx: DispatchC
 
 type RunArgDeclarations = Extract<Instruction, { keyword: 'ARG' }>['args'];
 
-/** Expands a raw flag value or mount option (not a Word: no range of its own). */
-function expandRaw(value: string, state: StageState, ctx: DispatchContext, range: Range, onUnmatched?: UnmatchedListener): string {
+/** Expands one --mount option's value (no Word of its own: errors point at the whole flag). */
+function expandMountOption(value: string, state: StageState, ctx: DispatchContext, range: Range, noteUnmatched: UnmatchedListener): string {
   try {
     const expanded = expandWord(value, state.lookup, { escape: ctx.escape });
-    if (expanded.unmatched.length > 0) onUnmatched?.(expanded.unmatched);
+    if (expanded.unmatched.length > 0) noteUnmatched(expanded.unmatched);
     return expanded.value;
   } catch (err) {
     if (err instanceof ExpandError) throw dockerfileError(err.reason, ctx.file, range, err);
@@ -338,11 +338,11 @@ function dispatchRun(instruction: RunInstruction, state: StageState, ctx: Dispat
   for (const flag of instruction.flags) {
     const range = flag.valueRange ?? flag.range;
     if (flag.name === 'mount') {
-      // Expanded option by option, and of RUN's flags the only one BuildKit checks for undefined variables.
+      // The only RUN flag BuildKit expands (option by option), and so checks for undefined variables.
       mounts.push(runMount(flag.value ?? '', state, ctx, range, noteUnmatched));
       continue;
     }
-    const value = expandRaw(flag.value ?? '', state, ctx, range);
+    const value = flag.value ?? '';
     if (flag.name === 'network') {
       if (value !== 'default' && value !== 'none' && value !== 'host') {
         throw dockerfileError(`unsupported network mode ${JSON.stringify(value)}`, ctx.file, range);
@@ -384,7 +384,7 @@ function runMount(raw: string, state: StageState, ctx: DispatchContext, range: R
   if (written.ok && 'from' in written.mount && written.mount.from?.includes('$')) {
     throw dockerfileError(`'from' doesn't support variable expansion, define alias stage instead`, ctx.file, range);
   }
-  const parsed = parseMount(raw, (value) => expandRaw(value, state, ctx, range, noteUnmatched));
+  const parsed = parseMount(raw, (value) => expandMountOption(value, state, ctx, range, noteUnmatched));
   if (!parsed.ok) throw dockerfileError(parsed.message, ctx.file, range);
   const mount = parsed.mount;
   const target = mount.target === undefined || mount.target.startsWith('/') ? mount.target : posix.join(state.workdir, mount.target);
@@ -491,10 +491,8 @@ function dispatchCopy(instruction: CopyInstruction | AddInstruction, state: Stag
     chown: flagValue('chown')?.[0],
     chmod: flagValue('chmod')?.[0],
     link: boolFlag('link') ?? false,
-    // BuildKit takes --exclude patterns literally; expanding them here is ours, so it is not checked.
-    exclude: instruction.flags
-      .filter((f) => f.name === 'exclude')
-      .map((f) => expandValue(flagWord(f), state.lookup, ctx.file, ctx.escape)),
+    // BuildKit takes --exclude patterns as written: no expansion.
+    exclude: instruction.flags.filter((f) => f.name === 'exclude').map((f) => f.value ?? ''),
     parents: boolFlag('parents') ?? false,
     checksum: checksum?.[0],
     keepGitDir: boolFlag('keep-git-dir') ?? false,

@@ -157,6 +157,13 @@ describe('WORKDIR, USER, SHELL', () => {
     expect(g.edges).toContainEqual({ from: 's0.0', to: 's1.3', kind: 'mount-from' });
   });
 
+  it('COPY --exclude patterns and RUN --network/--security values are taken as written, as BuildKit does', () => {
+    const ast = dockerfile(FROM('busybox'), ARG(['X', 'x']), COPY(['.'], '/app/', { flags: [['exclude', '$X']] }), RUN('true', { flags: [['network', '$X']] }));
+    expect(() => graph(ast)).toThrow('unsupported network mode "$X"');
+    const copyOnly = dockerfile(FROM('busybox'), ARG(['X', 'x']), COPY(['.'], '/app/', { flags: [['exclude', '$X']] }));
+    expect(stepsOf(graph(copyOnly), 'copy')[0]?.exclude).toEqual(['$X']);
+  });
+
   it('RUN --mount options expand one by one: a value holding a comma stays one option', () => {
     const ast = dockerfile(FROM('busybox'), ARG(['DIR', '/a,ro']), RUN('ls', { flags: [['mount', 'type=cache,target=$DIR']] }));
     expect(stepsOf(graph(ast), 'run')[0]?.mounts[0]).toMatchObject({ type: 'cache', target: '/a,ro', readonly: false });
