@@ -25,12 +25,13 @@ import { closestMatch } from './suggest.js';
 import type { ConfigStep, CopySource, CopyStep, InputRef, MountSpec, RunStep, Step, UndefinedVarUse } from './types.js';
 
 const defaultShell: readonly string[] = ['/bin/sh', '-c'];
+export const defaultPath = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
 /** Build args that steer SBOM scanning: never environment, and BuildKit never calls them undefined. */
 const nonEnvArgs: ReadonlySet<string> = new Set(['BUILDKIT_SBOM_SCAN_CONTEXT', 'BUILDKIT_SBOM_SCAN_STAGE']);
 
+/** An undefined variable as dispatch finds it; the stage adds where (UndefinedVarUse.range). */
 type UndefinedVar = Omit<UndefinedVarUse, 'range'>;
-export const defaultPath = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
 /** What a stage's dispatch needs from outside the stage. */
 export interface DispatchContext {

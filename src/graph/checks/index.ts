@@ -1,6 +1,7 @@
 // BuildKit's build checks over a parsed Dockerfile: the rules (rules.ts) applied per FROM line and per
-// instruction, plus the undefined variables that dispatch found (UndefinedVar), minus what `# check=skip=…` (or the BUILDKIT_DOCKERFILE_CHECK build arg, which replaces the
-// directive) turns off; `error=true` makes any warning fail the build.
+// instruction, plus the undefined variables that dispatch found (UndefinedVar), minus what `# check=skip=…`
+// (or the BUILDKIT_DOCKERFILE_CHECK build arg, which replaces the directive) turns off; `error=true` makes
+// any warning fail the build.
 import type { Diagnostic, Dockerfile } from '../../../grammar/index.js';
 import type { UndefinedVarUse } from '../types.js';
 import { checkFromLines } from './from-rules.js';
