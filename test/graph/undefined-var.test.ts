@@ -24,7 +24,7 @@ function undefinedVars(text: string, options: CheckOptions = {}): string[] {
     baseImages: new Map(Object.entries(options.images ?? { alpine, python })),
     unknownImages: new Set(options.unknownImages ?? []),
   });
-  return runChecks(ast, buildArgs, diagnostics, graph.undefinedVars)
+  return runChecks(ast, buildArgs, diagnostics, graph)
     .warnings.filter((w) => w.rule === 'UndefinedVar')
     .map((w) => `${w.message} (line ${w.range.start.line})`);
 }

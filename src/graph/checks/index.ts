@@ -3,7 +3,7 @@
 // (or the BUILDKIT_DOCKERFILE_CHECK build arg, which replaces the directive) turns off; `error=true` makes
 // any warning fail the build.
 import type { Diagnostic, Dockerfile } from '../../../grammar/index.js';
-import type { UndefinedVarUse } from '../types.js';
+import type { InstructionGraph } from '../types.js';
 import { checkFromLines } from './from-rules.js';
 import { checkInstructions } from './instruction-rules.js';
 import { collectInto, type CheckWarning } from './report.js';
@@ -35,26 +35,30 @@ function parseCheckConfig(text: string | undefined): CheckConfig {
   return config;
 }
 
+/** What the checks read from the build's dispatch: which stages it built, and the undefined variables it met. */
+export type DispatchedGraph = Pick<InstructionGraph, 'stages' | 'undefinedVars'>;
+
 /**
  * `parserWarnings`: the parser's own diagnostics, of which empty continuation lines are a check.
- * `undefinedVars`: what dispatching the stages found (InstructionGraph.undefinedVars); it needs the base
- * images' Env, which the Dockerfile text alone does not know.
+ * `dispatched`: the build's graph. With it, rules BuildKit applies while dispatching are reported only in the
+ * stages the build dispatched, and UndefinedVar (which needs the base images' Env) from what dispatch met;
+ * without it, the Dockerfile text alone is judged, every stage.
  */
 export function runChecks(
   ast: Dockerfile,
   buildArgs: Record<string, string | undefined>,
   parserWarnings: Diagnostic[] = [],
-  undefinedVars: readonly UndefinedVarUse[] = [],
+  dispatched?: DispatchedGraph,
 ): CheckResult {
   const config = parseCheckConfig(buildArgs['BUILDKIT_DOCKERFILE_CHECK'] ?? ast.directives.find((d) => d.name === 'check')?.value);
   if (config.skip === 'all') return { warnings: [], failOnWarnings: config.error };
   const warnings: CheckWarning[] = [];
   const report = collectInto(warnings);
-  const stages = stagesOf(ast);
+  const stages = stagesOf(ast, dispatched === undefined ? undefined : new Set(dispatched.stages.map((stage) => stage.index)));
   checkFromLines(ast, stages, report);
   checkInstructions(stages, report);
   for (const diagnostic of parserWarnings) if (diagnostic.code === 'empty-continuation') report(rules.noEmptyContinuation, diagnostic, []);
-  for (const use of undefinedVars) report(rules.undefinedVar, use, [use.name, use.suggestion]);
+  for (const use of dispatched?.undefinedVars ?? []) report(rules.undefinedVar, use, [use.name, use.suggestion]);
   const skipped = config.skip;
   const kept = warnings.filter((warning) => !skipped.has(warning.rule));
   kept.sort((a, b) => a.range.start.offset - b.range.start.offset);

@@ -16,3 +16,10 @@ export type Report = <A extends unknown[]>(rule: CheckRule<A>, at: { range: Rang
 export function collectInto(warnings: CheckWarning[]): Report {
   return (rule, at, args) => warnings.push({ rule: rule.name, message: rule.message(...args), url: ruleUrl(rule.name), range: at.range });
 }
+
+/** A Report for a stage the build does not dispatch: what BuildKit finds only while dispatching is dropped. */
+export function parsingRulesOnly(report: Report): Report {
+  return (rule, at, args) => {
+    if (!rule.atDispatch) report(rule, at, args);
+  };
+}

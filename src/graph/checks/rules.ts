@@ -4,10 +4,15 @@
 export interface CheckRule<A extends unknown[]> {
   name: string;
   message: (...args: A) => string;
+  /**
+   * BuildKit finds it while dispatching a stage's instructions, so a build reports it only in the stages it
+   * builds (the other rules are found while parsing, in every stage).
+   */
+  atDispatch: boolean;
 }
 
-function rule<A extends unknown[]>(name: string, message: (...args: A) => string): CheckRule<A> {
-  return { name, message };
+function rule<A extends unknown[]>(name: string, message: (...args: A) => string, found: 'parsing' | 'dispatch' = 'parsing'): CheckRule<A> {
+  return { name, message, atDispatch: found === 'dispatch' };
 }
 
 /** docs.docker.com/go/dockerfile/rule/<kebab-case name>/ */
@@ -29,19 +34,23 @@ export const rules = {
   jsonArgsRecommended: rule(
     'JSONArgsRecommended',
     (instruction: string) => `JSON arguments recommended for ${instruction} to prevent unintended behavior related to OS signals`,
+    'dispatch',
   ),
   maintainerDeprecated: rule('MaintainerDeprecated', () => 'Maintainer instruction is deprecated in favor of using label'),
   workdirRelativePath: rule(
     'WorkdirRelativePath',
     (workdir: string) => `Relative workdir ${JSON.stringify(workdir)} can have unexpected results if the base image changes`,
+    'dispatch',
   ),
   multipleInstructionsDisallowed: rule(
     'MultipleInstructionsDisallowed',
     (instruction: string) => `Multiple ${instruction} instructions should not be used in the same stage because only the last one will be used`,
+    'dispatch',
   ),
   legacyKeyValueFormat: rule(
     'LegacyKeyValueFormat',
     (instruction: string) => `"${instruction} key=value" should be used instead of legacy "${instruction} key value" format`,
+    'dispatch',
   ),
   redundantTargetPlatform: rule(
     'RedundantTargetPlatform',
@@ -50,6 +59,7 @@ export const rules = {
   secretsUsedInArgOrEnv: rule(
     'SecretsUsedInArgOrEnv',
     (instruction: string, key: string) => `Do not use ARG or ENV instructions for sensitive data (${instruction} ${JSON.stringify(key)})`,
+    'dispatch',
   ),
   fromPlatformFlagConstDisallowed: rule(
     'FromPlatformFlagConstDisallowed',
@@ -66,10 +76,12 @@ export const rules = {
   undefinedVar: rule(
     'UndefinedVar',
     (name: string, suggestion: string | undefined) => `Usage of undefined variable '$${name}'${suggestion === undefined ? '' : ` (did you mean $${suggestion}?)`}`,
+    'dispatch',
   ),
-  exposeProtoCasing: rule('ExposeProtoCasing', (port: string) => `Defined protocol '${port}' in EXPOSE instruction should be lowercase`),
+  exposeProtoCasing: rule('ExposeProtoCasing', (port: string) => `Defined protocol '${port}' in EXPOSE instruction should be lowercase`, 'dispatch'),
   exposeInvalidFormat: rule(
     'ExposeInvalidFormat',
     (port: string) => `EXPOSE instruction should not define an IP address or host-port mapping, found '${port}'`,
+    'dispatch',
   ),
 } as const;
