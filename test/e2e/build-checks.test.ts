@@ -84,13 +84,14 @@ describeIf('build checks that need dispatch', missing, () => {
   }, 60_000);
 
   it('judges only the target stages in a build, every stage with --check, and skips stages on an image not in the store', () => {
-    const dir = project('stages', 'FROM busybox AS unused\nENV A=$UNUSED\n\nFROM no-such-image AS elsewhere\nENV B=$FROM_THAT_IMAGE\n\nFROM greeter\nENV C=$GREETING\n');
+    const dir = project('stages', 'FROM busybox AS unused\nENV A=$UNUSED\nCMD run\n\nFROM no-such-image AS elsewhere\nENV B=$FROM_THAT_IMAGE\n\nFROM greeter\nENV C=$GREETING\n');
     expect(ok(['-t', 'stages', dir]).stderr).not.toContain('warning');
 
     const checked = tsbuild(['build', '--check', dir]);
     expect(checked.code).toBe(1);
-    expect(checked.stdout).toMatch(/^Check complete, 1 warning has been found!\n\nWARNING: UndefinedVar - .*\nUsage of undefined variable '\$UNUSED'\n/);
+    expect(checked.stdout).toMatch(/^Check complete, 2 warnings have been found!\n\nWARNING: UndefinedVar - .*\nUsage of undefined variable '\$UNUSED'\n/);
     expect(checked.stdout).toContain('> 2 | ENV A=$UNUSED');
+    expect(checked.stdout).toContain('WARNING: JSONArgsRecommended');
   }, 60_000);
 
   it('names the first line of an instruction that spans several, as BuildKit does', () => {
