@@ -213,7 +213,7 @@ export async function checkBuildInput(engine: Engine, input: BuildInput, options
       else baseImages.set(ref, config);
     }
     const graph = buildGraph(ast, { ...graphOptions, baseImages, unknownImages });
-    return { warnings: runChecks(ast, graphOptions.buildArgs, parserWarnings, graph.undefinedVars).warnings, error: undefined };
+    return { warnings: runChecks(ast, graphOptions.buildArgs, parserWarnings, graph).warnings, error: undefined };
   } catch (err) {
     // As BuildKit's lint: the warnings the text alone gives, then the error.
     if (err instanceof TsbuildError) return { warnings: runChecks(ast, graphOptions.buildArgs, parserWarnings).warnings, error: err };
@@ -348,7 +348,7 @@ export async function build(engine: Engine, request: BuildRequest, onEvent: (eve
   for (const ref of plan.imageRefs) images.set(ref, await resolveBaseImage(engine.images, ref));
   const graph = buildGraph(ast, { ...graphOptions, baseImages: new Map([...images].map(([ref, image]) => [ref, image.config.config ?? {}])) });
   // After dispatch, as BuildKit: UndefinedVar needs the base images' Env, and `error=true` fails only once all is known.
-  const checks = runChecks(ast, graphOptions.buildArgs, parserWarnings, graph.undefinedVars);
+  const checks = runChecks(ast, graphOptions.buildArgs, parserWarnings, graph);
   if (checks.failOnWarnings && checks.warnings.length > 0) throw new CheckViolationError(checks.warnings);
   const epoch = chooseEpoch(engine.config.sourceDateEpoch ?? graph.sourceDateEpoch, [...images.values()].map((image) => image.config));
   const sandbox = await openSandbox(engine);
