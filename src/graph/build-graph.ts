@@ -164,7 +164,7 @@ function dispatchStage(
   };
   for (const [position, { instruction, text, range }] of instructions.entries()) {
     const dispatched = dispatchInstruction(instruction, state, ctx);
-    for (const use of dispatched.undefinedVars) undefinedVars.push({ ...use, range });
+    for (const use of dispatched.undefinedVars) undefinedVars.push({ ...use, range, comments: instruction.comments });
     if (dispatched.inputs.some(({ input }) => input.kind === 'image')) naming.usesImage = true;
     if (dispatched.history !== undefined) history.push(dispatched.history);
     if (dispatched.step === undefined) continue;

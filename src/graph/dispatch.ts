@@ -30,8 +30,8 @@ export const defaultPath = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/s
 /** Build args that steer SBOM scanning: never environment, and BuildKit never calls them undefined. */
 const nonEnvArgs: ReadonlySet<string> = new Set(['BUILDKIT_SBOM_SCAN_CONTEXT', 'BUILDKIT_SBOM_SCAN_STAGE']);
 
-/** An undefined variable as dispatch finds it; the stage adds where (UndefinedVarUse.range). */
-type UndefinedVar = Omit<UndefinedVarUse, 'range'>;
+/** An undefined variable as dispatch finds it; the stage adds where (UndefinedVarUse.range, .comments). */
+type UndefinedVar = Omit<UndefinedVarUse, 'range' | 'comments'>;
 
 /** What a stage's dispatch needs from outside the stage. */
 export interface DispatchContext {

@@ -200,4 +200,6 @@ export interface UndefinedVarUse {
   suggestion: string | undefined;
   /** The instruction's range; for an ONBUILD trigger of the base, the FROM that fired it. */
   range: Range;
+  /** The comments above the instruction (none for a trigger): a `# check=skip=UndefinedVar` there silences it. */
+  comments: readonly string[];
 }

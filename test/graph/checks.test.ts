@@ -103,6 +103,39 @@ describe('build checks', () => {
     ]);
   });
 
+  it('skips a rule for one instruction under a `# check=skip=…` comment right above it (a reason may follow)', () => {
+    const text = [
+      'FROM scratch',
+      '# check=skip=SecretsUsedInArgOrEnv // allow secret in environment',
+      'ENV password=bar',
+      '# check=skip=all // is local to only this instruction',
+      'ARG alternate_password',
+      'ARG api_token',
+      '# check=skip=JSONArgsRecommended,LegacyKeyValueFormat',
+      'CMD mycommand',
+      '# check=skip=MaintainerDeprecated',
+      'MAINTAINER me',
+      '# check=skip=WorkdirRelativePath',
+      'WORKDIR app/',
+      '# a description first',
+      '# check=skip=LegacyKeyValueFormat',
+      'LABEL key value',
+      '',
+    ].join('\n');
+    expect(check(text).found).toEqual(['SecretsUsedInArgOrEnv: Do not use ARG or ENV instructions for sensitive data (ARG "api_token") (line 6)']);
+    expect(check('# check=skip=RedundantTargetPlatform\nFROM --platform=$TARGETPLATFORM scratch\n').found).toEqual([]);
+  });
+
+  it('leaves to the file-wide config the rules BuildKit judges over the whole file, and lets the later of two CMDs decide', () => {
+    expect(check('FROM scratch\n# check=skip=ConsistentInstructionCasing\ncmd ["a"]\n').found).toEqual([
+      "ConsistentInstructionCasing: Command 'cmd' should match the case of the command majority (uppercase) (line 3)",
+    ]);
+    expect(check('FROM scratch\nCMD ["a"]\n# check=skip=MultipleInstructionsDisallowed\nCMD ["b"]\n').found).toEqual([]);
+    expect(check('FROM scratch\n# check=skip=MultipleInstructionsDisallowed\nCMD ["a"]\nCMD ["b"]\n').found).toEqual([
+      'MultipleInstructionsDisallowed: Multiple CMD instructions should not be used in the same stage because only the last one will be used (line 3)',
+    ]);
+  });
+
   it('follows # check=skip=…;error=true, and the BUILDKIT_DOCKERFILE_CHECK build arg over it', () => {
     const text = '# check=skip=JSONArgsRecommended;error=true\nFROM busybox\nMAINTAINER me\nCMD a\n';
     expect(check(text)).toEqual({ found: ['MaintainerDeprecated: Maintainer instruction is deprecated in favor of using label (line 3)'], failOnWarnings: true });

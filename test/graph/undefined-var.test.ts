@@ -131,8 +131,9 @@ describe('UndefinedVar', () => {
     expect(undefinedVars('FROM scratch\nCOPY $a /\nFROM parent\n', { images })).toEqual(["Usage of undefined variable '$trigger' (line 3)"]);
   });
 
-  it('honours # check=skip=UndefinedVar and BUILDKIT_DOCKERFILE_CHECK like every rule', () => {
+  it('honours # check=skip=UndefinedVar (for the file or one instruction) and BUILDKIT_DOCKERFILE_CHECK like every rule', () => {
     expect(undefinedVars('# check=skip=UndefinedVar\nFROM scratch\nCOPY $x .\n')).toEqual([]);
+    expect(undefinedVars('FROM scratch\n# check=skip=UndefinedVar\nCOPY $x .\nCOPY $y .\n')).toEqual(["Usage of undefined variable '$y' (line 4)"]);
     expect(undefinedVars('FROM scratch\nCOPY $x .\n', { buildArgs: { BUILDKIT_DOCKERFILE_CHECK: 'skip=UndefinedVar' } })).toEqual([]);
   });
 

@@ -1,9 +1,10 @@
 // BuildKit's build checks over a parsed Dockerfile: the rules (rules.ts) applied per FROM line and per
 // instruction, plus the undefined variables that dispatch found (UndefinedVar), minus what `# check=skip=…`
-// (or the BUILDKIT_DOCKERFILE_CHECK build arg, which replaces the directive) turns off; `error=true` makes
-// any warning fail the build.
+// (or the BUILDKIT_DOCKERFILE_CHECK build arg, which replaces the directive) turns off, for the file or for
+// the instruction below the comment; `error=true` makes any warning fail the build.
 import type { Diagnostic, Dockerfile } from '../../../grammar/index.js';
 import type { InstructionGraph } from '../types.js';
+import { parseCheckConfig } from './check-config.js';
 import { checkFromLines } from './from-rules.js';
 import { checkInstructions } from './instruction-rules.js';
 import { collectInto, type CheckWarning } from './report.js';
@@ -17,22 +18,6 @@ export interface CheckResult {
   warnings: CheckWarning[];
   /** `error=true`: a build with warnings must fail. */
   failOnWarnings: boolean;
-}
-
-interface CheckConfig {
-  skip: Set<string> | 'all';
-  error: boolean;
-}
-
-/** `skip=A,B|all;error=true|false`, as the `# check=` directive and BUILDKIT_DOCKERFILE_CHECK write it. */
-function parseCheckConfig(text: string | undefined): CheckConfig {
-  const config: CheckConfig = { skip: new Set(), error: false };
-  for (const part of (text ?? '').split(';')) {
-    const [key = '', value = ''] = part.split('=', 2).map((s) => s.trim());
-    if (key === 'skip') config.skip = value === 'all' ? 'all' : new Set(value.split(',').map((s) => s.trim()).filter((s) => s !== ''));
-    else if (key === 'error') config.error = value === 'true';
-  }
-  return config;
 }
 
 /** What the checks read from the build's dispatch: which stages it built, and the undefined variables it met. */

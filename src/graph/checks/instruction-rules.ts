@@ -17,9 +17,9 @@ export function checkInstructions(stages: CheckedStage[], report: Report): void 
     for (const instruction of stage.instructions) {
       checkOne(instruction, stageReport);
       if (instruction.keyword === 'CMD' || instruction.keyword === 'ENTRYPOINT' || instruction.keyword === 'HEALTHCHECK') {
-        // Reported at the earlier one, which the later one overrides.
+        // Reported at the earlier one, which the later one overrides; BuildKit finds it at the later one.
         const earlier = lastOnce.get(instruction.keyword);
-        if (earlier) stageReport(rules.multipleInstructionsDisallowed, earlier, [instruction.keywordText]);
+        if (earlier) stageReport(rules.multipleInstructionsDisallowed, earlier, [instruction.keywordText], instruction);
         lastOnce.set(instruction.keyword, instruction);
       }
       if (instruction.keyword === 'WORKDIR') {
