@@ -83,14 +83,19 @@ function parseSize(value: string | undefined): number | undefined {
   return Math.round(Number(m[1]) * 1024 ** power);
 }
 
-export function parseMount(text: string): MountParseResult {
+/**
+ * `expandValue` is applied to each `key=value` field's value after the split, as BuildKit expands mount
+ * options one at a time: a variable whose value holds a comma still makes one value. What it throws passes
+ * through.
+ */
+export function parseMount(text: string, expandValue: (value: string) => string = (value) => value): MountParseResult {
   try {
     const options = new Map<string, string | undefined>();
     for (const field of csvFields(text)) {
       const eq = field.indexOf('=');
       const rawKey = (eq === -1 ? field : field.slice(0, eq)).toLowerCase();
       const key = keyAliases[rawKey] ?? rawKey;
-      options.set(key, eq === -1 ? undefined : field.slice(eq + 1));
+      options.set(key, eq === -1 ? undefined : expandValue(field.slice(eq + 1)));
     }
     const type = options.get('type') ?? 'bind';
     options.delete('type');

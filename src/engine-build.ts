@@ -6,11 +6,11 @@ import { basename, join, resolve as resolvePath } from 'node:path';
 import { finished } from 'node:stream/promises';
 import { ContentHashIndex } from '../cache/index.js';
 import { compileIgnore, dockerignorePathFor, parseDockerfile, parseDockerignore, type Diagnostic, type Dockerfile, type IgnoreMatcher, type Range } from '../grammar/index.js';
-import { DockerfileError, TsbuildError, UserError, type SourceRef } from './errors.js';
+import { DockerfileError, NotFoundError, TsbuildError, UserError, type SourceRef } from './errors.js';
 import type { Executor } from './executor/executor.js';
 import { RuncExecutor } from './executor/runc.js';
 import { buildGraph, planStages, runChecks, type CheckWarning, type GraphEdge, type GraphStage, type InstructionGraph, type StagePlan, type StepNode } from './graph/index.js';
-import type { HistoryEntry } from './image/oci.js';
+import type { ContainerConfig, HistoryEntry } from './image/oci.js';
 import type { FsState } from './ops/fs-state.js';
 import { chooseEpoch, commitBuiltImage } from './ops/image-result.js';
 import type { RunDeps } from './ops/run.js';
@@ -188,10 +188,47 @@ function parseForBuild(input: BuildInput): { ast: Dockerfile; parserWarnings: Di
   return { ast, parserWarnings: diagnostics };
 }
 
-/** `build --check`: the build checks alone, nothing built. */
-export function checkBuildInput(input: BuildInput, buildArgs: ReadonlyMap<string, string>): CheckWarning[] {
+/** What `build --check` found. */
+export interface CheckOutcome {
+  warnings: CheckWarning[];
+  /** Planning or dispatching the stages failed (as the build would): `warnings` lack what dispatch finds. */
+  error: TsbuildError | undefined;
+}
+
+/**
+ * `build --check`: the build checks alone, nothing built. Stages are dispatched (every one without a
+ * target, as BuildKit lints) to find undefined variables; a base image missing from the store does not fail
+ * the check, its stages are just not judged for them.
+ */
+export async function checkBuildInput(engine: Engine, input: BuildInput, options: { buildArgs: ReadonlyMap<string, string>; target: string | undefined }): Promise<CheckOutcome> {
   const { ast, parserWarnings } = parseForBuild(input);
-  return runChecks(ast, Object.fromEntries(buildArgs), parserWarnings).warnings;
+  const graphOptions = { target: options.target, buildArgs: Object.fromEntries(options.buildArgs), allStages: options.target === undefined };
+  try {
+    const plan = planStages(ast, graphOptions);
+    const baseImages = new Map<string, ContainerConfig>();
+    const unknownImages = new Set<string>();
+    for (const ref of plan.imageRefs) {
+      const config = await storedImageConfig(engine, ref);
+      if (config === undefined) unknownImages.add(ref);
+      else baseImages.set(ref, config);
+    }
+    const graph = buildGraph(ast, { ...graphOptions, baseImages, unknownImages });
+    return { warnings: runChecks(ast, graphOptions.buildArgs, parserWarnings, graph).warnings, error: undefined };
+  } catch (err) {
+    // As BuildKit's lint: the warnings the text alone gives, then the error.
+    if (err instanceof TsbuildError) return { warnings: runChecks(ast, graphOptions.buildArgs, parserWarnings).warnings, error: err };
+    throw err;
+  }
+}
+
+/** The container config of a base image in the store; undefined when the store does not have it. */
+async function storedImageConfig(engine: Engine, ref: string): Promise<ContainerConfig | undefined> {
+  try {
+    return (await resolveBaseImage(engine.images, ref)).config.config ?? {};
+  } catch (err) {
+    if (err instanceof NotFoundError) return undefined;
+    throw err;
+  }
 }
 
 /** The image a stage chain starts from (FROM image at the bottom of FROM <stage>s), if any. */
@@ -306,12 +343,13 @@ export async function build(engine: Engine, request: BuildRequest, onEvent: (eve
   checkPlatform(request.platform);
   const { ast, parserWarnings } = parseForBuild(request.input);
   const graphOptions = { target: request.target, buildArgs: Object.fromEntries(request.buildArgs) };
-  const checks = runChecks(ast, graphOptions.buildArgs, parserWarnings);
-  if (checks.failOnWarnings && checks.warnings.length > 0) throw new CheckViolationError(checks.warnings);
   const plan = planStages(ast, graphOptions);
   const images = new Map<string, BaseImage>();
   for (const ref of plan.imageRefs) images.set(ref, await resolveBaseImage(engine.images, ref));
   const graph = buildGraph(ast, { ...graphOptions, baseImages: new Map([...images].map(([ref, image]) => [ref, image.config.config ?? {}])) });
+  // After dispatch, as BuildKit: UndefinedVar needs the base images' Env, and `error=true` fails only once all is known.
+  const checks = runChecks(ast, graphOptions.buildArgs, parserWarnings, graph);
+  if (checks.failOnWarnings && checks.warnings.length > 0) throw new CheckViolationError(checks.warnings);
   const epoch = chooseEpoch(engine.config.sourceDateEpoch ?? graph.sourceDateEpoch, [...images.values()].map((image) => image.config));
   const sandbox = await openSandbox(engine);
   const deps: RunDeps = {

@@ -5,11 +5,8 @@ import { renderSnippet } from './snippet.js';
 
 export function formatCheckWarnings(warnings: CheckWarning[]): string {
   if (warnings.length === 0) return '';
-  const lines = warnings.map((warning) => {
-    const { start, end } = warning.range;
-    const where = end.line > start.line ? `lines ${start.line}-${end.line}` : `line ${start.line}`;
-    return ` - ${warning.rule}: ${warning.message} (${where})`;
-  });
+  // BuildKit names only the first line, even of an instruction that spans several (a COPY heredoc).
+  const lines = warnings.map((warning) => ` - ${warning.rule}: ${warning.message} (line ${warning.range.start.line})`);
   return `\n ${warnings.length} ${warnings.length === 1 ? 'warning' : 'warnings'} found (use docker --debug to expand):\n${lines.join('\n')}\n`;
 }
 

@@ -10,14 +10,19 @@ import { proxyEnvFrom } from './proxy.js';
 import { parseSourceDateEpoch, SourceDateEpochError } from './source-date-epoch.js';
 import { dockerfileError, sourceRef } from './source-ref.js';
 import { analyseStages, type StageSource } from './stages.js';
-import type { BuildGraphOptions, GraphEdge, GraphStage, InputRef, InstructionGraph, PlannedStage, StepNode } from './types.js';
+import type { BuildGraphOptions, GraphEdge, GraphStage, InputRef, InstructionGraph, PlannedStage, StepNode, UndefinedVarUse } from './types.js';
 
 export function buildGraph(ast: Dockerfile, options: BuildGraphOptions): InstructionGraph {
   const { plan, layout, globals, resolver } = analyseStages(ast, options);
   const buildArgs = options.buildArgs ?? {};
   const built = new Map<number, GraphStage>();
+  /** Each dispatched stage's state at its end, for the stages built FROM it. */
+  const finalStates = new Map<number, StageState>();
   const nodes = new Map<string, StepNode>();
   const edges: GraphEdge[] = [];
+  const undefinedVars: UndefinedVarUse[] = [];
+  /** Stages on an image whose config is unknown: what they define cannot be known, so nothing is undefined. */
+  const unjudged = new Set<number>();
 
   const naming: StageNaming[] = [];
   for (const index of plan.reachable) {
@@ -31,11 +36,15 @@ export function buildGraph(ast: Dockerfile, options: BuildGraphOptions): Instruc
       return input;
     };
     const ctx: DispatchContext = { file: ast.file, escape: ast.escape, buildArgs, globals, proxy: proxyEnvFrom(buildArgs), resolveInput };
-    const stage = dispatchStage(ast, planned, stageSource, ctx, built, options);
+    const stage = dispatchStage(ast, planned, stageSource, ctx, built, finalStates, options);
     built.set(index, stage.graphStage);
+    finalStates.set(index, stage.state);
     for (const node of stage.nodes) nodes.set(node.id, node);
     edges.push(...stage.edges);
     naming.push(stage.naming);
+    const base = planned.base;
+    if ((base.kind === 'image' && options.unknownImages?.has(base.ref)) || (base.kind === 'stage' && unjudged.has(base.stage))) unjudged.add(index);
+    else undefinedVars.push(...stage.undefinedVars);
   }
   // BuildKit drops the stage from step names when the build has a single stage and no implicit image stage
   // (a COPY --from or --mount from= naming an image counts as one).
@@ -52,6 +61,7 @@ export function buildGraph(ast: Dockerfile, options: BuildGraphOptions): Instruc
     edges,
     order: digraph.topologicalOrder(),
     sourceDateEpoch: sourceDateEpoch(ast, buildArgs['SOURCE_DATE_EPOCH'] ?? globals.get('SOURCE_DATE_EPOCH'), plan.stages),
+    undefinedVars,
   };
 }
 
@@ -74,6 +84,8 @@ interface DispatchedStage {
   nodes: StepNode[];
   edges: GraphEdge[];
   naming: StageNaming;
+  undefinedVars: UndefinedVarUse[];
+  state: StageState;
 }
 
 /** What a stage's progress names are made from, once the whole build is known. */
@@ -112,13 +124,14 @@ function dispatchStage(
   stageSource: StageSource,
   ctx: DispatchContext,
   built: Map<number, GraphStage>,
+  finalStates: Map<number, StageState>,
   options: BuildGraphOptions,
 ): DispatchedStage {
   const { config, author } = initialConfig(planned, built, options);
   // ONBUILD triggers fire once, in the first stage built on the image, and are not inherited further.
   const triggers = config.OnBuild ?? [];
   delete config.OnBuild;
-  const state = new StageState(config, author);
+  const state = new StageState(config, author, planned.base.kind === 'stage' ? finalStates.get(planned.base.stage) : undefined);
   const platform = (planned.platform === undefined ? undefined : parsePlatform(planned.platform)) ?? options.platform ?? defaultPlatform;
   const prefix = `s${planned.index}`;
   const fromSource = sourceRef(ast.file, stageSource.from.range);
@@ -126,6 +139,7 @@ function dispatchStage(
   const nodes: StepNode[] = [];
   const edges: GraphEdge[] = [];
   const history: HistoryEntry[] = [];
+  const undefinedVars: UndefinedVarUse[] = [];
   const sourceNode: StepNode = {
     id: `${prefix}.0`,
     stage: planned.index,
@@ -150,6 +164,7 @@ function dispatchStage(
   };
   for (const [position, { instruction, text, range }] of instructions.entries()) {
     const dispatched = dispatchInstruction(instruction, state, ctx);
+    for (const use of dispatched.undefinedVars) undefinedVars.push({ ...use, range, comments: instruction.comments });
     if (dispatched.inputs.some(({ input }) => input.kind === 'image')) naming.usesImage = true;
     if (dispatched.history !== undefined) history.push(dispatched.history);
     if (dispatched.step === undefined) continue;
@@ -182,6 +197,8 @@ function dispatchStage(
     nodes,
     edges,
     naming,
+    undefinedVars,
+    state,
   };
 }
 

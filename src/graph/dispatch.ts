@@ -19,12 +19,19 @@ import { envKey, setEnv } from './env-list.js';
 import { HealthcheckError, healthcheckHistory, parseHealthcheckDuration, parseHealthcheckRetries } from './healthcheck.js';
 import { PortSpecError, parsePortSpec } from './ports.js';
 import type { ProxyEnv } from './proxy.js';
-import { ArgScope, expandFields, expandValue, stageLookup } from './scope.js';
+import { ArgScope, expandFields, expandValue, stageLookup, type UnmatchedListener } from './scope.js';
 import { dockerfileError } from './source-ref.js';
-import type { ConfigStep, CopySource, CopyStep, InputRef, MountSpec, RunStep, Step } from './types.js';
+import { closestMatch } from './suggest.js';
+import type { ConfigStep, CopySource, CopyStep, InputRef, MountSpec, RunStep, Step, UndefinedVarUse } from './types.js';
 
 const defaultShell: readonly string[] = ['/bin/sh', '-c'];
 export const defaultPath = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+
+/** Build args that steer SBOM scanning: never environment, and BuildKit never calls them undefined. */
+const nonEnvArgs: ReadonlySet<string> = new Set(['BUILDKIT_SBOM_SCAN_CONTEXT', 'BUILDKIT_SBOM_SCAN_STAGE']);
+
+/** An undefined variable as dispatch finds it; the stage adds where (UndefinedVarUse.range, .comments). */
+type UndefinedVar = Omit<UndefinedVarUse, 'range' | 'comments'>;
 
 /** What a stage's dispatch needs from outside the stage. */
 export interface DispatchContext {
@@ -42,15 +49,31 @@ export interface DispatchContext {
 export class StageState {
   config: ContainerConfig;
   author: string | undefined;
-  readonly args = new ArgScope();
+  readonly args: ArgScope;
   /** Set by CMD in this stage: ENTRYPOINT clears only an inherited CMD. */
   cmdSet = false;
   readonly lookup: Lookup;
+  /**
+   * Every name with a value (Env and ARG), last-set last: the order of BuildKit's state env, whose first
+   * equally close name is the did-you-mean of an undefined variable.
+   */
+  #setOrder: string[];
 
-  constructor(config: ContainerConfig, author: string | undefined) {
+  /** `parent`: the stage this one is built FROM, whose ARGs it keeps (their values reach RUN and expansion). */
+  constructor(config: ContainerConfig, author: string | undefined, parent?: StageState) {
     this.config = config;
     this.author = author;
+    this.args = new ArgScope(parent?.args);
     this.lookup = stageLookup(() => this.env, this.args);
+    // BuildKit starts from the parent's state env and sets the config's Env over it again.
+    const envNames = this.env.map(envKey);
+    const inherited = parent === undefined ? [] : parent.#setOrder;
+    this.#setOrder = [...inherited.filter((name) => !envNames.includes(name)), ...envNames];
+  }
+
+  /** Records that ENV or ARG gave `name` a value. */
+  noteSet(name: string): void {
+    this.#setOrder = [...this.#setOrder.filter((n) => n !== name), name];
   }
 
   get env(): string[] {
@@ -77,6 +100,16 @@ export class StageState {
     return [...this.env, ...this.runArgs().map(([name, value]) => `${name}=${value}`)];
   }
 
+  /**
+   * Of the names an expansion did not find, those no ARG of the stage declares either (a declared ARG
+   * without a value is defined, only empty), each with the closest name the stage does define.
+   */
+  undefinedAmong(names: string[]): UndefinedVar[] {
+    return names
+      .filter((name) => !this.args.has(name) && !nonEnvArgs.has(name))
+      .map((name) => ({ name, suggestion: closestMatch(name, this.#setOrder, { caseSensitive: true }) }));
+  }
+
   /** Applies a patch to the config and returns it as a ConfigStep. */
   patch(patch: ContainerConfig): ConfigStep {
     this.config = { ...this.config, ...patch };
@@ -89,7 +122,11 @@ export interface Dispatched {
   history: HistoryEntry | undefined;
   /** Extra inputs of the step besides the stage's previous step. */
   inputs: { input: InputRef; kind: 'copy-from' | 'mount-from' }[];
+  /** Variables its expanded words used undefined, one per name per word. */
+  undefinedVars: UndefinedVar[];
 }
+
+type DispatchedStep = Omit<Dispatched, 'undefinedVars'>;
 
 function history(createdBy: string, emptyLayer: boolean): HistoryEntry {
   const entry: HistoryEntry = { created_by: createdBy, comment: 'buildkit.dockerfile.v0' };
@@ -102,7 +139,7 @@ function layerHistory(createdBy: string): HistoryEntry {
   return history(`${createdBy} # buildkit`, false);
 }
 
-function configOnly(step: ConfigStep, createdBy: string): Dispatched {
+function configOnly(step: ConfigStep, createdBy: string): DispatchedStep {
   return { step, history: history(createdBy, true), inputs: [] };
 }
 
@@ -132,15 +169,27 @@ function heredocBody(heredoc: Heredoc): string {
 }
 
 export function dispatchInstruction(instruction: Instruction, state: StageState, ctx: DispatchContext): Dispatched {
+  // Judged at each expansion: an ARG line declares names as it goes, an ENV line sees the env before it.
+  const undefinedVars: UndefinedVar[] = [];
+  const noteUnmatched: UnmatchedListener = (names) => undefinedVars.push(...state.undefinedAmong(names));
+  return { ...dispatchStep(instruction, state, ctx, noteUnmatched), undefinedVars };
+}
+
+/**
+ * `noteUnmatched` hears the expansions BuildKit checks for undefined variables: ENV, LABEL, WORKDIR, USER,
+ * VOLUME, STOPSIGNAL, ARG defaults, COPY/ADD paths, --chown/--chmod/--checksum and heredoc bodies, RUN
+ * --mount; not EXPOSE (expanded without the check) nor COPY --from (which must be literal).
+ */
+function dispatchStep(instruction: Instruction, state: StageState, ctx: DispatchContext, noteUnmatched: UnmatchedListener): DispatchedStep {
   // grammar's table says which instructions BuildKit expands (RUN/CMD/… hand their text to the shell as is).
   const expand = (word: Word): string =>
-    expandsArguments[instruction.keyword] ? expandValue(word, state.lookup, ctx.file, ctx.escape) : word.value;
+    expandsArguments[instruction.keyword] ? expandValue(word, state.lookup, ctx.file, ctx.escape, noteUnmatched) : word.value;
   switch (instruction.keyword) {
     case 'RUN':
-      return dispatchRun(instruction, state, ctx);
+      return dispatchRun(instruction, state, ctx, noteUnmatched);
     case 'COPY':
     case 'ADD':
-      return dispatchCopy(instruction, state, ctx);
+      return dispatchCopy(instruction, state, ctx, noteUnmatched);
     case 'WORKDIR': {
       const path = resolveWorkdir(state.workdir, expand(instruction.path));
       state.patch({ WorkingDir: path });
@@ -159,12 +208,13 @@ export function dispatchInstruction(instruction: Instruction, state: StageState,
       for (const [key, value, pair] of pairs) {
         if (key === '') throw dockerfileError('ENV names can not be blank', ctx.file, pair.range);
         env = setEnv(env, key, value);
+        state.noteSet(key);
       }
       const text = pairs.map(([key, value]) => `${key}=${value}`).join(' ');
       return configOnly(state.patch({ Env: env }), `ENV ${text}`);
     }
     case 'ARG':
-      return dispatchArg(instruction.args, state, ctx);
+      return dispatchArg(instruction.args, state, ctx, noteUnmatched);
     case 'LABEL': {
       const pairs = instruction.pairs.map((pair) => [expand(pair.key), expand(pair.value)] as const);
       const labels = { ...state.config.Labels };
@@ -243,20 +293,25 @@ function resolveWorkdir(current: string, path: string): string {
   return posix.resolve('/', current, path);
 }
 
-function dispatchArg(args: RunArgDeclarations, state: StageState, ctx: DispatchContext): Dispatched {
+function dispatchArg(args: RunArgDeclarations, state: StageState, ctx: DispatchContext, noteUnmatched: UnmatchedListener): DispatchedStep {
   const parts: string[] = [];
   for (const arg of args) {
     const name = arg.name.value;
     if (name === '') throw dockerfileError('ARG names can not be blank', ctx.file, arg.range);
+    const given = ctx.buildArgs[name];
     // --build-arg > default (expanded with the stage so far) > the global value of the same name.
+    // BuildKit reads a default only when no --build-arg replaces it, so only then can it use an undefined variable.
     const fallback =
       arg.defaultValue !== undefined
-        ? expandValue(arg.defaultValue, state.lookup, ctx.file, ctx.escape)
+        ? expandValue(arg.defaultValue, state.lookup, ctx.file, ctx.escape, given === undefined ? noteUnmatched : undefined)
         : ctx.globals.has(name)
           ? ctx.globals.get(name)
           : undefined;
-    const value = ctx.buildArgs[name] ?? fallback;
-    state.args.declare(name, value);
+    const value = given ?? fallback;
+    // A bare re-declaration keeps an earlier value (from this stage or the one it is built on): BuildKit's
+    // state env still holds it.
+    state.args.declare(name, value ?? state.args.get(name));
+    if (value !== undefined && !nonEnvArgs.has(name)) state.noteSet(name);
     // Proxy args too: BuildKit hides them from the cache key, not from history.
     parts.push(value === undefined ? name : `${name}=${value}`);
   }
@@ -265,26 +320,31 @@ function dispatchArg(args: RunArgDeclarations, state: StageState, ctx: DispatchC
 
 type RunArgDeclarations = Extract<Instruction, { keyword: 'ARG' }>['args'];
 
-/** Expands a raw flag value (not a Word: mount options are expanded field by field). */
-function expandRaw(value: string, state: StageState, ctx: DispatchContext, range: Range): string {
+/** Expands one --mount option's value (no Word of its own: errors point at the whole flag). */
+function expandMountOption(value: string, state: StageState, ctx: DispatchContext, range: Range, noteUnmatched: UnmatchedListener): string {
   try {
-    return expandWord(value, state.lookup, { escape: ctx.escape }).value;
+    const expanded = expandWord(value, state.lookup, { escape: ctx.escape });
+    if (expanded.unmatched.length > 0) noteUnmatched(expanded.unmatched);
+    return expanded.value;
   } catch (err) {
     if (err instanceof ExpandError) throw dockerfileError(err.reason, ctx.file, range, err);
     throw err;
   }
 }
 
-function dispatchRun(instruction: RunInstruction, state: StageState, ctx: DispatchContext): Dispatched {
+function dispatchRun(instruction: RunInstruction, state: StageState, ctx: DispatchContext, noteUnmatched: UnmatchedListener): DispatchedStep {
   const mounts: MountSpec[] = [];
   let network: RunStep['network'] = 'default';
   let security: RunStep['security'] = 'sandbox';
   for (const flag of instruction.flags) {
     const range = flag.valueRange ?? flag.range;
-    const value = expandRaw(flag.value ?? '', state, ctx, range);
     if (flag.name === 'mount') {
-      mounts.push(runMount(flag.value ?? '', value, state, ctx, range));
-    } else if (flag.name === 'network') {
+      // The only RUN flag BuildKit expands (option by option), and so checks for undefined variables.
+      mounts.push(runMount(flag.value ?? '', state, ctx, range, noteUnmatched));
+      continue;
+    }
+    const value = flag.value ?? '';
+    if (flag.name === 'network') {
       if (value !== 'default' && value !== 'none' && value !== 'host') {
         throw dockerfileError(`unsupported network mode ${JSON.stringify(value)}`, ctx.file, range);
       }
@@ -317,15 +377,15 @@ function dispatchRun(instruction: RunInstruction, state: StageState, ctx: Dispat
 }
 
 /**
- * One --mount: parsed by grammar after expansion, except that `from` must be written literally (BuildKit
- * refuses to expand it); a relative target is taken from WORKDIR.
+ * One --mount: parsed by grammar with each option's value expanded, except that `from` must be written
+ * literally (BuildKit refuses to expand it); a relative target is taken from WORKDIR.
  */
-function runMount(raw: string, expanded: string, state: StageState, ctx: DispatchContext, range: Range): MountSpec {
+function runMount(raw: string, state: StageState, ctx: DispatchContext, range: Range, noteUnmatched: UnmatchedListener): MountSpec {
   const written = parseMount(raw);
   if (written.ok && 'from' in written.mount && written.mount.from?.includes('$')) {
     throw dockerfileError(`'from' doesn't support variable expansion, define alias stage instead`, ctx.file, range);
   }
-  const parsed = parseMount(expanded);
+  const parsed = parseMount(raw, (value) => expandMountOption(value, state, ctx, range, noteUnmatched));
   if (!parsed.ok) throw dockerfileError(parsed.message, ctx.file, range);
   const mount = parsed.mount;
   const target = mount.target === undefined || mount.target.startsWith('/') ? mount.target : posix.join(state.workdir, mount.target);
@@ -392,13 +452,14 @@ function healthConfig(command: CommandForm | undefined, flags: Flag[], ctx: Disp
 const urlPattern = /^https?:\/\//i;
 const gitPattern = /^(git@|git:\/\/|ssh:\/\/)|\.git(#|$)/i;
 
-function dispatchCopy(instruction: CopyInstruction | AddInstruction, state: StageState, ctx: DispatchContext): Dispatched {
+function dispatchCopy(instruction: CopyInstruction | AddInstruction, state: StageState, ctx: DispatchContext, noteUnmatched: UnmatchedListener): DispatchedStep {
   const name = instruction.keyword;
+  // BuildKit checks --chown, --chmod and --checksum; --from must be literal there.
   const flagValue = (flagName: string): [string, Range] | undefined => {
     const flag = instruction.flags.find((f) => f.name === flagName);
     if (flag === undefined) return undefined;
     const word = flagWord(flag);
-    return [expandValue(word, state.lookup, ctx.file, ctx.escape), word.range];
+    return [expandValue(word, state.lookup, ctx.file, ctx.escape, flagName === 'from' ? undefined : noteUnmatched), word.range];
   };
   const boolFlag = (flagName: string): boolean | undefined => {
     const flag = instruction.flags.find((f) => f.name === flagName);
@@ -408,8 +469,8 @@ function dispatchCopy(instruction: CopyInstruction | AddInstruction, state: Stag
 
   const fromFlag = flagValue('from');
   const from: InputRef = fromFlag === undefined ? { kind: 'context' } : ctx.resolveInput(fromFlag[0], fromFlag[1]);
-  const sources = instruction.sources.map((word) => copySource(word, instruction.heredocs, state, ctx, name));
-  const writtenDestination = expandValue(instruction.destination, state.lookup, ctx.file, ctx.escape);
+  const sources = instruction.sources.map((word) => copySource(word, instruction.heredocs, state, ctx, name, noteUnmatched));
+  const writtenDestination = expandValue(instruction.destination, state.lookup, ctx.file, ctx.escape, noteUnmatched);
   const destination = resolveDestination(state.workdir, writtenDestination);
   if (sources.length > 1 && !destination.endsWith('/')) {
     throw dockerfileError(
@@ -431,9 +492,8 @@ function dispatchCopy(instruction: CopyInstruction | AddInstruction, state: Stag
     chown: flagValue('chown')?.[0],
     chmod: flagValue('chmod')?.[0],
     link: boolFlag('link') ?? false,
-    exclude: instruction.flags
-      .filter((f) => f.name === 'exclude')
-      .map((f) => expandValue(flagWord(f), state.lookup, ctx.file, ctx.escape)),
+    // BuildKit takes --exclude patterns as written: no expansion.
+    exclude: instruction.flags.filter((f) => f.name === 'exclude').map((f) => f.value ?? ''),
     parents: boolFlag('parents') ?? false,
     checksum: checksum?.[0],
     keepGitDir: boolFlag('keep-git-dir') ?? false,
@@ -459,14 +519,21 @@ function copyHistoryText(step: CopyStep, destination: string): string {
   return [step.instruction, ...flags, ...files, ...heredocs, destination].join(' ');
 }
 
-function copySource(word: Word, heredocs: Heredoc[], state: StageState, ctx: DispatchContext, name: 'COPY' | 'ADD'): CopySource {
+function copySource(
+  word: Word,
+  heredocs: Heredoc[],
+  state: StageState,
+  ctx: DispatchContext,
+  name: 'COPY' | 'ADD',
+  noteUnmatched: UnmatchedListener,
+): CopySource {
   const marker = /^\d*<<-?(["']?)([^"']+)\1$/.exec(word.value);
   const heredoc = marker === null ? undefined : heredocs.find((h) => h.name === marker[2]);
   if (heredoc !== undefined) {
     const body = heredocBody(heredoc);
-    return { path: heredoc.name, content: heredoc.expand ? expandHeredocBody(body, heredoc, state, ctx) : body };
+    return { path: heredoc.name, content: heredoc.expand ? expandHeredocBody(body, heredoc, state, ctx, noteUnmatched) : body };
   }
-  const path = expandValue(word, state.lookup, ctx.file, ctx.escape);
+  const path = expandValue(word, state.lookup, ctx.file, ctx.escape, noteUnmatched);
   if (name === 'COPY' && urlPattern.test(path)) throw dockerfileError("source can't be a URL for COPY", ctx.file, word.range);
   return { path };
 }
@@ -476,10 +543,10 @@ function copySource(word: Word, heredocs: Heredoc[], state: StageState, ctx: Dis
  * as written. grammar's expansion treats them as shell syntax, so each one is escaped first: only `$…`
  * remains special.
  */
-function expandHeredocBody(body: string, heredoc: Heredoc, state: StageState, ctx: DispatchContext): string {
+function expandHeredocBody(body: string, heredoc: Heredoc, state: StageState, ctx: DispatchContext, noteUnmatched: UnmatchedListener): string {
   const special = new Set(['"', "'", ctx.escape]);
   const literal = [...body].map((c) => (special.has(c) ? `${ctx.escape}${c}` : c)).join('');
-  return expandValue({ value: literal, range: heredoc.bodyRange }, state.lookup, ctx.file, ctx.escape);
+  return expandValue({ value: literal, range: heredoc.bodyRange }, state.lookup, ctx.file, ctx.escape, noteUnmatched);
 }
 
 /** Destination against WORKDIR; a trailing `/` (or `.`) means "into this directory" and is kept. */

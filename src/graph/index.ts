@@ -9,4 +9,4 @@ export { proxyEnvFrom, type ProxyEnv } from './proxy.js';
 export { parseSourceDateEpoch, type SourceDateEpoch } from './source-date-epoch.js';
 export { formatPlatform, parsePlatform } from './platform-args.js';
 export type * from './types.js';
-export { runChecks, type CheckResult, type CheckWarning } from './checks/index.js';
+export { runChecks, type CheckResult, type CheckWarning, type DispatchedGraph } from './checks/index.js';

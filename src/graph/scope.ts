@@ -4,10 +4,18 @@ import { ExpandError, expandWord, expandWords, type Lookup, type Word } from '..
 import { getEnv } from './env-list.js';
 import { dockerfileError } from './source-ref.js';
 
-/** Expands one word, turning expansion errors into DockerfileErrors at the word. */
-export function expandValue(word: Word, lookup: Lookup, file: string, escape: '\\' | '`'): string {
+/** Names an expansion looked up and did not find, in first-use order. */
+export type UnmatchedListener = (names: string[]) => void;
+
+/**
+ * Expands one word, turning expansion errors into DockerfileErrors at the word. `onUnmatched` hears the
+ * names no lookup found (BuildKit's UndefinedVar check reads them) when there are any.
+ */
+export function expandValue(word: Word, lookup: Lookup, file: string, escape: '\\' | '`', onUnmatched?: UnmatchedListener): string {
   try {
-    return expandWord(word.value, lookup, { escape }).value;
+    const { value, unmatched } = expandWord(word.value, lookup, { escape });
+    if (unmatched.length > 0) onUnmatched?.(unmatched);
+    return value;
   } catch (err) {
     if (err instanceof ExpandError) throw dockerfileError(err.reason, file, word.range, err);
     throw err;
@@ -26,7 +34,12 @@ export function expandFields(word: Word, lookup: Lookup, file: string, escape: '
 
 /** ARGs declared in one scope, in declaration order; a declared ARG without a value maps to undefined. */
 export class ArgScope {
-  readonly #values = new Map<string, string | undefined>();
+  readonly #values: Map<string, string | undefined>;
+
+  /** `inherited`: a stage built FROM another starts with that stage's ARGs, as BuildKit carries them over. */
+  constructor(inherited?: ArgScope) {
+    this.#values = inherited === undefined ? new Map() : new Map(inherited.#values);
+  }
 
   declare(name: string, value: string | undefined): void {
     // Re-declaring moves nothing: history lists args in first-seen order with the last value.

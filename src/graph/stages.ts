@@ -245,7 +245,7 @@ export function analyseStages(ast: Dockerfile, options: GraphOptions = {}): Stag
     if (entry instanceof Error) return;
     for (const dep of entry.planned.dependsOn) digraph.addEdge(String(dep), String(i));
   });
-  const reachable = [...digraph.ancestors(String(target))].map(Number).sort((a, b) => a - b);
+  const reachable = options.allStages ? scanned.map((_, i) => i) : [...digraph.ancestors(String(target))].map(Number).sort((a, b) => a - b);
   const reachableSet = new Set(reachable);
 
   for (const index of reachable) {

@@ -1,11 +1,15 @@
 // "did you mean …?" for names typed by hand (targets), by edit distance as BuildKit suggests them.
 
-/** The closest candidate within 2 edits (case-insensitive), if any. */
-export function closestMatch(input: string, candidates: readonly string[]): string | undefined {
+/**
+ * The closest candidate within 2 edits, if any; the first one listed wins a tie. Case-insensitive unless
+ * `caseSensitive` (BuildKit compares variable names as written: `$path` is not a typo of `$PATH`).
+ */
+export function closestMatch(input: string, candidates: readonly string[], options: { caseSensitive?: boolean } = {}): string | undefined {
+  const fold = options.caseSensitive ? (text: string) => text : (text: string) => text.toLowerCase();
   let best: string | undefined;
   let bestDistance = 3;
   for (const candidate of candidates) {
-    const distance = editDistance(input.toLowerCase(), candidate.toLowerCase());
+    const distance = editDistance(fold(input), fold(candidate));
     if (distance < bestDistance) {
       best = candidate;
       bestDistance = distance;

@@ -1,6 +1,6 @@
 // The instruction graph: what a Dockerfile asks to be built, after variable resolution, as typed steps
 // that the ops execute. Produced by planStages → (engine resolves base images) → buildGraph. Pure data.
-import type { MountSpec as ParsedMount } from '../../grammar/index.js';
+import type { MountSpec as ParsedMount, Range } from '../../grammar/index.js';
 import type { SourceRef } from '../errors.js';
 import type { ContainerConfig, HistoryEntry, Platform } from '../image/oci.js';
 import type { ProxyEnv } from './proxy.js';
@@ -15,11 +15,18 @@ export interface GraphOptions {
   buildArgs?: Readonly<Record<string, string | undefined>>;
   /** Target platform (default linux/amd64); BUILDPLATFORM is the same here (no cross builds). */
   platform?: Platform;
+  /** Plan and dispatch every stage, not only those the target needs: `build --check` without --target, as BuildKit lints. */
+  allStages?: boolean;
 }
 
 export interface BuildGraphOptions extends GraphOptions {
   /** Image config per FROM / COPY --from image reference, as listed in StagePlan.imageRefs. Missing → empty config. */
   baseImages: ReadonlyMap<string, BaseImageConfig>;
+  /**
+   * Images whose config could not be read (`build --check` with an image not in the store): stages built on
+   * them dispatch with an empty config and report no undefined variables, since the image could define any.
+   */
+  unknownImages?: ReadonlySet<string>;
 }
 
 /** Where a stage starts from. */
@@ -46,7 +53,7 @@ export interface StagePlan {
   stages: PlannedStage[];
   /** Index of the stage that is built. */
   target: number;
-  /** Indexes of the stages the target needs (itself included), in file order. */
+  /** Indexes of the stages the target needs (itself included), in file order; every stage with `allStages`. */
   reachable: number[];
   /** Image references the reachable stages need (FROM images, COPY --from / --mount from= images), in first-use order. */
   imageRefs: string[];
@@ -179,4 +186,20 @@ export interface InstructionGraph {
   order: string[];
   /** SOURCE_DATE_EPOCH build arg in seconds (undefined when unset or `context`-deferred). */
   sourceDateEpoch: number | undefined;
+  /** Variables the dispatched stages used undefined, in dispatch order (BuildKit's UndefinedVar check). */
+  undefinedVars: UndefinedVarUse[];
+}
+
+/**
+ * A variable that a word BuildKit expands (not RUN/CMD/ENTRYPOINT shell text) used where no ENV, ARG
+ * declaration or base image Env defined it. One per name per expanded word, as BuildKit reports them.
+ */
+export interface UndefinedVarUse {
+  name: string;
+  /** The closest name the stage does define (case-sensitive, within 2 edits), for "did you mean". */
+  suggestion: string | undefined;
+  /** The instruction's range; for an ONBUILD trigger of the base, the FROM that fired it. */
+  range: Range;
+  /** The comments above the instruction (none for a trigger): a `# check=skip=UndefinedVar` there silences it. */
+  comments: readonly string[];
 }

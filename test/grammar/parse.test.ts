@@ -114,6 +114,11 @@ describe('parseMount', () => {
     expect(parseMount('type=ssh')).toMatchObject({ ok: true, mount: { type: 'ssh', id: 'default', required: false } });
   });
 
+  it('expands each value after the split, so an expansion holding a comma stays one value', () => {
+    const values: Record<string, string> = { $T: '/a,ro', $K: 'cache' };
+    expect(parseMount('type=$K,target=$T,rw', (value) => values[value] ?? value)).toMatchObject({ ok: true, mount: { type: 'cache', target: '/a,ro', readonly: false } });
+  });
+
   it('rejects bad values with a message', () => {
     expect(parseMount('type=cache,target=/c,sharing=everyone')).toEqual({ ok: false, message: 'unsupported sharing value "everyone"' });
     expect(parseMount('type=tmpfs,target=/t,size=lots')).toEqual({ ok: false, message: 'invalid value for size: lots' });

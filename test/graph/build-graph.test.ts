@@ -69,6 +69,24 @@ describe('ARG and ENV', () => {
     expect(createdBy(g)).toEqual(['ARG foo=bar', 'ARG bar=123', 'ARG foo=bar2', 'ARG unset', 'ENV bar=env', 'RUN |3 foo=bar2 bar=env unset= /bin/sh -c make # buildkit']);
   });
 
+  it('a stage FROM another stage keeps its ARGs: values in RUN env, history and expansion, declarations in `|N`', () => {
+    const ast = dockerfile(FROM('busybox', { as: 'base' }), ARG(['foo', 'Dockerfile']), ARG(['bare']), FROM('base'), WORKDIR('/$foo'), RUN('make'));
+    const g = graph(ast);
+    const [run] = stepsOf(g, 'run');
+    expect(run?.env).toEqual(['PATH=/usr/sbin:/usr/bin:/sbin:/bin', 'foo=Dockerfile']);
+    expect(run?.workdir).toBe('/Dockerfile');
+    expect(createdBy(g)).toEqual(['WORKDIR /Dockerfile', 'RUN |2 foo=Dockerfile bare= /bin/sh -c make # buildkit']);
+    // ARG values stay out of the image Env.
+    expect(finalConfig(g)?.Env).toEqual(['PATH=/usr/sbin:/usr/bin:/sbin:/bin']);
+  });
+
+  it('a bare ARG re-declaring a name keeps the value it had', () => {
+    const ast = dockerfile(FROM('busybox'), ARG(['foo', 'x']), ARG(['foo']), RUN('make'));
+    const g = graph(ast);
+    expect(stepsOf(g, 'run')[0]?.env).toEqual(['PATH=/usr/sbin:/usr/bin:/sbin:/bin', 'foo=x']);
+    expect(createdBy(g)).toEqual(['ARG foo=x', 'ARG foo', 'RUN |1 foo=x /bin/sh -c make # buildkit']);
+  });
+
   it('proxy args reach RUN undeclared, outside env; a declared one is an ordinary ARG in history', () => {
     const ast = dockerfile(FROM('busybox'), ARG(['HTTP_PROXY']), RUN('wget x'));
     const g = graph(ast, { buildArgs: { http_proxy: 'hp', HTTP_PROXY: 'HP', NO_PROXY: 'np' } });
@@ -137,6 +155,18 @@ describe('WORKDIR, USER, SHELL', () => {
     expect(run?.network).toBe('none');
     expect(run?.security).toBe('insecure');
     expect(g.edges).toContainEqual({ from: 's0.0', to: 's1.3', kind: 'mount-from' });
+  });
+
+  it('COPY --exclude patterns and RUN --network/--security values are taken as written, as BuildKit does', () => {
+    const ast = dockerfile(FROM('busybox'), ARG(['X', 'x']), COPY(['.'], '/app/', { flags: [['exclude', '$X']] }), RUN('true', { flags: [['network', '$X']] }));
+    expect(() => graph(ast)).toThrow('unsupported network mode "$X"');
+    const copyOnly = dockerfile(FROM('busybox'), ARG(['X', 'x']), COPY(['.'], '/app/', { flags: [['exclude', '$X']] }));
+    expect(stepsOf(graph(copyOnly), 'copy')[0]?.exclude).toEqual(['$X']);
+  });
+
+  it('RUN --mount options expand one by one: a value holding a comma stays one option', () => {
+    const ast = dockerfile(FROM('busybox'), ARG(['DIR', '/a,ro']), RUN('ls', { flags: [['mount', 'type=cache,target=$DIR']] }));
+    expect(stepsOf(graph(ast), 'run')[0]?.mounts[0]).toMatchObject({ type: 'cache', target: '/a,ro', readonly: false });
   });
 
   it('RUN --mount settings of each type are kept typed', () => {

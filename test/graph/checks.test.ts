@@ -2,7 +2,7 @@
 // the `# check=` directive / BUILDKIT_DOCKERFILE_CHECK build arg.
 import { describe, expect, it } from 'vitest';
 import { parseDockerfile } from '../../grammar/index.js';
-import { runChecks } from '../../src/graph/index.js';
+import { buildGraph, runChecks } from '../../src/graph/index.js';
 
 function check(text: string, buildArgs: Record<string, string> = {}): { found: string[]; failOnWarnings: boolean } {
   const { ast, diagnostics } = parseDockerfile(text, { file: 'Dockerfile' });
@@ -89,6 +89,50 @@ describe('build checks', () => {
       'SecretsUsedInArgOrEnv: Do not use ARG or ENV instructions for sensitive data (ENV "DB_PASSWORD") (line 4)',
       "ExposeProtoCasing: Defined protocol '80/TCP' in EXPOSE instruction should be lowercase (line 5)",
       "ExposeInvalidFormat: EXPOSE instruction should not define an IP address or host-port mapping, found '127.0.0.1:8080:80' (line 5)",
+    ]);
+  });
+
+  it('in a build, reports the rules BuildKit applies while dispatching only in the stages built; parsing rules everywhere', () => {
+    const text = 'FROM scratch AS unused\nENV legacy value\nCMD run\nCMD again\nWORKDIR rel\nEXPOSE 80/TCP\nARG API_TOKEN\nmaintainer me\n\nFROM scratch\nENV k v\n';
+    const { ast, diagnostics } = parseDockerfile(text, { file: 'Dockerfile' });
+    const graph = buildGraph(ast, { baseImages: new Map() });
+    expect(runChecks(ast, {}, diagnostics, graph).warnings.map((w) => `${w.rule} (line ${w.range.start.line})`)).toEqual([
+      'ConsistentInstructionCasing (line 8)',
+      'MaintainerDeprecated (line 8)',
+      'LegacyKeyValueFormat (line 11)',
+    ]);
+  });
+
+  it('skips a rule for one instruction under a `# check=skip=…` comment right above it (a reason may follow)', () => {
+    const text = [
+      'FROM scratch',
+      '# check=skip=SecretsUsedInArgOrEnv // allow secret in environment',
+      'ENV password=bar',
+      '# check=skip=all // is local to only this instruction',
+      'ARG alternate_password',
+      'ARG api_token',
+      '# check=skip=JSONArgsRecommended,LegacyKeyValueFormat',
+      'CMD mycommand',
+      '# check=skip=MaintainerDeprecated',
+      'MAINTAINER me',
+      '# check=skip=WorkdirRelativePath',
+      'WORKDIR app/',
+      '# a description first',
+      '# check=skip=LegacyKeyValueFormat',
+      'LABEL key value',
+      '',
+    ].join('\n');
+    expect(check(text).found).toEqual(['SecretsUsedInArgOrEnv: Do not use ARG or ENV instructions for sensitive data (ARG "api_token") (line 6)']);
+    expect(check('# check=skip=RedundantTargetPlatform\nFROM --platform=$TARGETPLATFORM scratch\n').found).toEqual([]);
+  });
+
+  it('leaves to the file-wide config the rules BuildKit judges over the whole file, and lets the later of two CMDs decide', () => {
+    expect(check('FROM scratch\n# check=skip=ConsistentInstructionCasing\ncmd ["a"]\n').found).toEqual([
+      "ConsistentInstructionCasing: Command 'cmd' should match the case of the command majority (uppercase) (line 3)",
+    ]);
+    expect(check('FROM scratch\nCMD ["a"]\n# check=skip=MultipleInstructionsDisallowed\nCMD ["b"]\n').found).toEqual([]);
+    expect(check('FROM scratch\n# check=skip=MultipleInstructionsDisallowed\nCMD ["a"]\nCMD ["b"]\n').found).toEqual([
+      'MultipleInstructionsDisallowed: Multiple CMD instructions should not be used in the same stage because only the last one will be used (line 3)',
     ]);
   });
 

@@ -203,8 +203,12 @@ async function runBuild(options: BuildCommandOptions, context: CliContext): Prom
   const input = await readBuildInput({ context: options.context, file: options.file, readStdin: () => readAll(context.stdin) });
   if (options.check) {
     // As `docker build --check`: the report on stdout, exit status 1 when anything was found, nothing built.
-    const warnings = checkBuildInput(input, options.buildArgs);
+    const { warnings, error } = await checkBuildInput(await context.engine(), input, { buildArgs: options.buildArgs, target: options.target });
     context.stdout.write(formatCheckReport(warnings, input.dockerfile.name, input.dockerfile.text));
+    if (error !== undefined) {
+      for (const source of error.sources) context.stderr.write(`${renderSnippet(input.dockerfile.text, source)}\n`);
+      throw error;
+    }
     if (warnings.length > 0) context.exitCode = Math.max(context.exitCode, 1);
     return;
   }

@@ -1,7 +1,10 @@
 // BuildKit's build checks over a parsed Dockerfile: the rules (rules.ts) applied per FROM line and per
-// instruction, minus what `# check=skip=…` (or the BUILDKIT_DOCKERFILE_CHECK build arg, which replaces the
-// directive) turns off; `error=true` makes any warning fail the build.
+// instruction, plus the undefined variables that dispatch found (UndefinedVar), minus what `# check=skip=…`
+// (or the BUILDKIT_DOCKERFILE_CHECK build arg, which replaces the directive) turns off, for the file or for
+// the instruction below the comment; `error=true` makes any warning fail the build.
 import type { Diagnostic, Dockerfile } from '../../../grammar/index.js';
+import type { InstructionGraph } from '../types.js';
+import { parseCheckConfig } from './check-config.js';
 import { checkFromLines } from './from-rules.js';
 import { checkInstructions } from './instruction-rules.js';
 import { collectInto, type CheckWarning } from './report.js';
@@ -17,32 +20,30 @@ export interface CheckResult {
   failOnWarnings: boolean;
 }
 
-interface CheckConfig {
-  skip: Set<string> | 'all';
-  error: boolean;
-}
+/** What the checks read from the build's dispatch: which stages it built, and the undefined variables it met. */
+export type DispatchedGraph = Pick<InstructionGraph, 'stages' | 'undefinedVars'>;
 
-/** `skip=A,B|all;error=true|false`, as the `# check=` directive and BUILDKIT_DOCKERFILE_CHECK write it. */
-function parseCheckConfig(text: string | undefined): CheckConfig {
-  const config: CheckConfig = { skip: new Set(), error: false };
-  for (const part of (text ?? '').split(';')) {
-    const [key = '', value = ''] = part.split('=', 2).map((s) => s.trim());
-    if (key === 'skip') config.skip = value === 'all' ? 'all' : new Set(value.split(',').map((s) => s.trim()).filter((s) => s !== ''));
-    else if (key === 'error') config.error = value === 'true';
-  }
-  return config;
-}
-
-/** `parserWarnings`: the parser's own diagnostics, of which empty continuation lines are a check. */
-export function runChecks(ast: Dockerfile, buildArgs: Record<string, string | undefined>, parserWarnings: Diagnostic[] = []): CheckResult {
+/**
+ * `parserWarnings`: the parser's own diagnostics, of which empty continuation lines are a check.
+ * `dispatched`: the build's graph. With it, rules BuildKit applies while dispatching are reported only in the
+ * stages the build dispatched, and UndefinedVar (which needs the base images' Env) from what dispatch met;
+ * without it, the Dockerfile text alone is judged, every stage.
+ */
+export function runChecks(
+  ast: Dockerfile,
+  buildArgs: Record<string, string | undefined>,
+  parserWarnings: Diagnostic[] = [],
+  dispatched?: DispatchedGraph,
+): CheckResult {
   const config = parseCheckConfig(buildArgs['BUILDKIT_DOCKERFILE_CHECK'] ?? ast.directives.find((d) => d.name === 'check')?.value);
   if (config.skip === 'all') return { warnings: [], failOnWarnings: config.error };
   const warnings: CheckWarning[] = [];
   const report = collectInto(warnings);
-  const stages = stagesOf(ast);
+  const stages = stagesOf(ast, dispatched === undefined ? undefined : new Set(dispatched.stages.map((stage) => stage.index)));
   checkFromLines(ast, stages, report);
   checkInstructions(stages, report);
   for (const diagnostic of parserWarnings) if (diagnostic.code === 'empty-continuation') report(rules.noEmptyContinuation, diagnostic, []);
+  for (const use of dispatched?.undefinedVars ?? []) report(rules.undefinedVar, use, [use.name, use.suggestion]);
   const skipped = config.skip;
   const kept = warnings.filter((warning) => !skipped.has(warning.rule));
   kept.sort((a, b) => a.range.start.offset - b.range.start.offset);

@@ -4,27 +4,28 @@
 import type { Instruction } from '../../../grammar/index.js';
 import { rules } from './rules.js';
 import type { CheckedStage } from './stages.js';
-import type { Report } from './report.js';
+import { parsingRulesOnly, type Report } from './report.js';
 
 export function checkInstructions(stages: CheckedStage[], report: Report): void {
   checkKeywordCasing(stages, report);
   const absoluteWorkdir = new Map<string, boolean>();
   for (const stage of stages) {
+    const stageReport = stage.dispatched ? report : parsingRulesOnly(report);
     // FROM <stage> starts where that stage ended, WORKDIR included.
     let hasAbsoluteWorkdir = absoluteWorkdir.get(stage.from.image.value.toLowerCase()) ?? false;
     const lastOnce = new Map<string, Instruction>();
     for (const instruction of stage.instructions) {
-      checkOne(instruction, report);
+      checkOne(instruction, stageReport);
       if (instruction.keyword === 'CMD' || instruction.keyword === 'ENTRYPOINT' || instruction.keyword === 'HEALTHCHECK') {
-        // Reported at the earlier one, which the later one overrides.
+        // Reported at the earlier one, which the later one overrides; BuildKit finds it at the later one.
         const earlier = lastOnce.get(instruction.keyword);
-        if (earlier) report(rules.multipleInstructionsDisallowed, earlier, [instruction.keywordText]);
+        if (earlier) stageReport(rules.multipleInstructionsDisallowed, earlier, [instruction.keywordText], instruction);
         lastOnce.set(instruction.keyword, instruction);
       }
       if (instruction.keyword === 'WORKDIR') {
         const path = instruction.path.value;
         if (path.startsWith('/') || path.startsWith('$')) hasAbsoluteWorkdir = true;
-        else if (!hasAbsoluteWorkdir) report(rules.workdirRelativePath, instruction, [path]);
+        else if (!hasAbsoluteWorkdir) stageReport(rules.workdirRelativePath, instruction, [path]);
       }
     }
     if (stage.name !== undefined) absoluteWorkdir.set(stage.name, hasAbsoluteWorkdir);

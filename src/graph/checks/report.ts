@@ -1,5 +1,6 @@
 // What a check finds: a rule broken at a Dockerfile line, with BuildKit's message and documentation link.
 import type { Range } from '../../../grammar/index.js';
+import { skippedByComment } from './check-config.js';
 import { ruleUrl, type CheckRule } from './rules.js';
 
 export interface CheckWarning {
@@ -10,9 +11,26 @@ export interface CheckWarning {
   range: Range;
 }
 
-export type Report = <A extends unknown[]>(rule: CheckRule<A>, at: { range: Range }, args: A) => void;
+/** Where a warning points; `comments`: those above the instruction, where `# check=skip=…` may turn it off. */
+export interface Place {
+  range: Range;
+  comments?: readonly string[];
+}
 
-/** A Report that collects into `warnings`. */
+/** `governedBy`: the instruction whose comments decide, when it is not `at` (the later of repeated CMDs). */
+export type Report = <A extends unknown[]>(rule: CheckRule<A>, at: Place, args: A, governedBy?: Place) => void;
+
+/** A Report that collects into `warnings`, minus what a `# check=skip=…` comment above the instruction skips. */
 export function collectInto(warnings: CheckWarning[]): Report {
-  return (rule, at, args) => warnings.push({ rule: rule.name, message: rule.message(...args), url: ruleUrl(rule.name), range: at.range });
+  return (rule, at, args, governedBy = at) => {
+    if (!rule.fileConfigOnly && skippedByComment(rule.name, governedBy.comments ?? [])) return;
+    warnings.push({ rule: rule.name, message: rule.message(...args), url: ruleUrl(rule.name), range: at.range });
+  };
+}
+
+/** A Report for a stage the build does not dispatch: what BuildKit finds only while dispatching is dropped. */
+export function parsingRulesOnly(report: Report): Report {
+  return (rule, at, args, governedBy) => {
+    if (!rule.atDispatch) report(rule, at, args, governedBy);
+  };
 }
