@@ -19,7 +19,7 @@ import { envKey, setEnv } from './env-list.js';
 import { HealthcheckError, healthcheckHistory, parseHealthcheckDuration, parseHealthcheckRetries } from './healthcheck.js';
 import { PortSpecError, parsePortSpec } from './ports.js';
 import type { ProxyEnv } from './proxy.js';
-import { ArgScope, expandFields, expandValue, stageLookup, type UnmatchedListener } from './scope.js';
+import { ArgScope, expandFields, expandValue, literalFromValue, stageLookup, type UnmatchedListener } from './scope.js';
 import { dockerfileError } from './source-ref.js';
 import { closestMatch } from './suggest.js';
 import type { ConfigStep, CopySource, CopyStep, InputRef, MountSpec, RunStep, Step, UndefinedVarUse } from './types.js';
@@ -454,12 +454,13 @@ const gitPattern = /^(git@|git:\/\/|ssh:\/\/)|\.git(#|$)/i;
 
 function dispatchCopy(instruction: CopyInstruction | AddInstruction, state: StageState, ctx: DispatchContext, noteUnmatched: UnmatchedListener): DispatchedStep {
   const name = instruction.keyword;
-  // BuildKit checks --chown, --chmod and --checksum; --from must be literal there.
+  // BuildKit expands --chown, --chmod and --checksum; --from must be literal (literalFromValue).
   const flagValue = (flagName: string): [string, Range] | undefined => {
     const flag = instruction.flags.find((f) => f.name === flagName);
     if (flag === undefined) return undefined;
     const word = flagWord(flag);
-    return [expandValue(word, state.lookup, ctx.file, ctx.escape, flagName === 'from' ? undefined : noteUnmatched), word.range];
+    const value = flagName === 'from' ? literalFromValue(word, ctx.file, ctx.escape) : expandValue(word, state.lookup, ctx.file, ctx.escape, noteUnmatched);
+    return [value, word.range];
   };
   const boolFlag = (flagName: string): boolean | undefined => {
     const flag = instruction.flags.find((f) => f.name === flagName);

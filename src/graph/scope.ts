@@ -22,6 +22,17 @@ export function expandValue(word: Word, lookup: Lookup, file: string, escape: '\
   }
 }
 
+/**
+ * A COPY/ADD --from value, which BuildKit takes only as written: one that expansion would change (a `$` or an
+ * escape in it) is an error, as in BuildKit, rather than silently a name with a `$` in it.
+ */
+export function literalFromValue(word: Word, file: string, escape: '\\' | '`'): string {
+  if (expandValue(word, () => undefined, file, escape) !== word.value) {
+    throw dockerfileError('variable expansion is not supported for --from, define a new stage with FROM using ARG from global scope as a workaround', file, word.range);
+  }
+  return word.value;
+}
+
 /** Expands and field-splits one word (EXPOSE `$PORTS` → several ports). */
 export function expandFields(word: Word, lookup: Lookup, file: string, escape: '\\' | '`'): string[] {
   try {

@@ -6,7 +6,7 @@ import { UserError, type SourceRef } from '../errors.js';
 import { parseReference } from '../image/reference.js';
 import { Digraph } from './graph.js';
 import { defaultPlatform, parsePlatform, platformArgs } from './platform-args.js';
-import { ArgScope, expandValue } from './scope.js';
+import { ArgScope, expandValue, literalFromValue } from './scope.js';
 import { dockerfileError, sourceRef } from './source-ref.js';
 import { closestMatch } from './suggest.js';
 import type { GraphOptions, InputRef, PlannedStage, StageBase, StagePlan } from './types.js';
@@ -171,7 +171,7 @@ interface StageReference {
   range: Range;
 }
 
-/** Expands `--from` values with the globals and the stage's own ARG lines (images are not resolved yet). */
+/** The stages and images `--from` values name (COPY's as written, see literalFromValue; images are not resolved yet). */
 function stageReferences(ast: Dockerfile, stage: StageSource, globals: ArgScope, buildArgs: GraphOptions['buildArgs']): StageReference[] {
   const args = new ArgScope();
   const lookup = (name: string): string | undefined => args.get(name);
@@ -189,7 +189,7 @@ function stageReferences(ast: Dockerfile, stage: StageSource, globals: ArgScope,
       for (const flag of instruction.flags) {
         if (flag.name !== 'from' || flag.value === undefined) continue;
         const word = { value: flag.value, range: flag.valueRange ?? flag.range };
-        references.push({ name: expandValue(word, lookup, ast.file, ast.escape), range: word.range });
+        references.push({ name: literalFromValue(word, ast.file, ast.escape), range: word.range });
       }
     }
     if (instruction.keyword === 'RUN') {

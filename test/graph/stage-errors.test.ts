@@ -69,6 +69,12 @@ describe('stage errors', () => {
     expectError(text, 'cannot copy from stage "later", it needs to be defined before current stage "first"', [2, 13], { target: 'first' });
   });
 
+  it('COPY --from with a variable in it, even a global ARG (BuildKit takes --from only as written)', () => {
+    const message = 'variable expansion is not supported for --from, define a new stage with FROM using ARG from global scope as a workaround';
+    expectError('ARG SRC=base\nFROM busybox AS base\nFROM busybox\nCOPY --from=$SRC /out /\n', message, [4, 13, 4, 17]);
+    expectError('FROM busybox\nCOPY --from=${UNSET:-busybox} /etc/passwd /\n', message, [2, 13, 2, 30]);
+  });
+
   it('FROM an image name that expands to nothing', () => {
     expectError('ARG BLANK\nFROM ${BLANK} AS foo\n', 'base name (${BLANK}) should not be blank', [2, 6, 2, 14]);
   });
