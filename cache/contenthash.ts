@@ -17,6 +17,16 @@ const indexVersion = 2;
  */
 export const racyWindowNs = 2_000_000_000n;
 
+/**
+ * How old a stat must be to be trusted, judged by its newest time: one with a sub-second part comes from a
+ * filesystem with fine timestamps, whose granularity is the kernel's clock tick (at most 10 ms), so 100 ms is
+ * plenty; whole seconds may mean a coarse filesystem, which needs the full window. With the full window
+ * everywhere, a no-op build right after a fresh checkout re-read every file made in the 2 s before it was hashed.
+ */
+export function racyWindowFor(newestNs: bigint): bigint {
+  return newestNs % 1_000_000_000n === 0n ? racyWindowNs : 100_000_000n;
+}
+
 /** Bigger indexes drop the entries this build did not use, so it cannot grow without bound. */
 const maxKeptEntries = 200_000;
 
@@ -120,7 +130,7 @@ export class ContentHashIndex {
     this.readCount++;
     const digest = await xxh64OfFile(path, Number(info.size));
     const newest = info.mtimeNs > info.ctimeNs ? info.mtimeNs : info.ctimeNs;
-    if (this.now() - newest > racyWindowNs) {
+    if (this.now() - newest > racyWindowFor(newest)) {
       entries.set(path, [statIdentity(info), digest]);
       this.changed = true;
     } else if (entries.delete(path)) {

@@ -18,7 +18,7 @@ export { ContentStore, ContentMismatchError, cacheDirTag } from './store.js';
 export type { BlobInfo, IngestExpectation } from './store.js';
 
 // context checksums, cache keys and records
-export { ContentHashIndex, xxh64OfFile, racyWindowNs } from './contenthash.js';
+export { ContentHashIndex, xxh64OfFile, racyWindowFor, racyWindowNs } from './contenthash.js';
 export type { ContentHashOptions } from './contenthash.js';
 export { cacheKeyVersion, computeCacheKey, keyItem, partName, comparePreimages } from './keys.js';
 export type { CacheKey, KeyPart, PartChange } from './keys.js';

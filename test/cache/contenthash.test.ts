@@ -4,7 +4,7 @@ import { lstat, mkdir, mkdtemp, readFile, rename, rm, utimes, writeFile } from '
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ContentHashIndex, initDigests, racyWindowNs, xxh64Of, xxh64OfFile } from '../../cache/index.js';
+import { ContentHashIndex, initDigests, racyWindowFor, racyWindowNs, xxh64Of, xxh64OfFile } from '../../cache/index.js';
 
 let work: string;
 let indexDir: string;
@@ -35,6 +35,23 @@ describe('content hash index', () => {
       for (let i = 0; i < size; i += 997) data[i] = i & 0xff;
       await writeFile(path, data);
       for (const hint of [undefined, 0, Math.floor(size / 2), size, size + 100]) expect(await xxh64OfFile(path, hint)).toBe(xxh64Of(data));
+    }
+  });
+
+  it('trusts a fresh stat after 100 ms where timestamps are finer than seconds, after 2 s where they are whole seconds', async () => {
+    expect(racyWindowFor(1_700_000_000_123_456_789n)).toBe(100_000_000n);
+    expect(racyWindowFor(1_700_000_000_000_000_000n)).toBe(racyWindowNs);
+    const path = join(work, 'fresh.txt');
+    await writeFile(path, 'fresh\n');
+    const { ctimeNs } = await lstatBig(path);
+    const at = (ms: bigint) => ({ now: (): bigint => ctimeNs + ms * 1_000_000n });
+    for (const [ms, kept] of [[50n, false], [150n, true]] as const) {
+      const index = ContentHashIndex.open(join(work, `fresh-${ms}`), at(ms));
+      await digestWith(index, path);
+      await index.save();
+      const reopened = ContentHashIndex.open(join(work, `fresh-${ms}`), at(ms));
+      await digestWith(reopened, path);
+      expect(reopened.reads).toBe(kept ? 0 : 1);
     }
   });
 
