@@ -2,9 +2,14 @@
 // trusted CA certificates at run time on Node 20, and src/cli/tsbuild.sh hands NODE_EXTRA_CA_CERTS over to
 // tsbuild that way (Node would otherwise parse the whole file at every start-up, TLS or not).
 import { readFileSync } from 'node:fs';
-import { get as getHttp, type IncomingMessage } from 'node:http';
-import { get as getHttps } from 'node:https';
-import { rootCertificates } from 'node:tls';
+import type { IncomingMessage } from 'node:http';
+import { createRequire } from 'node:module';
+
+/**
+ * node's http, https and tls are loaded on use: they cost every build a few ms, and few builds fetch anything.
+ * Through require, not import(): the CLI bundle is a script compiled by the launcher, which has no import().
+ */
+const requireBuiltin = createRequire(import.meta.url);
 
 export interface GetOptions {
   headers?: Record<string, string>;
@@ -30,12 +35,13 @@ export async function httpGet(url: string, options: GetOptions = {}): Promise<In
   }
 }
 
-function getOnce(target: URL, options: GetOptions): Promise<IncomingMessage> {
-  if (target.protocol !== 'http:' && target.protocol !== 'https:') return Promise.reject(new Error(`unsupported protocol ${target.protocol}`));
+async function getOnce(target: URL, options: GetOptions): Promise<IncomingMessage> {
+  if (target.protocol !== 'http:' && target.protocol !== 'https:') throw new Error(`unsupported protocol ${target.protocol}`);
+  const secure = target.protocol === 'https:';
+  const client = secure ? (requireBuiltin('node:https') as typeof import('node:https')) : (requireBuiltin('node:http') as typeof import('node:http'));
+  const trust = secure ? trustOptions(options.extraCaFile) : {};
   return new Promise((resolve, reject) => {
-    const common = { headers: options.headers, ...(options.signal ? { signal: options.signal } : {}) };
-    const request =
-      target.protocol === 'https:' ? getHttps(target, { ...common, ...trustOptions(options.extraCaFile) }, resolve) : getHttp(target, common, resolve);
+    const request = client.get(target, { headers: options.headers, ...(options.signal ? { signal: options.signal } : {}), ...trust }, resolve);
     request.on('error', reject);
   });
 }
@@ -45,6 +51,6 @@ let extraCa: { file: string; ca: string[] } | undefined;
 /** Node's CAs plus the file's, read once per process; nothing (Node's defaults) without a file. */
 function trustOptions(file: string | undefined): { ca?: string[] } {
   if (file === undefined) return {};
-  if (extraCa?.file !== file) extraCa = { file, ca: [...rootCertificates, readFileSync(file, 'utf8')] };
+  if (extraCa?.file !== file) extraCa = { file, ca: [...(requireBuiltin('node:tls') as typeof import('node:tls')).rootCertificates, readFileSync(file, 'utf8')] };
   return { ca: extraCa.ca };
 }
