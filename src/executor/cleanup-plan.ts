@@ -3,7 +3,7 @@
 // detached guard shell runs the same script (kept as a file, rewritten on every add) if the node process
 // dies first — a SIGKILLed process gets no chance to clean up from inside.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { rm, rmdir } from 'node:fs/promises';
 import { runCommand } from '../snapshot/command.js';
 import { unmount } from '../snapshot/mount.js';
@@ -40,13 +40,7 @@ export class CleanupPlan {
         // best effort, as each step: `tsbuild system check` reports whatever could not be removed
       });
     }
-    for (const step of steps.slice(shellSteps)) {
-      try {
-        if (step.kind === 'remove') rmSync(step.path, { recursive: true, force: true });
-      } catch {
-        // best effort, as above
-      }
-    }
+    await runCleanupSteps(steps.slice(shellSteps));
   }
 }
 

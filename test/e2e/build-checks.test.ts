@@ -1,29 +1,23 @@
 // Build checks that need dispatch, through the real CLI: UndefinedVar knows the base image's Env, is listed
 // after a build with the other warnings, fails a `# check=error=true` build, and `build --check` reports it
 // for every stage (a stage on an image missing from the store is not judged, and does not fail the check).
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeIf, sandboxMissing } from '../helpers/capabilities.js';
-import { cliPath, repoRoot } from '../helpers/paths.js';
+import { repoRoot } from '../helpers/paths.js';
+import { cliBuilt, tsbuild as runCli, type CliResult } from './image-helpers.js';
 
 let work: string;
 let root: string;
 
-interface Result {
-  code: number;
-  stdout: string;
-  stderr: string;
+function tsbuild(args: string[]): CliResult {
+  return runCli(root, args);
 }
 
-function tsbuild(args: string[]): Result {
-  const result = spawnSync(process.execPath, [cliPath, '--root', root, ...args], { encoding: 'utf8', maxBuffer: 64 << 20 });
-  return { code: result.status ?? -1, stdout: result.stdout, stderr: result.stderr };
-}
-
-function ok(args: string[]): Result {
+/** The whole result (the warnings are on stderr), failing unless the CLI exits 0. */
+function ok(args: string[]): CliResult {
   const result = tsbuild(args);
   if (result.code !== 0) throw new Error(`tsbuild ${args.join(' ')} exited ${result.code}:\n${result.stderr}`);
   return result;
@@ -36,7 +30,7 @@ function project(name: string, dockerfile: string): string {
   return dir;
 }
 
-const missing = [...sandboxMissing(), ...(existsSync(cliPath) ? [] : [`the built CLI at ${cliPath} (npm run build)`])];
+const missing = [...sandboxMissing(), ...cliBuilt()];
 
 describeIf('build checks that need dispatch', missing, () => {
   beforeAll(() => {

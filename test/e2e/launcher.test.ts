@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeIf, sandboxMissing } from '../helpers/capabilities.js';
 import { repoRoot, tsbuildCommand } from '../helpers/paths.js';
+import { selfSignedCertificate } from '../helpers/tls.js';
 
 let work: string;
 let root: string;
@@ -34,10 +35,9 @@ describeIf('the tsbuild command', missing, () => {
   beforeAll(async () => {
     work = mkdtempSync(join(tmpdir(), 'tsbuild-launcher-'));
     root = join(work, 'root');
-    // A self-signed certificate for 127.0.0.1 that no CA bundle knows.
-    certFile = join(work, 'cert.pem');
-    const keyFile = join(work, 'key.pem');
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', keyFile, '-out', certFile, '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' });
+    const certificate = selfSignedCertificate(work);
+    certFile = certificate.certFile;
+    const keyFile = certificate.keyFile;
     server = createServer({ key: readFileSync(keyFile), cert: readFileSync(certFile) }, (_request, response) => response.writeHead(200).end('over tls\n'));
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     origin = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;

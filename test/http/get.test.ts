@@ -1,6 +1,5 @@
 // httpGet against real local servers: redirects as fetch follows them, and HTTPS trusting an extra CA file
 // (what NODE_EXTRA_CA_CERTS becomes behind the tsbuild launcher) besides Node's own CAs.
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { createServer as createTlsServer } from 'node:https';
@@ -9,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { httpGet } from '../../src/http/get.js';
+import { selfSignedCertificate } from '../helpers/tls.js';
 
 async function listen(server: Server): Promise<number> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -34,10 +34,8 @@ describe('httpGet', () => {
       else if (req.url?.startsWith('/hop/')) res.writeHead(307, { Location: req.url === '/hop/1' ? '/hop/2' : '/final' }).end();
       else res.writeHead(200).end(`plain ${req.url} ${req.headers['user-agent']}`);
     });
-    // A self-signed certificate for 127.0.0.1 that no CA bundle knows.
-    caFile = join(dir, 'cert.pem');
-    const keyFile = join(dir, 'key.pem');
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', keyFile, '-out', caFile, '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' });
+    const { certFile, keyFile } = selfSignedCertificate(dir);
+    caFile = certFile;
     const secureServer = createTlsServer({ key: readFileSync(keyFile), cert: readFileSync(caFile) }, (_req, res) => res.writeHead(200).end('secure'));
     servers.push(plainServer, secureServer);
     plain = `http://127.0.0.1:${await listen(plainServer)}`;
