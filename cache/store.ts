@@ -108,11 +108,13 @@ export class ContentStore {
     const temp = join(this.ingestDir, `${process.pid}-${randomBytes(8).toString('hex')}`);
     const handle = await open(temp, 'wx', 0o600);
     let committed = false;
+    let writing: Promise<void> = Promise.resolve();
     try {
       const hash = createHash('sha256');
       let size = 0;
       // Tar producers emit many tiny chunks (512-byte headers); one write per chunk would make the
-      // thread-pool round trips, not the disk, the limit. Writes go out in batches of ~1 MiB.
+      // thread-pool round trips, not the disk, the limit. Writes go out in batches of ~1 MiB, and one
+      // batch is written while the source makes the next.
       let batch: Uint8Array[] = [];
       let batchBytes = 0;
       for await (const chunk of source) {
@@ -127,11 +129,14 @@ export class ContentStore {
         batch.push(chunk);
         batchBytes += chunk.byteLength;
         if (batchBytes >= writeBatchBytes) {
-          await writeAll(handle, batch);
+          await writing;
+          writing = writeAll(handle, batch);
+          writing.catch(() => undefined); // awaited before the next batch or after the loop
           batch = [];
           batchBytes = 0;
         }
       }
+      await writing;
       await writeAll(handle, batch);
       const actual: BlobInfo = { digest: `sha256:${hash.digest('hex')}`, size };
       if (expected.size !== undefined && expected.size !== size) {
@@ -150,6 +155,7 @@ export class ContentStore {
       return actual;
     } finally {
       if (!committed) {
+        await writing.catch(() => undefined);
         await handle.close().catch(() => undefined);
         await unlink(temp).catch(() => undefined);
       }

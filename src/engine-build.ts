@@ -281,6 +281,7 @@ class StepOp implements Op<StepPayload, FsState> {
     private readonly deps: RunDeps,
     private readonly build: BuildInputs,
     private readonly cache: BuildCache,
+    private readonly identity: (id: string) => string,
   ) {}
 
   async cacheKey(vertex: Vertex<StepPayload>, inputs: readonly FsState[]): Promise<string[] | undefined> {
@@ -292,7 +293,8 @@ class StepOp implements Op<StepPayload, FsState> {
   async exec(vertex: Vertex<StepPayload>, inputs: readonly FsState[], ctx: ExecContext): Promise<FsState> {
     const { node } = vertex.payload;
     const io = { onOutput: (stream: 'stdout' | 'stderr', data: Buffer) => ctx.log(stream, data), signal: ctx.signal };
-    const work = executeStep(this.deps, this.build, node.step, stepInputsOf(vertex.payload, inputs), io);
+    const lastResult = node.step.kind === 'copy' && node.step.from.kind === 'context' ? await this.cache.previousResult(this.identity(vertex.id)) : undefined;
+    const work = executeStep(this.deps, this.build, node.step, { ...stepInputsOf(vertex.payload, inputs), lastResult }, io);
     if (node.step.kind === 'config') return work;
     if (node.step.kind !== 'source') return pointingAtInstruction(node, work);
     // A base image's snapshots are the image's; leased too, in case it is removed mid-build.
@@ -324,8 +326,13 @@ async function pointingAtInstruction<T>(node: StepNode, work: Promise<T>): Promi
 }
 
 /** The build cache as the solver's cache: a step is known by where it is in which Dockerfile. */
+/** A step is known across builds by where it is in which Dockerfile. */
+function stepIdentityOf(input: BuildInput): (id: string) => string {
+  return (id) => `${input.contextDir ?? '-'}\0${input.dockerfile.name}\0${id}`;
+}
+
 function solveCacheOf(cache: BuildCache, deps: RunDeps, input: BuildInput): SolveCache<FsState> {
-  const identity = (id: string): string => `${input.contextDir ?? '-'}\0${input.dockerfile.name}\0${id}`;
+  const identity = stepIdentityOf(input);
   return {
     lookup: (parts) => cache.lookup(deps, parts),
     store: (id, parts, state) => cache.store(identity(id), parts, state),
@@ -381,7 +388,7 @@ export async function build(engine: Engine, request: BuildRequest, onEvent: (eve
     const target = graph.stages.find((s) => s.index === graph.target) as GraphStage;
     const finalStep = target.steps[target.steps.length - 1] as string;
     const { results, executed } = await solve(verticesOf(graph, request), [finalStep], {
-      op: new StepOp(deps, buildInputs, cache),
+      op: new StepOp(deps, buildInputs, cache, stepIdentityOf(request.input)),
       cache: solveCacheOf(cache, deps, request.input),
       onEvent,
       signal,

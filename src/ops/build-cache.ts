@@ -30,12 +30,14 @@ export async function withCacheLock<T>(dir: string, body: () => Promise<T>): Pro
   }
 }
 
-/** What a state holds: the snapshot of every prefix of its layer chain (parents first) and its layer blobs. */
+/** What a state holds: the snapshot of every prefix of its layer chain (parents first), its layer blobs and its copy record. */
 export function referencesOf(state: FsState): ResourceRefs {
   const snapshots: string[] = [];
   for (let i = 1; i <= state.layers.length; i++) snapshots.push(snapshotName(state.layers.slice(0, i)) as string);
   if (state.snapshot !== undefined && !snapshots.includes(state.snapshot)) snapshots.push(state.snapshot);
-  return { snapshots, blobs: state.layers.map((layer) => layer.descriptor.digest) };
+  const blobs: string[] = state.layers.map((layer) => layer.descriptor.digest);
+  if (state.copiedFiles !== undefined) blobs.push(state.copiedFiles);
+  return { snapshots, blobs };
 }
 
 /** The top snapshot stands for its chain: a snapshotter never removes a parent while a child exists. */
@@ -141,6 +143,16 @@ export class BuildCache {
   async remember(identity: string, parts: string[]): Promise<void> {
     const { key, preimage } = computeCacheKey(parts);
     await this.records.rememberLast(identity, { key, preimage });
+  }
+
+  /**
+   * The result the same step gave last time, when its record is still there; not leased, so its
+   * snapshot may go at any moment (a COPY reusing its files falls back to copying).
+   */
+  async previousResult(identity: string): Promise<FsState | undefined> {
+    const previous = await this.records.getLast(identity);
+    const record = previous && (await this.records.get(previous.key));
+    return record && isFsState(record.result) ? record.result : undefined;
   }
 
   /** Why `parts` missed, compared with what the same step used last time, in people's words. */

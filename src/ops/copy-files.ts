@@ -6,7 +6,6 @@
 import {
   type BigIntStats,
   type Stats,
-  chmodSync,
   copyFileSync,
   lchownSync,
   linkSync,
@@ -22,7 +21,7 @@ import {
 } from 'node:fs';
 import { lstat, mkdir, readdir, rm } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
-import { basename, dirname, join, posix } from 'node:path';
+import { basename, dirname, join, posix, relative } from 'node:path';
 import type { ContentHashIndex } from '../../cache/index.js';
 import { compileGlob, type IgnoreMatcher } from '../../grammar/index.js';
 import { TurnTaker } from '../event-loop.js';
@@ -30,6 +29,7 @@ import { checksumSelection, type ChecksumOptions, type SelectedSource } from '..
 import type { EntryPaths } from '../context/selection.js';
 import { walkSelected } from '../context/walk.js';
 import { extractArchive, isArchive } from './archive.js';
+import { previousFileFor, setFileMetadata, type CopiedFiles, type PendingLink, type PreviousCopy } from './copied-files.js';
 import { UserError } from '../errors.js';
 import type { ModeChange } from './chmod.js';
 import type { Owner } from './owner.js';
@@ -58,6 +58,10 @@ export interface CopyRequest {
   unpack: boolean;
   /** Scratch space for unpacking archives. */
   tmpDir: string;
+  /** Content digest of a source file when known without reading it (the context's content-hash index). */
+  knownDigest?: ((hostPath: string, info: BigIntStats) => string | undefined) | undefined;
+  /** The previous result of the same copy, whose unchanged files are linked instead of copied. */
+  previous?: PreviousCopy | undefined;
 }
 
 /** One resolved source: its host path (symlinks followed) and where it lands relative to the destination. */
@@ -69,7 +73,15 @@ interface ResolvedSource {
   keptPath: string | undefined;
 }
 
-export async function copyFiles(sourceRoot: string, destinationRoot: string, request: CopyRequest): Promise<void> {
+/** What a copy leaves for its caller (see copied-files.ts). */
+export interface CopyOutcome {
+  /** Regular files written whose source digest was known. */
+  copied: CopiedFiles;
+  /** Files not written, to link from the previous copy once `destinationRoot` is unmounted. */
+  pendingLinks: PendingLink[];
+}
+
+export async function copyFiles(sourceRoot: string, destinationRoot: string, request: CopyRequest): Promise<CopyOutcome> {
   const copier = new Copier(destinationRoot, request);
   const intoDirectory = request.destination.endsWith('/');
   const destinationPath = posix.normalize(`/${request.destination}`);
@@ -80,6 +92,7 @@ export async function copyFiles(sourceRoot: string, destinationRoot: string, req
     }
   }
   copier.restampCreatedDirectories();
+  return { copied: copier.copied, pendingLinks: [...copier.pendingLinks.values()] };
 }
 
 async function resolveSource(sourceRoot: string, source: string, request: Pick<CopyRequest, 'sourceIgnore' | 'parents'>): Promise<ResolvedSource[]> {
@@ -170,6 +183,11 @@ async function expandWildcards(root: string, pattern: string, ignore: IgnoreMatc
 }
 
 class Copier {
+  readonly copied: CopiedFiles = new Map();
+  /** Files left to link from the previous copy once the rootfs is unmounted, by destination. */
+  readonly pendingLinks = new Map<string, PendingLink>();
+  /** Every directory this copy made. */
+  private readonly madeDirectories = new Set<string>();
   /** Hard-linked source files (dev:ino) → where their first copy went, so later names link to it. */
   private readonly copiedInodes = new Map<string, string>();
   /** Directories this copy created, whose mtime later writes into them bumped. */
@@ -234,7 +252,7 @@ class Copier {
       const existing = lstatIfAny(host);
       if (existing?.isDirectory()) continue;
       if (existing) throw new UserError(`cannot copy to ${path}: ${current} is not a directory`);
-      mkdirSync(host);
+      this.makeDirectory(host);
       this.applyMetadata(host, { mode: 0o755, uid: 0, gid: 0, isDirectory: true, mtime: this.request.createdTime });
       this.createdDirectories.push({ path: host, mtime: this.request.createdTime });
     }
@@ -251,7 +269,7 @@ class Copier {
     const host = destinationPath === '/' ? this.root : await resolveInRoot(this.root, destinationPath);
     const existing = lstatIfAny(host);
     if (existing && !existing.isDirectory()) throw new UserError(`cannot copy a directory to ${destinationPath}: not a directory`);
-    if (!existing) mkdirSync(join(parent, basename(host)));
+    if (!existing) this.makeDirectory(join(parent, basename(host)));
     await this.copyTree(source.hostPath, host, { contextPath: source.relativePath, relative: '' }, false);
     if (!existing) {
       const metadata = this.sourceMetadata(info, true);
@@ -279,8 +297,8 @@ class Copier {
       }
       const existing = lstatIfAny(destinationPath);
       if (existing?.isDirectory()) continue; // merged into: it keeps its own metadata
-      if (existing) rmSync(destinationPath, { recursive: true, force: true });
-      mkdirSync(destinationPath);
+      if (existing) this.replace(destinationPath);
+      this.makeDirectory(destinationPath);
       made.add(destinationPath);
       newDirectories.push({ path: destinationPath, info: entry.info });
     }
@@ -293,7 +311,8 @@ class Copier {
    * `mayExist` false: `destination` is in a directory this copy just made, so nothing is there to replace.
    */
   private copyEntry(sourcePath: string, destination: string, info: EntryStats, keepOwner = false, mayExist = true): void {
-    if (mayExist && lstatIfAny(destination)) rmSync(destination, { recursive: true, force: true });
+    this.pendingLinks.delete(destination);
+    if (mayExist && lstatIfAny(destination)) this.replace(destination);
     if (info.isSymbolicLink()) {
       symlinkSync(readlinkSync(sourcePath), destination);
       this.applyMetadata(destination, { ...this.sourceMetadata(info, false, keepOwner), symlink: true });
@@ -309,11 +328,50 @@ class Copier {
       }
       this.copiedInodes.set(inode, destination);
     }
+    const metadata = this.sourceMetadata(info, false, keepOwner);
     if (!info.isFile()) writeFileSync(destination, ''); // sockets, fifos and devices are not carried over as such
+    else if (this.leftToLink(sourcePath, destination, info, metadata)) return;
     // Small files through memory: copyFileSync truncates the new file explicitly, which ext4 makes slow.
     else if (Number(info.size) <= smallFileBytes) writeFileSync(destination, readFileSync(sourcePath));
     else copyFileSync(sourcePath, destination);
-    this.applyMetadata(destination, this.sourceMetadata(info, false, keepOwner));
+    this.applyMetadata(destination, metadata);
+  }
+
+  private makeDirectory(path: string): void {
+    this.pendingLinks.delete(path);
+    mkdirSync(path);
+    this.madeDirectories.add(path);
+  }
+
+  /** Removes what an earlier source put at `path`, and what was noted of the files it held. */
+  private replace(path: string): void {
+    rmSync(path, { recursive: true, force: true });
+    const below = `${path}/`;
+    for (const key of this.pendingLinks.keys()) if (key.startsWith(below)) this.pendingLinks.delete(key);
+    if (this.copied.size === 0) return;
+    const rel = relative(this.root, path);
+    this.copied.delete(rel);
+    for (const key of this.copied.keys()) if (key.startsWith(`${rel}/`)) this.copied.delete(key);
+  }
+
+  /**
+   * Notes the source digest of a regular file; true when the previous copy's file is this one, so it is
+   * left to be linked after the copy (into a directory this copy made, so it exists in the snapshot's
+   * own files). Files with other names in the source stay copied: their later names link to this one.
+   */
+  private leftToLink(sourcePath: string, destination: string, info: EntryStats, metadata: EntryMetadata): boolean {
+    const { knownDigest, previous } = this.request;
+    if (knownDigest === undefined) return false;
+    const digest = knownDigest(sourcePath, typeof info.size === 'bigint' ? (info as BigIntStats) : lstatSync(sourcePath, { bigint: true }));
+    if (digest === undefined) return false;
+    const rel = relative(this.root, destination);
+    this.copied.set(rel, digest);
+    if (previous === undefined || Number(info.nlink) > 1 || !this.madeDirectories.has(dirname(destination))) return false;
+    const file = { digest, size: Number(info.size), ...this.finalMetadata(metadata) };
+    const from = previousFileFor(previous, rel, file);
+    if (from === undefined) return false;
+    this.pendingLinks.set(destination, { rel, from, sourcePath, file });
+    return true;
   }
 
   private sourceMetadata(info: EntryStats, isDirectory: boolean, keepOwner = false): EntryMetadata {
@@ -321,15 +379,21 @@ class Copier {
     return { mode: Number(info.mode) & 0o7777, uid: keep ? Number(info.uid) : 0, gid: keep ? Number(info.gid) : 0, isDirectory, mtime: info.mtime };
   }
 
+  /** The source's metadata with --chown and --chmod applied. */
+  private finalMetadata(metadata: EntryMetadata): { mode: number; uid: number; gid: number; mtime: Date } {
+    const owner = this.request.owner ?? metadata;
+    const mode = this.request.mode ? this.request.mode(metadata.mode, metadata.isDirectory) : metadata.mode;
+    return { mode, uid: owner.uid, gid: owner.gid, mtime: metadata.mtime };
+  }
+
   private applyMetadata(path: string, metadata: EntryMetadata): void {
-    const owner = this.request.owner ?? { uid: metadata.uid, gid: metadata.gid };
-    lchownSync(path, owner.uid, owner.gid);
+    const final = this.finalMetadata(metadata);
     if (!metadata.symlink) {
-      const mode = this.request.mode ? this.request.mode(metadata.mode, metadata.isDirectory) : metadata.mode;
-      // chmod after chown: chown clears setuid/setgid bits.
-      chmodSync(path, mode);
+      setFileMetadata(path, final);
+      return;
     }
-    lutimesSync(path, metadata.mtime, metadata.mtime);
+    lchownSync(path, final.uid, final.gid);
+    lutimesSync(path, final.mtime, final.mtime);
   }
 }
 

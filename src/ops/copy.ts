@@ -2,13 +2,15 @@
 // another state (an earlier stage or an image, mounted read-only) or — ADD only — from downloaded URLs,
 // then commit the changes as a layer. --chown names are looked up in the destination rootfs (BuildKit).
 // --link copies onto an empty snapshot instead, so the layer does not depend on what is below it.
+import type { BigIntStats } from 'node:fs';
 import { mkdir, rm, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { compileIgnore, type IgnoreMatcher } from '../../grammar/index.js';
 import { applyLayer } from '../snapshot/apply.js';
 import { parseChmod } from './chmod.js';
-import { copyFiles, type CopyRequest } from './copy-files.js';
-import { changeState, commitWithLayer, openStateView, uniqueKey, withMounted, writeLayer, type FsDeps, type FsState } from './fs-state.js';
+import { makePendingLinks, storeCopiedFiles, type CopiedFiles, type PreviousCopy } from './copied-files.js';
+import { copyFiles, type CopyOutcome, type CopyRequest } from './copy-files.js';
+import { changeSnapshot, commitWithLayer, openStateView, uniqueKey, withMounted, writeLayer, type FsDeps, type FsState } from './fs-state.js';
 import { downloadUrl, isUrlSource } from './http-source.js';
 import { resolveOwner, type Owner } from './owner.js';
 
@@ -38,23 +40,35 @@ export interface CopySpec {
   checksum: string | undefined;
 }
 
-export async function copyStep(deps: FsDeps, parent: FsState, spec: CopySpec, signal?: AbortSignal): Promise<FsState> {
-  if (spec.link && spec.chmod === undefined) return linkedCopyStep(deps, parent, spec, signal);
-  return changeState(deps, parent, 'copy', async (rootDir) => {
-    const owner = spec.chown === undefined ? undefined : await resolveOwner(spec.chown, rootDir);
-    await copyAll(deps, spec, owner, rootDir, signal);
+/** What a copy from the context needs to reuse the files of its previous run (see copied-files.ts). */
+export interface CopyReuse {
+  knownDigest(hostPath: string, info: BigIntStats): string | undefined;
+  previous: PreviousCopy | undefined;
+}
+
+export async function copyStep(deps: FsDeps, parent: FsState, spec: CopySpec, signal?: AbortSignal, reuse?: CopyReuse): Promise<FsState> {
+  if (spec.link && spec.chmod === undefined) return linkedCopyStep(deps, parent, spec, signal, reuse);
+  let copied: CopiedFiles = new Map();
+  const state = await changeSnapshot(deps, parent, 'copy', async (mounts, key) => {
+    const outcome = await withMounted(deps, mounts, async (rootDir) => {
+      const owner = spec.chown === undefined ? undefined : await resolveOwner(spec.chown, rootDir);
+      return copyAll(deps, spec, owner, rootDir, signal, reuse);
+    });
+    copied = await finishCopy(deps, key, outcome);
   });
+  return withCopiedFiles(deps, state, copied);
 }
 
 /** COPY --link: copy onto nothing, keep that as the layer, then lay it over the parent. */
-async function linkedCopyStep(deps: FsDeps, parent: FsState, spec: CopySpec, signal?: AbortSignal): Promise<FsState> {
+async function linkedCopyStep(deps: FsDeps, parent: FsState, spec: CopySpec, signal: AbortSignal | undefined, reuse: CopyReuse | undefined): Promise<FsState> {
   // Owner names still come from the parent's /etc/passwd, where they will be used.
   const owner = spec.chown === undefined ? undefined : await withStateRoot(deps, parent, (root) => resolveOwner(spec.chown as string, root));
   const linkKey = uniqueKey('copy-link');
   const linkMounts = await deps.snapshotter.prepare(linkKey);
   let layer;
+  let copied: CopiedFiles;
   try {
-    await withMounted(deps, linkMounts, (rootDir) => copyAll(deps, spec, owner, rootDir, signal));
+    copied = await finishCopy(deps, linkKey, await withMounted(deps, linkMounts, (rootDir) => copyAll(deps, spec, owner, rootDir, signal, reuse)));
     layer = await writeLayer(deps, linkKey);
   } finally {
     await deps.snapshotter.remove(linkKey).catch(() => undefined);
@@ -67,11 +81,32 @@ async function linkedCopyStep(deps: FsDeps, parent: FsState, spec: CopySpec, sig
     await deps.snapshotter.remove(key).catch(() => undefined);
     throw err;
   }
-  return commitWithLayer(deps, key, parent, layer);
+  return withCopiedFiles(deps, await commitWithLayer(deps, key, parent, layer), copied);
 }
 
-async function copyAll(deps: FsDeps, spec: CopySpec, owner: Owner | undefined, rootDir: string, signal: AbortSignal | undefined): Promise<void> {
+/** Links the files the copy left for after the unmount into active snapshot `key`; returns what it copied. */
+async function finishCopy(deps: FsDeps, key: string, outcome: CopyOutcome): Promise<CopiedFiles> {
+  if (outcome.pendingLinks.length > 0) {
+    const dir = await deps.snapshotter.ownFiles(key);
+    if (dir === undefined) throw new Error(`snapshot ${key} vanished while a copy was writing it`);
+    makePendingLinks(dir, outcome.pendingLinks);
+  }
+  return outcome.copied;
+}
+
+async function withCopiedFiles(deps: FsDeps, state: FsState, copied: CopiedFiles): Promise<FsState> {
+  const copiedFiles = await storeCopiedFiles(deps.content, copied);
+  return copiedFiles === undefined ? state : { ...state, copiedFiles };
+}
+
+/**
+ * Copies every source. Only a copy of context paths alone reuses and records files: heredocs and URLs
+ * are written by copiers of their own, which would not see (or replace) what the first one noted.
+ */
+async function copyAll(deps: FsDeps, spec: CopySpec, owner: Owner | undefined, rootDir: string, signal: AbortSignal | undefined, reuse: CopyReuse | undefined): Promise<CopyOutcome> {
   const paths = spec.sources.filter((s) => !isUrlSource(s));
+  const urls = spec.sources.filter(isUrlSource);
+  const reusing = spec.heredocs.length === 0 && urls.length === 0 ? reuse : undefined;
   const request: CopyRequest = {
     sources: paths,
     destination: spec.destination,
@@ -85,12 +120,15 @@ async function copyAll(deps: FsDeps, spec: CopySpec, owner: Owner | undefined, r
     unpack: spec.unpack,
     tmpDir: deps.tmpDir,
   };
+  let outcome: CopyOutcome = { copied: new Map(), pendingLinks: [] };
   if (paths.length > 0) {
     const from = spec.from;
-    await (from.kind === 'context' ? copyFiles(from.dir, rootDir, request) : withStateRoot(deps, from.state, (sourceRoot) => copyFiles(sourceRoot, rootDir, request)));
+    outcome = await (from.kind === 'context'
+      ? copyFiles(from.dir, rootDir, { ...request, knownDigest: reusing?.knownDigest, previous: reusing?.previous })
+      : withStateRoot(deps, from.state, (sourceRoot) => copyFiles(sourceRoot, rootDir, request)));
   }
   if (spec.heredocs.length > 0) await copyHeredocs(deps, spec, request, rootDir);
-  for (const url of spec.sources.filter(isUrlSource)) {
+  for (const url of urls) {
     const download = await downloadUrl(url, deps.tmpDir, { checksum: spec.checksum, signal, extraCaFile: deps.extraCaFile });
     try {
       // Remote files are never unpacked (BuildKit: only local archives are).
@@ -99,6 +137,7 @@ async function copyAll(deps: FsDeps, spec: CopySpec, owner: Owner | undefined, r
       await download.remove();
     }
   }
+  return outcome;
 }
 
 /** Heredoc bodies become 0644 files (BuildKit's Mkfile) dated at the epoch, then copy like context files. */

@@ -24,6 +24,8 @@ export interface FsState {
   /** Committed snapshot holding the rootfs; undefined for an empty rootfs (FROM scratch). */
   snapshot: string | undefined;
   layers: Layer[];
+  /** For a COPY from the context: the blob of what it wrote (ops/copied-files.ts), for its next run. */
+  copiedFiles?: Sha256Digest | undefined;
 }
 
 export const emptyFsState: FsState = { snapshot: undefined, layers: [] };

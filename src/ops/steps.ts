@@ -6,7 +6,8 @@ import { compileIgnore, type IgnoreMatcher } from '../../grammar/index.js';
 import { UserError } from '../errors.js';
 import type { NetworkMode } from '../executor/executor.js';
 import type { CopyStep, InputRef, MountSpec, RunStep, Step } from '../graph/index.js';
-import { copyStep, type CopySource } from './copy.js';
+import { loadPreviousCopy } from './copied-files.js';
+import { copyStep, type CopyReuse, type CopySource } from './copy.js';
 import { checksumSources } from './copy-files.js';
 import { copyKeyParts, mkdirKeyParts, runKeyParts } from './key-parts.js';
 import { emptyFsState, type FsState } from './fs-state.js';
@@ -38,6 +39,8 @@ export interface StepInputs {
   previous: FsState | undefined;
   /** Results of the stages the step reads from (FROM <stage>, COPY --from, --mount from=), by index. */
   stages: ReadonlyMap<number, FsState>;
+  /** What the same step gave in an earlier build, if known: a COPY from the context links its unchanged files. */
+  lastResult?: FsState | undefined;
 }
 
 export async function executeStep(deps: RunDeps, build: BuildInputs, step: Step, inputs: StepInputs, io: RunIO): Promise<FsState> {
@@ -53,11 +56,20 @@ export async function executeStep(deps: RunDeps, build: BuildInputs, step: Step,
       return previousOf(inputs);
     case 'mkdir':
       return mkdirStep(deps, previousOf(inputs), { path: step.path, user: step.user });
-    case 'copy':
-      return copyStep(deps, previousOf(inputs), await copySpecOf(deps, build, step, inputs), io.signal);
+    case 'copy': {
+      const spec = await copySpecOf(deps, build, step, inputs);
+      return copyStep(deps, previousOf(inputs), spec, io.signal, spec.from.kind === 'context' ? await copyReuse(deps, build, inputs) : undefined);
+    }
     case 'run':
       return runStep(deps, previousOf(inputs), await runSpecOf(deps, build, step, inputs), io);
   }
+}
+
+async function copyReuse(deps: RunDeps, build: BuildInputs, inputs: StepInputs): Promise<CopyReuse> {
+  return {
+    knownDigest: (hostPath, info) => build.contentHash.knownDigest(hostPath, info),
+    previous: inputs.lastResult && (await loadPreviousCopy(deps.snapshotter, deps.content, inputs.lastResult)),
+  };
 }
 
 function previousOf(inputs: StepInputs): FsState {

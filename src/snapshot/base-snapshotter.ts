@@ -30,6 +30,11 @@ export abstract class BaseSnapshotter implements Snapshotter {
     return join(this.snapshotsDir, id);
   }
 
+  /** Folder of a snapshot's files: overlay's upper dir, native's whole tree. */
+  protected fsDir(id: string): string {
+    return join(this.storageDir(id), 'fs');
+  }
+
   protected abstract createStorage(id: string, parentIds: string[], kind: 'active' | 'view'): Promise<void>;
   protected abstract mountsOf(snapshot: ResolvedSnapshot): Mount[];
   protected abstract changesOf(snapshot: ResolvedSnapshot): Promise<ChangeSet>;
@@ -117,6 +122,11 @@ export abstract class BaseSnapshotter implements Snapshotter {
       return record.id;
     });
     await removeTree(this.storageDir(id));
+  }
+
+  async ownFiles(keyOrName: string): Promise<string | undefined> {
+    const record = (await this.metadata.read()).snapshots[keyOrName];
+    return record && record.kind !== 'view' ? this.fsDir(record.id) : undefined;
   }
 
   async stat(keyOrName: string): Promise<SnapshotInfo | undefined> {

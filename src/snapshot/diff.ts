@@ -2,12 +2,13 @@
 // list (deletions → ".wh." entries, opaque directories → ".wh..wh..opq") or from a whole directory
 // tree. Entries are sorted, owners numeric without names, mtimes clamped to SOURCE_DATE_EPOCH when
 // given, hard links found by inode within the layer, xattrs kept; PAX headers only when needed.
-import { createReadStream, lstatSync, readFileSync, readdirSync, readlinkSync, type Stats } from 'node:fs';
+import { lstatSync, readdirSync, readlinkSync, type Stats } from 'node:fs';
 import { join } from 'node:path';
 import type { BlobInfo, ContentStore } from '../../cache/index.js';
 import { TurnTaker } from '../event-loop.js';
 import type { Change } from './changes.js';
-import type { TarHeader, TarPack } from './tar-format.js';
+import type { EncodedHeader } from './tar-format.js';
+import { TarWriter } from './tar-writer.js';
 import { opaqueWhiteout, whiteoutPrefix, xattrPax } from './tar-names.js';
 import type { ChangeSet } from './snapshotter.js';
 import { readXattrs, type XattrsByPath } from './xattr.js';
@@ -16,8 +17,6 @@ export interface LayerWriteOptions {
   /** SOURCE_DATE_EPOCH in seconds: later mtimes are clamped to it, whiteouts get it. */
   sourceDateEpoch?: number | undefined;
 }
-
-const smallFileBytes = 256 * 1024;
 
 /** One tar entry to write: a path below the layer's root, or a whiteout marker. */
 type PlannedEntry = { kind: 'path' | 'whiteout'; rel: string };
@@ -98,7 +97,7 @@ function isDirectory(path: string): boolean {
   }
 }
 
-function entryType(st: Stats): TarHeader['type'] | undefined {
+function entryType(st: Stats): EncodedHeader['type'] | undefined {
   if (st.isFile()) return 'file';
   if (st.isDirectory()) return 'directory';
   if (st.isSymbolicLink()) return 'symlink';
@@ -121,31 +120,14 @@ export function tarDirectory(root: string, options: LayerWriteOptions = {}): Asy
   return packEntries(root, () => wholeTree(root), (paths) => readXattrs(root, paths), options);
 }
 
-/** Loaded when a layer is written (see tar-format.ts). */
-type TarFormat = typeof import('./tar-format.js');
-
 /** Which xattrs the entries at these absolute paths carry. */
 type XattrReader = (paths: string[]) => Promise<XattrsByPath>;
 
 /** `plan` runs once packing starts, so its errors fail the stream. */
 async function* packEntries(root: string, plan: () => PlannedEntry[], readXattrsOf: XattrReader, options: LayerWriteOptions): AsyncGenerator<Uint8Array> {
-  const tar = await import('./tar-format.js');
-  const pack = tar.createTarPack();
-  produce(tar.addTarEntry, pack, root, plan, readXattrsOf, options).then(
-    () => pack.finalize(),
-    (err: unknown) => pack.destroy(err as Error),
-  );
-  yield* pack as AsyncIterable<Uint8Array>;
-}
-
-async function produce(
-  addTarEntry: TarFormat['addTarEntry'],
-  pack: TarPack,
-  root: string,
-  plan: () => PlannedEntry[],
-  readXattrsOf: XattrReader,
-  options: LayerWriteOptions,
-): Promise<void> {
+  // Loaded when a layer is written (see tar-format.ts).
+  const { encodeEntryHeader } = await import('./tar-format.js');
+  const tar = new TarWriter(encodeEntryHeader);
   const entries = plan();
   const epoch = options.sourceDateEpoch;
   const clamp = (mtime: Date): Date => {
@@ -160,14 +142,15 @@ async function produce(
   for (const entry of entries) {
     await turns.turn();
     if (entry.kind === 'whiteout') {
-      await addTarEntry(pack, { name: entry.rel, type: 'file', mode: 0o644, uid: 0, gid: 0, size: 0, mtime: new Date((epoch ?? 0) * 1000) });
+      tar.entry({ name: entry.rel, type: 'file', mode: 0o644, uid: 0, gid: 0, size: 0, mtime: new Date((epoch ?? 0) * 1000) });
+      yield* tar.take();
       continue;
     }
     const path = join(root, entry.rel);
     const st = lstatSync(path);
     const type = entryType(st);
     if (type === undefined) continue;
-    const header: Parameters<TarPack['entry']>[0] = {
+    const header: EncodedHeader = {
       name: type === 'directory' ? `${entry.rel}/` : entry.rel,
       type,
       mode: st.mode & 0o7777,
@@ -175,9 +158,8 @@ async function produce(
       gid: st.gid,
       size: 0,
       mtime: clamp(st.mtime),
+      pax: xattrPax(xattrs.get(path) ?? new Map()),
     };
-    const pax = xattrPax(xattrs.get(path) ?? new Map());
-    if (pax) header.pax = pax;
     if (type === 'symlink') header.linkname = readlinkSync(path);
     if (type === 'character-device' || type === 'block-device') {
       const { major, minor } = splitDevice(st.rdev);
@@ -188,18 +170,20 @@ async function produce(
       const inode = `${st.dev}:${st.ino}`;
       const first = firstNameByInode.get(inode);
       if (first !== undefined) {
-        await addTarEntry(pack, { ...header, type: 'link', linkname: first, size: 0 });
+        tar.entry({ ...header, type: 'link', linkname: first });
+        yield* tar.take();
         continue;
       }
       firstNameByInode.set(inode, entry.rel);
     }
     if (type === 'file') {
       header.size = st.size;
-      // Small files in one read: a 1 MiB stream buffer per file would dominate trees of many small files.
-      const body = st.size <= smallFileBytes ? [readFileSync(path)] : createReadStream(path, { highWaterMark: 1 << 20 });
-      await addTarEntry(pack, header, body);
+      for (const _filled of tar.file(header, path)) yield* tar.take();
     } else {
-      await addTarEntry(pack, header);
+      tar.entry(header);
     }
+    yield* tar.take();
   }
+  tar.end();
+  yield* tar.take();
 }

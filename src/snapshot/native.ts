@@ -11,10 +11,6 @@ import type { ChangeSet, Mount, Usage } from './snapshotter.js';
 export class NativeSnapshotter extends BaseSnapshotter {
   readonly name = 'native';
 
-  private fsDir(id: string): string {
-    return join(this.storageDir(id), 'fs');
-  }
-
   protected async createStorage(id: string, parentIds: string[], kind: 'active' | 'view'): Promise<void> {
     const target = this.fsDir(id);
     const parent = parentIds[0];

@@ -15,7 +15,9 @@ export async function readUpperChanges(upperDir: string, lowerDirs: string[]): P
   const changes: Change[] = [];
   const allXattrs = await readTreeXattrs(upperDir);
   const opaqueDirs = opaqueDirsOf(resolve(upperDir), allXattrs);
-  const walk = (rel: string): void => {
+  // `inLower`: whether the lower dirs hold `rel` as a directory; below a dir they lack, nothing can be
+  // there either, so a new tree (a COPY of thousands of files) costs no lookups in the lower dirs.
+  const walk = (rel: string, inLower: boolean): void => {
     // Sync calls: one per upper entry and lower dir, and a thread-pool round trip costs more than each.
     const entries = readdirSync(join(upperDir, rel), { withFileTypes: true });
     for (const entry of entries) {
@@ -24,7 +26,7 @@ export async function readUpperChanges(upperDir: string, lowerDirs: string[]): P
         changes.push({ kind: 'delete', path });
         continue;
       }
-      const lower = lowerEntry(lowerDirs, path);
+      const lower = inLower ? lowerEntry(lowerDirs, path) : undefined;
       const existed = lower !== undefined;
       if (entry.isDirectory()) {
         const opaque = opaqueDirs.has(path);
@@ -32,13 +34,13 @@ export async function readUpperChanges(upperDir: string, lowerDirs: string[]): P
         if (opaque || !lower?.isDirectory() || !sameDirMetadata(lower, lstatSync(join(upperDir, path), { bigint: true }))) {
           changes.push(opaque ? { kind: existed ? 'modify' : 'add', path, opaque } : { kind: existed ? 'modify' : 'add', path });
         }
-        walk(path);
+        walk(path, lower?.isDirectory() ?? false);
       } else {
         changes.push({ kind: existed ? 'modify' : 'add', path });
       }
     }
   };
-  walk('');
+  walk('', true);
   return { changes: changes.sort(byPath), xattrs: imageXattrs(allXattrs) };
 }
 

@@ -27,10 +27,6 @@ export function kernelAtLeast(kernelRelease: string, major: number, minor: numbe
 export class OverlaySnapshotter extends BaseSnapshotter {
   readonly name = 'overlay';
 
-  private fsDir(id: string): string {
-    return join(this.storageDir(id), 'fs');
-  }
-
   protected async createStorage(id: string, _parentIds: string[], kind: 'active' | 'view'): Promise<void> {
     await mkdir(this.fsDir(id), { recursive: true });
     if (kind === 'active') await mkdir(join(this.storageDir(id), 'work'));

@@ -38,6 +38,12 @@ export interface Snapshotter {
   markSynced(syncStart: Date): Promise<void>;
   remove(keyOrName: string): Promise<void>;
   stat(keyOrName: string): Promise<SnapshotInfo | undefined>;
+  /**
+   * The directory holding a snapshot's own files (overlay: its upper dir; native: its whole tree);
+   * undefined when absent or a view. A committed snapshot's are to read or hard-link from, never to
+   * change; an active one's may be written while it is not mounted (a hard link cannot cross into a mount).
+   */
+  ownFiles(keyOrName: string): Promise<string | undefined>;
   list(): Promise<SnapshotInfo[]>;
   usage(keyOrName: string): Promise<Usage>;
   /**

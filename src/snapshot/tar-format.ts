@@ -14,6 +14,7 @@ import { xattrPrefix } from './tar-names.js';
 export type { Header as TarHeader, Pack as TarPack } from 'tar-stream';
 
 interface TarStreamHeaders {
+  encode(header: EncodedHeader): Buffer | null;
   encodePax(opts: { name?: string; linkname?: string | null; pax?: Record<string, string> | null }): Buffer;
   decodePax(buf: Buffer): Record<string, string>;
 }
@@ -61,6 +62,50 @@ headersModule.encodePax = encodePax;
 headersModule.decodePax = decodePax;
 
 export const createTarPack = tarStream.pack;
+
+/** What the header encoder reads of an entry (tar-stream's field names). */
+export interface EncodedHeader {
+  name: string;
+  type: tarStream.Header['type'] | 'pax-header';
+  mode: number;
+  uid: number;
+  gid: number;
+  size: number;
+  mtime: Date;
+  linkname?: string | undefined;
+  devmajor?: number | undefined;
+  devminor?: number | undefined;
+  pax?: Record<string, string> | undefined;
+}
+
+const zeroBlock = Buffer.alloc(512);
+
+/**
+ * The bytes that precede an entry's body, as tar-stream's packer writes them: one ustar header, or —
+ * when the entry has PAX records or a name or link target ustar cannot hold — a PAX header entry
+ * (padded) followed by the ustar header. Unlike the packer, a mode of 0 stays 0.
+ */
+export function encodeEntryHeader(header: EncodedHeader): Buffer[] {
+  const plain = header.pax ? null : headersModule.encode(header);
+  if (plain) return [plain];
+  const records = headersModule.encodePax({ name: header.name, linkname: header.linkname, pax: header.pax });
+  const paxHeader: EncodedHeader = {
+    name: 'PaxHeader',
+    mode: header.mode,
+    uid: header.uid,
+    gid: header.gid,
+    size: records.byteLength,
+    mtime: header.mtime,
+    type: 'pax-header',
+    linkname: header.linkname ? 'PaxHeader' : header.linkname,
+    devmajor: header.devmajor,
+    devminor: header.devminor,
+  };
+  const out = [headersModule.encode(paxHeader) as Buffer, records];
+  if (records.byteLength % 512 !== 0) out.push(zeroBlock.subarray(0, 512 - (records.byteLength % 512)));
+  out.push(headersModule.encode({ ...paxHeader, size: header.size, type: header.type }) as Buffer);
+  return out;
+}
 
 /** Adds one entry, streaming `body` (for files) with the pack's backpressure; resolves once written. */
 export async function addTarEntry(pack: tarStream.Pack, header: Parameters<tarStream.Pack['entry']>[0], body?: AsyncIterable<Uint8Array> | Iterable<Uint8Array>): Promise<void> {

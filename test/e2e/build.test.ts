@@ -112,6 +112,26 @@ describeIf('tsbuild build', missing, () => {
     expect(ok(['-q', dir], otherRoot).stdout.trim()).toBe(here);
   });
 
+  it('gives an incremental COPY of a tree (unchanged files linked from the last build) the image a fresh state root gives', () => {
+    const dir = join(work, 'tree');
+    for (let d = 0; d < 3; d++) {
+      mkdirSync(join(dir, 'tree', `d${d}`), { recursive: true });
+      for (let f = 0; f < 10; f++) writeFileSync(join(dir, 'tree', `d${d}`, `f${f}`), `file ${d}/${f}\n`);
+    }
+    chmodSync(join(dir, 'tree', 'd1', 'f1'), 0o755);
+    writeFileSync(join(dir, 'Dockerfile'), 'FROM busybox\nCOPY tree/ /srv/\nRUN cat /srv/d2/f5 > /seen\n');
+    ok(['-q', dir]);
+    writeFileSync(join(dir, 'tree', 'd2', 'f5'), 'changed\n');
+    const incremental = ok(['-t', 'tree', '--progress', 'plain', dir]);
+    expect(executed(incremental.stderr)).toEqual(['[2/3] COPY tree/ /srv/', '[3/3] RUN cat /srv/d2/f5 > /seen']);
+    expect(ok(['run', '--rm', 'tree', 'cat', '/seen', '/srv/d0/f0']).stdout).toBe('changed\nfile 0/0\n');
+    const otherRoot = join(work, 'tree-root');
+    const base = join(work, 'tree-busybox.tar');
+    ok(['save', '-o', base, 'busybox']);
+    ok(['load', '-q', '-i', base], otherRoot);
+    expect(ok(['-q', dir], otherRoot).stdout.trim()).toBe(ok(['image', 'inspect', '--format', '{{.Id}}', 'tree']).stdout.trim());
+  });
+
   it('shows RUN bind mounts of the context only what .dockerignore selects, and keeps rw writes off the context', () => {
     const dir = join(work, 'bind-ignore');
     mkdirSync(join(dir, 'src', 'node_modules', 'keep'), { recursive: true });

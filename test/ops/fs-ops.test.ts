@@ -5,17 +5,19 @@
 import { execFileSync } from 'node:child_process';
 import { createReadStream } from 'node:fs';
 import { connect, createServer } from 'node:net';
-import { lstat, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, lstat, mkdir, mkdtemp, readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ContentStore, initDigests } from '../../cache/index.js';
+import { ContentHashIndex, ContentStore, initDigests } from '../../cache/index.js';
 import { StepFailedError } from '../../src/errors.js';
 import type { Executor, SandboxSpec } from '../../src/executor/executor.js';
 import { importRootfs } from '../../src/image/import.js';
 import { parseReference } from '../../src/image/reference.js';
 import { ImageStore } from '../../src/image/store.js';
+import { loadPreviousCopy } from '../../src/ops/copied-files.js';
 import { copyStep, type CopySpec } from '../../src/ops/copy.js';
+import { checksumSources } from '../../src/ops/copy-files.js';
 import { emptyFsState, snapshotName, type FsDeps, type FsState } from '../../src/ops/fs-state.js';
 import { mkdirStep } from '../../src/ops/mkdir.js';
 import { runStep, type RunDeps, type RunSpec } from '../../src/ops/run.js';
@@ -149,6 +151,65 @@ for (const kind of kinds) {
         const before = (await snapshotter.list()).length;
         await expect(copyStep(deps, base, copySpec({ sources: ['missing'] }))).rejects.toThrow('"/missing": not found');
         expect((await snapshotter.list()).length).toBe(before);
+      });
+    });
+
+    describe('COPY reusing its previous result', () => {
+      // The index's clock runs an hour ahead, so no file just written counts as racily clean.
+      const index = ContentHashIndex.inMemory({ now: () => BigInt(Date.now() + 3_600_000) * 1_000_000n });
+      const spec = (extra: Partial<CopySpec> = {}): CopySpec => copySpec({ sources: ['tree/'], destination: '/srv/', ...extra });
+
+      beforeAll(async () => {
+        await mkdir(join(context, 'tree', 'sub'), { recursive: true });
+        for (const name of ['a', 'b', 'sub/c']) await writeFile(join(context, 'tree', name), `${name} v1\n`);
+      });
+
+      /** A copy as a build runs it: the key's checksums first (they fill the index), then the copy. */
+      async function copyAfter(previous: FsState | undefined, extra: Partial<CopySpec> = {}): Promise<FsState> {
+        await checksumSources(index, context, { sources: ['tree/'], sourceIgnore: undefined, exclude: undefined, parents: false }, { owners: false });
+        const last = previous && (await loadPreviousCopy(snapshotter, deps.content, previous));
+        return copyStep(deps, base, spec(extra), undefined, { knownDigest: (path, info) => index.knownDigest(path, info), previous: last });
+      }
+
+      async function inodeOf(state: FsState, rel: string): Promise<number> {
+        return (await lstat(join((await snapshotter.ownFiles(state.snapshot as string)) as string, rel))).ino;
+      }
+
+      it('links the unchanged files, copies the changed one, and gives the layer a fresh copy gives', async () => {
+        const first = await copyAfter(undefined);
+        expect(first.copiedFiles).toBeDefined();
+        await writeFile(join(context, 'tree', 'b'), 'b v2, longer\n');
+        const second = await copyAfter(first);
+        expect(await inodeOf(second, 'srv/a')).toBe(await inodeOf(first, 'srv/a'));
+        expect(await inodeOf(second, 'srv/sub/c')).toBe(await inodeOf(first, 'srv/sub/c'));
+        expect(await inodeOf(second, 'srv/b')).not.toBe(await inodeOf(first, 'srv/b'));
+        expect(await readIn(first, (dir) => readFile(join(dir, 'srv/b'), 'utf8'))).toBe('b v1\n');
+        expect(await readIn(second, (dir) => readFile(join(dir, 'srv/b'), 'utf8'))).toBe('b v2, longer\n');
+        const fresh = await copyStep(deps, base, spec());
+        expect(fresh.layers).toEqual(second.layers);
+      });
+
+      it('copies a file whose mode or mtime changed, and leaves the previous one as it was', async () => {
+        const first = await copyAfter(undefined);
+        await chmod(join(context, 'tree', 'a'), 0o755);
+        await utimes(join(context, 'tree', 'sub', 'c'), new Date(1_000_000), new Date(1_000_000));
+        const second = await copyAfter(first);
+        expect(await inodeOf(second, 'srv/a')).not.toBe(await inodeOf(first, 'srv/a'));
+        expect(await inodeOf(second, 'srv/sub/c')).not.toBe(await inodeOf(first, 'srv/sub/c'));
+        expect(await inodeOf(second, 'srv/b')).toBe(await inodeOf(first, 'srv/b'));
+        const [before, after] = await Promise.all([readIn(first, (dir) => lstat(join(dir, 'srv/a'))), readIn(second, (dir) => lstat(join(dir, 'srv/a')))]);
+        expect([(before.mode & 0o777).toString(8), (after.mode & 0o777).toString(8)]).toEqual(['644', '755']);
+        expect((await copyStep(deps, base, spec())).layers).toEqual(second.layers);
+      });
+
+      it('links under --chown and --chmod only when they are the same as last time', async () => {
+        const first = await copyAfter(undefined, { chown: 'app', chmod: '0600' });
+        const same = await copyAfter(first, { chown: 'app', chmod: '0600' });
+        expect(await inodeOf(same, 'srv/b')).toBe(await inodeOf(first, 'srv/b'));
+        const other = await copyAfter(first, { chown: 'app', chmod: '0640' });
+        expect(await inodeOf(other, 'srv/b')).not.toBe(await inodeOf(first, 'srv/b'));
+        const info = await readIn(first, (dir) => lstat(join(dir, 'srv/b')));
+        expect(`${info.uid}:${info.gid} ${(info.mode & 0o777).toString(8)}`).toBe('1000:1000 600');
       });
     });
 

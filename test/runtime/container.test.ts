@@ -55,6 +55,9 @@ class RecordingSnapshotter implements Snapshotter {
     if (!this.active.delete(key)) return Promise.reject(new NotFoundError(`snapshot ${key} does not exist`));
     return Promise.resolve();
   }
+  ownFiles(): Promise<string | undefined> {
+    return Promise.reject(new Error('containers never read snapshot files directly'));
+  }
   stat(key: string): Promise<SnapshotInfo | undefined> {
     return Promise.resolve(this.active.has(key) ? { name: key, kind: 'active', parent: this.active.get(key), created: new Date() } : undefined);
   }
