@@ -9,7 +9,7 @@
 //   last/<sha256(identity)>.json   {key, preimage} the step with that identity used last
 //   leases/<id>.json       {pid, keys, snapshots, blobs} of one running build
 import { randomBytes } from 'node:crypto';
-import { readFileSync, renameSync, statSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readSync, renameSync, statSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { mkdir, readFile, readdir, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { sha256Of } from './digest.js';
@@ -137,8 +137,12 @@ export class RecordStore {
     return join(this.lastDir, `${sha256Of(identity).slice('sha256:'.length)}.json`);
   }
 
+  /** Notes `use` as the identity's last; a file already naming the same key (so the same parts) is left as it is. */
   async rememberLast(identity: string, use: LastUse): Promise<void> {
-    writeAtomically(this.lastPath(identity), JSON.stringify(use));
+    const path = this.lastPath(identity);
+    const head = `{"key":${JSON.stringify(use.key)},`;
+    if (readHead(path, head.length) === head) return;
+    writeAtomically(path, JSON.stringify({ key: use.key, preimage: use.preimage }));
   }
 
   async getLast(identity: string): Promise<LastUse | undefined> {
@@ -265,4 +269,18 @@ function writeAtomically(path: string, text: string): void {
   const temp = `${path}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`;
   writeFileSync(temp, text);
   renameSync(temp, path);
+}
+
+/** The first `length` bytes of a file as text; '' when it cannot be read. */
+function readHead(path: string, length: number): string {
+  let fd: number | undefined;
+  try {
+    fd = openSync(path, 'r');
+    const buffer = Buffer.alloc(length);
+    return buffer.toString('utf8', 0, readSync(fd, buffer, 0, length, 0));
+  } catch {
+    return '';
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
 }

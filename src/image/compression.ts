@@ -2,8 +2,13 @@
 // bzip2 via their Debian tools), by magic bytes, so callers can hand over any stream.
 import { spawn } from 'node:child_process';
 import { Readable } from 'node:stream';
-import { createGunzip } from 'node:zlib';
+import { createRequire } from 'node:module';
 import { UserError } from '../errors.js';
+
+// zlib loads (~1.5 ms) only when a gzip stream is read: builds that unpack nothing skip it. Not import(),
+// which the bundled CLI cannot run (see src/http/get.ts).
+const requireBuiltin = createRequire(import.meta.url);
+const loadZlib = (): typeof import('node:zlib') => requireBuiltin('node:zlib') as typeof import('node:zlib');
 
 export type Compression = 'none' | 'gzip' | 'xz' | 'zstd' | 'bzip2';
 
@@ -53,7 +58,7 @@ export async function decompressed(source: AsyncIterable<Uint8Array> | Iterable<
     case 'none':
       return { compression, stream: raw };
     case 'gzip':
-      return { compression, stream: raw.pipe(createGunzip()) };
+      return { compression, stream: raw.pipe(loadZlib().createGunzip()) };
     case 'xz':
       return { compression, stream: throughTool(raw, 'xz', ['-dc']) };
     case 'zstd':

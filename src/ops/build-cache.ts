@@ -4,7 +4,7 @@
 // run: so a prune never frees what a running build uses, and a build never trusts a record a prune is
 // taking apart. Each step's last parts are kept by a stable identity so a miss can be explained.
 import { join } from 'node:path';
-import { comparePreimages, computeCacheKey, RecordStore, type ResourceRefs } from '../../cache/index.js';
+import { comparePreimages, computeCacheKey, RecordStore, type CacheKey, type ResourceRefs } from '../../cache/index.js';
 import { ConflictError } from '../errors.js';
 import { lockState } from '../snapshot/state-lock.js';
 import { snapshotName, type FsDeps, type FsState } from './fs-state.js';
@@ -56,6 +56,8 @@ function isFsState(value: unknown): value is FsState {
 export class BuildCache {
   private readonly leaseId: string;
   private readonly leased = { keys: new Set<string>(), snapshots: new Set<string>(), blobs: new Set<string>() };
+  /** Keys by parts list: a step's lookup, remember and store get the same list, which can be 20,000 parts long. */
+  private readonly keys = new WeakMap<string[], CacheKey>();
   /** Parallel steps of this build take the lock in turn: queueing here is free, contending for the file lock polls with backoff. */
   private turn: Promise<void> = Promise.resolve();
 
@@ -69,6 +71,15 @@ export class BuildCache {
   /** The cache at `dir` (statePaths.cache/build), checking resources with `deps`. */
   static async open(dir: string, deps: ResourceDeps): Promise<BuildCache> {
     return new BuildCache(await RecordStore.open(dir), deps);
+  }
+
+  private keyOf(parts: string[]): CacheKey {
+    let key = this.keys.get(parts);
+    if (key === undefined) {
+      key = computeCacheKey(parts);
+      this.keys.set(parts, key);
+    }
+    return key;
   }
 
   private locked<T>(body: () => Promise<T>): Promise<T> {
@@ -96,7 +107,7 @@ export class BuildCache {
 
   /** The cached result for `parts`, if its snapshots and layer blobs still exist; leased until release(). */
   async lookup(deps: ResourceDeps, parts: string[]): Promise<FsState | undefined> {
-    const { key } = computeCacheKey(parts);
+    const { key } = this.keyOf(parts);
     return this.locked(async () => {
       const record = await this.records.get(key);
       if (!record || !isFsState(record.result)) return undefined;
@@ -109,7 +120,7 @@ export class BuildCache {
 
   /** Records what a step produced. Fails (asking for a rebuild) if a prune took its resources meanwhile. */
   async store(identity: string, parts: string[], state: FsState): Promise<void> {
-    const { key, preimage } = computeCacheKey(parts);
+    const { key, preimage } = this.keyOf(parts);
     const references = referencesOf(state);
     await this.locked(async () => {
       await this.leaseExisting(key, references);
@@ -141,7 +152,7 @@ export class BuildCache {
 
   /** Notes the parts this step used now (hit or miss), to explain its next miss. */
   async remember(identity: string, parts: string[]): Promise<void> {
-    const { key, preimage } = computeCacheKey(parts);
+    const { key, preimage } = this.keyOf(parts);
     await this.records.rememberLast(identity, { key, preimage });
   }
 

@@ -75,6 +75,18 @@ describe('RecordStore', () => {
     expect(await store.lastKeys()).toEqual(new Set(['k2', 'k3']));
   });
 
+  it('leaves a last use naming the same key as it is, and rewrites one naming another', async () => {
+    await store.rememberLast('s', { key: 'k1', preimage: ['op run v1'] });
+    const [file] = await readdir(join(dir, 'last'));
+    const path = join(dir, 'last', file as string);
+    const before = await stat(path);
+    await store.rememberLast('s', { key: 'k1', preimage: ['op run v1'] });
+    expect((await stat(path)).ino).toBe(before.ino);
+    await store.rememberLast('s', { key: 'k10', preimage: ['op run v2'] });
+    expect((await stat(path)).ino).not.toBe(before.ino);
+    expect(await store.getLast('s')).toEqual({ key: 'k10', preimage: ['op run v2'] });
+  });
+
   it('forgets the last uses of removed records', async () => {
     await store.rememberLast('a', { key: 'k1', preimage: [] });
     await store.rememberLast('b', { key: 'k2', preimage: [] });
