@@ -70,7 +70,7 @@ export async function runStoreBench(): Promise<BenchRow[]> {
     const skopeoSaveSeconds = await timed(() => execFileSync('skopeo', ['copy', '-q', `oci:${layout}:500mb`, `docker-archive:${skopeoArchive}:bench:500mb`]));
     const skopeoLoadSeconds = await timed(() => execFileSync('skopeo', ['copy', '-q', `docker-archive:${skopeoArchive}`, `oci:${join(dir, 'layout2')}:x`]));
 
-    await deleteImage(engine.images, await engine.images.resolve('bench:500mb'));
+    await deleteImage(engine.images, await engine.images.resolve('bench:500mb'), new Set());
     const loadSeconds = await timed(() => loadImageArchive(engine.images, createReadStream(archive, { highWaterMark: 1 << 20 })));
 
     return [

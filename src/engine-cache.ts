@@ -3,7 +3,8 @@
 // cache mount directories).
 import { join } from 'node:path';
 import { RecordStore, type PrunePolicy } from '../cache/index.js';
-import { measureBuildCache, pruneBuildCache, type BuildCacheUsage, type CachePruneDeps, type PruneResult } from './ops/cache-prune.js';
+import type { RemovalGuards } from './image/remove.js';
+import { blobsHeldByBuildCache, measureBuildCache, pruneBuildCache, type BuildCacheUsage, type CachePruneDeps, type PruneResult } from './ops/cache-prune.js';
 import { openSnapshotter } from './snapshot/open-snapshotter.js';
 import type { Engine } from './engine.js';
 
@@ -24,6 +25,14 @@ async function pruneDeps(engine: Engine): Promise<CachePruneDeps> {
     images: engine.images,
     content: engine.content,
     cacheMountsDir: cacheMountsDir(engine),
+  };
+}
+
+/** What keeps an image or its blobs when images are removed: containers using it, the build cache's blobs. */
+export function imageRemovalGuards(engine: Engine): RemovalGuards {
+  return {
+    imageUsers: (id) => engine.imageUsers(id),
+    keptBlobs: async () => blobsHeldByBuildCache(await RecordStore.open(buildCacheDir(engine))),
   };
 }
 

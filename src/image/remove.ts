@@ -8,10 +8,16 @@ import { shortId, type ImageStore, type StoredImage } from './store.js';
 
 export type RemovalEvent = { untagged: string } | { deleted: Sha256Digest };
 
-export interface RemoveOptions {
-  force?: boolean;
+/** What else keeps an image or its blobs: containers using it, and the build cache holding its layers. */
+export interface RemovalGuards {
   /** Containers using an image ID (engine.imageUsers). */
   imageUsers: (imageId: string) => Promise<string[]>;
+  /** Blobs the build cache holds: they stay when the image goes, as `docker rmi` leaves BuildKit's cache whole. */
+  keptBlobs: () => Promise<ReadonlySet<string>>;
+}
+
+export interface RemoveOptions extends RemovalGuards {
+  force?: boolean;
 }
 
 /** Familiar "name:tag" of a canonical stored tag. */
@@ -47,16 +53,16 @@ export async function removeImage(images: ImageStore, text: string, options: Rem
   if (!byTag && image.tags.length > 1 && !options.force) {
     throw new ConflictError(`conflict: unable to delete ${shortId(image.id)} (must be forced) - image is referenced in multiple repositories`);
   }
-  return deleteImage(images, image);
+  return deleteImage(images, image, await options.keptBlobs());
 }
 
-/** Deletes an image record with all its tags, then the blobs no remaining image references. */
-export async function deleteImage(images: ImageStore, image: StoredImage): Promise<RemovalEvent[]> {
+/** Deletes an image record with all its tags, then the blobs no remaining image references and `kept` does not hold. */
+export async function deleteImage(images: ImageStore, image: StoredImage, kept: ReadonlySet<string>): Promise<RemovalEvent[]> {
   const manifest = await images.manifest(image).catch(() => undefined);
   const removedTags = await images.remove(image.manifestDigest);
   const events: RemovalEvent[] = removedTags.map((t) => ({ untagged: familiarTag(t) }));
   const candidates = [image.manifestDigest, image.id, ...(manifest?.layers.map((l) => l.digest) ?? [])];
-  await removeUnreferencedBlobs(images, candidates);
+  await removeUnreferencedBlobs(images, candidates.filter((digest) => !kept.has(digest)));
   const sameIdLeft = (await images.list()).some((other) => other.id === image.id);
   if (!sameIdLeft) events.push({ deleted: image.id });
   return events;
@@ -78,13 +84,14 @@ export async function removeUnreferencedBlobs(images: ImageStore, candidates: Sh
 }
 
 /** `image prune`: dangling images, or with `all` every image no container uses. Returns what went and the bytes freed. */
-export async function pruneImages(images: ImageStore, options: { all: boolean; imageUsers: (id: string) => Promise<string[]> }): Promise<{ events: RemovalEvent[]; reclaimed: number }> {
+export async function pruneImages(images: ImageStore, options: RemovalGuards & { all: boolean }): Promise<{ events: RemovalEvent[]; reclaimed: number }> {
   const before = await totalBlobBytes(images);
+  const kept = await options.keptBlobs();
   const events: RemovalEvent[] = [];
   for (const image of await images.list()) {
     if (!options.all && image.tags.length > 0) continue;
     if ((await options.imageUsers(image.id)).length > 0) continue;
-    events.push(...(await deleteImage(images, image)));
+    events.push(...(await deleteImage(images, image, kept)));
   }
   return { events, reclaimed: before - (await totalBlobBytes(images)) };
 }

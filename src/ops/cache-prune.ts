@@ -53,6 +53,14 @@ async function blobsHeldByImages(images: ImageStore): Promise<string[]> {
   return blobs;
 }
 
+/** Blobs the build cache holds: those its records reference and those running builds lease. */
+export async function blobsHeldByBuildCache(records: RecordStore): Promise<Set<string>> {
+  const blobs = new Set<string>();
+  for (const record of await records.list()) for (const digest of record.references.blobs) blobs.add(digest);
+  for (const lease of await records.liveLeases()) for (const digest of lease.blobs) blobs.add(digest);
+  return blobs;
+}
+
 interface GatheredFacts extends PruneFacts {
   records: CacheRecord[];
   /** Record files that cannot be read: misses that hold nothing, removed by any prune. */

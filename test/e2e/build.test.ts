@@ -91,6 +91,16 @@ describeIf('tsbuild build', missing, () => {
     expect(result.stderr).toContain('running: file other.txt changed');
   });
 
+  it('keeps its cache through rmi, as docker rmi keeps the BuildKit cache: the rebuild runs nothing', () => {
+    const dir = join(work, 'after-rmi');
+    app(dir);
+    ok(['-t', 'after-rmi', '-q', dir]);
+    ok(['rmi', 'after-rmi']);
+    const again = ok(['-t', 'after-rmi', '--progress', 'plain', dir]);
+    expect(executed(again.stderr)).toEqual([]);
+    expect(again.stderr.match(/CACHED/g)).toHaveLength(5);
+  });
+
   it('sees a mode change but not an mtime-only change', () => {
     const dir = join(work, 'app3');
     app(dir);

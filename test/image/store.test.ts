@@ -63,22 +63,30 @@ describe('ImageStore', () => {
   it('rmi untags while other tags remain, then deletes the image and its unshared blobs', async () => {
     const img = await makeImage('c');
     await images.add({ manifestDigest: img.manifestDigest, id: img.imageId }, [parseReference('c1'), parseReference('c2')]);
-    const imageUsers = async (): Promise<string[]> => [];
-    expect(await removeImage(images, 'c1', { imageUsers })).toEqual([{ untagged: 'c1:latest' }]);
+    const guards = { imageUsers: async (): Promise<string[]> => [], keptBlobs: async () => new Set<string>() };
+    expect(await removeImage(images, 'c1', guards)).toEqual([{ untagged: 'c1:latest' }]);
     expect(await images.content.has(img.layer)).toBe(true);
-    expect(await removeImage(images, 'c2', { imageUsers })).toEqual([{ untagged: 'c2:latest' }, { deleted: img.imageId }]);
+    expect(await removeImage(images, 'c2', guards)).toEqual([{ untagged: 'c2:latest' }, { deleted: img.imageId }]);
     expect(await images.content.has(img.layer)).toBe(false);
+    expect(await images.content.has(img.manifestDigest)).toBe(false);
+  });
+
+  it('rmi keeps the blobs the build cache holds', async () => {
+    const img = await makeImage('kept');
+    await images.add({ manifestDigest: img.manifestDigest, id: img.imageId }, [parseReference('kept')]);
+    await removeImage(images, 'kept', { imageUsers: async () => [], keptBlobs: async () => new Set([img.layer]) });
+    expect(await images.content.has(img.layer)).toBe(true);
     expect(await images.content.has(img.manifestDigest)).toBe(false);
   });
 
   it('rmi by ID refuses an image in several repositories unless forced', async () => {
     const img = await makeImage('d');
     await images.add({ manifestDigest: img.manifestDigest, id: img.imageId }, [parseReference('d1'), parseReference('d2')]);
-    const imageUsers = async (): Promise<string[]> => [];
-    await expect(removeImage(images, shortId(img.imageId), { imageUsers })).rejects.toThrow(
+    const guards = { imageUsers: async (): Promise<string[]> => [], keptBlobs: async () => new Set<string>() };
+    await expect(removeImage(images, shortId(img.imageId), guards)).rejects.toThrow(
       `conflict: unable to delete ${shortId(img.imageId)} (must be forced) - image is referenced in multiple repositories`,
     );
-    const events = await removeImage(images, shortId(img.imageId), { imageUsers, force: true });
+    const events = await removeImage(images, shortId(img.imageId), { ...guards, force: true });
     expect(events).toEqual([{ untagged: 'd1:latest' }, { untagged: 'd2:latest' }, { deleted: img.imageId }]);
   });
 

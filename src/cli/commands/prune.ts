@@ -1,5 +1,6 @@
 // `tsbuild image prune [-a] [-f]`: removes dangling images (or with -a every image no container uses).
 import type { Command } from 'commander';
+import { imageRemovalGuards } from '../../engine-cache.js';
 import { pruneImages, type RemovalEvent } from '../../image/remove.js';
 import { commandGroup, confirm, type CliContext } from '../context.js';
 import { humanSize } from '../format.js';
@@ -27,7 +28,7 @@ export function registerImagePrune(program: Command, context: CliContext): void 
         : 'WARNING! This will remove all dangling images.';
       if (!opts.force && !(await confirm(context, `${warning}\nAre you sure you want to continue?`))) return;
       const engine = await context.engine();
-      const { events, reclaimed } = await pruneImages(engine.images, { all: opts.all ?? false, imageUsers: (id) => engine.imageUsers(id) });
+      const { events, reclaimed } = await pruneImages(engine.images, { all: opts.all ?? false, ...imageRemovalGuards(engine) });
       printRemovals(context, events, reclaimed);
     });
 }

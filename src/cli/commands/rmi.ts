@@ -1,5 +1,6 @@
 // `tsbuild rmi [-f] IMAGE…` (also `image rm`): untag, or delete once nothing names the image.
 import type { Command } from 'commander';
+import { imageRemovalGuards } from '../../engine-cache.js';
 import { removeImage } from '../../image/remove.js';
 import { commandGroup, type CliContext } from '../context.js';
 
@@ -8,7 +9,7 @@ export function registerRmi(program: Command, context: CliContext): void {
     const engine = await context.engine();
     for (const ref of refs) {
       try {
-        const events = await removeImage(engine.images, ref, { force: opts.force, imageUsers: (id) => engine.imageUsers(id) });
+        const events = await removeImage(engine.images, ref, { force: opts.force, ...imageRemovalGuards(engine) });
         for (const event of events) context.stdout.write('untagged' in event ? `Untagged: ${event.untagged}\n` : `Deleted: ${event.deleted}\n`);
       } catch (err) {
         context.fail(err);

@@ -1,7 +1,7 @@
 // `tsbuild system df [-v]` and `tsbuild system prune [-a] [-f]`: disk usage of the state root and
 // its cleanup. Containers and volumes report zero until their owners add them here.
 import type { Command } from 'commander';
-import { cacheUsage, pruneCache } from '../../engine-cache.js';
+import { cacheUsage, imageRemovalGuards, pruneCache } from '../../engine-cache.js';
 import { imageDetails } from '../../image/inspect.js';
 import { familiarRepository, parseReference } from '../../image/reference.js';
 import { pruneImages } from '../../image/remove.js';
@@ -76,7 +76,7 @@ export function registerSystem(program: Command, context: CliContext): void {
       if (!opts.force && !(await confirm(context, warning))) return;
       const engine = await context.engine();
       await engine.content.removeStaleIngests();
-      const { events, reclaimed } = await pruneImages(engine.images, { all: opts.all ?? false, imageUsers: (id) => engine.imageUsers(id) });
+      const { events, reclaimed } = await pruneImages(engine.images, { all: opts.all ?? false, ...imageRemovalGuards(engine) });
       // After the images: snapshots only they held become the cache's to free.
       const cache = await pruneCache(engine, { all: opts.all ?? false });
       printRemovals(context, events, reclaimed + cache.reclaimedBytes, cache.deleted);
