@@ -4,7 +4,7 @@
 // run: so a prune never frees what a running build uses, and a build never trusts a record a prune is
 // taking apart. Each step's last parts are kept by a stable identity so a miss can be explained.
 import { join } from 'node:path';
-import { comparePreimages, computeCacheKey, RecordStore, type CacheKey, type ResourceRefs } from '../../cache/index.js';
+import { comparePreimages, computeCacheKey, RecordStore, type CacheKey, type LastUse, type ResourceRefs } from '../../cache/index.js';
 import { ConflictError } from '../errors.js';
 import { lockState } from '../snapshot/state-lock.js';
 import { snapshotName, type FsDeps, type FsState } from './fs-state.js';
@@ -58,6 +58,7 @@ export class BuildCache {
   private readonly leased = { keys: new Set<string>(), snapshots: new Set<string>(), blobs: new Set<string>() };
   /** Keys by parts list: a step's lookup, remember and store get the same list, which can be 20,000 parts long. */
   private readonly keys = new WeakMap<string[], CacheKey>();
+  private readonly lastUses = new Map<string, Promise<LastUse | undefined>>();
   /** Parallel steps of this build take the lock in turn: queueing here is free, contending for the file lock polls with backoff. */
   private turn: Promise<void> = Promise.resolve();
 
@@ -71,6 +72,16 @@ export class BuildCache {
   /** The cache at `dir` (statePaths.cache/build), checking resources with `deps`. */
   static async open(dir: string, deps: ResourceDeps): Promise<BuildCache> {
     return new BuildCache(await RecordStore.open(dir), deps);
+  }
+
+  /** What the identity used in the build before this one; read once (a missed COPY asks twice: why, and what it gave). */
+  private lastUse(identity: string): Promise<LastUse | undefined> {
+    let use = this.lastUses.get(identity);
+    if (use === undefined) {
+      use = this.records.getLast(identity);
+      this.lastUses.set(identity, use);
+    }
+    return use;
   }
 
   private keyOf(parts: string[]): CacheKey {
@@ -161,14 +172,14 @@ export class BuildCache {
    * snapshot may go at any moment (a COPY reusing its files falls back to copying).
    */
   async previousResult(identity: string): Promise<FsState | undefined> {
-    const previous = await this.records.getLast(identity);
+    const previous = await this.lastUse(identity);
     const record = previous && (await this.records.get(previous.key));
     return record && isFsState(record.result) ? record.result : undefined;
   }
 
   /** Why `parts` missed, compared with what the same step used last time, in people's words. */
   async explainMiss(identity: string, parts: string[]): Promise<string> {
-    const previous = await this.records.getLast(identity);
+    const previous = await this.lastUse(identity);
     if (!previous) return 'no previous build of this step';
     return describeDifference(previous.preimage, parts);
   }
