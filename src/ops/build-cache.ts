@@ -74,7 +74,7 @@ export class BuildCache {
     return new BuildCache(await RecordStore.open(dir), deps);
   }
 
-  /** What the identity used in the build before this one; read once (a missed COPY asks twice: why, and what it gave). */
+  /** What the identity used last; read once (a missed COPY asks twice: why, and what it gave). */
   private lastUse(identity: string): Promise<LastUse | undefined> {
     let use = this.lastUses.get(identity);
     if (use === undefined) {
@@ -137,7 +137,7 @@ export class BuildCache {
       await this.leaseExisting(key, references);
       await this.records.put({ key, preimage, result: state, references, size: state.layers.at(-1)?.descriptor.size ?? 0 });
     });
-    await this.records.rememberLast(identity, { key, preimage });
+    await this.noteLast(identity, { key, preimage });
   }
 
   /**
@@ -164,7 +164,12 @@ export class BuildCache {
   /** Notes the parts this step used now (hit or miss), to explain its next miss. */
   async remember(identity: string, parts: string[]): Promise<void> {
     const { key, preimage } = this.keyOf(parts);
-    await this.records.rememberLast(identity, { key, preimage });
+    await this.noteLast(identity, { key, preimage });
+  }
+
+  private async noteLast(identity: string, use: LastUse): Promise<void> {
+    this.lastUses.set(identity, Promise.resolve(use));
+    await this.records.rememberLast(identity, use);
   }
 
   /**
