@@ -65,8 +65,22 @@ export interface ExecResult {
   oomKilled: boolean;
 }
 
+/**
+ * What an executor began for a sandbox before its spec was complete (its network namespace, for runc),
+ * so that the work overlaps the caller's own (creating the container's record and rootfs).
+ */
+export interface SandboxHeadStart {
+  readonly id: string;
+  readonly network: NetworkMode;
+  /** Undoes it, for a sandbox that will not run after all. */
+  abandon(): Promise<void>;
+}
+
 export interface Executor {
-  run(spec: SandboxSpec, io: SandboxIO): Promise<ExecResult>;
+  /** Runs the sandbox; a head start (from prepare, same id and network) is taken over and undone with the rest. */
+  run(spec: SandboxSpec, io: SandboxIO, headStart?: SandboxHeadStart): Promise<ExecResult>;
+  /** Begins the set-up of sandbox `id`; executors without one simply do everything in run(). */
+  prepare?(id: string, network: NetworkMode): SandboxHeadStart;
 }
 
 /** How a run ended, as a fact for messages: "exit code 3", "killed by SIGKILL (out of memory)". */

@@ -15,9 +15,9 @@ import { oomKillCount, sandboxCgroupDirs, sandboxCgroupsPath } from './cgroups.j
 import { CleanupPlan, ensureProcessGuard, shellQuote } from './cleanup-plan.js';
 import { writeEtcFiles } from './etc-files.js';
 import { RuntimeStderrFilter } from './runtime-stderr.js';
-import type { ExecResult, Executor, SandboxIO, SandboxSpec } from './executor.js';
+import type { ExecResult, Executor, NetworkMode, SandboxHeadStart, SandboxIO, SandboxSpec } from './executor.js';
 import { findMissingMountPoints, removeMountStubs, type MountStub } from './mount-stubs.js';
-import { NetworkManager } from './network.js';
+import { NetworkManager, type SandboxNetwork } from './network.js';
 import { buildOciSpec } from './oci-spec.js';
 import { readHostRlimits } from './rlimits.js';
 import { resolveUser } from './user.js';
@@ -45,6 +45,20 @@ export function sandboxPaths(root: string): { runtimeRoot: string; sandboxes: st
   return { runtimeRoot: paths.runtime, sandboxes: join(paths.tmp, 'sandboxes'), network: join(paths.tmp, 'network') };
 }
 
+/** A runc sandbox begun by prepare(): registered, its bundle dir and cleanup plan made, its network on the way. */
+interface RuncHeadStart extends SandboxHeadStart {
+  bundle: string;
+  plan: CleanupPlan;
+  /** The plan holds the registration, bundle, rootfs mount and cgroups. */
+  planned: Promise<void>;
+  allocated: Promise<SandboxNetwork>;
+  connected: Promise<SandboxNetwork>;
+}
+
+function isRuncHeadStart(start: SandboxHeadStart): start is RuncHeadStart {
+  return (start as RuncHeadStart).plan instanceof CleanupPlan;
+}
+
 export class RuncExecutor implements Executor {
   private readonly runtime: OciRuntime;
   private readonly paths: ReturnType<typeof sandboxPaths>;
@@ -56,40 +70,65 @@ export class RuncExecutor implements Executor {
     this.network = new NetworkManager(this.paths.network);
   }
 
-  async run(spec: SandboxSpec, io: SandboxIO): Promise<ExecResult> {
-    if (!validId.test(spec.id)) throw new UserError(`invalid sandbox id ${JSON.stringify(spec.id)}: use letters, digits, '_', '.', '-' (at most 64)`);
-    const bundle = join(this.paths.sandboxes, spec.id);
-    const registration = join(sandboxRegistry, spec.id);
+  /**
+   * Registers sandbox `id` (so its guard cleans up if this process dies), makes its bundle dir and
+   * cleanup plan, and starts its network namespace. run() takes it over; abandon() undoes it.
+   */
+  prepare(id: string, network: NetworkMode): RuncHeadStart {
+    if (!validId.test(id)) throw new UserError(`invalid sandbox id ${JSON.stringify(id)}: use letters, digits, '_', '.', '-' (at most 64)`);
+    const bundle = join(this.paths.sandboxes, id);
+    const registration = join(sandboxRegistry, id);
     // Sync fs calls up to the first spawn: each is a few µs, and each thread-pool round trip put off the mount.
     mkdirSync(sandboxRegistry, { recursive: true });
     ensureProcessGuard(sandboxRegistry);
     try {
       writeFileSync(registration, `${process.pid}\n${bundle}\n`, { flag: 'wx' });
     } catch (err) {
-      throw (err as NodeJS.ErrnoException).code === 'EEXIST' ? new ConflictError(`sandbox ${spec.id} is already running`) : err;
+      throw (err as NodeJS.ErrnoException).code === 'EEXIST' ? new ConflictError(`sandbox ${id} is already running`) : err;
     }
     mkdirSync(bundle, { recursive: true });
     const plan = new CleanupPlan(join(bundle, 'cleanup.sh'));
-    const rootfs = join(bundle, 'rootfs');
-    await plan.add(
-      { kind: 'remove', path: registration },
-      { kind: 'remove', path: bundle },
-      { kind: 'unmount', path: rootfs },
-      { kind: 'rmdir', paths: await sandboxCgroupDirs(spec.id) },
+    const planned = sandboxCgroupDirs(id).then((cgroups) =>
+      plan.add({ kind: 'remove', path: registration }, { kind: 'remove', path: bundle }, { kind: 'unmount', path: join(bundle, 'rootfs') }, { kind: 'rmdir', paths: cgroups }),
     );
+    const allocated = planned.then(() => this.network.allocate(network, id, plan));
+    const connected = allocated.then(async (sandboxNetwork) => {
+      await this.network.connect(sandboxNetwork, id);
+      return sandboxNetwork;
+    });
+    // Observed by run() or abandon(); until then a failure must not count as unhandled.
+    connected.catch(() => undefined);
+    return {
+      id,
+      network,
+      bundle,
+      plan,
+      planned,
+      allocated,
+      connected,
+      abandon: async () => {
+        await Promise.allSettled([connected]);
+        await plan.run();
+      },
+    };
+  }
+
+  async run(spec: SandboxSpec, io: SandboxIO, headStart?: SandboxHeadStart): Promise<ExecResult> {
+    if (headStart !== undefined && (headStart.id !== spec.id || headStart.network !== spec.network || !isRuncHeadStart(headStart))) {
+      throw new Error(`the head start of sandbox ${headStart.id} does not fit sandbox ${spec.id}`);
+    }
+    const { bundle, plan, planned, allocated, connected } = headStart ?? this.prepare(spec.id, spec.network);
+    const rootfs = join(bundle, 'rootfs');
     let stubs: MountStub[] = [];
     try {
+      await planned;
       mkdirSync(rootfs);
       const etcDir = join(bundle, 'etc');
       // The rootfs mount, the network namespace and the rest of the bundle are made at the same time.
-      const allocated = this.network.allocate(spec.network, spec.id, plan);
       const [user, etcFiles, network] = await settleAll([
         mountAll(spec.rootfs, rootfs).then(() => resolveUser(rootfs, spec.process.user)),
         allocated.then((network) => mkdir(etcDir).then(() => writeEtcFiles(etcDir, { hostname: spec.hostname, ip: network.ip, network: spec.network, extraHosts: spec.extraHosts }))),
-        allocated.then(async (network) => {
-          await this.network.connect(network, spec.id);
-          return network;
-        }),
+        connected,
       ] as const);
       const config = buildOciSpec(spec, { rootfsPath: rootfs, user, etcFiles, netnsPath: network.netnsPath, cgroupsPath: sandboxCgroupsPath(spec.id), hostRlimits: readHostRlimits() });
       [stubs] = await settleAll([
@@ -104,6 +143,7 @@ export class RuncExecutor implements Executor {
       const oomKilled = keep && exitCode === 128 + constants.signals.SIGKILL && (await oomKillCount(spec.id)) > 0;
       return { exitCode, signal: signalOf(exitCode), oomKilled };
     } finally {
+      await Promise.allSettled([connected]);
       await removeMountStubs(rootfs, stubs).catch(() => {});
       await plan.run();
     }

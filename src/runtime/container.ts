@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import { setTimeout } from 'node:timers/promises';
 import { ConflictError, NotFoundError, TsbuildError, UserError } from '../errors.js';
 import { resolveCapabilities } from '../executor/capabilities.js';
-import type { ExecResult, Executor, NetworkMode, SandboxIO, SandboxMount } from '../executor/executor.js';
+import type { ExecResult, Executor, NetworkMode, SandboxHeadStart, SandboxIO, SandboxMount } from '../executor/executor.js';
 import { familiarReference, parseReference } from '../image/reference.js';
 import type { ImageStore, StoredImage } from '../image/store.js';
 import type { Snapshotter } from '../snapshot/snapshotter.js';
@@ -120,8 +120,11 @@ function checkCapabilities(options: CreateOptions): void {
   check('CapDrop', { capAdd: [], capDrop: options.capDrop });
 }
 
-/** Checks everything, prepares the rootfs snapshot and records the container (status "created"). */
-export async function createContainer(deps: RuntimeDeps, options: CreateOptions): Promise<ContainerConfigRecord> {
+/**
+ * Checks everything, prepares the rootfs snapshot and records the container (status "created"). `id`
+ * is chosen by a caller that begins the sandbox meanwhile (SandboxHeadStart).
+ */
+export async function createContainer(deps: RuntimeDeps, options: CreateOptions, id = newContainerId()): Promise<ContainerConfigRecord> {
   const image = await findImage(deps.images, options.image);
   const imageConfig = (await deps.images.config(image)).config ?? {};
   const processSpec = resolveProcess(imageConfig, options);
@@ -139,7 +142,6 @@ export async function createContainer(deps: RuntimeDeps, options: CreateOptions)
     ...(memoryBytes === undefined ? {} : { memoryBytes }),
     ...(options.pidsLimit === undefined ? {} : { pidsLimit: options.pidsLimit }),
   };
-  const id = newContainerId();
   const snapshotKey = `container-${id}`;
   const record = {
     id,
@@ -176,16 +178,19 @@ export async function createContainer(deps: RuntimeDeps, options: CreateOptions)
 
 /**
  * Runs a created container in the foreground and records how it ended. With autoRemove the container
- * is removed afterwards however it ended. A sandbox that cannot start is a StartFailedError.
+ * is removed afterwards however it ended. A sandbox that cannot start is a StartFailedError. The
+ * executor takes `headStart` over; it is abandoned when the run fails before reaching the executor.
  */
-export async function startContainer(deps: RuntimeDeps, config: ContainerConfigRecord, io: SandboxIO): Promise<ExecResult> {
+export async function startContainer(deps: RuntimeDeps, config: ContainerConfigRecord, io: SandboxIO, headStart?: SandboxHeadStart): Promise<ExecResult> {
   const startedAt = new Date().toISOString();
+  let handedOver = false;
   try {
     await deps.containers.setState(config.id, { status: 'running', supervisor: supervisorOfThisProcess(), startedAt });
     let result: ExecResult;
     try {
       const rootfs = await deps.snapshotter.mounts(config.snapshotKey);
-      result = await deps.executor.run({ ...config.sandbox, rootfs }, io);
+      handedOver = true;
+      result = await deps.executor.run({ ...config.sandbox, rootfs }, io, headStart);
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
       const status = startFailureStatus(message);
@@ -206,6 +211,7 @@ export async function startContainer(deps: RuntimeDeps, config: ContainerConfigR
     }
     return result;
   } finally {
+    if (!handedOver) await headStart?.abandon();
     if (config.autoRemove) await removeResources(deps, config);
   }
 }

@@ -14,6 +14,7 @@ import {
   type CreateOptions,
 } from '../../runtime/container.js';
 import { relaySignals, relayedSignals, signalExitCode } from '../../runtime/signals.js';
+import { newContainerId, type ContainerConfigRecord } from '../../runtime/store.js';
 import { commandGroup, containerRuntime, type CliContext } from '../context.js';
 
 interface RunFlags {
@@ -114,8 +115,19 @@ async function runForeground(context: CliContext, image: string, command: string
   try {
     const runtime = await containerRuntime(context);
     await recoverContainers(runtime);
-    const container = await createContainer(runtime, await createOptions(image, command, flags, context.callerEnv));
+    const options = await createOptions(image, command, flags, context.callerEnv);
+    // The sandbox's network namespace is made while the container's record and rootfs are.
+    const id = newContainerId();
+    const headStart = runtime.executor.prepare?.(id, options.network);
+    let container: ContainerConfigRecord;
+    try {
+      container = await createContainer(runtime, options, id);
+    } catch (err) {
+      await headStart?.abandon();
+      throw err;
+    }
     if (early !== undefined) {
+      await headStart?.abandon();
       if (container.autoRemove) await discardContainer(runtime, container);
       return signalExitCode(early);
     }
@@ -123,13 +135,14 @@ async function runForeground(context: CliContext, image: string, command: string
     relay = (signal) => void signalContainer(runtime, container, signal).catch(() => abort.abort(new Error(`tsbuild run received ${signal}`)));
     // With -t on a terminal, the runtime gets our terminal itself, so the container's pty takes its size and resizes.
     const onTerminal = flags.tty === true && process.stdout.isTTY === true && (!flags.interactive || process.stdin.isTTY === true);
-    const result = await startContainer(runtime, container, {
+    const io = {
       ...(flags.interactive ? { stdin: process.stdin } : {}),
       stdout: process.stdout,
       stderr: process.stderr,
       signal: abort.signal,
       ...(onTerminal ? { terminal: { ...(flags.interactive ? { stdin: 0 } : {}), stdout: 1, stderr: 2 } } : {}),
-    });
+    };
+    const result = await startContainer(runtime, container, io, headStart);
     return result.signal === undefined ? result.exitCode : signalExitCode(result.signal);
   } finally {
     stopRelay();
