@@ -1,7 +1,7 @@
 // `tsbuild run` under load: 100 MB through a pipe byte for byte with flat memory, and 50 runs — some of
 // them SIGKILLed midway — after which the next commands recover and nothing is left behind.
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import { createReadStream, readdirSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -50,6 +50,16 @@ describeIf('tsbuild run reliability (CLI, real runc)', missing, () => {
     expect(end).toEqual({ code: 0, signal: null });
     expect(hash.digest('hex')).toBe(expected);
     expect(peak).toBeLessThan(150 << 20);
+  });
+
+  it('leaves nothing when a run fails before or while its sandbox starts (its network is begun early)', async () => {
+    const devicesBefore = networkDevices();
+    expect(tsbuild(root, ['run', '--rm', 'nosuch:1', 'true']).code).toBe(125);
+    expect(tsbuild(root, ['run', '--rm', '-v', `${join(state.dir, 'absent')}:/x`, 'bb:1', 'true']).code).toBe(125);
+    expect(tsbuild(root, ['run', '--rm', '-u', 'nobody-here', 'bb:1', 'true']).code).toBe(125);
+    expect(leftovers(root)).toEqual([]);
+    expect(readdirSync(join(root, 'tmp', 'sandboxes'))).toEqual([]);
+    expect(await devicesAddedSince(devicesBefore)).toEqual([]);
   });
 
   it('leaves nothing after 50 runs, some of them SIGKILLed midway', async () => {
