@@ -297,7 +297,7 @@ class Copier {
       }
       const existing = lstatIfAny(destinationPath);
       if (existing?.isDirectory()) continue; // merged into: it keeps its own metadata
-      if (existing) this.replace(destinationPath);
+      if (existing) this.replace(destinationPath, existing);
       this.makeDirectory(destinationPath);
       made.add(destinationPath);
       newDirectories.push({ path: destinationPath, info: entry.info });
@@ -312,7 +312,8 @@ class Copier {
    */
   private copyEntry(sourcePath: string, destination: string, info: EntryStats, keepOwner = false, mayExist = true): void {
     this.pendingLinks.delete(destination);
-    if (mayExist && lstatIfAny(destination)) this.replace(destination);
+    const existing = mayExist ? lstatIfAny(destination) : undefined;
+    if (existing) this.replace(destination, existing);
     if (info.isSymbolicLink()) {
       symlinkSync(readlinkSync(sourcePath), destination);
       this.applyMetadata(destination, { ...this.sourceMetadata(info, false, keepOwner), symlink: true });
@@ -343,14 +344,15 @@ class Copier {
     this.madeDirectories.add(path);
   }
 
-  /** Removes what an earlier source put at `path`, and what was noted of the files it held. */
-  private replace(path: string): void {
+  /** Removes what is at `path` (`existing`), and what was noted of the files it held. */
+  private replace(path: string, existing: Stats): void {
     rmSync(path, { recursive: true, force: true });
-    const below = `${path}/`;
-    for (const key of this.pendingLinks.keys()) if (key.startsWith(below)) this.pendingLinks.delete(key);
     if (this.copied.size === 0) return;
     const rel = relative(this.root, path);
     this.copied.delete(rel);
+    // Only a directory can hold noted files; scanning for them on every replaced file would be quadratic.
+    if (!existing.isDirectory()) return;
+    for (const key of this.pendingLinks.keys()) if (key.startsWith(`${path}/`)) this.pendingLinks.delete(key);
     for (const key of this.copied.keys()) if (key.startsWith(`${rel}/`)) this.copied.delete(key);
   }
 
