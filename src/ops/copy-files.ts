@@ -83,24 +83,39 @@ export async function copyFiles(sourceRoot: string, destinationRoot: string, req
 }
 
 async function resolveSource(sourceRoot: string, source: string, request: Pick<CopyRequest, 'sourceIgnore' | 'parents'>): Promise<ResolvedSource[]> {
-  const pivotParent = request.parents && source.includes('/./') ? source.slice(0, source.lastIndexOf('/./')) : undefined;
   const pattern = posix.normalize(`/${source}`);
-  const matches = hasWildcard(pattern) ? await expandWildcards(sourceRoot, pattern, request.sourceIgnore) : [pattern];
+  const wildcard = hasWildcard(pattern);
+  // --parents matches like BuildKit's include patterns, where `**` spans any number of directories.
+  const matches = wildcard ? await expandWildcards(sourceRoot, pattern, request.sourceIgnore, request.parents) : [pattern];
+  const keptDepth = request.parents ? pivotDepth(source) : 0;
   const resolved: ResolvedSource[] = [];
-  for (const match of matches) {
+  for (const match of request.parents ? outermost(matches) : matches) {
     const relativePath = match.replace(/^\/+|\/+$/g, ''); // `src/` is the directory src
     const ignored = relativePath !== '' && request.sourceIgnore?.ignores(relativePath) === true;
     const hostPath = await resolveInRoot(sourceRoot, match);
     const exists = !ignored && (await lstat(hostPath).then(() => true, () => false));
     if (!exists) {
-      if (hasWildcard(pattern)) continue;
+      if (wildcard) continue;
       throw sourceNotFound(source, match, ignored);
     }
-    // --parents keeps the path below the last `/./` pivot, or the whole path without one.
-    const keptPath = !request.parents ? undefined : pivotParent === undefined ? relativePath : posix.relative(posix.normalize(`/${pivotParent}`), match);
+    // --parents keeps the path below the last `/./` pivot (whatever a wildcard before it matched).
+    const keptPath = request.parents ? relativePath.split('/').slice(keptDepth).join('/') : undefined;
     resolved.push({ hostPath, relativePath, keptPath });
   }
   return resolved;
+}
+
+/** How many leading components of a --parents source are dropped: those before its last `/./` pivot. */
+function pivotDepth(source: string): number {
+  const pivot = source.lastIndexOf('/./');
+  if (pivot < 0) return 0;
+  return posix.normalize(`/${source.slice(0, pivot)}`).split('/').filter((c) => c !== '').length;
+}
+
+/** Matches not inside another match (a `**` can match both): copying the outer one already brings them. */
+function outermost(matches: string[]): string[] {
+  const inside = (path: string, outer: string): boolean => path !== outer && (outer === '/' || path.startsWith(`${outer}/`));
+  return matches.filter((match) => !matches.some((outer) => inside(match, outer)));
 }
 
 /**
@@ -142,31 +157,51 @@ function unescapeComponent(component: string): string {
   return component.replace(/\\(.)/g, '$1');
 }
 
-/** All in-root paths matching `pattern` component by component, sorted; ignored context paths are skipped. */
-async function expandWildcards(root: string, pattern: string, ignore: IgnoreMatcher | undefined): Promise<string[]> {
+/**
+ * All in-root paths matching `pattern` component by component, sorted; ignored context paths are skipped.
+ * With `globstar`, a `**` component stands for zero or more directories (symlinks are not descended).
+ */
+async function expandWildcards(root: string, pattern: string, ignore: IgnoreMatcher | undefined, globstar: boolean): Promise<string[]> {
   let current = ['/'];
   for (const component of pattern.split('/').filter((c) => c !== '')) {
     const next: string[] = [];
-    if (!hasWildcard(component)) {
+    if (globstar && component === '**') {
+      for (const dir of current) next.push(...(await directoriesBelow(root, dir, ignore)));
+    } else if (!hasWildcard(component)) {
       for (const dir of current) next.push(posix.join(dir, unescapeComponent(component)));
     } else {
       const matches = compileGlob(component);
       for (const dir of current) {
-        let names: string[];
-        try {
-          names = await readdir(await resolveInRoot(root, dir));
-        } catch {
-          continue;
-        }
-        for (const name of names.sort()) {
+        for (const name of await namesIn(root, dir)) {
           const candidate = posix.join(dir, name);
           if (matches(name) && !ignore?.ignores(candidate.slice(1))) next.push(candidate);
         }
       }
     }
-    current = next;
+    current = [...new Set(next)];
   }
   return current;
+}
+
+/** Sorted entry names of an in-root directory; none when it is missing or not a directory. */
+async function namesIn(root: string, dir: string): Promise<string[]> {
+  try {
+    return (await readdir(await resolveInRoot(root, dir))).sort();
+  } catch {
+    return [];
+  }
+}
+
+/** `dir` itself and every real directory below it, parents first. */
+async function directoriesBelow(root: string, dir: string, ignore: IgnoreMatcher | undefined): Promise<string[]> {
+  const found = [dir];
+  for (const name of await namesIn(root, dir)) {
+    const candidate = posix.join(dir, name);
+    if (ignore?.ignores(candidate.slice(1))) continue;
+    const info = lstatIfAny(await resolveInRoot(root, candidate, false));
+    if (info?.isDirectory()) found.push(...(await directoriesBelow(root, candidate, ignore)));
+  }
+  return found;
 }
 
 class Copier {

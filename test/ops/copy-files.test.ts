@@ -173,6 +173,27 @@ describe('copyFiles', () => {
     expect(await read('out/c/d/e')).toBe('e');
   });
 
+  // BuildKit's testCopyRelativeParents: wildcard and doublewildcard / doubleinputs targets.
+  it('with --parents, merges what a wildcard before the pivot matched and lets ** span directories', async () => {
+    for (const path of ['a/b/c/d/foo', 'a/b/c/d/e/bay', 'a/b2/c/d/e/bar', 'a/b/c2/d/e/baz', 'a/b/c2/d/e2/baz']) await write(context, `test/${path}`, path);
+    await copyFiles(context, rootfs, request(['/test/a/./*/c'], '/wild/', { parents: true }));
+    expect(await read('wild/b/c/d/foo')).toBe('a/b/c/d/foo');
+    expect(await read('wild/b2/c/d/e/bar')).toBe('a/b2/c/d/e/bar');
+    await copyFiles(context, rootfs, request(['/test/a/b*/./c/**/e'], '/double/', { parents: true }));
+    expect(await read('double/c/d/e/bay')).toBe('a/b/c/d/e/bay');
+    expect(await read('double/c/d/e/bar')).toBe('a/b2/c/d/e/bar');
+    expect(await exists('double/c/d/foo')).toBe(false);
+    expect(await exists('b2')).toBe(false); // nothing lands outside the destination
+    await copyFiles(context, rootfs, request(['/test/a/b/c*/./d/**/baz', '/test/a/b*/./c/**/bar'], '/inputs/', { parents: true }));
+    expect(await read('inputs/d/e/baz')).toBe('a/b/c2/d/e/baz');
+    expect(await read('inputs/d/e2/baz')).toBe('a/b/c2/d/e2/baz');
+    expect(await exists('inputs/d/e/bay')).toBe(false);
+    expect(await read('inputs/c/d/e/bar')).toBe('a/b2/c/d/e/bar');
+    // Without --parents, ** is Go's filepath.Match: one component, like *.
+    await copyFiles(context, rootfs, request(['test/a/**/c'], '/plain/'));
+    expect(await read('plain/d/foo')).toBe('a/b/c/d/foo');
+  });
+
   it('drops --exclude matches relative to each source, at the depth the pattern says', async () => {
     for (const [path, content] of [['main.js', 'm'], ['debug.log', 'd'], ['tmp/cache', 'c'], ['lib/a.js', 'a'], ['lib/b.log', 'b']]) await write(context, path as string, content as string);
     await copyFiles(context, rootfs, request(['.'], '/app/', { exclude: compileIgnore(['*.log', 'tmp']) }));
