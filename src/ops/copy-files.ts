@@ -368,8 +368,14 @@ class Copier {
   }
 }
 
+/** The entry at `path`, or undefined when there is none — also when a parent on the way is a file (ENOTDIR). */
 function lstatIfAny(path: string): Stats | undefined {
-  return lstatSync(path, { throwIfNoEntry: false });
+  try {
+    return lstatSync(path, { throwIfNoEntry: false });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOTDIR') return undefined;
+    throw err;
+  }
 }
 
 const smallFileBytes = 256 * 1024;

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ContentHashIndex } from '../../cache/index.js';
 import { compileIgnore } from '../../grammar/index.js';
+import { UserError } from '../../src/errors.js';
 import { parseChmod } from '../../src/ops/chmod.js';
 import { checksumSources, copyFiles, type CopyRequest } from '../../src/ops/copy-files.js';
 
@@ -108,6 +109,14 @@ describe('copyFiles', () => {
     await copyFiles(context, rootfs, request(['dir'], '/dest/made', { owner: { uid: 300, gid: 400 } }));
     expect(await ownerOf('dest/made')).toBe('300:400');
     expect(await ownerOf('dest/made/file')).toBe('300:400');
+  });
+
+  it('fails as a user error when a file stands where the destination needs a directory', async () => {
+    await write(context, 'f', 'x');
+    await write(rootfs, 'bin/tool', 'binary');
+    await expect(copyFiles(context, rootfs, request(['f'], '/bin/tool/f'))).rejects.toThrow(new UserError('cannot copy to /bin/tool: /bin/tool is not a directory'));
+    await expect(copyFiles(context, rootfs, request(['f'], '/bin/tool/sub/'))).rejects.toThrow(UserError);
+    expect(await read('bin/tool')).toBe('binary');
   });
 
   it('leaves an existing destination directory and its other files untouched', async () => {
