@@ -23,7 +23,7 @@ const isProxy = (entry: string): boolean => proxyVariables.has(nameOf(entry).toL
 function mountPart(mount: RunMount): string {
   switch (mount.type) {
     case 'cache':
-      return `mount cache ${mount.target}${mount.readonly ? ' ro' : ''} uid=${mount.uid} gid=${mount.gid} mode=${mount.mode.toString(8)}`;
+      return `mount cache ${mount.target}${mount.readonly ? ' ro' : ''} uid=${mount.uid} gid=${mount.gid} mode=${mount.mode.toString(8)}${mount.source === '/' ? '' : ` source=${keyItem(mount.source)}`}`;
     case 'tmpfs':
       return `mount tmpfs ${mount.target}${mount.sizeBytes ? ` size=${mount.sizeBytes}` : ''}`;
     case 'bind':

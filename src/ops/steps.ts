@@ -12,7 +12,7 @@ import { copyKeyParts, mkdirKeyParts, runKeyParts } from './key-parts.js';
 import { emptyFsState, type FsState } from './fs-state.js';
 import { isUrlSource } from './http-source.js';
 import { mkdirStep } from './mkdir.js';
-import { buildHostname, runStep, type RunDeps, type RunIO, type RunMount, type RunSpec } from './run.js';
+import { buildHostname, runStep, type MountOrigin, type RunDeps, type RunIO, type RunMount, type RunSpec } from './run.js';
 import { unpackImage, type BaseImage } from './source.js';
 
 /** What one build brings to its steps besides the engine's stores. */
@@ -152,18 +152,33 @@ function proxyEnv(step: RunStep): string[] {
   return pairs.flatMap(([name, value]) => (value === undefined ? [] : [`${name}=${value}`, `${name.toLowerCase()}=${value}`]));
 }
 
+async function mountOrigin(deps: RunDeps, build: BuildInputs, inputs: StepInputs, from: InputRef): Promise<MountOrigin> {
+  if (from.kind === 'context') return { kind: 'dir', dir: contextDirOf(build), ignore: build.ignore };
+  return { kind: 'state', state: await inputState(deps, build, inputs, from) };
+}
+
 async function runMountOf(deps: RunDeps, build: BuildInputs, inputs: StepInputs, mount: MountSpec, nextSsh: () => number): Promise<RunMount | undefined> {
   switch (mount.type) {
     case 'cache':
-      return { type: 'cache', target: mount.target, id: mount.id ?? mount.target, sharing: mount.sharing, uid: mount.uid ?? 0, gid: mount.gid ?? 0, mode: mount.mode ?? 0o755, readonly: mount.readonly };
+      return {
+        type: 'cache',
+        target: mount.target,
+        id: mount.id ?? mount.target,
+        sharing: mount.sharing,
+        uid: mount.uid ?? 0,
+        gid: mount.gid ?? 0,
+        mode: mount.mode ?? 0o755,
+        readonly: mount.readonly,
+        source: mount.source ?? '/',
+        from: mount.from === undefined ? undefined : await mountOrigin(deps, build, inputs, mount.from),
+      };
     case 'tmpfs':
       return { type: 'tmpfs', target: mount.target, sizeBytes: mount.size };
     case 'bind': {
-      const from = mount.from ?? { kind: 'context' as const };
       return {
         type: 'bind',
         target: mount.target,
-        from: from.kind === 'context' ? { kind: 'dir', dir: contextDirOf(build), ignore: build.ignore } : { kind: 'state', state: await inputState(deps, build, inputs, from) },
+        from: await mountOrigin(deps, build, inputs, mount.from ?? { kind: 'context' }),
         source: mount.source ?? '/',
         readwrite: !mount.readonly,
       };
@@ -211,7 +226,8 @@ export async function stepKeyParts(deps: RunDeps, build: BuildInputs, step: Excl
       const spec = await runSpecOf(deps, build, step, inputs);
       const parts = [...runKeyParts(spec, new Set(step.argNames)), parent];
       for (const mount of spec.mounts) {
-        if (mount.type !== 'bind') continue;
+        // What a bind shows, and what a new cache starts as, is an input of the step.
+        if ((mount.type !== 'bind' && mount.type !== 'cache') || mount.from === undefined) continue;
         if (mount.from.kind === 'state') parts.push(`mount-from ${mount.target} ${mount.from.state.snapshot ?? 'scratch'}`);
         else parts.push(...(await checksumSources(build.contentHash, mount.from.dir, { sources: [mount.source], sourceIgnore: build.ignore, exclude: undefined, parents: false }, { owners: true })));
       }

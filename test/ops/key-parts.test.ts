@@ -35,7 +35,7 @@ describe('runKeyParts', () => {
         mounts: [
           { type: 'secret', target: undefined, id: 'token', value: Buffer.from('s3cr3t'), env: undefined, uid: 0, gid: 0, mode: 0o400 },
           { type: 'ssh', target: '/run/buildkit/ssh_agent.0', socket: '/tmp/agent.sock', uid: 0, gid: 0, mode: 0o600 },
-          { type: 'cache', target: '/root/.cache', id: 'my-private-id', sharing: 'locked', uid: 0, gid: 0, mode: 0o755, readonly: false },
+          { type: 'cache', target: '/root/.cache', id: 'my-private-id', sharing: 'locked', uid: 0, gid: 0, mode: 0o755, readonly: false, source: '/', from: undefined },
         ],
       }),
       new Set(),
