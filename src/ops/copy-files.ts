@@ -22,14 +22,14 @@ import {
 } from 'node:fs';
 import { lstat, mkdir, readdir, rm } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
-import { basename, dirname, join, posix } from 'node:path';
+import { basename, join, posix, relative } from 'node:path';
 import type { ContentHashIndex } from '../../cache/index.js';
 import { compileGlob, type IgnoreMatcher } from '../../grammar/index.js';
 import { TurnTaker } from '../event-loop.js';
 import { checksumSelection, type ChecksumOptions, type SelectedSource } from '../context/checksum.js';
 import type { EntryPaths } from '../context/selection.js';
 import { walkSelected } from '../context/walk.js';
-import { extractArchive, isArchive } from './archive.js';
+import { extractArchive, isArchive, type ExtractedArchive } from './archive.js';
 import { UserError } from '../errors.js';
 import type { ModeChange } from './chmod.js';
 import type { Owner } from './owner.js';
@@ -251,8 +251,8 @@ class Copier {
     const scratch = join(this.request.tmpDir, `unpack-${randomBytes(6).toString('hex')}`);
     await mkdir(scratch, { recursive: true });
     try {
-      await extractArchive(archive, scratch);
-      await this.copyTree(scratch, destination, { contextPath: '', relative: '' }, true);
+      const extracted = await extractArchive(archive, scratch);
+      await this.copyTree(scratch, destination, { contextPath: '', relative: '' }, extracted);
     } finally {
       await rm(scratch, { recursive: true, force: true });
     }
@@ -285,9 +285,9 @@ class Copier {
     const parent = await this.ensureDirectory(posix.dirname(destinationPath));
     const host = destinationPath === '/' ? this.root : await resolveInRoot(this.root, destinationPath);
     const existing = lstatIfAny(host);
-    if (existing && !existing.isDirectory()) throw new UserError(`cannot copy a directory to ${destinationPath}: not a directory`);
+    if (existing && !existing.isDirectory()) throw new UserError(`cannot copy to non-directory: ${destinationPath}`);
     if (!existing) mkdirSync(join(parent, basename(host)));
-    await this.copyTree(source.hostPath, host, { contextPath: source.relativePath, relative: '' }, false);
+    await this.copyTree(source.hostPath, host, { contextPath: source.relativePath, relative: '' }, undefined);
     if (!existing) {
       const metadata = this.sourceMetadata(info, true);
       this.applyMetadata(host, metadata);
@@ -297,30 +297,59 @@ class Copier {
 
   /**
    * Copies the selected entries below `sourceDir` into the existing directory `destinationDir`; `paths`
-   * says where `sourceDir` is for the selection rules. Unpacked archives (`fromArchive`) keep their
-   * owners and know no .dockerignore, only --exclude.
+   * says where `sourceDir` is for the selection rules. Unpacked archives (`archive`) keep their owners and
+   * know no .dockerignore, only --exclude. A directory meeting a non-directory fails (BuildKit's copier),
+   * except in an archive, which replaces it — or goes through it, for a symlink where the archive names
+   * no directory of its own.
    */
-  private async copyTree(sourceDir: string, destinationDir: string, paths: EntryPaths, fromArchive: boolean): Promise<void> {
+  private async copyTree(sourceDir: string, destinationDir: string, paths: EntryPaths, archive: ExtractedArchive | undefined): Promise<void> {
+    const fromArchive = archive !== undefined;
     const rules = { sourceIgnore: fromArchive ? undefined : this.request.sourceIgnore, exclude: this.request.exclude };
     const newDirectories: { path: string; info: EntryStats }[] = [];
     const made = new Set<string>();
+    // Where each directory of the tree is on the host: below a followed symlink it is not the lexical path.
+    const hostDirectories = new Map<string, string>([['', destinationDir]]);
     // Parents come before their children, so every directory exists before anything is written into it.
     for (const entry of await walkSelected(sourceDir, paths, rules)) {
       await this.turns.turn();
-      const destinationPath = join(destinationDir, entry.relative);
+      const parent = posix.dirname(entry.relative);
+      const hostParent = hostDirectories.get(parent === '.' ? '' : parent) ?? join(destinationDir, parent);
+      const destinationPath = join(hostParent, posix.basename(entry.relative));
       if (!entry.info.isDirectory()) {
-        this.copyEntry(entry.hostPath, destinationPath, entry.info, fromArchive, !made.has(dirname(destinationPath)));
+        this.copyEntry(entry.hostPath, destinationPath, entry.info, fromArchive, !made.has(hostParent));
         continue;
       }
       const existing = lstatIfAny(destinationPath);
-      if (existing?.isDirectory()) continue; // merged into: it keeps its own metadata
+      const through = existing?.isSymbolicLink() && archive !== undefined && !archive.explicitDirectories.has(entry.relative) ? await this.directoryBehind(destinationPath) : undefined;
+      if (existing?.isDirectory() || through !== undefined) {
+        hostDirectories.set(entry.relative, through ?? destinationPath); // merged into: it keeps its own metadata
+        continue;
+      }
+      if (existing && !fromArchive) throw new UserError(`cannot copy to non-directory: ${this.rootfsPath(destinationPath)}`);
       if (existing) rmSync(destinationPath, { recursive: true, force: true });
       mkdirSync(destinationPath);
       made.add(destinationPath);
+      hostDirectories.set(entry.relative, destinationPath);
       newDirectories.push({ path: destinationPath, info: entry.info });
     }
     // Metadata last and deepest first, so no directory's mtime is bumped by what goes into it.
     for (const directory of newDirectories.reverse()) this.applyMetadata(directory.path, this.sourceMetadata(directory.info, true, fromArchive));
+  }
+
+  /**
+   * The directory the symlink at host path `link` leads to, resolved inside the rootfs and made when it
+   * is missing (moby#53258); undefined when a non-directory is there.
+   */
+  private async directoryBehind(link: string): Promise<string | undefined> {
+    const target = await resolveInRoot(this.root, this.rootfsPath(link));
+    const info = lstatIfAny(target);
+    if (info === undefined) return this.ensureDirectory(this.rootfsPath(target));
+    return info.isDirectory() ? target : undefined;
+  }
+
+  /** `/…` path in the rootfs of a host path below it. */
+  private rootfsPath(hostPath: string): string {
+    return `/${relative(this.root, hostPath)}`;
   }
 
   /**

@@ -4,7 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { lstat, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { link, lstat, mkdir, mkdtemp, readFile, readlink, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -59,6 +59,24 @@ describe('ADD local archives', () => {
     await copyFiles(context, rootfs, request(['t.tar'], '/out/', { owner: { uid: 7, gid: 8 } }));
     const info = await lstat(join(rootfs, 'out/dir/foo'));
     expect(`${info.uid}:${info.gid}`).toBe('7:8');
+  });
+
+  // BuildKit's testDockerfileAddArchiveThroughAbsoluteSymlink; moby's Untar (chrooted) for an explicit directory entry.
+  it('unpacks through a symlink where the archive only implies the directory, and replaces it where it names one', async () => {
+    await mkdir(join(work, 'payload/var/run/act'), { recursive: true });
+    await writeFile(join(work, 'payload/var/run/act/file'), 'act\n');
+    await link(join(work, 'payload/var/run/act/file'), join(work, 'payload/var/run/act/hard'));
+    execFileSync('tar', ['-cf', join(context, 'implied.tar'), '--no-recursion', '-C', join(work, 'payload'), 'var/run/act/file', 'var/run/act/hard']);
+    execFileSync('tar', ['-cf', join(context, 'explicit.tar'), '-C', join(work, 'payload'), 'var']);
+    await mkdir(join(rootfs, 'var'));
+    await symlink('/run', join(rootfs, 'var/run'));
+    await copyFiles(context, rootfs, request(['implied.tar'], '/'));
+    expect(await readlink(join(rootfs, 'var/run'))).toBe('/run');
+    expect(await readFile(join(rootfs, 'run/act/file'), 'utf8')).toBe('act\n');
+    expect((await lstat(join(rootfs, 'run/act/hard'))).ino).toBe((await lstat(join(rootfs, 'run/act/file'))).ino);
+    await copyFiles(context, rootfs, request(['explicit.tar'], '/'));
+    expect((await lstat(join(rootfs, 'var/run'))).isDirectory()).toBe(true);
+    expect(await readFile(join(rootfs, 'var/run/act/file'), 'utf8')).toBe('act\n');
   });
 
   it('copies a compressed file that holds no tar as it is, and never unpacks for COPY', async () => {

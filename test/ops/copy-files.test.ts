@@ -119,6 +119,17 @@ describe('copyFiles', () => {
     expect(await read('bin/tool')).toBe('binary');
   });
 
+  // BuildKit's copier: "cannot copy to non-directory" (what pnpm's node_modules links run into).
+  it('fails where a copied directory meets a symlink or file in the destination, instead of replacing it', async () => {
+    await write(context, 'app/node_modules/pkg/index.js', 'i');
+    await mkdir(join(rootfs, 'app/node_modules/.store/pkg'), { recursive: true });
+    await symlink('.store/pkg', join(rootfs, 'app/node_modules/pkg'));
+    await expect(copyFiles(context, rootfs, request(['app'], '/app'))).rejects.toThrow(new UserError('cannot copy to non-directory: /app/node_modules/pkg'));
+    expect(await readlink(join(rootfs, 'app/node_modules/pkg'))).toBe('.store/pkg');
+    await write(rootfs, 'file', 'f');
+    await expect(copyFiles(context, rootfs, request(['app'], '/file'))).rejects.toThrow(new UserError('cannot copy to non-directory: /file'));
+  });
+
   it('leaves an existing destination directory and its other files untouched', async () => {
     await write(context, 'dir/new', 'n');
     await mkdir(join(rootfs, 'app'));
