@@ -10,7 +10,7 @@ import { copyStep, type CopySource } from './copy.js';
 import { checksumSources } from './copy-files.js';
 import { copyKeyParts, mkdirKeyParts, runKeyParts } from './key-parts.js';
 import { emptyFsState, type FsState } from './fs-state.js';
-import { isUrlSource } from './http-source.js';
+import { isUrlSource, urlKeyPart } from './http-source.js';
 import { mkdirStep } from './mkdir.js';
 import { buildHostname, runStep, type MountOrigin, type RunDeps, type RunIO, type RunMount, type RunSpec } from './run.js';
 import { unpackImage, type BaseImage } from './source.js';
@@ -216,6 +216,10 @@ export async function stepKeyParts(deps: RunDeps, build: BuildInputs, step: Excl
       const spec = await copySpecOf(deps, build, step, inputs);
       const parts = [...copyKeyParts(spec, step.instruction), parent];
       const paths = spec.sources.filter((s) => !isUrlSource(s));
+      // A --checksum pins the content already; without one, the server is asked what it has now.
+      if (spec.checksum === undefined) {
+        for (const url of spec.sources.filter(isUrlSource)) parts.push(await urlKeyPart(url, { extraCaFile: deps.extraCaFile }));
+      }
       if (spec.from.kind === 'context' && paths.length > 0) {
         const exclude = spec.exclude.length > 0 ? compileIgnore(spec.exclude) : undefined;
         parts.push(...(await checksumSources(build.contentHash, spec.from.dir, { sources: paths, sourceIgnore: spec.from.ignore, exclude, parents: spec.parents }, { owners: false })));

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { isArchive } from '../../src/ops/archive.js';
 import { copyFiles, type CopyRequest } from '../../src/ops/copy-files.js';
-import { downloadUrl, urlFileName } from '../../src/ops/http-source.js';
+import { downloadUrl, urlFileName, urlKeyPart } from '../../src/ops/http-source.js';
 
 let work: string;
 let context: string;
@@ -92,11 +92,19 @@ describe('ADD <url>', () => {
   let base: string;
   const body = 'served over http\n';
   const digest = `sha256:${createHash('sha256').update(body).digest('hex')}`;
+  const agents: string[] = [];
+  let live = 'first';
 
   beforeAll(async () => {
     server = createServer((req, res) => {
+      agents.push(req.headers['user-agent'] ?? '');
       if (req.url === '/missing') {
         res.writeHead(404).end();
+        return;
+      }
+      if (req.url?.startsWith('/live/')) {
+        const headers = req.url === '/live/etag' ? { ETag: `"${live.length}-${live.charCodeAt(0)}"` } : {};
+        res.writeHead(200, headers).end(live);
         return;
       }
       res.writeHead(200, { 'Last-Modified': 'Wed, 21 Oct 2015 07:28:00 GMT' }).end(body);
@@ -125,8 +133,21 @@ describe('ADD <url>', () => {
     }
   });
 
+  // BuildKit's HTTP source revalidates on every build (testDockerfileADDFromURL: a rebuild asks again).
+  it('keys a URL by what the server has now: ETag, else Last-Modified, else the body', async () => {
+    const etag = await urlKeyPart(`${base}/live/etag`);
+    const hashed = await urlKeyPart(`${base}/live/plain`);
+    expect(etag).toBe(`url ${base}/live/etag etag="5-102"`);
+    expect(await urlKeyPart(`${base}/stamped`)).toBe(`url ${base}/stamped modified=Wed, 21 Oct 2015 07:28:00 GMT length=-`);
+    live = 'second';
+    expect(await urlKeyPart(`${base}/live/etag`)).not.toBe(etag);
+    expect(await urlKeyPart(`${base}/live/plain`)).not.toBe(hashed);
+    await expect(urlKeyPart(`${base}/missing`)).rejects.toThrow('invalid response status 404');
+    expect(agents.every((agent) => agent.includes('buildkit/v'))).toBe(true);
+  });
+
   it('refuses a wrong checksum, a malformed one and a failing server', async () => {
-    await expect(downloadUrl(`${base}/f`, work, { checksum: `sha256:${'0'.repeat(64)}` })).rejects.toThrow('digest mismatch');
+    await expect(downloadUrl(`${base}/f`, work, { checksum: `sha256:${'0'.repeat(64)}` })).rejects.toThrow(`digest mismatch ${digest}: sha256:${'0'.repeat(64)}`);
     await expect(downloadUrl(`${base}/f`, work, { checksum: 'md5:abc' })).rejects.toThrow('invalid checksum md5:abc');
     await expect(downloadUrl(`${base}/missing`, work)).rejects.toThrow('invalid response status 404');
   });
