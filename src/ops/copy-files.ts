@@ -224,7 +224,7 @@ class Copier {
     }
     if (source.keptPath !== undefined) {
       const target = posix.join(destinationPath, source.keptPath);
-      if (info.isDirectory()) await this.copyDirectoryContents(source, target, info);
+      if (info.isDirectory()) await this.copyDirectoryContents(source, target);
       else {
         await this.ensureDirectory(posix.dirname(target));
         this.copyEntry(source.hostPath, await resolveInRoot(this.root, target, false), info);
@@ -232,7 +232,7 @@ class Copier {
       return;
     }
     if (info.isDirectory()) {
-      await this.copyDirectoryContents(source, destinationPath, info);
+      await this.copyDirectoryContents(source, destinationPath);
       return;
     }
     const hostDestination = await resolveInRoot(this.root, destinationPath);
@@ -281,18 +281,17 @@ class Copier {
     for (const { path, mtime } of this.createdDirectories.reverse()) lutimesSync(path, mtime, mtime);
   }
 
-  private async copyDirectoryContents(source: ResolvedSource, destinationPath: string, info: Stats): Promise<void> {
-    const parent = await this.ensureDirectory(posix.dirname(destinationPath));
+  /**
+   * A directory source: its contents go into `destinationPath`. A new destination is made like every
+   * directory the copy creates (0755 root, or --chown/--chmod), not after the source directory (BuildKit's
+   * testCopyChownExistingDir: "creates the target directory (as root)"); an existing one keeps its metadata.
+   */
+  private async copyDirectoryContents(source: ResolvedSource, destinationPath: string): Promise<void> {
     const host = destinationPath === '/' ? this.root : await resolveInRoot(this.root, destinationPath);
     const existing = lstatIfAny(host);
     if (existing && !existing.isDirectory()) throw new UserError(`cannot copy to non-directory: ${destinationPath}`);
-    if (!existing) mkdirSync(join(parent, basename(host)));
-    await this.copyTree(source.hostPath, host, { contextPath: source.relativePath, relative: '' }, undefined);
-    if (!existing) {
-      const metadata = this.sourceMetadata(info, true);
-      this.applyMetadata(host, metadata);
-      this.createdDirectories.push({ path: host, mtime: metadata.mtime });
-    }
+    const directory = existing ? host : await this.ensureDirectory(destinationPath);
+    await this.copyTree(source.hostPath, directory, { contextPath: source.relativePath, relative: '' }, undefined);
   }
 
   /**

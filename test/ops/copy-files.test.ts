@@ -1,5 +1,5 @@
 // COPY semantics on real temp trees, each expectation taken from buildkit-behaviors.md §12–§15.
-import { chown, link, lstat, mkdir, mkdtemp, readFile, readlink, rm, symlink, utimes, writeFile } from 'node:fs/promises';
+import { chmod, chown, link, lstat, mkdir, mkdtemp, readFile, readlink, rm, symlink, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -109,6 +109,22 @@ describe('copyFiles', () => {
     await copyFiles(context, rootfs, request(['dir'], '/dest/made', { owner: { uid: 300, gid: 400 } }));
     expect(await ownerOf('dest/made')).toBe('300:400');
     expect(await ownerOf('dest/made/file')).toBe('300:400');
+  });
+
+  // BuildKit's testCopyChownExistingDir: "creates the target directory (as root), then copies the contents".
+  it('makes a new destination of a directory source as root 0755, not after the source directory', async () => {
+    await write(context, 'dir/sub/file', 'x');
+    await chown(join(context, 'dir'), 100, 200);
+    await chown(join(context, 'dir/sub'), 101, 201);
+    await chmod(join(context, 'dir'), 0o700);
+    await copyFiles(context, rootfs, request(['dir'], '/dir', { sourceOwner: 'keep' }));
+    expect(`${await ownerOf('dir')} ${(await modeOf('dir')).toString(8)}`).toBe('0:0 755');
+    expect(await ownerOf('dir/sub')).toBe('101:201');
+    await mkdir(join(rootfs, 'existing'));
+    await chown(join(rootfs, 'existing'), 500, 600);
+    await copyFiles(context, rootfs, request(['dir/.'], '/existing', { sourceOwner: 'keep' }));
+    expect(await ownerOf('existing')).toBe('500:600');
+    expect(await ownerOf('existing/sub')).toBe('101:201');
   });
 
   it('fails as a user error when a file stands where the destination needs a directory', async () => {
