@@ -9,7 +9,7 @@ import { applyLayer } from '../snapshot/apply.js';
 import { parseChmod } from './chmod.js';
 import { copyFiles, type CopyRequest } from './copy-files.js';
 import { changeState, commitWithLayer, openStateView, uniqueKey, withMounted, writeLayer, type FsDeps, type FsState } from './fs-state.js';
-import { downloadUrl, isUrlSource } from './http-source.js';
+import { fetchRemoteSource, isRemoteSource } from './remote-source.js';
 import { resolveOwner, type Owner } from './owner.js';
 
 export type CopySource =
@@ -20,7 +20,7 @@ export type CopySource =
 
 export interface CopySpec {
   from: CopySource;
-  /** Paths in `from` (wildcards allowed); for ADD also http(s) URLs. */
+  /** Paths in `from` (wildcards allowed); for ADD also http(s) URLs and git repositories. */
   sources: string[];
   /** `COPY <<EOF dest`: files named after the delimiter holding the (already expanded) body. */
   heredocs: { name: string; content: string }[];
@@ -34,8 +34,10 @@ export interface CopySpec {
   link: boolean;
   /** ADD: unpack local archives. */
   unpack: boolean;
-  /** ADD --checksum for a URL source. */
+  /** ADD --checksum for a URL (digest) or git (commit) source. */
   checksum: string | undefined;
+  /** ADD --keep-git-dir. */
+  keepGitDir: boolean;
 }
 
 export async function copyStep(deps: FsDeps, parent: FsState, spec: CopySpec, signal?: AbortSignal): Promise<FsState> {
@@ -71,7 +73,7 @@ async function linkedCopyStep(deps: FsDeps, parent: FsState, spec: CopySpec, sig
 }
 
 async function copyAll(deps: FsDeps, spec: CopySpec, owner: Owner | undefined, rootDir: string, signal: AbortSignal | undefined): Promise<void> {
-  const paths = spec.sources.filter((s) => !isUrlSource(s));
+  const paths = spec.sources.filter((s) => !isRemoteSource(s));
   const request: CopyRequest = {
     sources: paths,
     destination: spec.destination,
@@ -90,8 +92,8 @@ async function copyAll(deps: FsDeps, spec: CopySpec, owner: Owner | undefined, r
     await (from.kind === 'context' ? copyFiles(from.dir, rootDir, request) : withStateRoot(deps, from.state, (sourceRoot) => copyFiles(sourceRoot, rootDir, request)));
   }
   if (spec.heredocs.length > 0) await copyHeredocs(deps, spec, request, rootDir);
-  for (const url of spec.sources.filter(isUrlSource)) {
-    const download = await downloadUrl(url, deps.tmpDir, { checksum: spec.checksum, signal, extraCaFile: deps.extraCaFile });
+  for (const url of spec.sources.filter(isRemoteSource)) {
+    const download = await fetchRemoteSource(url, deps.tmpDir, { checksum: spec.checksum, keepGitDir: spec.keepGitDir, signal, extraCaFile: deps.extraCaFile });
     try {
       // Remote files are never unpacked (BuildKit: only local archives are).
       await copyFiles(download.dir, rootDir, { ...request, sources: [download.name], sourceOwner: 'root', sourceIgnore: undefined, unpack: false });

@@ -10,7 +10,7 @@ import { copyStep, type CopySource } from './copy.js';
 import { checksumSources } from './copy-files.js';
 import { copyKeyParts, mkdirKeyParts, runKeyParts } from './key-parts.js';
 import { emptyFsState, type FsState } from './fs-state.js';
-import { isUrlSource, urlKeyPart } from './http-source.js';
+import { isRemoteSource, remoteKeyPart } from './remote-source.js';
 import { mkdirStep } from './mkdir.js';
 import { buildHostname, runStep, type MountOrigin, type RunDeps, type RunIO, type RunMount, type RunSpec } from './run.js';
 import { unpackImage, type BaseImage } from './source.js';
@@ -89,8 +89,8 @@ function contextDirOf(build: BuildInputs): string {
 async function copySpecOf(deps: RunDeps, build: BuildInputs, step: CopyStep, inputs: StepInputs): Promise<Parameters<typeof copyStep>[2]> {
   const heredocs = step.sources.filter((s) => s.content !== undefined).map((s) => ({ name: s.path, content: s.content as string }));
   const sources = step.sources.filter((s) => s.content === undefined).map((s) => s.path);
-  // URLs and heredocs need no context, so `ADD <url>` works with a Dockerfile from stdin and no context.
-  const readsContext = sources.some((s) => !isUrlSource(s));
+  // URLs, repositories and heredocs need no context, so `ADD <url>` works with a Dockerfile from stdin and no context.
+  const readsContext = sources.some((s) => !isRemoteSource(s));
   const from: CopySource =
     step.from.kind !== 'context'
       ? { kind: 'state', state: await inputState(deps, build, inputs, step.from) }
@@ -108,6 +108,7 @@ async function copySpecOf(deps: RunDeps, build: BuildInputs, step: CopyStep, inp
     // ADD unpacks local archives unless --unpack=false; COPY never does.
     unpack: step.instruction === 'ADD' && step.unpack !== false,
     checksum: step.checksum,
+    keepGitDir: step.keepGitDir,
   };
 }
 
@@ -215,10 +216,11 @@ export async function stepKeyParts(deps: RunDeps, build: BuildInputs, step: Excl
     case 'copy': {
       const spec = await copySpecOf(deps, build, step, inputs);
       const parts = [...copyKeyParts(spec, step.instruction), parent];
-      const paths = spec.sources.filter((s) => !isUrlSource(s));
-      // A --checksum pins the content already; without one, the server is asked what it has now.
-      if (spec.checksum === undefined) {
-        for (const url of spec.sources.filter(isUrlSource)) parts.push(await urlKeyPart(url, { extraCaFile: deps.extraCaFile }));
+      const paths = spec.sources.filter((s) => !isRemoteSource(s));
+      // What each URL or repository holds now (asked every build, as BuildKit does).
+      for (const source of spec.sources.filter(isRemoteSource)) {
+        const part = await remoteKeyPart(source, { checksum: spec.checksum, keepGitDir: spec.keepGitDir, extraCaFile: deps.extraCaFile });
+        if (part !== undefined) parts.push(part);
       }
       if (spec.from.kind === 'context' && paths.length > 0) {
         const exclude = spec.exclude.length > 0 ? compileIgnore(spec.exclude) : undefined;
