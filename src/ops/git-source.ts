@@ -74,7 +74,9 @@ async function git(args: string[], options: { cwd?: string; signal?: AbortSignal
   } catch (err) {
     const error = err as NodeJS.ErrnoException & { stderr?: string };
     if (error.code === 'ENOENT') throw new UserError('ADD of a git repository needs git, which is not installed');
-    const detail = (error.stderr ?? error.message).trim().split('\n').at(-1) ?? '';
+    // git ends with advice ("…and the repository exists."); the line that says what failed comes first.
+    const lines = (error.stderr ?? error.message).split('\n').map((l) => l.trim()).filter((l) => l !== '');
+    const detail = lines.find((l) => /^(fatal|error):/.test(l)) ?? lines[0] ?? '';
     throw new UserError(`failed to fetch git repository: git ${args[0]}: ${detail}`, { cause: err });
   }
 }

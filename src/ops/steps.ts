@@ -10,6 +10,7 @@ import { copyStep, type CopySource } from './copy.js';
 import { checksumSources } from './copy-files.js';
 import { copyKeyParts, mkdirKeyParts, runKeyParts } from './key-parts.js';
 import { emptyFsState, type FsState } from './fs-state.js';
+import { isGitSource } from './git-source.js';
 import { isRemoteSource, remoteKeyPart } from './remote-source.js';
 import { mkdirStep } from './mkdir.js';
 import { buildHostname, runStep, type MountOrigin, type RunDeps, type RunIO, type RunMount, type RunSpec } from './run.js';
@@ -89,6 +90,8 @@ function contextDirOf(build: BuildInputs): string {
 async function copySpecOf(deps: RunDeps, build: BuildInputs, step: CopyStep, inputs: StepInputs): Promise<Parameters<typeof copyStep>[2]> {
   const heredocs = step.sources.filter((s) => s.content !== undefined).map((s) => ({ name: s.path, content: s.content as string }));
   const sources = step.sources.filter((s) => s.content === undefined).map((s) => s.path);
+  // BuildKit's words; only ADD fetches (COPY of a URL is refused when the Dockerfile is read).
+  if (step.instruction === 'COPY' && sources.some(isGitSource)) throw new UserError("source can't be a git ref for COPY");
   // URLs, repositories and heredocs need no context, so `ADD <url>` works with a Dockerfile from stdin and no context.
   const readsContext = sources.some((s) => !isRemoteSource(s));
   const from: CopySource =

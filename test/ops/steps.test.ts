@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { ContentHashIndex, ContentStore, initDigests } from '../../cache/index.js';
+import { UserError } from '../../src/errors.js';
 import type { Executor, SandboxSpec } from '../../src/executor/executor.js';
 import type { MountSpec, RunStep, Step } from '../../src/graph/index.js';
 import { importRootfs } from '../../src/image/import.js';
@@ -108,6 +109,15 @@ describeIf('graph steps through the ops', isRoot() ? [] : ['root (mounts)'], () 
       await unmount(view);
       await deps.snapshotter.remove('check');
     }
+  });
+
+  it('refuses a git repository as a COPY source, in BuildKit words (only ADD fetches)', async () => {
+    await expect(
+      exec({
+        kind: 'copy', instruction: 'COPY', from: { kind: 'context' }, sources: [{ path: 'git@example.com:team/repo.git' }], destination: '/src/',
+        chown: undefined, chmod: undefined, link: false, exclude: [], parents: false, checksum: undefined, keepGitDir: false, unpack: undefined, user: '',
+      }),
+    ).rejects.toThrow(new UserError("source can't be a git ref for COPY"));
   });
 
   it('turns RUN mounts into sandbox mounts with BuildKit defaults', async () => {
