@@ -32,6 +32,8 @@ export interface BuildInputs {
   extraHosts: { host: string; ip: string }[];
   /** Content digests of context files, kept across builds by stat (saved by the build at its end). */
   contentHash: ContentHashIndex;
+  /** The BUILDKIT_SANDBOX_HOSTNAME build arg: the hostname RUN sees instead of buildkitsandbox. */
+  sandboxHostname?: string | undefined;
 }
 
 export interface StepInputs {
@@ -137,7 +139,7 @@ async function runSpecOf(deps: RunDeps, build: BuildInputs, step: RunStep, input
     mounts,
     network: networkOf(step.network, build),
     insecure: step.security === 'insecure',
-    hostname: buildHostname,
+    hostname: build.sandboxHostname || buildHostname,
     extraHosts: build.extraHosts,
   };
 }

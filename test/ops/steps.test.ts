@@ -146,6 +146,12 @@ describeIf('graph steps through the ops', isRoot() ? [] : ['root (mounts)'], () 
     expect(sandbox.extraHosts).toEqual([{ host: 'db', ip: '10.0.0.5' }]);
   });
 
+  // BuildKit testDockerfileCheckHostname: the build arg BUILDKIT_SANDBOX_HOSTNAME names the sandbox.
+  it('gives RUN the hostname the build asks for', async () => {
+    await executeStep(deps, { ...build, sandboxHostname: 'foo' }, run({}), { previous: busybox, stages: new Map() }, io);
+    expect((sandboxes.at(-1) as SandboxSpec).hostname).toBe('foo');
+  });
+
   it('keys COPY on the selected context files (no owner) and RUN bind mounts on theirs with the owner', async () => {
     await mkdir(join(work, 'context', 'lib'), { recursive: true });
     await writeFile(join(work, 'context', 'lib', 'keep.js'), 'keep\n');
