@@ -380,6 +380,8 @@ export async function build(engine: Engine, request: BuildRequest, onEvent: (eve
     network: request.network,
     extraHosts: request.extraHosts,
     contentHash: ContentHashIndex.open(join(engine.paths.cache, 'contenthash')),
+    // BuildKit's build arg for the hostname RUN steps see (testHostnameSpecifying).
+    sandboxHostname: request.buildArgs.get('BUILDKIT_SANDBOX_HOSTNAME'),
   };
 
   // The cache lease keeps a concurrent `builder prune` off every result this build holds, until it ends.

@@ -2,9 +2,11 @@
 // unpacked instead of copied. Detection looks at the bytes, not the name, and a compressed file counts
 // only when what it holds is a tar — as BuildKit's AttemptUnpack decides.
 import { createReadStream } from 'node:fs';
-import type { Readable } from 'node:stream';
+import { PassThrough, type Readable } from 'node:stream';
 import { decompressed } from '../image/compression.js';
 import { applyLayer } from '../snapshot/apply.js';
+import { forEachTarEntry } from '../snapshot/tar-format.js';
+import { cleanEntryName } from '../snapshot/tar-names.js';
 
 /** ustar (and GNU tar) headers carry "ustar" at offset 257 of the first block. */
 function looksLikeTar(block: Buffer): boolean {
@@ -37,7 +39,44 @@ export async function isArchive(path: string): Promise<boolean> {
   return looksLikeTar(await firstBlock(await openDecompressed(path)));
 }
 
+export interface ExtractedArchive {
+  /**
+   * Directories the archive has entries for (clean relative names). The others in the result were made
+   * only as parents of entries: those follow a symlink the destination has there (moby's Untar, run in a
+   * chroot), where a directory entry of its own replaces it.
+   */
+  explicitDirectories: ReadonlySet<string>;
+}
+
 /** Unpacks the archive at `path` into `target` (entries escaping it are refused by applyLayer). */
-export async function extractArchive(path: string, target: string): Promise<void> {
-  await applyLayer(target, await openDecompressed(path));
+export async function extractArchive(path: string, target: string): Promise<ExtractedArchive> {
+  // One read: the bytes go both to the extraction and to a scan of the headers.
+  const source = await openDecompressed(path);
+  const toApply = new PassThrough();
+  const toScan = new PassThrough();
+  source.pipe(toApply);
+  source.pipe(toScan);
+  source.once('error', (err) => {
+    toApply.destroy(err);
+    toScan.destroy(err);
+  });
+  const explicitDirectories = new Set<string>();
+  const scanning = forEachTarEntry(toScan, async (header) => {
+    if (header.type !== 'directory') return;
+    try {
+      explicitDirectories.add(cleanEntryName(header.name));
+    } catch {
+      // A name applyLayer refuses: the extraction fails with the reason.
+    }
+  });
+  const applying = applyLayer(target, toApply);
+  try {
+    await Promise.all([applying, scanning]);
+  } catch (err) {
+    // Either side failing stops both, and nothing writes into `target` once this returns.
+    for (const stream of [source, toApply, toScan]) stream.destroy();
+    await Promise.allSettled([applying, scanning]);
+    throw err;
+  }
+  return { explicitDirectories };
 }

@@ -1,9 +1,10 @@
 // RUN --mount=type=cache: persistent directories under the state root, one per cache id (the target
-// path when no id is given), created with the mount's uid/gid/mode the first time. sharing=shared lets
+// path when no id is given), created with the mount's uid/gid/mode the first time (and filled from the
+// mount's `from=`, when it has one, before anyone sees it). sharing=shared lets
 // concurrent steps use one directory, locked serialises them, private gives a busy cache's second user
 // a throwaway directory. Cache contents are never part of a cache key or a layer.
-import { chmod, chown, mkdir, rm, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { chmod, chown, mkdir, rename, rm, stat } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import lockfile from 'proper-lockfile';
 import { sha256Of } from '../../cache/index.js';
 import { uniqueKey } from './fs-state.js';
@@ -26,27 +27,42 @@ function directoryName(id: string): string {
   return sha256Of(id).slice('sha256:'.length, 'sha256:'.length + 32);
 }
 
-async function createDirectory(dir: string, spec: CacheMountSpec): Promise<void> {
+/** Puts the first content into a new, empty cache directory (BuildKit's cache mount `from=`). */
+export type CacheSeed = (dir: string) => Promise<void>;
+
+/** Made and seeded aside, then renamed into place: a half-seeded cache is never seen. */
+async function createDirectory(dir: string, tmpDir: string, spec: CacheMountSpec, seed: CacheSeed | undefined): Promise<void> {
   const existed = await stat(dir).then(() => true, () => false);
   if (existed) return;
-  await mkdir(dir, { recursive: true });
-  await chown(dir, spec.uid, spec.gid);
-  await chmod(dir, spec.mode);
+  const staging = join(tmpDir, uniqueKey('cache-new'));
+  try {
+    await mkdir(staging, { recursive: true });
+    await chown(staging, spec.uid, spec.gid);
+    await chmod(staging, spec.mode);
+    if (seed) await seed(staging);
+    await mkdir(dirname(dir), { recursive: true });
+    // Another step may have made it meanwhile: theirs stays.
+    await rename(staging, dir).catch((err: NodeJS.ErrnoException) => {
+      if (err.code !== 'ENOTEMPTY' && err.code !== 'EEXIST') throw err;
+    });
+  } finally {
+    await rm(staging, { recursive: true, force: true });
+  }
 }
 
 /**
  * Gives the directory for `spec`. `fresh` (--no-cache) hands out an empty throwaway directory, so the
  * persistent one is neither seen nor changed, as BuildKit does under no-cache.
  */
-export async function acquireCacheMount(cacheRoot: string, tmpDir: string, spec: CacheMountSpec, fresh: boolean): Promise<CacheMountLease> {
+export async function acquireCacheMount(cacheRoot: string, tmpDir: string, spec: CacheMountSpec, fresh: boolean, seed?: CacheSeed): Promise<CacheMountLease> {
   const throwaway = async (): Promise<CacheMountLease> => {
     const dir = join(tmpDir, uniqueKey('cache'));
-    await createDirectory(dir, spec);
+    await createDirectory(dir, tmpDir, spec, seed);
     return { dir, release: () => rm(dir, { recursive: true, force: true }) };
   };
   if (fresh) return throwaway();
   const dir = join(cacheRoot, directoryName(spec.id));
-  await createDirectory(dir, spec);
+  await createDirectory(dir, tmpDir, spec, seed);
   if (spec.sharing === 'shared') return { dir, release: async () => undefined };
   const lockOptions = { lockfilePath: `${dir}.lock`, stale: 60_000, update: 10_000 };
   if (spec.sharing === 'private') {

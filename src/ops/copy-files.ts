@@ -28,7 +28,7 @@ import { TurnTaker } from '../event-loop.js';
 import { checksumSelection, type ChecksumOptions, type SelectedSource } from '../context/checksum.js';
 import type { EntryPaths } from '../context/selection.js';
 import { walkSelected } from '../context/walk.js';
-import { extractArchive, isArchive } from './archive.js';
+import { extractArchive, isArchive, type ExtractedArchive } from './archive.js';
 import { previousFileFor, setFileMetadata, type CopiedFiles, type PendingLink, type PreviousCopy } from './copied-files.js';
 import { UserError } from '../errors.js';
 import type { ModeChange } from './chmod.js';
@@ -96,24 +96,39 @@ export async function copyFiles(sourceRoot: string, destinationRoot: string, req
 }
 
 async function resolveSource(sourceRoot: string, source: string, request: Pick<CopyRequest, 'sourceIgnore' | 'parents'>): Promise<ResolvedSource[]> {
-  const pivotParent = request.parents && source.includes('/./') ? source.slice(0, source.lastIndexOf('/./')) : undefined;
   const pattern = posix.normalize(`/${source}`);
-  const matches = hasWildcard(pattern) ? await expandWildcards(sourceRoot, pattern, request.sourceIgnore) : [pattern];
+  const wildcard = hasWildcard(pattern);
+  // --parents matches like BuildKit's include patterns, where `**` spans any number of directories.
+  const matches = wildcard ? await expandWildcards(sourceRoot, pattern, request.sourceIgnore, request.parents) : [pattern];
+  const keptDepth = request.parents ? pivotDepth(source) : 0;
   const resolved: ResolvedSource[] = [];
-  for (const match of matches) {
+  for (const match of request.parents ? outermost(matches) : matches) {
     const relativePath = match.replace(/^\/+|\/+$/g, ''); // `src/` is the directory src
     const ignored = relativePath !== '' && request.sourceIgnore?.ignores(relativePath) === true;
     const hostPath = await resolveInRoot(sourceRoot, match);
     const exists = !ignored && (await lstat(hostPath).then(() => true, () => false));
     if (!exists) {
-      if (hasWildcard(pattern)) continue;
+      if (wildcard) continue;
       throw sourceNotFound(source, match, ignored);
     }
-    // --parents keeps the path below the last `/./` pivot, or the whole path without one.
-    const keptPath = !request.parents ? undefined : pivotParent === undefined ? relativePath : posix.relative(posix.normalize(`/${pivotParent}`), match);
+    // --parents keeps the path below the last `/./` pivot (whatever a wildcard before it matched).
+    const keptPath = request.parents ? relativePath.split('/').slice(keptDepth).join('/') : undefined;
     resolved.push({ hostPath, relativePath, keptPath });
   }
   return resolved;
+}
+
+/** How many leading components of a --parents source are dropped: those before its last `/./` pivot. */
+function pivotDepth(source: string): number {
+  const pivot = source.lastIndexOf('/./');
+  if (pivot < 0) return 0;
+  return posix.normalize(`/${source.slice(0, pivot)}`).split('/').filter((c) => c !== '').length;
+}
+
+/** Matches not inside another match (a `**` can match both): copying the outer one already brings them. */
+function outermost(matches: string[]): string[] {
+  const inside = (path: string, outer: string): boolean => path !== outer && (outer === '/' || path.startsWith(`${outer}/`));
+  return matches.filter((match) => !matches.some((outer) => inside(match, outer)));
 }
 
 /**
@@ -155,31 +170,51 @@ function unescapeComponent(component: string): string {
   return component.replace(/\\(.)/g, '$1');
 }
 
-/** All in-root paths matching `pattern` component by component, sorted; ignored context paths are skipped. */
-async function expandWildcards(root: string, pattern: string, ignore: IgnoreMatcher | undefined): Promise<string[]> {
+/**
+ * All in-root paths matching `pattern` component by component, sorted; ignored context paths are skipped.
+ * With `globstar`, a `**` component stands for zero or more directories (symlinks are not descended).
+ */
+async function expandWildcards(root: string, pattern: string, ignore: IgnoreMatcher | undefined, globstar: boolean): Promise<string[]> {
   let current = ['/'];
   for (const component of pattern.split('/').filter((c) => c !== '')) {
     const next: string[] = [];
-    if (!hasWildcard(component)) {
+    if (globstar && component === '**') {
+      for (const dir of current) next.push(...(await directoriesBelow(root, dir, ignore)));
+    } else if (!hasWildcard(component)) {
       for (const dir of current) next.push(posix.join(dir, unescapeComponent(component)));
     } else {
       const matches = compileGlob(component);
       for (const dir of current) {
-        let names: string[];
-        try {
-          names = await readdir(await resolveInRoot(root, dir));
-        } catch {
-          continue;
-        }
-        for (const name of names.sort()) {
+        for (const name of await namesIn(root, dir)) {
           const candidate = posix.join(dir, name);
           if (matches(name) && !ignore?.ignores(candidate.slice(1))) next.push(candidate);
         }
       }
     }
-    current = next;
+    current = [...new Set(next)];
   }
   return current;
+}
+
+/** Sorted entry names of an in-root directory; none when it is missing or not a directory. */
+async function namesIn(root: string, dir: string): Promise<string[]> {
+  try {
+    return (await readdir(await resolveInRoot(root, dir))).sort();
+  } catch {
+    return [];
+  }
+}
+
+/** `dir` itself and every real directory below it, parents first. */
+async function directoriesBelow(root: string, dir: string, ignore: IgnoreMatcher | undefined): Promise<string[]> {
+  const found = [dir];
+  for (const name of await namesIn(root, dir)) {
+    const candidate = posix.join(dir, name);
+    if (ignore?.ignores(candidate.slice(1))) continue;
+    const info = lstatIfAny(await resolveInRoot(root, candidate, false));
+    if (info?.isDirectory()) found.push(...(await directoriesBelow(root, candidate, ignore)));
+  }
+  return found;
 }
 
 class Copier {
@@ -207,7 +242,7 @@ class Copier {
     }
     if (source.keptPath !== undefined) {
       const target = posix.join(destinationPath, source.keptPath);
-      if (info.isDirectory()) await this.copyDirectoryContents(source, target, info);
+      if (info.isDirectory()) await this.copyDirectoryContents(source, target);
       else {
         await this.ensureDirectory(posix.dirname(target));
         this.copyEntry(source.hostPath, await resolveInRoot(this.root, target, false), info);
@@ -215,7 +250,7 @@ class Copier {
       return;
     }
     if (info.isDirectory()) {
-      await this.copyDirectoryContents(source, destinationPath, info);
+      await this.copyDirectoryContents(source, destinationPath);
       return;
     }
     const hostDestination = await resolveInRoot(this.root, destinationPath);
@@ -234,8 +269,8 @@ class Copier {
     const scratch = join(this.request.tmpDir, `unpack-${randomBytes(6).toString('hex')}`);
     await mkdir(scratch, { recursive: true });
     try {
-      await extractArchive(archive, scratch);
-      await this.copyTree(scratch, destination, { contextPath: '', relative: '' }, true);
+      const extracted = await extractArchive(archive, scratch);
+      await this.copyTree(scratch, destination, { contextPath: '', relative: '' }, extracted);
     } finally {
       await rm(scratch, { recursive: true, force: true });
     }
@@ -264,46 +299,74 @@ class Copier {
     for (const { path, mtime } of this.createdDirectories.reverse()) lutimesSync(path, mtime, mtime);
   }
 
-  private async copyDirectoryContents(source: ResolvedSource, destinationPath: string, info: Stats): Promise<void> {
-    const parent = await this.ensureDirectory(posix.dirname(destinationPath));
+  /**
+   * A directory source: its contents go into `destinationPath`. A new destination is made like every
+   * directory the copy creates (0755 root, or --chown/--chmod), not after the source directory (BuildKit's
+   * testCopyChownExistingDir: "creates the target directory (as root)"); an existing one keeps its metadata.
+   */
+  private async copyDirectoryContents(source: ResolvedSource, destinationPath: string): Promise<void> {
     const host = destinationPath === '/' ? this.root : await resolveInRoot(this.root, destinationPath);
     const existing = lstatIfAny(host);
-    if (existing && !existing.isDirectory()) throw new UserError(`cannot copy a directory to ${destinationPath}: not a directory`);
-    if (!existing) this.makeDirectory(join(parent, basename(host)));
-    await this.copyTree(source.hostPath, host, { contextPath: source.relativePath, relative: '' }, false);
-    if (!existing) {
-      const metadata = this.sourceMetadata(info, true);
-      this.applyMetadata(host, metadata);
-      this.createdDirectories.push({ path: host, mtime: metadata.mtime });
-    }
+    if (existing && !existing.isDirectory()) throw new UserError(`cannot copy to non-directory: ${destinationPath}`);
+    const directory = existing ? host : await this.ensureDirectory(destinationPath);
+    await this.copyTree(source.hostPath, directory, { contextPath: source.relativePath, relative: '' }, undefined);
   }
 
   /**
    * Copies the selected entries below `sourceDir` into the existing directory `destinationDir`; `paths`
-   * says where `sourceDir` is for the selection rules. Unpacked archives (`fromArchive`) keep their
-   * owners and know no .dockerignore, only --exclude.
+   * says where `sourceDir` is for the selection rules. Unpacked archives (`archive`) keep their owners and
+   * know no .dockerignore, only --exclude. A directory meeting a non-directory fails (BuildKit's copier),
+   * except in an archive, which replaces it — or goes through it, for a symlink where the archive names
+   * no directory of its own.
    */
-  private async copyTree(sourceDir: string, destinationDir: string, paths: EntryPaths, fromArchive: boolean): Promise<void> {
+  private async copyTree(sourceDir: string, destinationDir: string, paths: EntryPaths, archive: ExtractedArchive | undefined): Promise<void> {
+    const fromArchive = archive !== undefined;
     const rules = { sourceIgnore: fromArchive ? undefined : this.request.sourceIgnore, exclude: this.request.exclude };
     const newDirectories: { path: string; info: EntryStats }[] = [];
     const made = new Set<string>();
+    // Where each directory of the tree is on the host: below a followed symlink it is not the lexical path.
+    const hostDirectories = new Map<string, string>([['', destinationDir]]);
     // Parents come before their children, so every directory exists before anything is written into it.
     for (const entry of await walkSelected(sourceDir, paths, rules)) {
       await this.turns.turn();
-      const destinationPath = join(destinationDir, entry.relative);
+      const parent = posix.dirname(entry.relative);
+      const hostParent = hostDirectories.get(parent === '.' ? '' : parent) ?? join(destinationDir, parent);
+      const destinationPath = join(hostParent, posix.basename(entry.relative));
       if (!entry.info.isDirectory()) {
-        this.copyEntry(entry.hostPath, destinationPath, entry.info, fromArchive, !made.has(dirname(destinationPath)));
+        this.copyEntry(entry.hostPath, destinationPath, entry.info, fromArchive, !made.has(hostParent));
         continue;
       }
       const existing = lstatIfAny(destinationPath);
-      if (existing?.isDirectory()) continue; // merged into: it keeps its own metadata
+      const through = existing?.isSymbolicLink() && archive !== undefined && !archive.explicitDirectories.has(entry.relative) ? await this.directoryBehind(destinationPath) : undefined;
+      if (existing?.isDirectory() || through !== undefined) {
+        hostDirectories.set(entry.relative, through ?? destinationPath); // merged into: it keeps its own metadata
+        continue;
+      }
+      if (existing && !fromArchive) throw new UserError(`cannot copy to non-directory: ${this.rootfsPath(destinationPath)}`);
       if (existing) this.replace(destinationPath, existing);
       this.makeDirectory(destinationPath);
       made.add(destinationPath);
+      hostDirectories.set(entry.relative, destinationPath);
       newDirectories.push({ path: destinationPath, info: entry.info });
     }
     // Metadata last and deepest first, so no directory's mtime is bumped by what goes into it.
     for (const directory of newDirectories.reverse()) this.applyMetadata(directory.path, this.sourceMetadata(directory.info, true, fromArchive));
+  }
+
+  /**
+   * The directory the symlink at host path `link` leads to, resolved inside the rootfs and made when it
+   * is missing (moby#53258); undefined when a non-directory is there.
+   */
+  private async directoryBehind(link: string): Promise<string | undefined> {
+    const target = await resolveInRoot(this.root, this.rootfsPath(link));
+    const info = lstatIfAny(target);
+    if (info === undefined) return this.ensureDirectory(this.rootfsPath(target));
+    return info.isDirectory() ? target : undefined;
+  }
+
+  /** `/…` path in the rootfs of a host path below it. */
+  private rootfsPath(hostPath: string): string {
+    return `/${relative(this.root, hostPath)}`;
   }
 
   /**
@@ -399,8 +462,14 @@ class Copier {
   }
 }
 
+/** The entry at `path`, or undefined when there is none — also when a parent on the way is a file (ENOTDIR). */
 function lstatIfAny(path: string): Stats | undefined {
-  return lstatSync(path, { throwIfNoEntry: false });
+  try {
+    return lstatSync(path, { throwIfNoEntry: false });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOTDIR') return undefined;
+    throw err;
+  }
 }
 
 const smallFileBytes = 256 * 1024;

@@ -11,7 +11,7 @@ import { parseChmod } from './chmod.js';
 import { makePendingLinks, storeCopiedFiles, type CopiedFiles, type PreviousCopy } from './copied-files.js';
 import { copyFiles, type CopyOutcome, type CopyRequest } from './copy-files.js';
 import { changeSnapshot, commitWithLayer, openStateView, uniqueKey, withMounted, writeLayer, type FsDeps, type FsState } from './fs-state.js';
-import { downloadUrl, isUrlSource } from './http-source.js';
+import { fetchRemoteSource, isRemoteSource } from './remote-source.js';
 import { resolveOwner, type Owner } from './owner.js';
 
 export type CopySource =
@@ -22,7 +22,7 @@ export type CopySource =
 
 export interface CopySpec {
   from: CopySource;
-  /** Paths in `from` (wildcards allowed); for ADD also http(s) URLs. */
+  /** Paths in `from` (wildcards allowed); for ADD also http(s) URLs and git repositories. */
   sources: string[];
   /** `COPY <<EOF dest`: files named after the delimiter holding the (already expanded) body. */
   heredocs: { name: string; content: string }[];
@@ -36,8 +36,10 @@ export interface CopySpec {
   link: boolean;
   /** ADD: unpack local archives. */
   unpack: boolean;
-  /** ADD --checksum for a URL source. */
+  /** ADD --checksum for a URL (digest) or git (commit) source. */
   checksum: string | undefined;
+  /** ADD --keep-git-dir. */
+  keepGitDir: boolean;
 }
 
 /** What a copy from the context needs to reuse the files of its previous run (see copied-files.ts). */
@@ -100,13 +102,13 @@ async function withCopiedFiles(deps: FsDeps, state: FsState, copied: CopiedFiles
 }
 
 /**
- * Copies every source. Only a copy of context paths alone reuses and records files: heredocs and URLs
+ * Copies every source. Only a copy of context paths alone reuses and records files: heredocs and remote sources
  * are written by copiers of their own, which would not see (or replace) what the first one noted.
  */
 async function copyAll(deps: FsDeps, spec: CopySpec, owner: Owner | undefined, rootDir: string, signal: AbortSignal | undefined, reuse: CopyReuse | undefined): Promise<CopyOutcome> {
-  const paths = spec.sources.filter((s) => !isUrlSource(s));
-  const urls = spec.sources.filter(isUrlSource);
-  const reusing = spec.heredocs.length === 0 && urls.length === 0 ? reuse : undefined;
+  const paths = spec.sources.filter((s) => !isRemoteSource(s));
+  const remotes = spec.sources.filter(isRemoteSource);
+  const reusing = spec.heredocs.length === 0 && remotes.length === 0 ? reuse : undefined;
   const request: CopyRequest = {
     sources: paths,
     destination: spec.destination,
@@ -128,8 +130,8 @@ async function copyAll(deps: FsDeps, spec: CopySpec, owner: Owner | undefined, r
       : withStateRoot(deps, from.state, (sourceRoot) => copyFiles(sourceRoot, rootDir, request)));
   }
   if (spec.heredocs.length > 0) await copyHeredocs(deps, spec, request, rootDir);
-  for (const url of urls) {
-    const download = await downloadUrl(url, deps.tmpDir, { checksum: spec.checksum, signal, extraCaFile: deps.extraCaFile });
+  for (const url of remotes) {
+    const download = await fetchRemoteSource(url, deps.tmpDir, { checksum: spec.checksum, keepGitDir: spec.keepGitDir, signal, extraCaFile: deps.extraCaFile });
     try {
       // Remote files are never unpacked (BuildKit: only local archives are).
       await copyFiles(download.dir, rootDir, { ...request, sources: [download.name], sourceOwner: 'root', sourceIgnore: undefined, unpack: false });

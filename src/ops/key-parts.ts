@@ -5,6 +5,7 @@
 // the hostname — none of them change what a step produces.
 import { keyItem } from '../../cache/index.js';
 import type { CopySpec } from './copy.js';
+import { isGitSource } from './git-source.js';
 import type { MkdirSpec } from './mkdir.js';
 import type { RunMount, RunSpec } from './run.js';
 
@@ -23,7 +24,7 @@ const isProxy = (entry: string): boolean => proxyVariables.has(nameOf(entry).toL
 function mountPart(mount: RunMount): string {
   switch (mount.type) {
     case 'cache':
-      return `mount cache ${mount.target}${mount.readonly ? ' ro' : ''} uid=${mount.uid} gid=${mount.gid} mode=${mount.mode.toString(8)}`;
+      return `mount cache ${mount.target}${mount.readonly ? ' ro' : ''} uid=${mount.uid} gid=${mount.gid} mode=${mount.mode.toString(8)}${mount.source === '/' ? '' : ` source=${keyItem(mount.source)}`}`;
     case 'tmpfs':
       return `mount tmpfs ${mount.target}${mount.sizeBytes ? ` size=${mount.sizeBytes}` : ''}`;
     case 'bind':
@@ -67,7 +68,8 @@ export function copyKeyParts(spec: CopySpec, instruction: 'COPY' | 'ADD'): strin
     ...(spec.parents ? ['parents'] : []),
     ...(spec.link ? ['link'] : []),
     ...(spec.unpack ? ['unpack'] : []),
-    ...(spec.checksum !== undefined ? [`checksum ${spec.checksum}`] : []),
+    // For a repository the resolved commit is the key (testAddGitChecksumCache: adding --checksum keeps the hit).
+    ...(spec.checksum !== undefined && !spec.sources.some(isGitSource) ? [`checksum ${spec.checksum}`] : []),
   ];
 }
 

@@ -2,9 +2,9 @@
 // --mount's (cache, bind, tmpfs, secret, ssh, heredoc files), then turn the changes into a layer and a
 // committed snapshot. The sandbox removes the mount-point stubs it creates; secrets never reach the
 // layer or the cache key.
-import { chmod, chown, cp, lstat, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, chown, cp, lstat, mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { connect, createServer, type Socket } from 'node:net';
-import { join, posix } from 'node:path';
+import { dirname, join, posix } from 'node:path';
 import { Writable } from 'node:stream';
 import { StepFailedError, UserError } from '../errors.js';
 import type { IgnoreMatcher } from '../../grammar/index.js';
@@ -15,11 +15,15 @@ import type { Mount } from '../snapshot/snapshotter.js';
 import { changeSnapshot, openStateView, uniqueKey, type FsDeps, type FsState } from './fs-state.js';
 import { resolveInRoot } from './root-path.js';
 
+/** What a bind mount shows, or a new cache mount starts with: the build context directory or a state (a stage or an image). */
+export type MountOrigin = { kind: 'dir'; dir: string; ignore?: IgnoreMatcher | undefined } | { kind: 'state'; state: FsState };
+
 export type RunMount =
-  | { type: 'cache'; target: string; id: string; sharing: 'shared' | 'private' | 'locked'; uid: number; gid: number; mode: number; readonly: boolean }
+  /** `source`: the path inside the cache that is mounted; `from`: what a new cache starts as (BuildKit). */
+  | { type: 'cache'; target: string; id: string; sharing: 'shared' | 'private' | 'locked'; uid: number; gid: number; mode: number; readonly: boolean; source: string; from: MountOrigin | undefined }
   | { type: 'tmpfs'; target: string; sizeBytes: number | undefined }
-  /** `source` is a path in the build context directory or in another state (a stage or an image). */
-  | { type: 'bind'; target: string; from: { kind: 'dir'; dir: string; ignore?: IgnoreMatcher | undefined } | { kind: 'state'; state: FsState }; source: string; readwrite: boolean }
+  /** `source` is a path in `from`. */
+  | { type: 'bind'; target: string; from: MountOrigin; source: string; readwrite: boolean }
   | { type: 'secret'; target: string | undefined; id: string; value: Buffer; env: string | undefined; uid: number; gid: number; mode: number }
   /** `socket` is the agent on the host (SSH_AUTH_SOCK or --ssh id=path); the step sees a proxy of it. */
   | { type: 'ssh'; target: string; socket: string; uid: number; gid: number; mode: number }
@@ -111,18 +115,17 @@ async function prepareMount(deps: RunDeps, mount: RunMount, env: string[], clean
     case 'tmpfs':
       return { destination: mount.target, type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'nodev', ...(mount.sizeBytes ? [`size=${mount.sizeBytes}`] : [])] };
     case 'cache': {
-      const lease = await acquireCacheMount(deps.cacheMountDir, deps.tmpDir, mount, deps.freshCacheMounts);
+      const from = mount.from;
+      const seed = from === undefined ? undefined : (dir: string) => seedCache(deps, from, mount.source, dir);
+      const lease = await acquireCacheMount(deps.cacheMountDir, deps.tmpDir, mount, deps.freshCacheMounts, seed);
       cleanups.push(lease.release);
-      return { destination: mount.target, type: 'bind', source: lease.dir, options: ['rbind', mount.readonly ? 'ro' : 'rw'] };
+      // Resolved inside the cache: a link in it can point nowhere else (BuildKit testCacheMountSourceEscape).
+      const source = await resolveInRoot(lease.dir, mount.source);
+      if (!(await isDirectory(source))) throw new UserError(`failed to mount ${mount.target}: "${posix.normalize(`/${mount.source}`)}": not found in the cache`);
+      return { destination: mount.target, type: 'bind', source, options: ['rbind', mount.readonly ? 'ro' : 'rw'] };
     }
     case 'bind': {
-      let root: string;
-      if (mount.from.kind === 'dir') root = mount.from.dir;
-      else {
-        const view = await openStateView(deps, mount.from.state);
-        cleanups.push(view.close);
-        root = view.dir;
-      }
+      const root = await originRoot(deps, mount.from, cleanups);
       const source = await resolveInRoot(root, mount.source);
       await lstat(source).catch(() => {
         throw new UserError(`failed to mount ${mount.target}: "${posix.normalize(`/${mount.source}`)}": not found`);
@@ -167,6 +170,43 @@ async function prepareMount(deps: RunDeps, mount: RunMount, env: string[], clean
       env.push(`SSH_AUTH_SOCK=${mount.target}`);
       return { destination: mount.target, type: 'bind', source: proxy.path, options: ['bind'] };
     }
+  }
+}
+
+/** The directory a mount origin is read from; a state is mounted read-only until the cleanups run. */
+async function originRoot(deps: RunDeps, origin: MountOrigin, cleanups: (() => Promise<void>)[]): Promise<string> {
+  if (origin.kind === 'dir') return origin.dir;
+  const view = await openStateView(deps, origin.state);
+  cleanups.push(view.close);
+  return view.dir;
+}
+
+const isDirectory = (path: string): Promise<boolean> => stat(path).then((info) => info.isDirectory(), () => false);
+
+/**
+ * Fills a new cache directory from `source` in the mount's `from=`, at that same path inside the cache
+ * (the mount then shows it). Owners, modes and times are kept; .dockerignore applies to the context.
+ */
+async function seedCache(deps: RunDeps, origin: MountOrigin, source: string, dir: string): Promise<void> {
+  const cleanups: (() => Promise<void>)[] = [];
+  try {
+    const from = await resolveInRoot(await originRoot(deps, origin, cleanups), source);
+    if (!(await isDirectory(from))) throw new UserError(`failed to mount cache from "${posix.normalize(`/${source}`)}": not a directory`);
+    const relative = posix.normalize(`/${source}`).slice(1);
+    const rules = { sourceIgnore: origin.kind === 'dir' ? origin.ignore : undefined, exclude: undefined };
+    if (relative !== '') {
+      const into = join(dir, relative);
+      await mkdir(dirname(into), { recursive: true });
+      await materializeSelection(from, relative, rules, into, 'copy');
+      return;
+    }
+    // The cache root keeps the mount's owner and mode: fill a new directory, then move its entries in.
+    const fill = join(deps.tmpDir, uniqueKey('cache-seed'));
+    cleanups.push(() => rm(fill, { recursive: true, force: true }));
+    await materializeSelection(from, '', rules, fill, 'copy');
+    for (const name of await readdir(fill)) await rename(join(fill, name), join(dir, name));
+  } finally {
+    for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
   }
 }
 

@@ -11,9 +11,10 @@ import { copyStep, type CopyReuse, type CopySource } from './copy.js';
 import { checksumSources } from './copy-files.js';
 import { copyKeyParts, mkdirKeyParts, runKeyParts } from './key-parts.js';
 import { emptyFsState, type FsState } from './fs-state.js';
-import { isUrlSource } from './http-source.js';
+import { isGitSource } from './git-source.js';
+import { isRemoteSource, remoteKeyPart } from './remote-source.js';
 import { mkdirStep } from './mkdir.js';
-import { buildHostname, runStep, type RunDeps, type RunIO, type RunMount, type RunSpec } from './run.js';
+import { buildHostname, runStep, type MountOrigin, type RunDeps, type RunIO, type RunMount, type RunSpec } from './run.js';
 import { unpackImage, type BaseImage } from './source.js';
 
 /** What one build brings to its steps besides the engine's stores. */
@@ -32,6 +33,8 @@ export interface BuildInputs {
   extraHosts: { host: string; ip: string }[];
   /** Content digests of context files, kept across builds by stat (saved by the build at its end). */
   contentHash: ContentHashIndex;
+  /** The BUILDKIT_SANDBOX_HOSTNAME build arg: the hostname RUN sees instead of buildkitsandbox. */
+  sandboxHostname?: string | undefined;
 }
 
 export interface StepInputs {
@@ -101,8 +104,10 @@ function contextDirOf(build: BuildInputs): string {
 async function copySpecOf(deps: RunDeps, build: BuildInputs, step: CopyStep, inputs: StepInputs): Promise<Parameters<typeof copyStep>[2]> {
   const heredocs = step.sources.filter((s) => s.content !== undefined).map((s) => ({ name: s.path, content: s.content as string }));
   const sources = step.sources.filter((s) => s.content === undefined).map((s) => s.path);
-  // URLs and heredocs need no context, so `ADD <url>` works with a Dockerfile from stdin and no context.
-  const readsContext = sources.some((s) => !isUrlSource(s));
+  // BuildKit's words; only ADD fetches (COPY of a URL is refused when the Dockerfile is read).
+  if (step.instruction === 'COPY' && sources.some(isGitSource)) throw new UserError("source can't be a git ref for COPY");
+  // URLs, repositories and heredocs need no context, so `ADD <url>` works with a Dockerfile from stdin and no context.
+  const readsContext = sources.some((s) => !isRemoteSource(s));
   const from: CopySource =
     step.from.kind !== 'context'
       ? { kind: 'state', state: await inputState(deps, build, inputs, step.from) }
@@ -120,6 +125,7 @@ async function copySpecOf(deps: RunDeps, build: BuildInputs, step: CopyStep, inp
     // ADD unpacks local archives unless --unpack=false; COPY never does.
     unpack: step.instruction === 'ADD' && step.unpack !== false,
     checksum: step.checksum,
+    keepGitDir: step.keepGitDir,
   };
 }
 
@@ -145,7 +151,7 @@ async function runSpecOf(deps: RunDeps, build: BuildInputs, step: RunStep, input
     mounts,
     network: networkOf(step.network, build),
     insecure: step.security === 'insecure',
-    hostname: buildHostname,
+    hostname: build.sandboxHostname || buildHostname,
     extraHosts: build.extraHosts,
   };
 }
@@ -164,18 +170,33 @@ function proxyEnv(step: RunStep): string[] {
   return pairs.flatMap(([name, value]) => (value === undefined ? [] : [`${name}=${value}`, `${name.toLowerCase()}=${value}`]));
 }
 
+async function mountOrigin(deps: RunDeps, build: BuildInputs, inputs: StepInputs, from: InputRef): Promise<MountOrigin> {
+  if (from.kind === 'context') return { kind: 'dir', dir: contextDirOf(build), ignore: build.ignore };
+  return { kind: 'state', state: await inputState(deps, build, inputs, from) };
+}
+
 async function runMountOf(deps: RunDeps, build: BuildInputs, inputs: StepInputs, mount: MountSpec, nextSsh: () => number): Promise<RunMount | undefined> {
   switch (mount.type) {
     case 'cache':
-      return { type: 'cache', target: mount.target, id: mount.id ?? mount.target, sharing: mount.sharing, uid: mount.uid ?? 0, gid: mount.gid ?? 0, mode: mount.mode ?? 0o755, readonly: mount.readonly };
+      return {
+        type: 'cache',
+        target: mount.target,
+        id: mount.id ?? mount.target,
+        sharing: mount.sharing,
+        uid: mount.uid ?? 0,
+        gid: mount.gid ?? 0,
+        mode: mount.mode ?? 0o755,
+        readonly: mount.readonly,
+        source: mount.source ?? '/',
+        from: mount.from === undefined ? undefined : await mountOrigin(deps, build, inputs, mount.from),
+      };
     case 'tmpfs':
       return { type: 'tmpfs', target: mount.target, sizeBytes: mount.size };
     case 'bind': {
-      const from = mount.from ?? { kind: 'context' as const };
       return {
         type: 'bind',
         target: mount.target,
-        from: from.kind === 'context' ? { kind: 'dir', dir: contextDirOf(build), ignore: build.ignore } : { kind: 'state', state: await inputState(deps, build, inputs, from) },
+        from: await mountOrigin(deps, build, inputs, mount.from ?? { kind: 'context' }),
         source: mount.source ?? '/',
         readwrite: !mount.readonly,
       };
@@ -212,7 +233,12 @@ export async function stepKeyParts(deps: RunDeps, build: BuildInputs, step: Excl
     case 'copy': {
       const spec = await copySpecOf(deps, build, step, inputs);
       const parts = [...copyKeyParts(spec, step.instruction), parent];
-      const paths = spec.sources.filter((s) => !isUrlSource(s));
+      const paths = spec.sources.filter((s) => !isRemoteSource(s));
+      // What each URL or repository holds now (asked every build, as BuildKit does).
+      for (const source of spec.sources.filter(isRemoteSource)) {
+        const part = await remoteKeyPart(source, { checksum: spec.checksum, keepGitDir: spec.keepGitDir, extraCaFile: deps.extraCaFile });
+        if (part !== undefined) parts.push(part);
+      }
       if (spec.from.kind === 'context' && paths.length > 0) {
         const exclude = spec.exclude.length > 0 ? compileIgnore(spec.exclude) : undefined;
         parts.push(...(await checksumSources(build.contentHash, spec.from.dir, { sources: paths, sourceIgnore: spec.from.ignore, exclude, parents: spec.parents }, { owners: false })));
@@ -223,7 +249,8 @@ export async function stepKeyParts(deps: RunDeps, build: BuildInputs, step: Excl
       const spec = await runSpecOf(deps, build, step, inputs);
       const parts = [...runKeyParts(spec, new Set(step.argNames)), parent];
       for (const mount of spec.mounts) {
-        if (mount.type !== 'bind') continue;
+        // What a bind shows, and what a new cache starts as, is an input of the step.
+        if ((mount.type !== 'bind' && mount.type !== 'cache') || mount.from === undefined) continue;
         if (mount.from.kind === 'state') parts.push(`mount-from ${mount.target} ${mount.from.state.snapshot ?? 'scratch'}`);
         else parts.push(...(await checksumSources(build.contentHash, mount.from.dir, { sources: [mount.source], sourceIgnore: build.ignore, exclude: undefined, parents: false }, { owners: true })));
       }

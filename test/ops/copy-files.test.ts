@@ -1,10 +1,11 @@
 // COPY semantics on real temp trees, each expectation taken from buildkit-behaviors.md §12–§15.
-import { chown, link, lstat, mkdir, mkdtemp, readFile, readlink, rm, symlink, utimes, writeFile } from 'node:fs/promises';
+import { chmod, chown, link, lstat, mkdir, mkdtemp, readFile, readlink, rm, symlink, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ContentHashIndex } from '../../cache/index.js';
 import { compileIgnore } from '../../grammar/index.js';
+import { UserError } from '../../src/errors.js';
 import { parseChmod } from '../../src/ops/chmod.js';
 import { checksumSources, copyFiles, type CopyRequest } from '../../src/ops/copy-files.js';
 
@@ -110,6 +111,41 @@ describe('copyFiles', () => {
     expect(await ownerOf('dest/made/file')).toBe('300:400');
   });
 
+  // BuildKit's testCopyChownExistingDir: "creates the target directory (as root), then copies the contents".
+  it('makes a new destination of a directory source as root 0755, not after the source directory', async () => {
+    await write(context, 'dir/sub/file', 'x');
+    await chown(join(context, 'dir'), 100, 200);
+    await chown(join(context, 'dir/sub'), 101, 201);
+    await chmod(join(context, 'dir'), 0o700);
+    await copyFiles(context, rootfs, request(['dir'], '/dir', { sourceOwner: 'keep' }));
+    expect(`${await ownerOf('dir')} ${(await modeOf('dir')).toString(8)}`).toBe('0:0 755');
+    expect(await ownerOf('dir/sub')).toBe('101:201');
+    await mkdir(join(rootfs, 'existing'));
+    await chown(join(rootfs, 'existing'), 500, 600);
+    await copyFiles(context, rootfs, request(['dir/.'], '/existing', { sourceOwner: 'keep' }));
+    expect(await ownerOf('existing')).toBe('500:600');
+    expect(await ownerOf('existing/sub')).toBe('101:201');
+  });
+
+  it('fails as a user error when a file stands where the destination needs a directory', async () => {
+    await write(context, 'f', 'x');
+    await write(rootfs, 'bin/tool', 'binary');
+    await expect(copyFiles(context, rootfs, request(['f'], '/bin/tool/f'))).rejects.toThrow(new UserError('cannot copy to /bin/tool: /bin/tool is not a directory'));
+    await expect(copyFiles(context, rootfs, request(['f'], '/bin/tool/sub/'))).rejects.toThrow(UserError);
+    expect(await read('bin/tool')).toBe('binary');
+  });
+
+  // BuildKit's copier: "cannot copy to non-directory" (what pnpm's node_modules links run into).
+  it('fails where a copied directory meets a symlink or file in the destination, instead of replacing it', async () => {
+    await write(context, 'app/node_modules/pkg/index.js', 'i');
+    await mkdir(join(rootfs, 'app/node_modules/.store/pkg'), { recursive: true });
+    await symlink('.store/pkg', join(rootfs, 'app/node_modules/pkg'));
+    await expect(copyFiles(context, rootfs, request(['app'], '/app'))).rejects.toThrow(new UserError('cannot copy to non-directory: /app/node_modules/pkg'));
+    expect(await readlink(join(rootfs, 'app/node_modules/pkg'))).toBe('.store/pkg');
+    await write(rootfs, 'file', 'f');
+    await expect(copyFiles(context, rootfs, request(['app'], '/file'))).rejects.toThrow(new UserError('cannot copy to non-directory: /file'));
+  });
+
   it('leaves an existing destination directory and its other files untouched', async () => {
     await write(context, 'dir/new', 'n');
     await mkdir(join(rootfs, 'app'));
@@ -171,6 +207,27 @@ describe('copyFiles', () => {
     expect(await read('foo1/foo2/bar')).toBe('b');
     await copyFiles(context, rootfs, request(['test/a/b/./c/d'], '/out/', { parents: true }));
     expect(await read('out/c/d/e')).toBe('e');
+  });
+
+  // BuildKit's testCopyRelativeParents: wildcard and doublewildcard / doubleinputs targets.
+  it('with --parents, merges what a wildcard before the pivot matched and lets ** span directories', async () => {
+    for (const path of ['a/b/c/d/foo', 'a/b/c/d/e/bay', 'a/b2/c/d/e/bar', 'a/b/c2/d/e/baz', 'a/b/c2/d/e2/baz']) await write(context, `test/${path}`, path);
+    await copyFiles(context, rootfs, request(['/test/a/./*/c'], '/wild/', { parents: true }));
+    expect(await read('wild/b/c/d/foo')).toBe('a/b/c/d/foo');
+    expect(await read('wild/b2/c/d/e/bar')).toBe('a/b2/c/d/e/bar');
+    await copyFiles(context, rootfs, request(['/test/a/b*/./c/**/e'], '/double/', { parents: true }));
+    expect(await read('double/c/d/e/bay')).toBe('a/b/c/d/e/bay');
+    expect(await read('double/c/d/e/bar')).toBe('a/b2/c/d/e/bar');
+    expect(await exists('double/c/d/foo')).toBe(false);
+    expect(await exists('b2')).toBe(false); // nothing lands outside the destination
+    await copyFiles(context, rootfs, request(['/test/a/b/c*/./d/**/baz', '/test/a/b*/./c/**/bar'], '/inputs/', { parents: true }));
+    expect(await read('inputs/d/e/baz')).toBe('a/b/c2/d/e/baz');
+    expect(await read('inputs/d/e2/baz')).toBe('a/b/c2/d/e2/baz');
+    expect(await exists('inputs/d/e/bay')).toBe(false);
+    expect(await read('inputs/c/d/e/bar')).toBe('a/b2/c/d/e/bar');
+    // Without --parents, ** is Go's filepath.Match: one component, like *.
+    await copyFiles(context, rootfs, request(['test/a/**/c'], '/plain/'));
+    expect(await read('plain/d/foo')).toBe('a/b/c/d/foo');
   });
 
   it('drops --exclude matches relative to each source, at the depth the pattern says', async () => {

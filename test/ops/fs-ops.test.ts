@@ -82,7 +82,7 @@ for (const kind of kinds) {
     }
 
     function copySpec(extra: Partial<CopySpec> = {}): CopySpec {
-      return { from: { kind: 'context', dir: context, ignore: undefined }, sources: ['src/'], heredocs: [], destination: '/app/', chown: undefined, chmod: undefined, exclude: [], parents: false, link: false, unpack: false, checksum: undefined, ...extra };
+      return { from: { kind: 'context', dir: context, ignore: undefined }, sources: ['src/'], heredocs: [], destination: '/app/', chown: undefined, chmod: undefined, exclude: [], parents: false, link: false, unpack: false, checksum: undefined, keepGitDir: false, ...extra };
     }
 
     describe('FROM image', () => {
@@ -312,7 +312,7 @@ for (const kind of kinds) {
           await writeFile(join(cache, 'count'), String(Number(await readFile(join(cache, 'count'), 'utf8').catch(() => '0')) + 1));
           return 0;
         };
-        const cacheMount = { type: 'cache' as const, target: '/cache', id: '/cache', sharing: 'locked' as const, uid: 0, gid: 0, mode: 0o755, readonly: false };
+        const cacheMount = { type: 'cache' as const, target: '/cache', id: '/cache', sharing: 'locked' as const, uid: 0, gid: 0, mode: 0o755, readonly: false, source: '/', from: undefined };
         await runStep(runDeps(), base, spec({ mounts: [cacheMount] }), { onOutput: () => undefined, signal: undefined });
         await runStep(runDeps(), base, spec({ mounts: [cacheMount], args: ['/bin/sh', '-c', 'again'] }), { onOutput: () => undefined, signal: undefined });
         const cacheDir = seen.at(-1)?.mounts.find((m) => m.destination === '/cache')?.source as string;

@@ -105,13 +105,28 @@ describeIf('RUN on runc', sandboxMissing(), () => {
   });
 
   it('keeps cache mounts between steps and tmpfs contents nowhere', async () => {
-    const cache = { type: 'cache' as const, target: '/var/cache/app', id: 'app', sharing: 'locked' as const, uid: 0, gid: 0, mode: 0o755, readonly: false };
+    const cache = { type: 'cache' as const, target: '/var/cache/app', id: 'app', sharing: 'locked' as const, uid: 0, gid: 0, mode: 0o755, readonly: false, source: '/', from: undefined };
     const first = await run('if [ -f /var/cache/app/seen ]; then echo warm; else echo cold; touch /var/cache/app/seen; fi', { mounts: [cache] });
     const second = await run('if [ -f /var/cache/app/seen ]; then echo warm; else echo cold; fi', { mounts: [cache] });
     expect([first.output, second.output]).toEqual(['cold\n', 'warm\n']);
     const tmpfs = await run('echo t > /scratch/t && ls /scratch', { mounts: [{ type: 'tmpfs', target: '/scratch', sizeBytes: undefined }] });
     expect(tmpfs.output).toBe('t\n');
     expect(await readIn(tmpfs.state, 'scratch/t')).toBeUndefined();
+  });
+
+  it('mounts a cache subpath (source=), starts a new cache from from=, and never follows a link out of it', async () => {
+    const cache = { type: 'cache' as const, target: '/c', id: 'seeded', sharing: 'shared' as const, uid: 0, gid: 0, mode: 0o755, readonly: false };
+    const context = join(work, 'cache-seed');
+    await mkdir(join(context, 'deps/pkg'), { recursive: true });
+    await writeFile(join(context, 'deps/pkg/index.js'), 'seeded\n');
+    const seeded = { ...cache, source: 'deps', from: { kind: 'dir' as const, dir: context } };
+    const first = await run('cat /c/pkg/index.js; echo later > /c/added', { mounts: [seeded] });
+    expect(first.output).toBe('seeded\n');
+    // The same cache without from=: the seed and what the step added are there, below deps/.
+    const whole = await run('ls /c /c/deps', { mounts: [{ ...cache, source: '/', from: undefined }] });
+    expect(whole.output).toBe('/c:\ndeps\n\n/c/deps:\nadded\npkg\n');
+    await run('ln -s /etc /c/sel', { mounts: [{ ...cache, source: '/', from: undefined }] });
+    await expect(run('ls /c', { mounts: [{ ...cache, source: 'sel', from: undefined }] })).rejects.toThrow('failed to mount /c: "/sel": not found in the cache');
   });
 
   it('runs heredoc scripts from a read-only file mount', async () => {

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { ContentHashIndex, ContentStore, initDigests } from '../../cache/index.js';
+import { UserError } from '../../src/errors.js';
 import type { Executor, SandboxSpec } from '../../src/executor/executor.js';
 import type { MountSpec, RunStep, Step } from '../../src/graph/index.js';
 import { importRootfs } from '../../src/image/import.js';
@@ -110,6 +111,15 @@ describeIf('graph steps through the ops', isRoot() ? [] : ['root (mounts)'], () 
     }
   });
 
+  it('refuses a git repository as a COPY source, in BuildKit words (only ADD fetches)', async () => {
+    await expect(
+      exec({
+        kind: 'copy', instruction: 'COPY', from: { kind: 'context' }, sources: [{ path: 'git@example.com:team/repo.git' }], destination: '/src/',
+        chown: undefined, chmod: undefined, link: false, exclude: [], parents: false, checksum: undefined, keepGitDir: false, unpack: undefined, user: '',
+      }),
+    ).rejects.toThrow(new UserError("source can't be a git ref for COPY"));
+  });
+
   it('turns RUN mounts into sandbox mounts with BuildKit defaults', async () => {
     await exec(
       run({
@@ -134,6 +144,12 @@ describeIf('graph steps through the ops', isRoot() ? [] : ['root (mounts)'], () 
     expect(sandbox.hostname).toBe('buildkitsandbox');
     expect(sandbox.network).toBe('host');
     expect(sandbox.extraHosts).toEqual([{ host: 'db', ip: '10.0.0.5' }]);
+  });
+
+  // BuildKit testDockerfileCheckHostname: the build arg BUILDKIT_SANDBOX_HOSTNAME names the sandbox.
+  it('gives RUN the hostname the build asks for', async () => {
+    await executeStep(deps, { ...build, sandboxHostname: 'foo' }, run({}), { previous: busybox, stages: new Map() }, io);
+    expect((sandboxes.at(-1) as SandboxSpec).hostname).toBe('foo');
   });
 
   it('keys COPY on the selected context files (no owner) and RUN bind mounts on theirs with the owner', async () => {
