@@ -1,5 +1,6 @@
 // The /etc/hosts, /etc/hostname and /etc/resolv.conf a sandbox sees, generated per run the way Docker
-// does: a fixed localhost block plus our own name (and --add-host entries); the host's resolv.conf,
+// does: a fixed localhost block plus our own name (and --add-host entries) — or for a build step the way
+// BuildKit does (its hostname on the loopback line, on any network); the host's resolv.conf,
 // except that on a private network a loopback nameserver cannot be reached, so it is dropped and
 // Google's public resolvers fill in when nothing is left.
 import { readFile, writeFile } from 'node:fs/promises';
@@ -28,6 +29,11 @@ export function hostsFile(hostname: string, ip: string | undefined, extraHosts: 
   return `${lines.join('\n')}\n`;
 }
 
+/** BuildKit's /etc/hosts for build steps: the hostname resolves to loopback, then --add-host entries. */
+export function buildStepHostsFile(hostname: string, extraHosts: { host: string; ip: string }[]): string {
+  return ['127.0.0.1\tlocalhost ' + hostname, '::1\tlocalhost ip6-localhost ip6-loopback', ...extraHosts.map((entry) => `${entry.ip}\t${entry.host}`), ''].join('\n');
+}
+
 /** resolv.conf for a sandbox from the host's text. */
 export function sandboxResolvConf(hostText: string, network: NetworkMode): string {
   if (network === 'host') return hostText;
@@ -47,14 +53,16 @@ function isLoopbackNameserver(line: string): boolean {
 /** Writes the three files into `dir` and returns their paths. */
 export async function writeEtcFiles(
   dir: string,
-  options: { hostname: string; ip: string | undefined; network: NetworkMode; extraHosts: { host: string; ip: string }[] },
+  options: { hostname: string; ip: string | undefined; network: NetworkMode; extraHosts: { host: string; ip: string }[]; style: 'docker' | 'buildkit' },
 ): Promise<EtcFiles> {
   const files: EtcFiles = { hosts: join(dir, 'hosts'), hostname: join(dir, 'hostname'), resolvConf: join(dir, 'resolv.conf') };
   const hostResolv = await readFile('/etc/resolv.conf', 'utf8').catch(() => '');
   const hosts =
-    options.network === 'host'
-      ? (await readFile('/etc/hosts', 'utf8').catch(() => '')) + options.extraHosts.map((e) => `${e.ip}\t${e.host}\n`).join('')
-      : hostsFile(options.hostname, options.ip, options.extraHosts);
+    options.style === 'buildkit'
+      ? buildStepHostsFile(options.hostname, options.extraHosts)
+      : options.network === 'host'
+        ? (await readFile('/etc/hosts', 'utf8').catch(() => '')) + options.extraHosts.map((e) => `${e.ip}\t${e.host}\n`).join('')
+        : hostsFile(options.hostname, options.ip, options.extraHosts);
   await Promise.all([
     writeFile(files.hosts, hosts),
     writeFile(files.hostname, `${options.hostname}\n`),

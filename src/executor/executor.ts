@@ -38,6 +38,11 @@ export interface SandboxSpec {
   hostname: string;
   network: NetworkMode;
   extraHosts: { host: string; ip: string }[];
+  /**
+   * Whose /etc/hosts: Docker's for a container (the host's file under --network host), or BuildKit's for
+   * a build step (always generated, the hostname on the loopback line, whatever the network).
+   */
+  hostsFile?: 'docker' | 'buildkit';
   privileged: boolean;
   capAdd: string[];
   capDrop: string[];

@@ -93,6 +93,7 @@ async function runInSandbox(deps: RunDeps, rootfs: Mount[], key: string, spec: R
         hostname: spec.hostname,
         network: spec.network,
         extraHosts: spec.extraHosts,
+        hostsFile: 'buildkit',
         privileged: spec.insecure,
         capAdd: [],
         capDrop: [],

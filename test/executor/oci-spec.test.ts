@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UserError } from '../../src/errors.js';
 import { defaultCapabilities, hostBoundingSet, resolveCapabilities } from '../../src/executor/capabilities.js';
-import { sandboxResolvConf } from '../../src/executor/etc-files.js';
+import { buildStepHostsFile, sandboxResolvConf } from '../../src/executor/etc-files.js';
 import { describeExit } from '../../src/executor/executor.js';
 import { buildOciSpec, maskedPaths, withDefaultEnv } from '../../src/executor/oci-spec.js';
 import { parseProcLimits } from '../../src/executor/rlimits.js';
@@ -140,5 +140,13 @@ describe('describeExit', () => {
     expect(describeExit({ exitCode: 3, signal: undefined, oomKilled: false })).toBe('exit code 3');
     expect(describeExit({ exitCode: 137, signal: 'SIGKILL', oomKilled: true })).toBe('killed by SIGKILL (out of memory)');
     expect(describeExit({ exitCode: 143, signal: 'SIGTERM', oomKilled: false })).toBe('killed by SIGTERM');
+  });
+});
+
+describe('/etc/hosts of a build step', () => {
+  it('names the hostname on the loopback line, then the --add-host entries, as BuildKit', () => {
+    expect(buildStepHostsFile('buildkitsandbox', [{ host: 'db', ip: '10.0.0.9' }])).toBe(
+      '127.0.0.1\tlocalhost buildkitsandbox\n::1\tlocalhost ip6-localhost ip6-loopback\n10.0.0.9\tdb\n',
+    );
   });
 });
