@@ -50,6 +50,13 @@ describe('build command options', () => {
     expect(options.context).toBe('ctx');
   });
 
+  it('takes buildx cache flags (ignored later, with a warning) and refuses named build contexts', async () => {
+    const options = await parse(['--cache-from', 'type=registry,ref=r/app:cache', '--cache-to', 'type=inline', '.']);
+    expect(options.cacheImports).toEqual(['type=registry,ref=r/app:cache']);
+    expect(options.cacheExports).toEqual(['type=inline']);
+    await expect(parse(['--build-context', 'src=../src', '.'])).rejects.toThrow('--build-context: named build contexts are not supported by tsbuild yet');
+  });
+
   it('uses the cache unless told otherwise', async () => {
     const options = await parse(['.']);
     expect(options.noCache).toBe(false);

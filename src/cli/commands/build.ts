@@ -55,6 +55,9 @@ export interface BuildCommandOptions {
   /** --check: run the build checks only. */
   check: boolean;
   allow: string[];
+  /** --cache-from / --cache-to: accepted so CI scripts written for buildx run, and ignored with a warning. */
+  cacheImports: string[];
+  cacheExports: string[];
 }
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
@@ -66,6 +69,8 @@ export function parseBuildOptions(context: string, raw: Record<string, unknown>,
   if (!['auto', 'plain', 'tty', 'quiet'].includes(progress)) throw new UserError(`invalid --progress "${progress}": use auto, plain, tty or quiet`);
   const network = (raw['network'] as string | undefined) ?? 'default';
   if (!['default', 'none', 'host'].includes(network)) throw new UserError(`invalid --network "${network}": use default, none or host`);
+  // Building from another context than the one given would build something else: refuse rather than ignore.
+  if (strings('buildContext').length > 0) throw new UserError('--build-context: named build contexts are not supported by tsbuild yet');
   return {
     context,
     file: raw['file'] as string | undefined,
@@ -89,6 +94,8 @@ export function parseBuildOptions(context: string, raw: Record<string, unknown>,
     explain: raw['explain'] === true,
     check: raw['check'] === true,
     allow: strings('allow'),
+    cacheImports: strings('cacheFrom'),
+    cacheExports: strings('cacheTo'),
   };
 }
 
@@ -212,6 +219,8 @@ async function runBuild(options: BuildCommandOptions, context: CliContext): Prom
     if (warnings.length > 0) context.exitCode = Math.max(context.exitCode, 1);
     return;
   }
+  for (const source of options.cacheImports) context.stderr.write(`WARNING: --cache-from ${source} ignored: tsbuild uses its local build cache only (no cache import yet)\n`);
+  for (const destination of options.cacheExports) context.stderr.write(`WARNING: --cache-to ${destination} ignored: tsbuild keeps its build cache in the state root (no cache export yet)\n`);
   const engine = await context.engine();
   const progress = await createProgress(options.progress, context.stderr);
   const request: BuildRequest = {
@@ -283,5 +292,8 @@ export function defineBuildCommand(program: Command): Command {
     .option('-o, --output <type=…,dest=…>', 'output: image (default), oci, docker, tar or local (repeatable)', collect, [])
     .option('--explain', 'print the cache key parts of every step')
     .option('--check', "run the Dockerfile's build checks only, without building")
-    .option('--allow <entitlement>', 'allow an extra privilege, e.g. security.insecure (repeatable)', collect, []);
+    .option('--allow <entitlement>', 'allow an extra privilege, e.g. security.insecure (repeatable)', collect, [])
+    .option('--cache-from <source>', 'accepted for buildx compatibility and ignored: only the local cache is used (repeatable)', collect, [])
+    .option('--cache-to <destination>', 'accepted for buildx compatibility and ignored: no cache export yet (repeatable)', collect, [])
+    .option('--build-context <name=value>', 'named build contexts: not supported yet (an error)', collect, []);
 }
