@@ -368,7 +368,7 @@ export async function build(engine: Engine, request: BuildRequest, onEvent: (eve
     extraCaFile: engine.config.extraCaFile,
     executor: sandbox.executor,
     cacheMountDir: cacheMountsDir(engine),
-    entitlements: { securityInsecure: request.allow.includes('security.insecure') },
+    entitlements: { securityInsecure: request.allow.includes('security.insecure'), networkHost: request.allow.includes('network.host') },
     freshCacheMounts: request.noCache,
   };
   const buildInputs: BuildInputs = {

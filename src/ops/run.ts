@@ -48,7 +48,7 @@ export interface RunDeps extends FsDeps {
   executor: Executor;
   /** Where cache mounts live, by id (under the state root). */
   cacheMountDir: string;
-  entitlements: { securityInsecure: boolean };
+  entitlements: { securityInsecure: boolean; networkHost: boolean };
   /** --no-cache: cache mounts start empty too, as in BuildKit. */
   freshCacheMounts: boolean;
 }

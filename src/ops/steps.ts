@@ -136,6 +136,9 @@ function networkOf(requested: RunStep['network'], build: BuildInputs): NetworkMo
 }
 
 async function runSpecOf(deps: RunDeps, build: BuildInputs, step: RunStep, inputs: StepInputs): Promise<RunSpec> {
+  // Asked for by the Dockerfile, the host network is a privilege (BuildKit's testRunHostNetwork); the
+  // default network, host here as in BuildKit without CNI, is not.
+  if (step.network === 'host' && !deps.entitlements.networkHost) throw new UserError('entitlement network.host is not allowed (use --allow network.host)');
   const mounts: RunMount[] = [];
   let sshCount = 0;
   for (const mount of step.mounts) {

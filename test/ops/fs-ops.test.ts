@@ -240,7 +240,7 @@ for (const kind of kinds) {
           }
         },
       };
-      const runDeps = (): RunDeps => ({ ...deps, executor, cacheMountDir: join(work, 'cache-mounts'), entitlements: { securityInsecure: false }, freshCacheMounts: false });
+      const runDeps = (): RunDeps => ({ ...deps, executor, cacheMountDir: join(work, 'cache-mounts'), entitlements: { securityInsecure: false, networkHost: false }, freshCacheMounts: false });
       const spec = (extra: Partial<RunSpec> = {}): RunSpec => ({ args: ['/bin/sh', '-c', 'true'], env: ['PATH=/bin'], cwd: '/', user: '', mounts: [], network: 'host', insecure: false, hostname: 'buildkitsandbox', extraHosts: [], ...extra });
 
       it('runs in the prepared rootfs, streams output and commits what the process wrote', async () => {

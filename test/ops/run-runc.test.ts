@@ -39,7 +39,7 @@ describeIf('RUN on runc', sandboxMissing(), () => {
       sourceDateEpoch: 0,
       executor: new RuncExecutor({ root }),
       cacheMountDir: join(root, 'cache', 'mounts'),
-      entitlements: { securityInsecure: false },
+      entitlements: { securityInsecure: false, networkHost: false },
       freshCacheMounts: false,
     };
     base = await unpackImage(deps, await resolveBaseImage(images, 'busybox'));

@@ -54,7 +54,7 @@ describeIf('graph steps through the ops', isRoot() ? [] : ['root (mounts)'], () 
       sourceDateEpoch: 0,
       executor,
       cacheMountDir: join(work, 'cache-mounts'),
-      entitlements: { securityInsecure: false },
+      entitlements: { securityInsecure: false, networkHost: false },
       freshCacheMounts: false,
     };
     build = {
@@ -180,5 +180,11 @@ describeIf('graph steps through the ops', isRoot() ? [] : ['root (mounts)'], () 
     await exec(run({ network: 'none' }));
     expect(sandboxes.at(-1)?.network).toBe('none');
     await expect(exec(run({ security: 'insecure' }))).rejects.toThrow('entitlement security.insecure is not allowed');
+  });
+
+  it('takes --network=host only with the network.host entitlement, and the default network without one', async () => {
+    await expect(exec(run({ network: 'host' }))).rejects.toThrow('entitlement network.host is not allowed');
+    await exec(run({ network: 'default' }));
+    expect(sandboxes.at(-1)?.network).toBe('host');
   });
 });

@@ -292,7 +292,7 @@ export function defineBuildCommand(program: Command): Command {
     .option('-o, --output <type=…,dest=…>', 'output: image (default), oci, docker, tar or local (repeatable)', collect, [])
     .option('--explain', 'print the cache key parts of every step')
     .option('--check', "run the Dockerfile's build checks only, without building")
-    .option('--allow <entitlement>', 'allow an extra privilege, e.g. security.insecure (repeatable)', collect, [])
+    .option('--allow <entitlement>', 'allow an extra privilege: security.insecure, network.host (repeatable)', collect, [])
     .option('--cache-from <source>', 'accepted for buildx compatibility and ignored: only the local cache is used (repeatable)', collect, [])
     .option('--cache-to <destination>', 'accepted for buildx compatibility and ignored: no cache export yet (repeatable)', collect, [])
     .option('--build-context <name=value>', 'named build contexts: not supported yet (an error)', collect, []);
