@@ -4,8 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# Debian packages: the OCI runtime, tools the tests compare against, and the base-image sources.
-packages=(runc crun attr busybox-static skopeo umoci docker-registry tini debootstrap iptables nftables iproute2 openssl xz-utils bzip2 zstd util-linux procps psmisc)
+# Debian packages: the OCI runtime, tools the tests compare against, the base-image sources, and git (ADD <git repo>).
+packages=(runc crun attr busybox-static skopeo umoci docker-registry tini debootstrap iptables nftables iproute2 openssl xz-utils bzip2 zstd util-linux procps psmisc git)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
