@@ -34,8 +34,8 @@ const validId = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 
 /**
  * Host-wide register of running sandboxes: <dir>/<id> holds the pid of the process running it and the
- * bundle dir (see ensureProcessGuard). Network
- * namespaces and cgroups are host-wide too, so `system check` asks here whether one is still in use.
+ * bundle dir (see ensureProcessGuard). Network namespaces and cgroups are host-wide too, so `system
+ * check` asks here whether one is still in use.
  */
 export const sandboxRegistry = '/run/tsbuild/sandboxes';
 
