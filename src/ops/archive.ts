@@ -5,7 +5,6 @@ import { createReadStream } from 'node:fs';
 import { PassThrough, type Readable } from 'node:stream';
 import { decompressed } from '../image/compression.js';
 import { applyLayer } from '../snapshot/apply.js';
-import { forEachTarEntry } from '../snapshot/tar-format.js';
 import { cleanEntryName } from '../snapshot/tar-names.js';
 
 /** ustar (and GNU tar) headers carry "ustar" at offset 257 of the first block. */
@@ -61,6 +60,8 @@ export async function extractArchive(path: string, target: string): Promise<Extr
     toScan.destroy(err);
   });
   const explicitDirectories = new Set<string>();
+  // Loaded on use, as apply.ts does: builds that unpack no archive skip tar-stream.
+  const { forEachTarEntry } = await import('../snapshot/tar-format.js');
   const scanning = forEachTarEntry(toScan, async (header) => {
     if (header.type !== 'directory') return;
     try {
