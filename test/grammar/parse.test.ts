@@ -86,6 +86,14 @@ describe('parseDockerfile', () => {
     ]);
   });
 
+  it('leaves the parser directives out of the first instruction\'s comments, as BuildKit strips them', () => {
+    const [from] = parseOk('#!/usr/bin/env tsbuild\n# syntax=docker/dockerfile:1\n# check=skip=all\n# base defines the first stage\nFROM busybox AS base\n');
+    expect(from?.comments).toEqual(['!/usr/bin/env tsbuild', 'base defines the first stage']);
+    // After the directive block, `# check=…` is an ordinary comment again (a per-instruction skip).
+    const [first, second] = parseOk('# escape=\\\n\n# check=skip=all\nFROM busybox\n# check=skip=all\nRUN true\n');
+    expect([first?.comments, second?.comments]).toEqual([['check=skip=all'], ['check=skip=all']]);
+  });
+
   it('gives heredoc marker and body ranges', () => {
     const [, copy] = parseOk('FROM busybox\nCOPY <<A <<-B /dst/\none\nA\n\ttwo\n\tB\n');
     expect(copy?.keyword === 'COPY' && copy.heredocs.map((h) => [h.name, h.chomp, h.range.start.column, h.bodyRange.start.line])).toEqual([

@@ -141,5 +141,9 @@ describe('build checks', () => {
     expect(check(text)).toEqual({ found: ['MaintainerDeprecated: Maintainer instruction is deprecated in favor of using label (line 3)'], failOnWarnings: true });
     expect(check(text, { BUILDKIT_DOCKERFILE_CHECK: 'skip=all' })).toEqual({ found: [], failOnWarnings: false });
     expect(check(text, { BUILDKIT_DOCKERFILE_CHECK: 'skip=MaintainerDeprecated,JSONArgsRecommended;error=true' })).toEqual({ found: [], failOnWarnings: true });
+    // The directive line is not a comment of the first instruction: overridden, it skips nothing there either.
+    expect(check('# check=skip=FromAsCasing\nFROM scratch as base\n', { BUILDKIT_DOCKERFILE_CHECK: 'error=false' }).found).toEqual([
+      "FromAsCasing: 'as' and 'FROM' keywords' casing do not match (line 2)",
+    ]);
   });
 });
