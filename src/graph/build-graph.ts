@@ -131,6 +131,7 @@ function dispatchStage(
   // ONBUILD triggers fire once, in the first stage built on the image, and are not inherited further.
   const triggers = config.OnBuild ?? [];
   delete config.OnBuild;
+  const startsWithShell = (config.Shell?.length ?? 0) > 0;
   const state = new StageState(config, author, planned.base.kind === 'stage' ? finalStates.get(planned.base.stage) : undefined);
   const platform = (planned.platform === undefined ? undefined : parsePlatform(planned.platform)) ?? options.platform ?? defaultPlatform;
   const prefix = `s${planned.index}`;
@@ -151,8 +152,9 @@ function dispatchStage(
   nodes.push(sourceNode);
   if (planned.base.kind === 'stage') edges.push({ from: lastStep(built, planned.base.stage), to: sourceNode.id, kind: 'base' });
 
+  const triggerInstructions = triggers.map((text) => parseTrigger(text, ast.file, stageSource.from.range));
   const instructions: { instruction: Instruction; text: string; range: Range }[] = [
-    ...triggers.map((text) => ({ instruction: parseTrigger(text, ast.file, stageSource.from.range), text, range: stageSource.from.range })),
+    ...triggerInstructions.map((instruction, i) => ({ instruction, text: triggers[i] as string, range: stageSource.from.range })),
     ...stageSource.instructions.map((instruction) => ({ instruction, text: instruction.text, range: instruction.range })),
   ];
   const naming: StageNaming = {
@@ -193,6 +195,8 @@ function dispatchStage(
       history,
       author: state.author,
       platform,
+      triggers: triggerInstructions,
+      startsWithShell,
     },
     nodes,
     edges,

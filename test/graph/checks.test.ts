@@ -83,6 +83,21 @@ describe('build checks', () => {
     ]);
   });
 
+  it('warns only at the first WORKDIR of a stage line when it is relative: any WORKDIR counts as set, as in BuildKit', () => {
+    expect(check('FROM busybox AS a\nWORKDIR app\nWORKDIR data\nFROM a\nWORKDIR more\n').found).toEqual([
+      'WorkdirRelativePath: Relative workdir "app" can have unexpected results if the base image changes (line 2)',
+    ]);
+  });
+
+  it('does not recommend JSON form for CMD/ENTRYPOINT once a SHELL is set, in the stage or one it is built on', () => {
+    expect(check('FROM scratch\nSHELL ["/usr/bin/customshell"]\nCMD mycommand\n').found).toEqual([]);
+    expect(check('FROM scratch\nSHELL ["/usr/bin/customshell"]\nENTRYPOINT mycommand\n').found).toEqual([]);
+    expect(check('FROM scratch AS base\nSHELL ["/usr/bin/customshell"]\n\nFROM base\nCMD mycommand\n').found).toEqual([]);
+    expect(check('FROM scratch\nCMD mycommand\nSHELL ["/usr/bin/customshell"]\n').found).toEqual([
+      'JSONArgsRecommended: JSON arguments recommended for CMD to prevent unintended behavior related to OS signals (line 2)',
+    ]);
+  });
+
   it('checks secret-looking ARG and ENV names and EXPOSE forms', () => {
     expect(check('FROM busybox\nARG AWS_SECRET_ACCESS_KEY\nARG PUBLIC_KEY TOKENIZER\nENV DB_PASSWORD=x KEYBOARD=y\nEXPOSE 80/TCP 127.0.0.1:8080:80\n').found).toEqual([
       'SecretsUsedInArgOrEnv: Do not use ARG or ENV instructions for sensitive data (ARG "AWS_SECRET_ACCESS_KEY") (line 2)',
@@ -100,6 +115,25 @@ describe('build checks', () => {
       'ConsistentInstructionCasing (line 8)',
       'MaintainerDeprecated (line 8)',
       'LegacyKeyValueFormat (line 11)',
+    ]);
+  });
+
+  it("in a build, applies the dispatch-time rules to the base image's ONBUILD triggers, at the FROM; a base SHELL counts", () => {
+    const text = '# check=skip=UndefinedVar\nFROM parent\nCMD ["b"]\nFROM shelled\nCMD run\n';
+    const { ast, diagnostics } = parseDockerfile(text, { file: 'Dockerfile' });
+    const baseImages = new Map([
+      ['parent', { OnBuild: ['ENV legacy value', 'ENV DB_PASSWORD=x', 'MAINTAINER me', 'WORKDIR rel', 'CMD run', 'EXPOSE 80/TCP', 'copy . /src'] }],
+      ['shelled', { Shell: ['/bin/bash', '-c'] }],
+    ]);
+    const graph = buildGraph(ast, { baseImages, allStages: true });
+    expect(runChecks(ast, {}, diagnostics, graph).warnings.map((w) => `${w.rule}: ${w.message} (line ${w.range.start.line})`)).toEqual([
+      'LegacyKeyValueFormat: "ENV key=value" should be used instead of legacy "ENV key value" format (line 2)',
+      'SecretsUsedInArgOrEnv: Do not use ARG or ENV instructions for sensitive data (ENV "DB_PASSWORD") (line 2)',
+      'WorkdirRelativePath: Relative workdir "rel" can have unexpected results if the base image changes (line 2)',
+      'JSONArgsRecommended: JSON arguments recommended for CMD to prevent unintended behavior related to OS signals (line 2)',
+      "ExposeProtoCasing: Defined protocol '80/TCP' in EXPOSE instruction should be lowercase (line 2)",
+      // The trigger's CMD is overridden by the stage's: reported at the trigger, i.e. the FROM.
+      'MultipleInstructionsDisallowed: Multiple CMD instructions should not be used in the same stage because only the last one will be used (line 2)',
     ]);
   });
 

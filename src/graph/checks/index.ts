@@ -39,7 +39,7 @@ export function runChecks(
   if (config.skip === 'all') return { warnings: [], failOnWarnings: config.error };
   const warnings: CheckWarning[] = [];
   const report = collectInto(warnings);
-  const stages = stagesOf(ast, dispatched === undefined ? undefined : new Set(dispatched.stages.map((stage) => stage.index)));
+  const stages = stagesOf(ast, dispatched?.stages);
   checkFromLines(ast, stages, report);
   checkInstructions(stages, report);
   for (const diagnostic of parserWarnings) if (diagnostic.code === 'empty-continuation') report(rules.noEmptyContinuation, diagnostic, []);

@@ -34,3 +34,10 @@ export function parsingRulesOnly(report: Report): Report {
     if (!rule.atDispatch) report(rule, at, args, governedBy);
   };
 }
+
+/** A Report for an ONBUILD trigger of the base image: BuildKit parses triggers without its linter, so only what it finds while dispatching. */
+export function dispatchRulesOnly(report: Report): Report {
+  return (rule, at, args, governedBy) => {
+    if (rule.atDispatch) report(rule, at, args, governedBy);
+  };
+}
