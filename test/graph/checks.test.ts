@@ -54,6 +54,11 @@ describe('build checks', () => {
     ]);
   });
 
+  it('knows every automatic arg in FROM, with its value: a stage picked by $TARGETOS is a valid name', () => {
+    const text = 'FROM busybox AS build-linux\nFROM build-${TARGETOS}\nFROM busybox${TARGETOSVERSION}${BUILDOSVERSION}\nFROM busybox:$TARGETSTAGE\n';
+    expect(check(text).found).toEqual([]);
+  });
+
   it('reports an empty line inside a continued instruction', () => {
     expect(check('FROM busybox\nRUN echo a \\\n\n  && echo b\n').found).toEqual(['NoEmptyContinuation: Empty continuation line (line 2)']);
   });
@@ -96,6 +101,10 @@ describe('build checks', () => {
     expect(check('FROM scratch\nCMD mycommand\nSHELL ["/usr/bin/customshell"]\n').found).toEqual([
       'JSONArgsRecommended: JSON arguments recommended for CMD to prevent unintended behavior related to OS signals (line 2)',
     ]);
+  });
+
+  it('takes no name with a public, file or version word for a secret', () => {
+    expect(check('FROM busybox\nARG PUBLIC_KEY GITHUB_TOKEN_FILE\nENV AUTH_VERSION=2 api_key_file=/run/k\n').found).toEqual([]);
   });
 
   it('checks secret-looking ARG and ENV names and EXPOSE forms', () => {

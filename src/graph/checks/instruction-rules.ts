@@ -81,12 +81,15 @@ function checkOne(instruction: Instruction, place: Place, shell: boolean, report
   }
 }
 
-/** Whole `_`-separated words BuildKit takes for secrets (`AWS_SECRET_ACCESS_KEY`, `GITHUB_TOKEN`), unless marked public. */
+/**
+ * Whole `_`-separated words BuildKit takes for secrets (`AWS_SECRET_ACCESS_KEY`, `GITHUB_TOKEN`), unless a word
+ * says the value is not the secret itself (`PUBLIC_KEY`, `TOKEN_FILE`, `AUTH_VERSION`).
+ */
 const secretWord = /(?:_|^)(?:apikey|auth|credential|credentials|key|password|pword|passwd|secret|token)(?:_|$)/i;
-const publicWord = /(?:_|^)public(?:_|$)/i;
+const allowedWord = /(?:_|^)(?:public|file|version)(?:_|$)/i;
 
 function looksSecret(name: string): boolean {
-  return secretWord.test(name) && !publicWord.test(name);
+  return secretWord.test(name) && !allowedWord.test(name);
 }
 
 /**
