@@ -540,14 +540,14 @@ function copySource(
 }
 
 /**
- * BuildKit expands variables in a body whose delimiter was not quoted, but keeps its quotes and backslashes
- * as written. grammar's expansion treats them as shell syntax, so each one is escaped first: only `$…`
- * remains special.
+ * A body whose delimiter was not quoted is one shell word to BuildKit, read with `\` as escape whatever the
+ * file's escape token, and with quotes kept as written: `$…` expands, `\x` gives `x` (`\$` a literal `$`,
+ * `\\` one backslash, a backslash before the line end only that line end). grammar's expansion would treat
+ * quotes as shell syntax, so they are escaped first.
  */
 function expandHeredocBody(body: string, heredoc: Heredoc, state: StageState, ctx: DispatchContext, noteUnmatched: UnmatchedListener): string {
-  const special = new Set(['"', "'", ctx.escape]);
-  const literal = [...body].map((c) => (special.has(c) ? `${ctx.escape}${c}` : c)).join('');
-  return expandValue({ value: literal, range: heredoc.bodyRange }, state.lookup, ctx.file, ctx.escape, noteUnmatched);
+  const literal = body.replace(/["']/g, '\\$&');
+  return expandValue({ value: literal, range: heredoc.bodyRange }, state.lookup, ctx.file, '\\', noteUnmatched);
 }
 
 /** Destination against WORKDIR; a trailing `/` (or `.`) means "into this directory" and is kept. */

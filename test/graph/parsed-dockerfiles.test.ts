@@ -84,15 +84,34 @@ describe('parsed Dockerfiles', () => {
     expect(nodes[2]?.step).toMatchObject({ kind: 'run', args: ['/bin/sh', '-c', 'echo one\necho two\n'] });
   });
 
-  it('COPY heredoc bodies expand variables but keep quotes and backslashes; a quoted delimiter expands nothing', () => {
+  it('COPY heredoc bodies expand variables and read backslashes as escapes but keep quotes; a quoted delimiter changes nothing', () => {
     const g = build(
-      ['FROM busybox', 'ARG NAME=world', 'COPY <<EOF /a', 'say "hello $NAME" \\n \'${NAME}\'', 'EOF', "COPY <<'EOF' /b", '$NAME', 'EOF', ''].join('\n'),
+      [
+        'FROM busybox',
+        'ARG NAME=world',
+        'COPY <<EOF /a',
+        'say "hello $NAME" \\n \'${NAME}\' \\$NAME',
+        '\\',
+        '\\\\',
+        'EOF',
+        "COPY <<'EOF' /b",
+        '$NAME \\$ \\\\',
+        'EOF',
+        '',
+      ].join('\n'),
     );
     const copies = (targetStage(g)?.steps ?? []).map((id) => g.nodes.get(id)?.step).filter((s) => s?.kind === 'copy');
     expect(copies.map((c) => (c?.kind === 'copy' ? c.sources : []))).toEqual([
-      [{ path: 'EOF', content: 'say "hello world" \\n \'world\'\n' }],
-      [{ path: 'EOF', content: '$NAME\n' }],
+      // BuildKit's testCopyHeredocSpecialSymbols: `\` alone → empty line, `\\` → `\`, `\$` → `$`.
+      [{ path: 'EOF', content: 'say "hello world" n \'world\' $NAME\n\n\\\n' }],
+      [{ path: 'EOF', content: '$NAME \\$ \\\\\n' }],
     ]);
+  });
+
+  it('a COPY heredoc body escapes with a backslash even under `# escape=`', () => {
+    const g = build(['# escape=`', 'FROM busybox', 'COPY <<EOF /a', '\\$HOME `x', 'EOF', ''].join('\n'), { busybox: { Env: ['HOME=/root'] } });
+    const copy = (targetStage(g)?.steps ?? []).map((id) => g.nodes.get(id)?.step).find((s) => s?.kind === 'copy');
+    expect(copy?.kind === 'copy' && copy.sources).toEqual([{ path: 'EOF', content: '$HOME `x\n' }]);
   });
 
   it('an error position renders as a snippet of the file', () => {
