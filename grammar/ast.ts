@@ -180,7 +180,7 @@ export interface ArgInstruction extends InstructionBase<'ARG'> {
 
 export interface OnbuildInstruction extends InstructionBase<'ONBUILD'> {
   trigger: Instruction;
-  /** The trigger as written after ONBUILD (what the image config's OnBuild list keeps). */
+  /** The trigger as written after ONBUILD, heredoc bodies included (what the image config's OnBuild list keeps). */
   triggerText: string;
 }
 

@@ -207,7 +207,10 @@ function typed(keyword: Keyword, node: InstructionNode, diagnostics: Diagnostic[
       // The trigger's own problems are already reported by toInstruction.
       const inner = toInstruction(trigger, diagnostics);
       if (!inner) return undefined;
-      return { ...base, keyword, trigger: inner, triggerText: node.rest.value };
+      // Heredoc bodies travel with the trigger (each after a line end, closed by its delimiter), as BuildKit
+      // stores them, so the trigger parses again on its own in the child build.
+      const bodies = trigger.heredocs.map((heredoc) => `\n${heredoc.content}${heredoc.name}`).join('');
+      return { ...base, keyword, trigger: inner, triggerText: node.rest.value + bodies };
     }
     case 'HEALTHCHECK': {
       const [type, ...command] = node.args;

@@ -84,6 +84,8 @@ describe('parseDockerfile', () => {
     expect(onbuild?.keyword === 'ONBUILD' && onbuild.trigger.keyword === 'RUN' && onbuild.trigger.heredocs.map((h) => h.content)).toEqual([
       'echo hi\n',
     ]);
+    // Stored in the image with its body, as BuildKit stores it, so the child build can parse it again.
+    expect(onbuild?.keyword === 'ONBUILD' && onbuild.triggerText).toBe('RUN <<EOF\necho hi\nEOF');
   });
 
   it('leaves the parser directives out of the first instruction\'s comments, as BuildKit strips them', () => {
