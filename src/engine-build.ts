@@ -9,12 +9,12 @@ import { compileIgnore, dockerignorePathFor, parseDockerfile, parseDockerignore,
 import { DockerfileError, NotFoundError, TsbuildError, UserError, type SourceRef } from './errors.js';
 import type { Executor } from './executor/executor.js';
 import { RuncExecutor } from './executor/runc.js';
-import { buildGraph, planStages, runChecks, type CheckWarning, type GraphEdge, type GraphStage, type InstructionGraph, type StagePlan, type StepNode } from './graph/index.js';
+import { buildGraph, planWithBaseImages, runChecks, type CheckWarning, type GraphEdge, type GraphStage, type InstructionGraph, type StagePlan, type StepNode } from './graph/index.js';
 import type { ContainerConfig, HistoryEntry } from './image/oci.js';
 import type { FsState } from './ops/fs-state.js';
 import { chooseEpoch, commitBuiltImage } from './ops/image-result.js';
 import type { RunDeps } from './ops/run.js';
-import { checkPlatform, resolveBaseImage, type BaseImage } from './ops/source.js';
+import { checkPlatform, resolveBaseImage } from './ops/source.js';
 import { BuildCache } from './ops/build-cache.js';
 import { executeStep, stepKeyParts, type BuildInputs, type StepInputs } from './ops/steps.js';
 import { mountAll, syncFilesystem, unmount } from './snapshot/mount.js';
@@ -204,11 +204,10 @@ export async function checkBuildInput(engine: Engine, input: BuildInput, options
   const { ast, parserWarnings } = parseForBuild(input);
   const graphOptions = { target: options.target, buildArgs: Object.fromEntries(options.buildArgs), allStages: options.target === undefined };
   try {
-    const plan = planStages(ast, graphOptions);
+    const { images } = await planWithBaseImages(ast, graphOptions, (ref) => storedImageConfig(engine, ref), (config) => config);
     const baseImages = new Map<string, ContainerConfig>();
     const unknownImages = new Set<string>();
-    for (const ref of plan.imageRefs) {
-      const config = await storedImageConfig(engine, ref);
+    for (const [ref, config] of images) {
       if (config === undefined) unknownImages.add(ref);
       else baseImages.set(ref, config);
     }
@@ -343,9 +342,8 @@ export async function build(engine: Engine, request: BuildRequest, onEvent: (eve
   checkPlatform(request.platform);
   const { ast, parserWarnings } = parseForBuild(request.input);
   const graphOptions = { target: request.target, buildArgs: Object.fromEntries(request.buildArgs) };
-  const plan = planStages(ast, graphOptions);
-  const images = new Map<string, BaseImage>();
-  for (const ref of plan.imageRefs) images.set(ref, await resolveBaseImage(engine.images, ref));
+  // ONBUILD triggers of the base images may need more stages and images: planning repeats until all are resolved.
+  const { plan, images } = await planWithBaseImages(ast, graphOptions, (ref) => resolveBaseImage(engine.images, ref), (image) => image.config.config ?? {});
   const graph = buildGraph(ast, { ...graphOptions, baseImages: new Map([...images].map(([ref, image]) => [ref, image.config.config ?? {}])) });
   // After dispatch, as BuildKit: UndefinedVar needs the base images' Env, and `error=true` fails only once all is known.
   const checks = runChecks(ast, graphOptions.buildArgs, parserWarnings, graph);

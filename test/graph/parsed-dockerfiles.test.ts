@@ -71,6 +71,42 @@ describe('parsed Dockerfiles', () => {
     expect(steps(1).map((n) => n.step.kind)).toEqual(['source', 'run']);
   });
 
+  it("a base image's ONBUILD triggers may read from stages the target needs only through them, and from more images", () => {
+    const text = ['FROM busybox AS src', 'RUN echo s > /s', 'FROM busybox AS input', 'RUN echo i > /i', 'FROM parent', 'RUN ls', ''].join('\n');
+    const parent: BaseImageConfig = { OnBuild: ['COPY --from=src /s /s', 'RUN --mount=type=bind,from=input,target=/m cat /m/i', 'COPY --from=alpine /etc/os-release /'] };
+    const ast = parse(text);
+    // Without the parent's config the triggers are unknown; with it, planning adds what they read.
+    expect(planStages(ast).reachable).toEqual([2]);
+    const plan = planStages(ast, { baseImages: new Map([['parent', parent]]) });
+    expect([plan.reachable, plan.imageRefs]).toEqual([[0, 1, 2], ['busybox', 'parent', 'alpine']]);
+    const g = buildGraph(ast, { baseImages: new Map([['parent', parent], ['busybox', {}], ['alpine', {}]]) });
+    const target = (targetStage(g)?.steps ?? []).map((id) => g.nodes.get(id) as StepNode);
+    expect(target.map((n) => n.step.kind)).toEqual(['source', 'copy', 'run', 'copy', 'run']);
+    const inputsOf = (node: StepNode | undefined) => g.edges.filter((e) => e.to === node?.id && e.kind !== 'previous').map((e) => [e.from, e.kind]);
+    expect([inputsOf(target[1]), inputsOf(target[2]), target[3]?.step]).toMatchObject([
+      [[g.stages[0]?.steps.at(-1), 'copy-from']],
+      [[g.stages[1]?.steps.at(-1), 'mount-from']],
+      { kind: 'copy', from: { kind: 'image', ref: 'alpine' } },
+    ]);
+    // An engine that did not plan again with the parent's config left `alpine` unresolved: a clear error at the FROM.
+    expect(() => buildGraph(ast, { baseImages: new Map([['parent', parent], ['busybox', {}]]) })).toThrow(
+      'image "alpine", read by an ONBUILD trigger, was not resolved before the build',
+    );
+  });
+
+  it('an ONBUILD trigger reading from a stage defined later fails at the FROM that fires it', () => {
+    const ast = parse(['FROM parent', 'FROM busybox AS src', ''].join('\n'));
+    const error = (() => {
+      try {
+        planStages(ast, { target: 'src', baseImages: new Map([['parent', { OnBuild: ['COPY --from=src /s /s'] }]]), allStages: true });
+      } catch (err) {
+        return err as TsbuildError;
+      }
+      return undefined;
+    })();
+    expect([error?.message, error?.sources[0]?.line]).toEqual(['cannot copy from stage "src", it needs to be defined before current stage "stage-0"', 1]);
+  });
+
   it('ONBUILD declared in a stage fires in a stage built on it', () => {
     const g = build(['FROM scratch AS parent', 'ONBUILD RUN touch /x', 'FROM parent', 'RUN ls', ''].join('\n'));
     const runs = (targetStage(g)?.steps ?? []).map((id) => g.nodes.get(id)?.step).filter((s) => s?.kind === 'run');
