@@ -5,7 +5,7 @@ import { mkdir, readFile, stat } from 'node:fs/promises';
 import { basename, join, resolve as resolvePath } from 'node:path';
 import { finished } from 'node:stream/promises';
 import { ContentHashIndex } from '../cache/index.js';
-import { compileIgnore, dockerignorePathFor, parseDockerfile, parseDockerignore, type Diagnostic, type Dockerfile, type IgnoreMatcher, type Range } from '../grammar/index.js';
+import { compileIgnore, dockerignorePathFor, parseDockerfile, parseDockerignore, type Diagnostic, type Dockerfile, type IgnoreRules, type Range } from '../grammar/index.js';
 import { DockerfileError, NotFoundError, TsbuildError, UserError, type SourceRef } from './errors.js';
 import type { Executor } from './executor/executor.js';
 import { RuncExecutor } from './executor/runc.js';
@@ -33,7 +33,7 @@ export interface BuildInput {
   dockerfile: { text: string; name: string };
   /** Undefined when the context is `-` (a Dockerfile on stdin and no files to copy). */
   contextDir: string | undefined;
-  ignore: IgnoreMatcher | undefined;
+  ignore: IgnoreRules | undefined;
 }
 
 export interface BuildInputOptions {
@@ -92,7 +92,7 @@ export async function readBuildInput(options: BuildInputOptions): Promise<BuildI
   return { dockerfile, contextDir, ignore };
 }
 
-function compileIgnoreFile(text: string): IgnoreMatcher {
+function compileIgnoreFile(text: string): IgnoreRules {
   try {
     return compileIgnore(parseDockerignore(text));
   } catch (err) {
@@ -212,7 +212,7 @@ export async function checkBuildInput(engine: Engine, input: BuildInput, options
       else baseImages.set(ref, config);
     }
     const graph = buildGraph(ast, { ...graphOptions, baseImages, unknownImages });
-    return { warnings: runChecks(ast, graphOptions.buildArgs, parserWarnings, graph).warnings, error: undefined };
+    return { warnings: runChecks(ast, graphOptions.buildArgs, parserWarnings, graph, input.ignore).warnings, error: undefined };
   } catch (err) {
     // As BuildKit's lint: the warnings the text alone gives, then the error.
     if (err instanceof TsbuildError) return { warnings: runChecks(ast, graphOptions.buildArgs, parserWarnings).warnings, error: err };
@@ -346,7 +346,7 @@ export async function build(engine: Engine, request: BuildRequest, onEvent: (eve
   const { plan, images } = await planWithBaseImages(ast, graphOptions, (ref) => resolveBaseImage(engine.images, ref), (image) => image.config.config ?? {});
   const graph = buildGraph(ast, { ...graphOptions, baseImages: new Map([...images].map(([ref, image]) => [ref, image.config.config ?? {}])) });
   // After dispatch, as BuildKit: UndefinedVar needs the base images' Env, and `error=true` fails only once all is known.
-  const checks = runChecks(ast, graphOptions.buildArgs, parserWarnings, graph);
+  const checks = runChecks(ast, graphOptions.buildArgs, parserWarnings, graph, request.input.ignore);
   if (checks.failOnWarnings && checks.warnings.length > 0) throw new CheckViolationError(checks.warnings);
   const epoch = chooseEpoch(engine.config.sourceDateEpoch ?? graph.sourceDateEpoch, [...images.values()].map((image) => image.config));
   const sandbox = await openSandbox(engine);

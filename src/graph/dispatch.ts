@@ -452,6 +452,11 @@ function healthConfig(command: CommandForm | undefined, flags: Flag[], ctx: Disp
 const urlPattern = /^https?:\/\//i;
 const gitPattern = /^(git@|git:\/\/|ssh:\/\/)|\.git(#|$)/i;
 
+/** An ADD source fetched from a URL or a git repository, not read from the context. */
+export function isRemoteSource(path: string): boolean {
+  return urlPattern.test(path) || gitPattern.test(path);
+}
+
 function dispatchCopy(instruction: CopyInstruction | AddInstruction, state: StageState, ctx: DispatchContext, noteUnmatched: UnmatchedListener): DispatchedStep {
   const name = instruction.keyword;
   // BuildKit expands --chown, --chmod and --checksum; --from must be literal (literalFromValue).
@@ -481,7 +486,7 @@ function dispatchCopy(instruction: CopyInstruction | AddInstruction, state: Stag
     );
   }
   const checksum = flagValue('checksum');
-  if (checksum !== undefined && sources.some((s) => s.content !== undefined || !(urlPattern.test(s.path) || gitPattern.test(s.path)))) {
+  if (checksum !== undefined && sources.some((s) => s.content !== undefined || !isRemoteSource(s.path))) {
     throw dockerfileError('checksum requires HTTP(S) or Git sources', ctx.file, checksum[1]);
   }
   const step: CopyStep = {

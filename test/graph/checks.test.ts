@@ -1,7 +1,7 @@
 // BuildKit's build checks on Dockerfile text: each rule's message and line, what does not trip them, and
 // the `# check=` directive / BUILDKIT_DOCKERFILE_CHECK build arg.
 import { describe, expect, it } from 'vitest';
-import { parseDockerfile } from '../../grammar/index.js';
+import { compileIgnore, parseDockerfile, parseDockerignore } from '../../grammar/index.js';
 import { buildGraph, runChecks } from '../../src/graph/index.js';
 
 function check(text: string, buildArgs: Record<string, string> = {}): { found: string[]; failOnWarnings: boolean } {
@@ -144,6 +144,26 @@ describe('build checks', () => {
       // The trigger's CMD is overridden by the stage's: reported at the trigger, i.e. the FROM.
       'MultipleInstructionsDisallowed: Multiple CMD instructions should not be used in the same stage because only the last one will be used (line 2)',
     ]);
+  });
+
+  it('in a build, warns of a COPY/ADD from the context that .dockerignore excludes (BuildKit\'s testCopyIgnoredFiles)', () => {
+    const ignored = (text: string, dockerignore: string): string[] => {
+      const { ast, diagnostics } = parseDockerfile(text, { file: 'Dockerfile' });
+      const graph = buildGraph(ast, { baseImages: new Map() });
+      return runChecks(ast, {}, diagnostics, graph, compileIgnore(parseDockerignore(dockerignore))).warnings.map((w) => `${w.message} (line ${w.range.start.line})`);
+    };
+    expect(ignored('FROM scratch\nCOPY Dockerfile .\nADD ./Dockerfile /windy\nCOPY /Dockerfile <<EOF /x/\nEOF\n', 'Dockerfile\n')).toEqual([
+      'Attempting to Copy file "Dockerfile" that is excluded by .dockerignore (line 2)',
+      'Attempting to Add file "Dockerfile" that is excluded by .dockerignore (line 3)',
+    ]);
+    expect(ignored('# check=skip=CopyIgnoredFile\nFROM scratch\nCOPY Dockerfile .\n', 'Dockerfile\n')).toEqual([]);
+    // Another stage's files are not the context's; a stage the target does not need is not dispatched.
+    expect(ignored('FROM scratch AS base\nCOPY Dockerfile /foobar\nFROM base\nCOPY --from=base /foobar /Dockerfile\n', 'foobar\n')).toEqual([]);
+    expect(ignored('FROM scratch AS unused\nCOPY foobar /\nFROM scratch\n', 'foobar\n')).toEqual([]);
+    // With a `!` exception nothing is judged; `.` only when every root entry is excluded.
+    expect(ignored('FROM scratch\nCOPY ./Dockerfile .\nCOPY . .\n', '**\n!Dockerfile\n')).toEqual([]);
+    expect(ignored('FROM scratch\nCOPY . .\n', '.*\n')).toEqual([]);
+    expect(ignored('FROM scratch\nCOPY . .\n', '*\n')).toEqual(['Attempting to Copy file "." that is excluded by .dockerignore (line 2)']);
   });
 
   it('skips a rule for one instruction under a `# check=skip=…` comment right above it (a reason may follow)', () => {

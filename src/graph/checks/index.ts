@@ -2,9 +2,10 @@
 // instruction, plus the undefined variables that dispatch found (UndefinedVar), minus what `# check=skip=…`
 // (or the BUILDKIT_DOCKERFILE_CHECK build arg, which replaces the directive) turns off, for the file or for
 // the instruction below the comment; `error=true` makes any warning fail the build.
-import type { Diagnostic, Dockerfile } from '../../../grammar/index.js';
+import type { Diagnostic, Dockerfile, IgnoreRules } from '../../../grammar/index.js';
 import type { InstructionGraph } from '../types.js';
 import { parseCheckConfig } from './check-config.js';
+import { checkIgnoredCopies } from './copy-rules.js';
 import { checkFromLines } from './from-rules.js';
 import { checkInstructions } from './instruction-rules.js';
 import { collectInto, type CheckWarning } from './report.js';
@@ -20,11 +21,12 @@ export interface CheckResult {
   failOnWarnings: boolean;
 }
 
-/** What the checks read from the build's dispatch: which stages it built, and the undefined variables it met. */
-export type DispatchedGraph = Pick<InstructionGraph, 'stages' | 'undefinedVars'>;
+/** What the checks read from the build's dispatch: the stages it built, their steps, the undefined variables it met. */
+export type DispatchedGraph = Pick<InstructionGraph, 'stages' | 'nodes' | 'undefinedVars'>;
 
 /**
- * `parserWarnings`: the parser's own diagnostics, of which empty continuation lines are a check.
+ * `parserWarnings`: the parser's own diagnostics, of which empty continuation lines are a check. `ignore`: the
+ * build's .dockerignore rules, for CopyIgnoredFile.
  * `dispatched`: the build's graph. With it, rules BuildKit applies while dispatching are reported only in the
  * stages the build dispatched, and UndefinedVar (which needs the base images' Env) from what dispatch met;
  * without it, the Dockerfile text alone is judged, every stage.
@@ -34,6 +36,7 @@ export function runChecks(
   buildArgs: Record<string, string | undefined>,
   parserWarnings: Diagnostic[] = [],
   dispatched?: DispatchedGraph,
+  ignore?: IgnoreRules,
 ): CheckResult {
   const config = parseCheckConfig(buildArgs['BUILDKIT_DOCKERFILE_CHECK'] ?? ast.directives.find((d) => d.name === 'check')?.value);
   if (config.skip === 'all') return { warnings: [], failOnWarnings: config.error };
@@ -44,6 +47,7 @@ export function runChecks(
   checkInstructions(stages, report);
   for (const diagnostic of parserWarnings) if (diagnostic.code === 'empty-continuation') report(rules.noEmptyContinuation, diagnostic, []);
   for (const use of dispatched?.undefinedVars ?? []) report(rules.undefinedVar, use, [use.name, use.suggestion]);
+  if (dispatched !== undefined && ignore !== undefined) checkIgnoredCopies(ast, dispatched.nodes, ignore, report);
   const skipped = config.skip;
   const kept = warnings.filter((warning) => !skipped.has(warning.rule));
   kept.sort((a, b) => a.range.start.offset - b.range.start.offset);

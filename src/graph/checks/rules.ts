@@ -95,6 +95,11 @@ export const rules = {
     (name: string, suggestion: string | undefined) => `Usage of undefined variable '$${name}'${suggestion === undefined ? '' : ` (did you mean $${suggestion}?)`}`,
     { atDispatch: true },
   ),
+  copyIgnoredFile: rule(
+    'CopyIgnoredFile',
+    (command: 'Copy' | 'Add', file: string) => `Attempting to ${command} file ${JSON.stringify(file)} that is excluded by .dockerignore`,
+    { atDispatch: true },
+  ),
   exposeProtoCasing: rule('ExposeProtoCasing', (port: string) => `Defined protocol '${port}' in EXPOSE instruction should be lowercase`, { atDispatch: true }),
   exposeInvalidFormat: rule(
     'ExposeInvalidFormat',
