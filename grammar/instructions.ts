@@ -135,6 +135,7 @@ function typed(keyword: Keyword, node: InstructionNode, diagnostics: Diagnostic[
     keywordRange: node.keywordRange,
     range: node.range,
     text: node.text,
+    original: node.original,
     flags: node.flags,
     comments: node.comments,
   };

@@ -10,8 +10,9 @@ import { proxyEnvFrom } from './proxy.js';
 import { parseSourceDateEpoch, SourceDateEpochError } from './source-date-epoch.js';
 import { dockerfileError, sourceRef } from './source-ref.js';
 import { analyseStages, type StageAnalysis, type StageSource } from './stages.js';
+import { stepText } from './step-names.js';
 import { parseTriggers } from './triggers.js';
-import type { BuildGraphOptions, GraphEdge, GraphStage, InputRef, InstructionGraph, PlannedStage, StepNode, UndefinedVarUse } from './types.js';
+import type { BuildGraphOptions, GraphEdge, GraphStage, InputRef, InstructionGraph, PlannedStage, Step, StepNode, UndefinedVarUse } from './types.js';
 
 export function buildGraph(ast: Dockerfile, options: BuildGraphOptions): InstructionGraph {
   const analysis = analyseStages(ast, options);
@@ -161,20 +162,21 @@ function dispatchStage(
   const edges: GraphEdge[] = [];
   const history: HistoryEntry[] = [];
   const undefinedVars: UndefinedVarUse[] = [];
+  const sourceStep: Step = { kind: 'source', base: planned.base, platform };
   const sourceNode: StepNode = {
     id: `${prefix}.0`,
     stage: planned.index,
-    name: oneLine(stageSource.from.text),
-    step: { kind: 'source', base: planned.base, platform },
+    name: stepText(stageSource.from, sourceStep, state.lookup, ast.escape),
+    step: sourceStep,
     history: undefined,
     source: fromSource,
   };
   nodes.push(sourceNode);
   if (planned.base.kind === 'stage') edges.push({ from: lastStep(built, planned.base.stage), to: sourceNode.id, kind: 'base' });
 
-  const instructions: { instruction: Instruction; text: string; range: Range }[] = [
-    ...triggerInstructions.map((instruction, i) => ({ instruction, text: triggers[i] as string, range: stageSource.from.range })),
-    ...stageSource.instructions.map((instruction) => ({ instruction, text: instruction.text, range: instruction.range })),
+  const instructions: { instruction: Instruction; range: Range }[] = [
+    ...triggerInstructions.map((instruction) => ({ instruction, range: stageSource.from.range })),
+    ...stageSource.instructions.map((instruction) => ({ instruction, range: instruction.range })),
   ];
   const naming: StageNaming = {
     stageName: planned.displayName,
@@ -183,7 +185,7 @@ function dispatchStage(
     triggered: new Set(),
     usesImage: false,
   };
-  for (const [position, { instruction, text, range }] of instructions.entries()) {
+  for (const [position, { instruction, range }] of instructions.entries()) {
     const dispatched = dispatchInstruction(instruction, state, ctx);
     for (const use of dispatched.undefinedVars) undefinedVars.push({ ...use, range, comments: instruction.comments });
     if (dispatched.inputs.some(({ input }) => input.kind === 'image')) naming.usesImage = true;
@@ -192,7 +194,7 @@ function dispatchStage(
     const node: StepNode = {
       id: `${prefix}.${nodes.length}`,
       stage: planned.index,
-      name: oneLine(text),
+      name: stepText(instruction, dispatched.step, state.lookup, ast.escape),
       step: dispatched.step,
       history: dispatched.history,
       source: sourceRef(ast.file, range),
@@ -228,10 +230,6 @@ function dispatchStage(
 function lastStep(built: Map<number, GraphStage>, stage: number): string {
   const steps = (built.get(stage) as GraphStage).steps;
   return steps[steps.length - 1] as string;
-}
-
-function oneLine(text: string): string {
-  return text.replace(/[\\`]\r?\n\s*/g, '').replace(/\s+/g, ' ').trim();
 }
 
 /**

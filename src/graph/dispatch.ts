@@ -396,6 +396,13 @@ function runMount(raw: string, state: StageState, ctx: DispatchContext, range: R
   return { ...mount, target } as MountSpec;
 }
 
+/** The heredoc of a shell-form RUN whose whole command is that one `<<EOF`: its body is the script. */
+export function loneHeredoc(instruction: RunInstruction): Heredoc | undefined {
+  const command = instruction.command;
+  if (command.kind !== 'shell' || instruction.heredocs.length !== 1) return undefined;
+  return /^\s*<<-?\s*(["']?)[^\s"']+\1\s*$/.test(command.command.value) ? instruction.heredocs[0] : undefined;
+}
+
 /**
  * RUN's argv with BuildKit's heredoc rules: a command that is only `<<EOF` runs the body (a `#!` body as a
  * script file mounted at /dev/pipes/<name>, otherwise as the shell's script); any other heredoc use hands
@@ -405,9 +412,9 @@ function runCommand(instruction: RunInstruction, shell: readonly string[]): Pick
   if (instruction.command.kind === 'exec') return { args: instruction.command.args.map((w) => w.value), files: [] };
   const line = instruction.command.command.value;
   const heredocs = instruction.heredocs;
-  const only = heredocs[0];
-  if (only === undefined) return { args: [...shell, line], files: [] };
-  if (heredocs.length === 1 && /^\s*<<-?\s*(["']?)[^\s"']+\1\s*$/.test(line)) {
+  if (heredocs.length === 0) return { args: [...shell, line], files: [] };
+  const only = loneHeredoc(instruction);
+  if (only !== undefined) {
     const body = heredocBody(only);
     if (body.startsWith('#!')) {
       // The script still goes through the shell: BuildKit prepends SHELL to every shell-form RUN.

@@ -329,7 +329,7 @@ describe('graph shape', () => {
     ]);
     expect(g.order).toEqual(['s0.0', 's0.1', 's0.2', 's1.0', 's1.1']);
     expect(stepsOf(g, 'run')[0]?.env).toContain('A=1');
-    expect(steps(g, 0).map((n) => n.name)).toEqual(['[base 1/2] FROM busybox AS base', '[base] ENV A=1', '[base 2/2] RUN make']);
+    expect(steps(g, 0).map((n) => n.name)).toEqual(['[base 1/2] FROM docker.io/library/busybox:latest', '[base] ENV A=1', '[base 2/2] RUN make']);
     expect(steps(g, 1)[0]?.step).toEqual({ kind: 'source', base: { kind: 'stage', stage: 0 }, platform: { os: 'linux', architecture: 'amd64' } });
   });
 

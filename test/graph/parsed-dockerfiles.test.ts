@@ -168,14 +168,46 @@ describe('parsed Dockerfiles', () => {
     const names = (g: InstructionGraph, index: number) => (g.stages.find((s) => s.index === index)?.steps ?? []).map((id) => (g.nodes.get(id) as StepNode).name);
     const single = build(['FROM busybox', 'ENV A=1', 'WORKDIR /', ...Array.from({ length: 9 }, (_, i) => `RUN echo ${i}`), ''].join('\n'), { busybox: {} });
     // 11 = FROM + WORKDIR (counted although `/` makes no op) + 9 RUN; the counter is padded to two digits.
-    expect(names(single, 0).slice(0, 5)).toEqual(['[ 1/11] FROM busybox', 'ENV A=1', 'WORKDIR /', '[ 2/11] RUN echo 0', '[ 3/11] RUN echo 1']);
+    expect(names(single, 0).slice(0, 5)).toEqual(['[ 1/11] FROM docker.io/library/busybox:latest', 'ENV A=1', 'WORKDIR /', '[ 2/11] RUN echo 0', '[ 3/11] RUN echo 1']);
     expect(names(single, 0).at(-1)).toBe('[10/11] RUN echo 8');
     const imageCopy = build(['FROM scratch', 'COPY --from=busybox /bin/sh /sh', ''].join('\n'), { busybox: {} });
     expect(names(imageCopy, 0)).toEqual(['[stage-0] FROM scratch', '[stage-0 1/1] COPY --from=busybox /bin/sh /sh']);
     const triggered = build(['FROM base AS child', 'RUN echo child', 'FROM child', 'RUN echo grandchild', ''].join('\n'), {
       base: { OnBuild: ['COPY . /src', 'ENV X=1'] },
     });
-    expect(names(triggered, 0)).toEqual(['[child 1/4] FROM base AS child', '[child 2/4] ONBUILD COPY . /src', '[child] ONBUILD ENV X=1', '[child 3/4] RUN echo child']);
+    expect(names(triggered, 0)).toEqual(['[child 1/4] FROM docker.io/library/base:latest', '[child 2/4] ONBUILD COPY . /src', '[child] ONBUILD ENV X=1', '[child 3/4] RUN echo child']);
     expect(names(triggered, 1)).toEqual(['[stage-1] FROM child', '[stage-1 1/1] RUN echo grandchild']);
+  });
+
+  it('progress names expand the stage variables as BuildKit does: RUN keeps quotes and unset names, COPY/WORKDIR as a word', () => {
+    const text = [
+      'FROM busybox',
+      'ENV FOO=bar',
+      'ARG A=1',
+      'ARG NOVAL',
+      'RUN echo $FOO "$UNSET" ${A} \'$FOO\' ${NOVAL:-x} \\',
+      '  # a comment line is not part of it',
+      '  && true',
+      'WORKDIR /x/$FOO',
+      'copy --chown=$FOO a "$FOO"c /$FOO/',
+      'RUN --mount=type=secret,id=s,env=TOKEN echo $TOKEN',
+      'RUN <<EOF',
+      '  first line',
+      'second',
+      'EOF',
+      '',
+    ].join('\n');
+    const g = build(text, { busybox: { Env: ['PATH=/bin'] } });
+    expect((targetStage(g)?.steps ?? []).map((id) => g.nodes.get(id)?.name)).toEqual([
+      '[1/6] FROM docker.io/library/busybox:latest',
+      'ENV FOO=bar',
+      'ARG A=1',
+      'ARG NOVAL',
+      '[2/6] RUN echo bar "$UNSET" 1 \'$FOO\' ${NOVAL:-x}   && true',
+      '[3/6] WORKDIR /x/bar',
+      '[4/6] COPY --chown=bar a barc /bar/',
+      '[5/6] RUN --mount=type=secret,id=s,env=TOKEN echo ****',
+      '[6/6] RUN <<EOF (first line...)',
+    ]);
   });
 });
