@@ -222,11 +222,14 @@ function dispatchStep(instruction: Instruction, state: StageState, ctx: Dispatch
       return configOnly(state.patch({ Labels: labels }), `LABEL ${pairs.map(([k, v]) => `${k}=${v}`).join(' ')}`);
     }
     case 'EXPOSE': {
-      const ports = new Set<string>();
-      for (const word of instruction.ports) {
+      // BuildKit sorts the words as written, then expands and parses them in that order; the history lists
+      // every port so found, repeats included.
+      const ports: string[] = [];
+      const words = [...instruction.ports].sort((a, b) => (a.value < b.value ? -1 : a.value > b.value ? 1 : 0));
+      for (const word of words) {
         for (const spec of expandFields(word, state.lookup, ctx.file, ctx.escape)) {
           try {
-            for (const port of parsePortSpec(spec)) ports.add(port);
+            ports.push(...parsePortSpec(spec));
           } catch (err) {
             if (err instanceof PortSpecError) throw dockerfileError(err.message, ctx.file, word.range, err);
             throw err;
@@ -235,7 +238,7 @@ function dispatchStep(instruction: Instruction, state: StageState, ctx: Dispatch
       }
       const exposed = { ...state.config.ExposedPorts };
       for (const port of ports) exposed[port] = {};
-      return configOnly(state.patch({ ExposedPorts: exposed }), `EXPOSE ${goList([...ports].sort())}`);
+      return configOnly(state.patch({ ExposedPorts: exposed }), `EXPOSE ${goList(ports)}`);
     }
     case 'USER': {
       const user = expand(instruction.user);

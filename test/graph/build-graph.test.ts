@@ -211,6 +211,13 @@ describe('config instructions', () => {
     expect(createdBy(g).slice(1)).toEqual(['EXPOSE [3000/tcp 4000/udp]', 'EXPOSE [5000/tcp 8000/tcp 8001/tcp]']);
   });
 
+  it('EXPOSE orders by the words as written (BuildKit sorts them before expanding), keeps repeats, lower-cases protocols', () => {
+    const g = graph(dockerfile(FROM('busybox'), ARG(['P', '9000']), EXPOSE('2375', '5000', '1234/udp', '$P', '80/TCP', '80')));
+    expect(createdBy(g).slice(1)).toEqual(['EXPOSE [9000/tcp 1234/udp 2375/tcp 5000/tcp 80/tcp 80/tcp]']);
+    expect(Object.keys(finalConfig(g)?.ExposedPorts ?? {})).toEqual(['9000/tcp', '1234/udp', '2375/tcp', '5000/tcp', '80/tcp']);
+    expect(() => graph(dockerfile(FROM('busybox'), EXPOSE('80/quic')))).toThrow('invalid port: "80/quic": invalid proto: quic');
+  });
+
   it('ENTRYPOINT resets a CMD inherited from the base, not one set in the stage', () => {
     const inherited = graph(dockerfile(FROM('busybox'), ENTRYPOINT(['/app'])));
     expect(finalConfig(inherited)).toMatchObject({ Entrypoint: ['/app'], Cmd: null });
