@@ -21,6 +21,7 @@ import { PortSpecError, parsePortSpec } from './ports.js';
 import type { ProxyEnv } from './proxy.js';
 import { ArgScope, expandFields, expandValue, literalFromValue, stageLookup, type UnmatchedListener } from './scope.js';
 import { dockerfileError } from './source-ref.js';
+import { isStopSignal } from './stop-signal.js';
 import { closestMatch } from './suggest.js';
 import type { ConfigStep, CopySource, CopyStep, InputRef, MountSpec, RunStep, Step, UndefinedVarUse } from './types.js';
 
@@ -256,6 +257,7 @@ function dispatchStep(instruction: Instruction, state: StageState, ctx: Dispatch
     }
     case 'STOPSIGNAL': {
       const signal = expand(instruction.signal);
+      if (!isStopSignal(signal)) throw dockerfileError(`invalid signal: ${signal}`, ctx.file, instruction.signal.range);
       return configOnly(state.patch({ StopSignal: signal }), `STOPSIGNAL ${signal}`);
     }
     case 'SHELL': {

@@ -218,6 +218,15 @@ describe('config instructions', () => {
     expect(() => graph(dockerfile(FROM('busybox'), EXPOSE('80/quic')))).toThrow('invalid port: "80/quic": invalid proto: quic');
   });
 
+  it('STOPSIGNAL takes what Docker parses: a non-zero number or a known name, any case, SIG optional', () => {
+    for (const signal of ['SIGKILL', 'term', '9', 'SIGRTMIN+3', 'RTMAX-14']) {
+      expect(finalConfig(graph(dockerfile(FROM('busybox'), STOPSIGNAL(signal))))?.StopSignal).toBe(signal);
+    }
+    for (const signal of ['FOO', '0', 'SIGRTMIN+16']) {
+      expect(() => graph(dockerfile(FROM('busybox'), STOPSIGNAL(signal)))).toThrow(`invalid signal: ${signal}`);
+    }
+  });
+
   it('ENTRYPOINT resets a CMD inherited from the base, not one set in the stage', () => {
     const inherited = graph(dockerfile(FROM('busybox'), ENTRYPOINT(['/app'])));
     expect(finalConfig(inherited)).toMatchObject({ Entrypoint: ['/app'], Cmd: null });
