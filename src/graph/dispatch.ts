@@ -204,10 +204,9 @@ function dispatchStep(instruction: Instruction, state: StageState, ctx: Dispatch
     }
     case 'ENV': {
       // All pairs of one ENV line are expanded with the environment from before the line.
-      const pairs = instruction.pairs.map((pair) => [expand(pair.key), expand(pair.value), pair] as const);
+      const pairs = instruction.pairs.map((pair) => [expand(pair.key), expand(pair.value)] as const);
       let env = state.env;
-      for (const [key, value, pair] of pairs) {
-        if (key === '') throw dockerfileError('ENV names can not be blank', ctx.file, pair.range);
+      for (const [key, value] of pairs) {
         env = setEnv(env, key, value);
         state.noteSet(key);
       }

@@ -73,6 +73,14 @@ describe('parseDockerfile', () => {
     ]);
   });
 
+  it('takes any non-empty ARG name, as BuildKit does', () => {
+    const [, arg] = parseOk('FROM busybox\nARG my-flag=1 2nd\n');
+    expect(arg?.keyword === 'ARG' && arg.args.map((a) => [a.name.value, a.defaultValue?.value])).toEqual([
+      ['my-flag', '1'],
+      ['2nd', undefined],
+    ]);
+  });
+
   it('uses the backtick as escape character after `# escape=`', () => {
     const [, run] = parseOk('# escape=`\nFROM windows\nRUN dir C:\\ `\n  /s\n');
     expect(run?.keyword === 'RUN' && run.command.kind === 'shell' && run.command.command.value).toBe('dir C:\\   /s');
