@@ -199,6 +199,63 @@ describe('build checks', () => {
     ]);
   });
 
+  it('runs the experimental InvalidDefinitionDescription only when enabled (skip does not touch it), per file or instruction', () => {
+    // BuildKit's testDefinitionDescription.
+    const good = [
+      '# check=skip=all;experimental=InvalidDefinitionDescription',
+      '# foo this is the foo',
+      'ARG foo=bar',
+      '',
+      '# base this is the base image',
+      'FROM scratch AS base',
+      '',
+      '# version this is the version number',
+      'ARG version=latest',
+      '',
+      '# baz this is the baz',
+      'ARG foo=baz bar=qux baz=quux',
+      '#',
+      'ARG bit=bat',
+      '',
+      '# comment for something other than ARG or FROM',
+      'COPY Dockerfile .',
+      '',
+    ].join('\n');
+    expect(check(good).found).toEqual([]);
+    const bad = [
+      '# check=experimental=InvalidDefinitionDescription',
+      '# bar this is the bar',
+      'ARG foo=bar',
+      '# BasE this is the BasE image',
+      'FROM scratch AS base',
+      '# definitely a bad comment',
+      'ARG version=latest',
+      '# definitely a bad comment',
+      'ARG foo=baz bar=qux baz=quux',
+      '',
+    ].join('\n');
+    expect(check(bad).found).toEqual([
+      'InvalidDefinitionDescription: Comment for ARG should follow the format: `# foo <description>` (line 3)',
+      'InvalidDefinitionDescription: Comment for FROM should follow the format: `# base <description>` (line 5)',
+      'InvalidDefinitionDescription: Comment for ARG should follow the format: `# version <description>` (line 7)',
+      'InvalidDefinitionDescription: Comment for ARG should follow the format: `# <arg_key> <description>` (line 9)',
+    ]);
+    expect(check(bad.replace('# check=experimental=InvalidDefinitionDescription', '# not a directive')).found).toEqual([]);
+    expect(check('FROM scratch\n# check=experimental=all\nARG X\n').found).toEqual([
+      'InvalidDefinitionDescription: Comment for ARG should follow the format: `# X <description>` (line 3)',
+    ]);
+  });
+
+  it('fails on a check option BuildKit does not know, from the directive or the build arg', () => {
+    expect(() => check('# check=skip=all;foo=bar\nFROM scratch\n')).toThrow('failed to parse check options: invalid check option "foo"');
+    expect(() => check('# check=error=maybe\nFROM scratch\n')).toThrow(
+      'failed to parse check options: failed to parse check option "error=maybe": strconv.ParseBool: parsing "maybe": invalid syntax',
+    );
+    expect(() => check('FROM scratch\n', { BUILDKIT_DOCKERFILE_CHECK: 'skip' })).toThrow('failed to parse build-arg:BUILDKIT_DOCKERFILE_CHECK: invalid check option "skip"');
+    // Above one instruction a bad value is ignored.
+    expect(check('FROM scratch\n# check=bogus\nCMD run\n').found).toHaveLength(1);
+  });
+
   it('follows # check=skip=…;error=true, and the BUILDKIT_DOCKERFILE_CHECK build arg over it', () => {
     const text = '# check=skip=JSONArgsRecommended;error=true\nFROM busybox\nMAINTAINER me\nCMD a\n';
     expect(check(text)).toEqual({ found: ['MaintainerDeprecated: Maintainer instruction is deprecated in favor of using label (line 3)'], failOnWarnings: true });

@@ -3,9 +3,12 @@
 // (or the BUILDKIT_DOCKERFILE_CHECK build arg, which replaces the directive) turns off, for the file or for
 // the instruction below the comment; `error=true` makes any warning fail the build.
 import type { Diagnostic, Dockerfile, IgnoreRules } from '../../../grammar/index.js';
+import { UserError } from '../../errors.js';
+import { dockerfileError } from '../source-ref.js';
 import type { InstructionGraph } from '../types.js';
-import { parseCheckConfig } from './check-config.js';
+import { CheckOptionError, parseCheckConfig, type CheckConfig } from './check-config.js';
 import { checkIgnoredCopies } from './copy-rules.js';
+import { checkDefinitionDescriptions } from './description-rules.js';
 import { checkFromLines } from './from-rules.js';
 import { checkInstructions } from './instruction-rules.js';
 import { collectInto, type CheckWarning } from './report.js';
@@ -38,18 +41,29 @@ export function runChecks(
   dispatched?: DispatchedGraph,
   ignore?: IgnoreRules,
 ): CheckResult {
-  const config = parseCheckConfig(buildArgs['BUILDKIT_DOCKERFILE_CHECK'] ?? ast.directives.find((d) => d.name === 'check')?.value);
-  if (config.skip === 'all') return { warnings: [], failOnWarnings: config.error };
+  const config = checkConfig(ast, buildArgs);
   const warnings: CheckWarning[] = [];
-  const report = collectInto(warnings);
+  const report = collectInto(warnings, config);
   const stages = stagesOf(ast, dispatched?.stages);
   checkFromLines(ast, stages, report);
   checkInstructions(stages, report);
   for (const diagnostic of parserWarnings) if (diagnostic.code === 'empty-continuation') report(rules.noEmptyContinuation, diagnostic, []);
   for (const use of dispatched?.undefinedVars ?? []) report(rules.undefinedVar, use, [use.name, use.suggestion]);
   if (dispatched !== undefined && ignore !== undefined) checkIgnoredCopies(ast, dispatched.nodes, ignore, report);
-  const skipped = config.skip;
-  const kept = warnings.filter((warning) => !skipped.has(warning.rule));
-  kept.sort((a, b) => a.range.start.offset - b.range.start.offset);
-  return { warnings: kept, failOnWarnings: config.error };
+  checkDefinitionDescriptions(ast, report);
+  warnings.sort((a, b) => a.range.start.offset - b.range.start.offset);
+  return { warnings, failOnWarnings: config.error };
+}
+
+/** BUILDKIT_DOCKERFILE_CHECK replaces the file's `# check=` directive; a bad value fails the build, as in BuildKit. */
+function checkConfig(ast: Dockerfile, buildArgs: Record<string, string | undefined>): CheckConfig {
+  const fromArg = buildArgs['BUILDKIT_DOCKERFILE_CHECK'];
+  const directive = ast.directives.find((d) => d.name === 'check');
+  try {
+    return parseCheckConfig(fromArg ?? directive?.value);
+  } catch (err) {
+    if (!(err instanceof CheckOptionError)) throw err;
+    if (fromArg !== undefined || directive === undefined) throw new UserError(`failed to parse build-arg:BUILDKIT_DOCKERFILE_CHECK: ${err.message}`, { cause: err });
+    throw dockerfileError(`failed to parse check options: ${err.message}`, ast.file, directive.range, err);
+  }
 }
