@@ -85,18 +85,21 @@ export async function readBuildInput(options: BuildInputOptions): Promise<BuildI
       throw new UserError(`failed to read dockerfile: open ${options.file ?? 'Dockerfile'}: no such file or directory`);
     }
   }
-  const ignoreText =
-    (dockerfilePath === undefined ? undefined : await readTextIfFile(dockerignorePathFor(dockerfilePath))) ??
-    (await readTextIfFile(join(contextDir, '.dockerignore')));
-  const ignore = ignoreText === undefined ? undefined : compileIgnoreFile(ignoreText);
+  const ownIgnore = dockerfilePath === undefined ? undefined : dockerignorePathFor(dockerfilePath);
+  const ownIgnoreText = ownIgnore === undefined ? undefined : await readTextIfFile(ownIgnore);
+  const ignore =
+    ownIgnoreText !== undefined
+      ? compileIgnoreFile(ownIgnoreText, basename(ownIgnore as string))
+      : await readTextIfFile(join(contextDir, '.dockerignore')).then((text) => (text === undefined ? undefined : compileIgnoreFile(text, '.dockerignore')));
   return { dockerfile, contextDir, ignore };
 }
 
-function compileIgnoreFile(text: string): IgnoreRules {
+/** `name` as BuildKit names the file in its error: `.dockerignore` or `<Dockerfile name>.dockerignore`. */
+function compileIgnoreFile(text: string, name: string): IgnoreRules {
   try {
     return compileIgnore(parseDockerignore(text));
   } catch (err) {
-    throw new UserError(`failed to parse .dockerignore: ${(err as Error).message}`, { cause: err });
+    throw new UserError(`failed parsing ${name}: ${(err as Error).message}`, { cause: err });
   }
 }
 
