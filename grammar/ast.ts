@@ -81,6 +81,11 @@ interface InstructionBase<K extends Keyword> {
   range: Range;
   /** The instruction's source text as written, continuations included, heredoc bodies excluded. */
   text: string;
+  /**
+   * The logical line as BuildKit keeps it (its `original`): continuation lines joined without their escape,
+   * comment and blank lines inside dropped, trimmed. Step names are made from it.
+   */
+  original: string;
   flags: Flag[];
   /** Comment lines directly above the instruction, without the leading `#` and one space (BuildKit's doc comments). */
   comments: string[];
@@ -180,7 +185,7 @@ export interface ArgInstruction extends InstructionBase<'ARG'> {
 
 export interface OnbuildInstruction extends InstructionBase<'ONBUILD'> {
   trigger: Instruction;
-  /** The trigger as written after ONBUILD (what the image config's OnBuild list keeps). */
+  /** The trigger as written after ONBUILD, heredoc bodies included (what the image config's OnBuild list keeps). */
   triggerText: string;
 }
 
@@ -237,6 +242,8 @@ export interface InstructionNode {
   comments: string[];
   range: Range;
   text: string;
+  /** See InstructionBase.original. */
+  original: string;
 }
 
 /** `# syntax=…`, `# escape=…`, `# check=…` at the top of the file; `name` lower-cased. */

@@ -49,13 +49,26 @@ export interface IgnoreMatcher {
   mayIncludeUnder(dir: string): boolean;
 }
 
+/** A compiled ignore file: the matcher, and what the build checks ask of it. */
+export interface IgnoreRules extends IgnoreMatcher {
+  /**
+   * BuildKit's CopyIgnoredFile test of a COPY/ADD source as written: its cleaned path when the patterns
+   * exclude it, else undefined. Never with `!` exceptions (too hard to judge without the files); `.` and `/`
+   * only when a pattern excludes every root entry; an absolute path is matched as written, so never.
+   */
+  ignoredCopySource(source: string): string | undefined;
+}
+
+/** Patterns that exclude every entry at the context root. */
+const everythingPatterns = new Set(['*', '**', '**/*']);
+
 interface IgnorePattern {
   exclusion: boolean;
   cleaned: string;
   matches: (path: string) => boolean;
 }
 
-export function compileIgnore(patterns: string[]): IgnoreMatcher {
+export function compileIgnore(patterns: string[]): IgnoreRules {
   const compiled: IgnorePattern[] = [];
   for (const text of patterns) {
     let pattern = trimGoSpace(text);
@@ -70,23 +83,30 @@ export function compileIgnore(patterns: string[]): IgnoreMatcher {
   }
   const exclusions = compiled.filter((p) => p.exclusion);
 
+  const ignores = (path: string): boolean => {
+    const file = cleanPath(path);
+    if (file === '.') return false; // the context root itself is never excluded
+    const parents = parentDirs(file);
+    let ignored = false;
+    for (const pattern of compiled) {
+      // Later patterns win, so only a pattern that could flip the current answer is evaluated.
+      if (pattern.exclusion !== ignored) continue;
+      // A pattern that matches a parent directory matches everything inside it (`foo` excludes `foo/bar`).
+      if (pattern.matches(file) || parents.some(pattern.matches)) ignored = !pattern.exclusion;
+    }
+    return ignored;
+  };
   return {
-    ignores(path) {
-      const file = cleanPath(path);
-      if (file === '.') return false; // the context root itself is never excluded
-      const parents = parentDirs(file);
-      let ignored = false;
-      for (const pattern of compiled) {
-        // Later patterns win, so only a pattern that could flip the current answer is evaluated.
-        if (pattern.exclusion !== ignored) continue;
-        // A pattern that matches a parent directory matches everything inside it (`foo` excludes `foo/bar`).
-        if (pattern.matches(file) || parents.some(pattern.matches)) ignored = !pattern.exclusion;
-      }
-      return ignored;
-    },
+    ignores,
     mayIncludeUnder(dir) {
       const dirSegments = cleanPath(dir).split('/');
       return exclusions.some((p) => mayMatchAtOrBelow(p.cleaned, dirSegments));
+    },
+    ignoredCopySource(source) {
+      if (exclusions.length > 0) return undefined;
+      const cleaned = cleanPath(source);
+      if (cleaned === '.' || cleaned === '/') return compiled.some((p) => everythingPatterns.has(p.cleaned)) ? cleaned : undefined;
+      return !cleaned.startsWith('/') && ignores(cleaned) ? cleaned : undefined;
     },
   };
 }

@@ -19,6 +19,10 @@ export interface ExpandOptions {
    * (EnvSource); a Lookup function does its own name matching (build one with `envLookup`).
    */
   caseInsensitive?: boolean;
+  /** Keep the quote characters in the result (BuildKit names RUN steps so: `RUN echo "$A"` → `RUN echo "1"`). */
+  rawQuotes?: boolean;
+  /** Leave a reference to an unset variable as written instead of expanding it to nothing. */
+  skipUnset?: boolean;
 }
 
 export interface ExpandResult {
@@ -107,7 +111,7 @@ interface Expansion extends ExpandResult {
 
 function expand(word: string, env: Lookup | EnvSource, options: ExpandOptions): Expansion {
   const lookup = typeof env === 'function' ? env : envLookup(env, options);
-  const scanner = new WordScanner(word, lookup, options.escape ?? '\\');
+  const scanner = new WordScanner(word, lookup, options.escape ?? '\\', { rawQuotes: options.rawQuotes ?? false, skipUnset: options.skipUnset ?? false });
   try {
     const { text, fields } = scanner.readUntil(undefined, false);
     return { value: text, fields, matched: [...scanner.matched], unmatched: [...scanner.unmatched] };
@@ -167,6 +171,7 @@ class WordScanner {
     word: string,
     private readonly lookup: Lookup,
     private readonly escape: string,
+    private readonly modes: { rawQuotes: boolean; skipUnset: boolean },
   ) {
     this.chars = Array.from(word);
   }
@@ -227,11 +232,12 @@ class WordScanner {
   /** '…': everything literal, there is no way to escape a single quote. */
   private readSingleQuoted(): string {
     this.pos++;
-    let text = '';
+    const quote = this.modes.rawQuotes ? "'" : '';
+    let text = quote;
     for (;;) {
       const ch = this.next();
       if (ch === undefined) throw new SyntaxFault(`${END_OF_STATEMENT} single-quote`);
-      if (ch === "'") return text;
+      if (ch === "'") return text + quote;
       text += ch;
     }
   }
@@ -239,13 +245,14 @@ class WordScanner {
   /** "…": `$` expands; the escape character only escapes `"`, `$` and itself, otherwise it stays. */
   private readDoubleQuoted(keepEscapes: boolean): string {
     this.pos++;
-    let text = '';
+    const quote = this.modes.rawQuotes ? '"' : '';
+    let text = quote;
     for (;;) {
       const ch = this.peek();
       if (ch === undefined) throw new SyntaxFault(`${END_OF_STATEMENT} double-quote`);
       if (ch === '"') {
         this.pos++;
-        return text;
+        return text + quote;
       }
       if (ch === '$') {
         text += this.readDollar();
@@ -279,7 +286,8 @@ class WordScanner {
     this.pos++;
     if (this.peek() !== '{') {
       const name = this.readName();
-      return name === '' ? '$' : (this.resolve(name) ?? '');
+      if (name === '') return '$';
+      return this.resolve(name) ?? (this.modes.skipUnset ? `$${name}` : '');
     }
     this.pos++;
     const first = this.peek();
@@ -289,7 +297,7 @@ class WordScanner {
     const name = this.readName();
     let op = this.next();
     if (op === undefined) throw new SyntaxFault("syntax error: missing '}'");
-    if (op === '}') return this.resolve(name) ?? '';
+    if (op === '}') return this.resolve(name) ?? (this.modes.skipUnset ? `\${${name}}` : '');
     if (op === '/') return this.readReplacement(name);
 
     let nullIsUnset = false;
@@ -306,6 +314,7 @@ class WordScanner {
 
     const word = this.readBraceWord('}', op === '#' || op === '%', "syntax error: missing '}'");
     const value = this.resolve(name);
+    if (value === undefined && this.modes.skipUnset) return `\${${name}${opText}${word}}`;
     const unset = value === undefined || (nullIsUnset && value === '');
     switch (op) {
       case '-':
@@ -334,7 +343,9 @@ class WordScanner {
     if (all) this.pos++;
     const pattern = this.readBraceWord('/', true, "syntax error: missing '/' in ${}");
     const replacement = this.readBraceWord('}', true, "syntax error: missing '}'");
-    const value = this.resolve(name) ?? '';
+    const found = this.resolve(name);
+    if (found === undefined && this.modes.skipUnset) return `\${${name}/${pattern}/${replacement}}`;
+    const value = found ?? '';
     const re = compilePattern(pattern, true, false);
     if (all) return replaceAllGo(value, re, replacement);
     const m = re.exec(value);

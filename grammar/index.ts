@@ -31,4 +31,4 @@ export {
   DOCKERIGNORE_FILE,
   PatternSyntaxError,
 } from './dockerignore.js';
-export type { IgnoreMatcher } from './dockerignore.js';
+export type { IgnoreMatcher, IgnoreRules } from './dockerignore.js';

@@ -61,12 +61,14 @@ function optionalCommand(node: InstructionNode): CommandForm | undefined {
   return node.args.length === 0 && !node.json ? undefined : commandForm(node, node.args);
 }
 
-function pairs(node: InstructionNode): KeyValue[] {
+function pairs(keyword: 'ENV' | 'LABEL', node: InstructionNode): KeyValue[] {
   const out: KeyValue[] = [];
   for (let i = 0; i + 2 < node.args.length; i += 3) {
     const key = node.args[i] as Word;
     const value = node.args[i + 1] as Word;
     const separator = node.args[i + 2] as Word;
+    // As written: a key that only expands to nothing is BuildKit's to accept.
+    if (key.value === '') throw new InstructionError('blank-name', `${keyword} names can not be blank`, key.range);
     out.push({ key, value, legacy: separator.value === '', range: span(key.range, value.range) });
   }
   return out;
@@ -83,19 +85,12 @@ function subRange(word: Word, from: number, to: number): Range {
   return { start: at(from), end: at(to) };
 }
 
-const argName = /^[A-Za-z_][A-Za-z0-9_]*$/;
-
+/** `NAME` or `NAME=default`; BuildKit takes any non-empty name (`ARG my-flag=1` too). */
 function argDeclarations(node: InstructionNode): ArgDeclaration[] {
   return node.args.map((word) => {
     const eq = word.value.indexOf('=');
     const name = eq === -1 ? word.value : word.value.slice(0, eq);
-    if (!argName.test(name)) {
-      throw new InstructionError(
-        'invalid-arg-name',
-        `invalid ARG name ${JSON.stringify(name)}: names start with a letter or underscore and hold only letters, digits and underscores`,
-        word.range,
-      );
-    }
+    if (name === '') throw new InstructionError('blank-name', 'ARG names can not be blank', word.range);
     const nameWord: Word = { value: name, range: subRange(word, 0, name.length) };
     const defaultValue: Word | undefined =
       eq === -1 ? undefined : { value: word.value.slice(eq + 1), range: subRange(word, eq + 1, word.value.length) };
@@ -135,6 +130,7 @@ function typed(keyword: Keyword, node: InstructionNode, diagnostics: Diagnostic[
     keywordRange: node.keywordRange,
     range: node.range,
     text: node.text,
+    original: node.original,
     flags: node.flags,
     comments: node.comments,
   };
@@ -170,7 +166,7 @@ function typed(keyword: Keyword, node: InstructionNode, diagnostics: Diagnostic[
     case 'ENV':
     case 'LABEL':
       atLeastOne(keyword, node);
-      return { ...base, keyword, pairs: pairs(node) };
+      return { ...base, keyword, pairs: pairs(keyword, node) };
     case 'MAINTAINER':
       return { ...base, keyword, name: exactlyOne(keyword, node) };
     case 'USER':
@@ -207,7 +203,10 @@ function typed(keyword: Keyword, node: InstructionNode, diagnostics: Diagnostic[
       // The trigger's own problems are already reported by toInstruction.
       const inner = toInstruction(trigger, diagnostics);
       if (!inner) return undefined;
-      return { ...base, keyword, trigger: inner, triggerText: node.rest.value };
+      // Heredoc bodies travel with the trigger (each after a line end, closed by its delimiter), as BuildKit
+      // stores them, so the trigger parses again on its own in the child build.
+      const bodies = trigger.heredocs.map((heredoc) => `\n${heredoc.content}${heredoc.name}`).join('');
+      return { ...base, keyword, trigger: inner, triggerText: node.rest.value + bodies };
     }
     case 'HEALTHCHECK': {
       const [type, ...command] = node.args;

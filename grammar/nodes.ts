@@ -179,5 +179,6 @@ export function buildNode(text: string, base: number, ctx: LineContext, comments
     comments,
     range: ctx.range(start, base + trimmedEnd),
     text: ctx.sourceText(start, base + trimmedEnd),
+    original: text.slice(parts.keyword.start, trimmedEnd),
   };
 }

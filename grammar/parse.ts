@@ -79,12 +79,12 @@ class Reader {
     this.diagnostics.push({ severity: 'error', code, message, range: this.source.range(start, end), phase: 'syntax' });
   }
 
-  /** Directive handling of BuildKit's processLine; false when the line is a fatal directive error. */
-  private feedDirective(line: PhysicalLine, text: string): boolean {
+  /** Directive handling of BuildKit's processLine: whether the line is a directive, or 'error' when it is a fatal one. */
+  private feedDirective(line: PhysicalLine, text: string): boolean | 'error' {
     const offset = line.offset + (line.text.length - text.length);
     try {
       const directive = this.scanner.feed(text);
-      if (!directive) return true;
+      if (!directive) return false;
       const range = this.source.range(offset, line.offset + line.text.length);
       if (directive.name === 'escape') {
         this.escape = checkEscapeToken(directive.value);
@@ -95,7 +95,7 @@ class Reader {
     } catch (error) {
       if (!(error instanceof DirectiveError)) throw error;
       this.syntaxError(error.message, offset, line.offset + line.text.length, 'directive');
-      return false;
+      return 'error';
     }
   }
 
@@ -115,7 +115,11 @@ class Reader {
         const comment = trimmed.slice(1).trim();
         comments = comment === '' ? [] : [...comments, comment];
       }
-      if (!this.feedDirective(first, trimmed)) return;
+      const directive = this.feedDirective(first, trimmed);
+      if (directive === 'error') return;
+      // A directive line is no comment of the first instruction (it would show up as a stage description, and
+      // its `check=` would read as a per-instruction skip).
+      if (directive) comments = comments.slice(0, -1);
       const content = isComment(first.text) ? '' : trimmed;
       const head = this.trimContinuation(content);
       if (!head.continues && head.text === '') continue;
@@ -127,7 +131,7 @@ class Reader {
       while (continues && this.next < this.lines.length) {
         const line = this.lines[this.next++] as PhysicalLine;
         last = line;
-        if (!this.feedDirective(line, line.text)) return;
+        if (this.feedDirective(line, line.text) === 'error') return;
         if (isComment(line.text)) continue;
         if (line.text.trim() === '') {
           emptyContinuation = true;

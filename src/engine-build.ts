@@ -5,16 +5,16 @@ import { mkdir, readFile, stat } from 'node:fs/promises';
 import { basename, join, resolve as resolvePath } from 'node:path';
 import { finished } from 'node:stream/promises';
 import { ContentHashIndex } from '../cache/index.js';
-import { compileIgnore, dockerignorePathFor, parseDockerfile, parseDockerignore, type Diagnostic, type Dockerfile, type IgnoreMatcher, type Range } from '../grammar/index.js';
+import { compileIgnore, dockerignorePathFor, parseDockerfile, parseDockerignore, type Diagnostic, type Dockerfile, type IgnoreRules, type Range } from '../grammar/index.js';
 import { DockerfileError, NotFoundError, TsbuildError, UserError, type SourceRef } from './errors.js';
 import type { Executor } from './executor/executor.js';
 import { RuncExecutor } from './executor/runc.js';
-import { buildGraph, planStages, runChecks, type CheckWarning, type GraphEdge, type GraphStage, type InstructionGraph, type StagePlan, type StepNode } from './graph/index.js';
+import { buildGraph, planWithBaseImages, runChecks, type CheckWarning, type GraphEdge, type GraphStage, type InstructionGraph, type StagePlan, type StepNode } from './graph/index.js';
 import type { ContainerConfig, HistoryEntry } from './image/oci.js';
 import type { FsState } from './ops/fs-state.js';
 import { chooseEpoch, commitBuiltImage } from './ops/image-result.js';
 import type { RunDeps } from './ops/run.js';
-import { checkPlatform, resolveBaseImage, type BaseImage } from './ops/source.js';
+import { checkPlatform, resolveBaseImage } from './ops/source.js';
 import { BuildCache } from './ops/build-cache.js';
 import { executeStep, stepKeyParts, type BuildInputs, type StepInputs } from './ops/steps.js';
 import { mountAll, syncFilesystem, unmount } from './snapshot/mount.js';
@@ -33,7 +33,7 @@ export interface BuildInput {
   dockerfile: { text: string; name: string };
   /** Undefined when the context is `-` (a Dockerfile on stdin and no files to copy). */
   contextDir: string | undefined;
-  ignore: IgnoreMatcher | undefined;
+  ignore: IgnoreRules | undefined;
 }
 
 export interface BuildInputOptions {
@@ -85,18 +85,21 @@ export async function readBuildInput(options: BuildInputOptions): Promise<BuildI
       throw new UserError(`failed to read dockerfile: open ${options.file ?? 'Dockerfile'}: no such file or directory`);
     }
   }
-  const ignoreText =
-    (dockerfilePath === undefined ? undefined : await readTextIfFile(dockerignorePathFor(dockerfilePath))) ??
-    (await readTextIfFile(join(contextDir, '.dockerignore')));
-  const ignore = ignoreText === undefined ? undefined : compileIgnoreFile(ignoreText);
+  const ownIgnore = dockerfilePath === undefined ? undefined : dockerignorePathFor(dockerfilePath);
+  const ownIgnoreText = ownIgnore === undefined ? undefined : await readTextIfFile(ownIgnore);
+  const ignore =
+    ownIgnoreText !== undefined
+      ? compileIgnoreFile(ownIgnoreText, basename(ownIgnore as string))
+      : await readTextIfFile(join(contextDir, '.dockerignore')).then((text) => (text === undefined ? undefined : compileIgnoreFile(text, '.dockerignore')));
   return { dockerfile, contextDir, ignore };
 }
 
-function compileIgnoreFile(text: string): IgnoreMatcher {
+/** `name` as BuildKit names the file in its error: `.dockerignore` or `<Dockerfile name>.dockerignore`. */
+function compileIgnoreFile(text: string, name: string): IgnoreRules {
   try {
     return compileIgnore(parseDockerignore(text));
   } catch (err) {
-    throw new UserError(`failed to parse .dockerignore: ${(err as Error).message}`, { cause: err });
+    throw new UserError(`failed parsing ${name}: ${(err as Error).message}`, { cause: err });
   }
 }
 
@@ -204,16 +207,15 @@ export async function checkBuildInput(engine: Engine, input: BuildInput, options
   const { ast, parserWarnings } = parseForBuild(input);
   const graphOptions = { target: options.target, buildArgs: Object.fromEntries(options.buildArgs), allStages: options.target === undefined };
   try {
-    const plan = planStages(ast, graphOptions);
+    const { images } = await planWithBaseImages(ast, graphOptions, (ref) => storedImageConfig(engine, ref), (config) => config);
     const baseImages = new Map<string, ContainerConfig>();
     const unknownImages = new Set<string>();
-    for (const ref of plan.imageRefs) {
-      const config = await storedImageConfig(engine, ref);
+    for (const [ref, config] of images) {
       if (config === undefined) unknownImages.add(ref);
       else baseImages.set(ref, config);
     }
     const graph = buildGraph(ast, { ...graphOptions, baseImages, unknownImages });
-    return { warnings: runChecks(ast, graphOptions.buildArgs, parserWarnings, graph).warnings, error: undefined };
+    return { warnings: runChecks(ast, graphOptions.buildArgs, parserWarnings, graph, input.ignore).warnings, error: undefined };
   } catch (err) {
     // As BuildKit's lint: the warnings the text alone gives, then the error.
     if (err instanceof TsbuildError) return { warnings: runChecks(ast, graphOptions.buildArgs, parserWarnings).warnings, error: err };
@@ -350,12 +352,11 @@ export async function build(engine: Engine, request: BuildRequest, onEvent: (eve
   checkPlatform(request.platform);
   const { ast, parserWarnings } = parseForBuild(request.input);
   const graphOptions = { target: request.target, buildArgs: Object.fromEntries(request.buildArgs) };
-  const plan = planStages(ast, graphOptions);
-  const images = new Map<string, BaseImage>();
-  for (const ref of plan.imageRefs) images.set(ref, await resolveBaseImage(engine.images, ref));
+  // ONBUILD triggers of the base images may need more stages and images: planning repeats until all are resolved.
+  const { plan, images } = await planWithBaseImages(ast, graphOptions, (ref) => resolveBaseImage(engine.images, ref), (image) => image.config.config ?? {});
   const graph = buildGraph(ast, { ...graphOptions, baseImages: new Map([...images].map(([ref, image]) => [ref, image.config.config ?? {}])) });
   // After dispatch, as BuildKit: UndefinedVar needs the base images' Env, and `error=true` fails only once all is known.
-  const checks = runChecks(ast, graphOptions.buildArgs, parserWarnings, graph);
+  const checks = runChecks(ast, graphOptions.buildArgs, parserWarnings, graph, request.input.ignore);
   if (checks.failOnWarnings && checks.warnings.length > 0) throw new CheckViolationError(checks.warnings);
   const epoch = chooseEpoch(engine.config.sourceDateEpoch ?? graph.sourceDateEpoch, [...images.values()].map((image) => image.config));
   const sandbox = await openSandbox(engine);

@@ -1,6 +1,6 @@
 // Phase two: with the base images' configs resolved, dispatch every stage the target needs into steps,
 // connect them ("is an input of") and order them. Pure: the engine supplies the configs.
-import { parseDockerfile, type Dockerfile, type Instruction, type Range } from '../../grammar/index.js';
+import type { Dockerfile, Instruction, Range } from '../../grammar/index.js';
 import type { ContainerConfig, HistoryEntry } from '../image/oci.js';
 import { dispatchInstruction, defaultPath, StageState, type DispatchContext } from './dispatch.js';
 import { getEnv, setEnv } from './env-list.js';
@@ -9,11 +9,15 @@ import { defaultPlatform, parsePlatform } from './platform-args.js';
 import { proxyEnvFrom } from './proxy.js';
 import { parseSourceDateEpoch, SourceDateEpochError } from './source-date-epoch.js';
 import { dockerfileError, sourceRef } from './source-ref.js';
-import { analyseStages, type StageSource } from './stages.js';
-import type { BuildGraphOptions, GraphEdge, GraphStage, InputRef, InstructionGraph, PlannedStage, StepNode, UndefinedVarUse } from './types.js';
+import { analyseStages, type StageAnalysis, type StageSource } from './stages.js';
+import { stepText } from './step-names.js';
+import { parseTriggers } from './triggers.js';
+import type { BuildGraphOptions, GraphEdge, GraphStage, InputRef, InstructionGraph, PlannedStage, Step, StepNode, UndefinedVarUse } from './types.js';
 
 export function buildGraph(ast: Dockerfile, options: BuildGraphOptions): InstructionGraph {
-  const { plan, layout, globals, resolver } = analyseStages(ast, options);
+  const analysis = analyseStages(ast, options);
+  requireTriggerImages(ast, analysis, options);
+  const { plan, layout, globals, resolver } = analysis;
   const buildArgs = options.buildArgs ?? {};
   const built = new Map<number, GraphStage>();
   /** Each dispatched stage's state at its end, for the stages built FROM it. */
@@ -63,6 +67,22 @@ export function buildGraph(ast: Dockerfile, options: BuildGraphOptions): Instruc
     sourceDateEpoch: sourceDateEpoch(ast, buildArgs['SOURCE_DATE_EPOCH'] ?? globals.get('SOURCE_DATE_EPOCH'), plan.stages),
     undefinedVars,
   };
+}
+
+/**
+ * The images that base images' ONBUILD triggers read from are known only from those images' configs: the
+ * engine plans again with them (planStages) until nothing new appears. One still missing here was skipped.
+ */
+function requireTriggerImages(ast: Dockerfile, { plan, layout }: StageAnalysis, options: BuildGraphOptions): void {
+  const plannedWithoutTriggers = new Set(analyseStages(ast, { ...options, baseImages: undefined }).plan.imageRefs);
+  const missing = plan.imageRefs.find((ref) => !plannedWithoutTriggers.has(ref) && !options.baseImages.has(ref) && !options.unknownImages?.has(ref));
+  if (missing === undefined) return;
+  const firing = plan.reachable.find((index) => {
+    const base = plan.stages[index]?.base;
+    return base?.kind === 'image' && (options.baseImages.get(base.ref)?.OnBuild?.length ?? 0) > 0;
+  });
+  const from = (layout.stages[firing ?? plan.target] as StageSource).from;
+  throw dockerfileError(`image ${JSON.stringify(missing)}, read by an ONBUILD trigger, was not resolved before the build`, ast.file, from.range);
 }
 
 function sourceDateEpoch(ast: Dockerfile, value: string | undefined, stages: PlannedStage[]): number | undefined {
@@ -130,7 +150,9 @@ function dispatchStage(
   const { config, author } = initialConfig(planned, built, options);
   // ONBUILD triggers fire once, in the first stage built on the image, and are not inherited further.
   const triggers = config.OnBuild ?? [];
+  const triggerInstructions = parseTriggers(config, ast.file, stageSource.from.range);
   delete config.OnBuild;
+  const startsWithShell = (config.Shell?.length ?? 0) > 0;
   const state = new StageState(config, author, planned.base.kind === 'stage' ? finalStates.get(planned.base.stage) : undefined);
   const platform = (planned.platform === undefined ? undefined : parsePlatform(planned.platform)) ?? options.platform ?? defaultPlatform;
   const prefix = `s${planned.index}`;
@@ -140,20 +162,21 @@ function dispatchStage(
   const edges: GraphEdge[] = [];
   const history: HistoryEntry[] = [];
   const undefinedVars: UndefinedVarUse[] = [];
+  const sourceStep: Step = { kind: 'source', base: planned.base, platform };
   const sourceNode: StepNode = {
     id: `${prefix}.0`,
     stage: planned.index,
-    name: oneLine(stageSource.from.text),
-    step: { kind: 'source', base: planned.base, platform },
+    name: stepText(stageSource.from, sourceStep, state.lookup, ast.escape),
+    step: sourceStep,
     history: undefined,
     source: fromSource,
   };
   nodes.push(sourceNode);
   if (planned.base.kind === 'stage') edges.push({ from: lastStep(built, planned.base.stage), to: sourceNode.id, kind: 'base' });
 
-  const instructions: { instruction: Instruction; text: string; range: Range }[] = [
-    ...triggers.map((text) => ({ instruction: parseTrigger(text, ast.file, stageSource.from.range), text, range: stageSource.from.range })),
-    ...stageSource.instructions.map((instruction) => ({ instruction, text: instruction.text, range: instruction.range })),
+  const instructions: { instruction: Instruction; range: Range }[] = [
+    ...triggerInstructions.map((instruction) => ({ instruction, range: stageSource.from.range })),
+    ...stageSource.instructions.map((instruction) => ({ instruction, range: instruction.range })),
   ];
   const naming: StageNaming = {
     stageName: planned.displayName,
@@ -162,7 +185,7 @@ function dispatchStage(
     triggered: new Set(),
     usesImage: false,
   };
-  for (const [position, { instruction, text, range }] of instructions.entries()) {
+  for (const [position, { instruction, range }] of instructions.entries()) {
     const dispatched = dispatchInstruction(instruction, state, ctx);
     for (const use of dispatched.undefinedVars) undefinedVars.push({ ...use, range, comments: instruction.comments });
     if (dispatched.inputs.some(({ input }) => input.kind === 'image')) naming.usesImage = true;
@@ -171,7 +194,7 @@ function dispatchStage(
     const node: StepNode = {
       id: `${prefix}.${nodes.length}`,
       stage: planned.index,
-      name: oneLine(text),
+      name: stepText(instruction, dispatched.step, state.lookup, ast.escape),
       step: dispatched.step,
       history: dispatched.history,
       source: sourceRef(ast.file, range),
@@ -193,6 +216,8 @@ function dispatchStage(
       history,
       author: state.author,
       platform,
+      triggers: triggerInstructions,
+      startsWithShell,
     },
     nodes,
     edges,
@@ -205,21 +230,6 @@ function dispatchStage(
 function lastStep(built: Map<number, GraphStage>, stage: number): string {
   const steps = (built.get(stage) as GraphStage).steps;
   return steps[steps.length - 1] as string;
-}
-
-/** An ONBUILD trigger of the base, parsed as a one-line Dockerfile; errors point at the FROM. */
-function parseTrigger(text: string, file: string, fromRange: Range): Instruction {
-  const { ast, diagnostics } = parseDockerfile(text, { file });
-  const error = diagnostics.find((d) => d.severity === 'error');
-  const instruction = ast.instructions[0];
-  if (error !== undefined || instruction === undefined) {
-    throw dockerfileError(`invalid ONBUILD trigger ${JSON.stringify(text)}: ${error?.message ?? 'empty'}`, file, fromRange);
-  }
-  return instruction;
-}
-
-function oneLine(text: string): string {
-  return text.replace(/[\\`]\r?\n\s*/g, '').replace(/\s+/g, ' ').trim();
 }
 
 /**

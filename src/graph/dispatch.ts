@@ -21,6 +21,7 @@ import { PortSpecError, parsePortSpec } from './ports.js';
 import type { ProxyEnv } from './proxy.js';
 import { ArgScope, expandFields, expandValue, literalFromValue, stageLookup, type UnmatchedListener } from './scope.js';
 import { dockerfileError } from './source-ref.js';
+import { isStopSignal } from './stop-signal.js';
 import { closestMatch } from './suggest.js';
 import type { ConfigStep, CopySource, CopyStep, InputRef, MountSpec, RunStep, Step, UndefinedVarUse } from './types.js';
 
@@ -203,10 +204,9 @@ function dispatchStep(instruction: Instruction, state: StageState, ctx: Dispatch
     }
     case 'ENV': {
       // All pairs of one ENV line are expanded with the environment from before the line.
-      const pairs = instruction.pairs.map((pair) => [expand(pair.key), expand(pair.value), pair] as const);
+      const pairs = instruction.pairs.map((pair) => [expand(pair.key), expand(pair.value)] as const);
       let env = state.env;
-      for (const [key, value, pair] of pairs) {
-        if (key === '') throw dockerfileError('ENV names can not be blank', ctx.file, pair.range);
+      for (const [key, value] of pairs) {
         env = setEnv(env, key, value);
         state.noteSet(key);
       }
@@ -222,11 +222,14 @@ function dispatchStep(instruction: Instruction, state: StageState, ctx: Dispatch
       return configOnly(state.patch({ Labels: labels }), `LABEL ${pairs.map(([k, v]) => `${k}=${v}`).join(' ')}`);
     }
     case 'EXPOSE': {
-      const ports = new Set<string>();
-      for (const word of instruction.ports) {
+      // BuildKit sorts the words as written, then expands and parses them in that order; the history lists
+      // every port so found, repeats included.
+      const ports: string[] = [];
+      const words = [...instruction.ports].sort((a, b) => (a.value < b.value ? -1 : a.value > b.value ? 1 : 0));
+      for (const word of words) {
         for (const spec of expandFields(word, state.lookup, ctx.file, ctx.escape)) {
           try {
-            for (const port of parsePortSpec(spec)) ports.add(port);
+            ports.push(...parsePortSpec(spec));
           } catch (err) {
             if (err instanceof PortSpecError) throw dockerfileError(err.message, ctx.file, word.range, err);
             throw err;
@@ -235,7 +238,7 @@ function dispatchStep(instruction: Instruction, state: StageState, ctx: Dispatch
       }
       const exposed = { ...state.config.ExposedPorts };
       for (const port of ports) exposed[port] = {};
-      return configOnly(state.patch({ ExposedPorts: exposed }), `EXPOSE ${goList([...ports].sort())}`);
+      return configOnly(state.patch({ ExposedPorts: exposed }), `EXPOSE ${goList(ports)}`);
     }
     case 'USER': {
       const user = expand(instruction.user);
@@ -253,6 +256,7 @@ function dispatchStep(instruction: Instruction, state: StageState, ctx: Dispatch
     }
     case 'STOPSIGNAL': {
       const signal = expand(instruction.signal);
+      if (!isStopSignal(signal)) throw dockerfileError(`invalid signal: ${signal}`, ctx.file, instruction.signal.range);
       return configOnly(state.patch({ StopSignal: signal }), `STOPSIGNAL ${signal}`);
     }
     case 'SHELL': {
@@ -396,6 +400,13 @@ function runMount(raw: string, state: StageState, ctx: DispatchContext, range: R
   return { ...mount, target } as MountSpec;
 }
 
+/** The heredoc of a shell-form RUN whose whole command is that one `<<EOF`: its body is the script. */
+export function loneHeredoc(instruction: RunInstruction): Heredoc | undefined {
+  const command = instruction.command;
+  if (command.kind !== 'shell' || instruction.heredocs.length !== 1) return undefined;
+  return /^\s*<<-?\s*(["']?)[^\s"']+\1\s*$/.test(command.command.value) ? instruction.heredocs[0] : undefined;
+}
+
 /**
  * RUN's argv with BuildKit's heredoc rules: a command that is only `<<EOF` runs the body (a `#!` body as a
  * script file mounted at /dev/pipes/<name>, otherwise as the shell's script); any other heredoc use hands
@@ -405,9 +416,9 @@ function runCommand(instruction: RunInstruction, shell: readonly string[]): Pick
   if (instruction.command.kind === 'exec') return { args: instruction.command.args.map((w) => w.value), files: [] };
   const line = instruction.command.command.value;
   const heredocs = instruction.heredocs;
-  const only = heredocs[0];
-  if (only === undefined) return { args: [...shell, line], files: [] };
-  if (heredocs.length === 1 && /^\s*<<-?\s*(["']?)[^\s"']+\1\s*$/.test(line)) {
+  if (heredocs.length === 0) return { args: [...shell, line], files: [] };
+  const only = loneHeredoc(instruction);
+  if (only !== undefined) {
     const body = heredocBody(only);
     if (body.startsWith('#!')) {
       // The script still goes through the shell: BuildKit prepends SHELL to every shell-form RUN.
@@ -452,6 +463,11 @@ function healthConfig(command: CommandForm | undefined, flags: Flag[], ctx: Disp
 const urlPattern = /^https?:\/\//i;
 const gitPattern = /^(git@|git:\/\/|ssh:\/\/)|\.git(#|$)/i;
 
+/** An ADD source fetched from a URL or a git repository, not read from the context. */
+export function isRemoteSource(path: string): boolean {
+  return urlPattern.test(path) || gitPattern.test(path);
+}
+
 function dispatchCopy(instruction: CopyInstruction | AddInstruction, state: StageState, ctx: DispatchContext, noteUnmatched: UnmatchedListener): DispatchedStep {
   const name = instruction.keyword;
   // BuildKit expands --chown, --chmod and --checksum; --from must be literal (literalFromValue).
@@ -481,7 +497,7 @@ function dispatchCopy(instruction: CopyInstruction | AddInstruction, state: Stag
     );
   }
   const checksum = flagValue('checksum');
-  if (checksum !== undefined && sources.some((s) => s.content !== undefined || !(urlPattern.test(s.path) || gitPattern.test(s.path)))) {
+  if (checksum !== undefined && sources.some((s) => s.content !== undefined || !isRemoteSource(s.path))) {
     throw dockerfileError('checksum requires HTTP(S) or Git sources', ctx.file, checksum[1]);
   }
   const step: CopyStep = {
@@ -540,14 +556,14 @@ function copySource(
 }
 
 /**
- * BuildKit expands variables in a body whose delimiter was not quoted, but keeps its quotes and backslashes
- * as written. grammar's expansion treats them as shell syntax, so each one is escaped first: only `$…`
- * remains special.
+ * A body whose delimiter was not quoted is one shell word to BuildKit, read with `\` as escape whatever the
+ * file's escape token, and with quotes kept as written: `$…` expands, `\x` gives `x` (`\$` a literal `$`,
+ * `\\` one backslash, a backslash before the line end only that line end). grammar's expansion would treat
+ * quotes as shell syntax, so they are escaped first.
  */
 function expandHeredocBody(body: string, heredoc: Heredoc, state: StageState, ctx: DispatchContext, noteUnmatched: UnmatchedListener): string {
-  const special = new Set(['"', "'", ctx.escape]);
-  const literal = [...body].map((c) => (special.has(c) ? `${ctx.escape}${c}` : c)).join('');
-  return expandValue({ value: literal, range: heredoc.bodyRange }, state.lookup, ctx.file, ctx.escape, noteUnmatched);
+  const literal = body.replace(/["']/g, '\\$&');
+  return expandValue({ value: literal, range: heredoc.bodyRange }, state.lookup, ctx.file, '\\', noteUnmatched);
 }
 
 /** Destination against WORKDIR; a trailing `/` (or `.`) means "into this directory" and is kept. */

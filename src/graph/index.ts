@@ -1,5 +1,6 @@
 // Public surface of src/graph: Dockerfile AST → instruction graph, in two pure phases.
-export { planStages } from './stages.js';
+export { planStages, type PlanOptions } from './stages.js';
+export { planWithBaseImages, type PlannedImages } from './plan-images.js';
 export { buildGraph } from './build-graph.js';
 export { parsePortSpec, PortSpecError } from './ports.js';
 export { setEnv, getEnv } from './env-list.js';

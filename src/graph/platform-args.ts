@@ -21,6 +21,8 @@ export function platformArgs(platform: Platform, targetStage: string): Map<strin
   for (const prefix of ['TARGET', 'BUILD']) {
     args.set(`${prefix}PLATFORM`, formatPlatform(platform));
     args.set(`${prefix}OS`, platform.os);
+    // Windows-only; set (empty) all the same, as BuildKit does.
+    args.set(`${prefix}OSVERSION`, '');
     args.set(`${prefix}ARCH`, platform.architecture);
     args.set(`${prefix}VARIANT`, platform.variant ?? '');
   }

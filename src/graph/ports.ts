@@ -10,16 +10,20 @@ export class PortSpecError extends Error {
 export function parsePortSpec(spec: string): string[] {
   const { ip, hostPort, containerPart } = splitPortSpec(spec);
   const [proto, containerPort] = splitProto(containerPart);
+  if (containerPort === '') throw new PortSpecError(`invalid port: ${JSON.stringify(spec)}: no port specified`);
+  if (!protocols.has(proto.toLowerCase())) throw new PortSpecError(`invalid port: ${JSON.stringify(spec)}: invalid proto: ${proto}`);
   const bareIp = ip.startsWith('[') && ip.endsWith(']') ? ip.slice(1, -1) : ip;
   if (bareIp !== '' && isIP(bareIp) === 0) throw new PortSpecError(`invalid IP address: ${ip}`);
-  if (containerPort === '') throw new PortSpecError(`invalid port: ${JSON.stringify(spec)}: no port specified`);
   const range = parsePortRange(containerPort);
   if (range === undefined) throw new PortSpecError(`invalid containerPort: ${containerPort}`);
   if (hostPort !== '' && parsePortRange(hostPort) === undefined) throw new PortSpecError(`invalid hostPort: ${hostPort}`);
   const ports: string[] = [];
-  for (let port = range[0]; port <= range[1]; port++) ports.push(`${port}/${proto}`);
+  // The protocol may be written in any case (a check warns); the image has it in lower case.
+  for (let port = range[0]; port <= range[1]; port++) ports.push(`${port}/${proto.toLowerCase()}`);
   return ports;
 }
+
+const protocols = new Set(['tcp', 'udp', 'sctp']);
 
 /** Colon-separated parts: the last is the container port, the one before the host port, the rest the IP. */
 function splitPortSpec(spec: string): { ip: string; hostPort: string; containerPart: string } {
@@ -30,10 +34,13 @@ function splitPortSpec(spec: string): { ip: string; hostPort: string; containerP
   return { ip: parts.slice(0, -2).join(':'), hostPort, containerPart };
 }
 
+/** `80/udp` → [`udp`, `80`] (`tcp` when none is written); the protocol's case is kept for the check. */
 function splitProto(text: string): [proto: string, port: string] {
-  const [port = '', proto] = text.split('/');
+  const slash = text.indexOf('/');
+  const port = slash === -1 ? text : text.slice(0, slash);
+  const proto = slash === -1 ? '' : text.slice(slash + 1);
   if (port === '') return ['', ''];
-  return [proto === undefined || proto === '' ? 'tcp' : proto, port];
+  return [proto === '' ? 'tcp' : proto, port];
 }
 
 function parsePortRange(text: string): [number, number] | undefined {

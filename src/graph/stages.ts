@@ -9,7 +9,8 @@ import { defaultPlatform, parsePlatform, platformArgs } from './platform-args.js
 import { ArgScope, expandValue, literalFromValue } from './scope.js';
 import { dockerfileError, sourceRef } from './source-ref.js';
 import { closestMatch } from './suggest.js';
-import type { GraphOptions, InputRef, PlannedStage, StageBase, StagePlan } from './types.js';
+import { parseTriggers } from './triggers.js';
+import type { BaseImageConfig, GraphOptions, InputRef, PlannedStage, StageBase, StagePlan } from './types.js';
 
 export interface StageSource {
   from: FromInstruction;
@@ -207,10 +208,21 @@ interface ScannedStage {
   planned: PlannedStage;
   /** Image refs this stage reads besides its base. */
   images: string[];
+  /** The stages and images it reads from, its base's ONBUILD triggers' included (at the FROM). */
+  references: StageReference[];
 }
 
-/** Phase one: stages, their dependencies after expansion, the target and what it needs. */
-export function planStages(ast: Dockerfile, options: GraphOptions = {}): StagePlan {
+/** Planning options; with the configs of the base images resolved so far, their ONBUILD triggers count too. */
+export interface PlanOptions extends GraphOptions {
+  baseImages?: ReadonlyMap<string, BaseImageConfig>;
+}
+
+/**
+ * Phase one: stages, their dependencies after expansion, the target and what it needs. An ONBUILD trigger of a
+ * base image can read from more stages and images (BuildKit's testOnBuildNewDeps): plan again with the configs
+ * of the images resolved so far until `imageRefs` holds nothing new.
+ */
+export function planStages(ast: Dockerfile, options: PlanOptions = {}): StagePlan {
   return analyseStages(ast, options).plan;
 }
 
@@ -222,7 +234,7 @@ export interface StageAnalysis {
   resolver: StageResolver;
 }
 
-export function analyseStages(ast: Dockerfile, options: GraphOptions = {}): StageAnalysis {
+export function analyseStages(ast: Dockerfile, options: PlanOptions = {}): StageAnalysis {
   const layout = splitStages(ast);
   const names = stageNames(ast, layout);
   const target = targetIndex(names, options.target);
@@ -231,9 +243,9 @@ export function analyseStages(ast: Dockerfile, options: GraphOptions = {}): Stag
   const globalLookup = (name: string): string | undefined => globals.get(name);
 
   // A stage that fails to scan only matters if the target needs it: keep the error until then.
-  const scanned: (ScannedStage | Error)[] = layout.stages.map((stage, index) => {
+  const scanned: (ScannedStage | Error)[] = layout.stages.map((_, index) => {
     try {
-      return scanStage(ast, stage, index, names, globals, globalLookup, resolver, options);
+      return scanStage(ast, layout, index, names, globals, globalLookup, resolver, options);
     } catch (err) {
       return err as Error;
     }
@@ -264,8 +276,7 @@ export function analyseStages(ast: Dockerfile, options: GraphOptions = {}): Stag
   const stages = scanned.map((entry) => (entry instanceof Error ? undefined : entry));
   // Forward references are reported only now, so a cycle through them is named as a cycle first.
   for (const index of reachable) {
-    const stage = layout.stages[index] as StageSource;
-    for (const ref of stageReferences(ast, stage, globals, options.buildArgs)) resolver.input(ref.name, index, ref.range);
+    for (const ref of (stages[index] as ScannedStage).references) resolver.input(ref.name, index, ref.range);
   }
 
   const imageRefs: string[] = [];
@@ -285,14 +296,15 @@ export function analyseStages(ast: Dockerfile, options: GraphOptions = {}): Stag
 
 function scanStage(
   ast: Dockerfile,
-  stage: StageSource,
+  layout: DockerfileLayout,
   index: number,
   names: (string | undefined)[],
   globals: ArgScope,
   globalLookup: (name: string) => string | undefined,
   resolver: StageResolver,
-  options: GraphOptions,
+  options: PlanOptions,
 ): ScannedStage {
+  const stage = layout.stages[index] as StageSource;
   const from = stage.from;
   const baseName = expandValue(from.image, globalLookup, ast.file, ast.escape);
   const base = resolver.base(baseName, index, from.image);
@@ -300,7 +312,12 @@ function scanStage(
   const dependsOn = new Set<number>();
   if (base.kind === 'stage') dependsOn.add(base.stage);
   const images: string[] = [];
-  for (const ref of stageReferences(ast, stage, globals, options.buildArgs)) {
+  const triggers = { from, instructions: baseTriggers(ast, layout, base, from, options) };
+  const references = [
+    ...stageReferences(ast, triggers, globals, options.buildArgs).map((ref) => ({ ...ref, range: from.range })),
+    ...stageReferences(ast, stage, globals, options.buildArgs),
+  ];
+  for (const ref of references) {
     const stageIndex = resolver.stageNamed(ref.name);
     if (stageIndex !== undefined) {
       dependsOn.add(stageIndex);
@@ -320,7 +337,15 @@ function scanStage(
       source: sourceRef(ast.file, from.range),
     },
     images,
+    references,
   };
+}
+
+/** The ONBUILD triggers that fire first in a stage: a base image's (once its config is known) or a base stage's. */
+function baseTriggers(ast: Dockerfile, layout: DockerfileLayout, base: StageBase, from: FromInstruction, options: PlanOptions): Instruction[] {
+  if (base.kind === 'image') return parseTriggers(options.baseImages?.get(base.ref), ast.file, from.range);
+  if (base.kind === 'scratch') return [];
+  return (layout.stages[base.stage] as StageSource).instructions.flatMap((instruction) => (instruction.keyword === 'ONBUILD' ? [instruction.trigger] : []));
 }
 
 /** FROM --platform, expanded with the global args and checked. */

@@ -1,6 +1,6 @@
 // The instruction graph: what a Dockerfile asks to be built, after variable resolution, as typed steps
 // that the ops execute. Produced by planStages → (engine resolves base images) → buildGraph. Pure data.
-import type { MountSpec as ParsedMount, Range } from '../../grammar/index.js';
+import type { Instruction, MountSpec as ParsedMount, Range } from '../../grammar/index.js';
 import type { SourceRef } from '../errors.js';
 import type { ContainerConfig, HistoryEntry, Platform } from '../image/oci.js';
 import type { ProxyEnv } from './proxy.js';
@@ -167,6 +167,10 @@ export interface GraphStage {
   /** MAINTAINER of this stage, else inherited from a stage it is built on. */
   author: string | undefined;
   platform: Platform;
+  /** The base image's ONBUILD triggers, run first in this stage; BuildKit checks them at the FROM that fired them. */
+  triggers: Instruction[];
+  /** Whether the config the stage starts from (base image or stage) has a SHELL, which JSONArgsRecommended minds. */
+  startsWithShell: boolean;
 }
 
 export interface GraphEdge {

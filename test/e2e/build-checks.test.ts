@@ -1,6 +1,7 @@
 // Build checks that need dispatch, through the real CLI: UndefinedVar knows the base image's Env, is listed
 // after a build with the other warnings, fails a `# check=error=true` build, and `build --check` reports it
-// for every stage (a stage on an image missing from the store is not judged, and does not fail the check).
+// for every stage (a stage on an image missing from the store is not judged, and does not fail the check);
+// CopyIgnoredFile knows the .dockerignore; a base image's ONBUILD triggers are checked at the FROM.
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -94,12 +95,28 @@ describeIf('build checks that need dispatch', missing, () => {
   }, 60_000);
 
   it('--check on a Dockerfile that cannot be dispatched reports what the text shows, then the error', () => {
-    const dir = project('broken', 'FROM busybox\nCMD echo hi\nENV =x\n');
+    // `ENV =x` would fail parsing, before any check BuildKit runs while dispatching: here dispatch fails.
+    const dir = project('broken', 'FROM busybox\nCMD echo hi\nENV A=${B:?unset}\n');
     const checked = tsbuild(['build', '--check', dir]);
     expect(checked.code).toBe(1);
     expect(checked.stdout).toMatch(/^Check complete, 1 warning has been found!\n\nWARNING: JSONArgsRecommended - /);
-    expect(checked.stderr).toContain('> 3 | ENV =x');
-    expect(checked.stderr).toContain('ERROR: ENV names can not be blank');
+    expect(checked.stderr).toContain('> 3 | ENV A=${B:?unset}');
+    expect(checked.stderr).toContain('ERROR: B: unset');
+  }, 60_000);
+
+  it('warns of a COPY/ADD of a path the .dockerignore excludes, and of a base image trigger only where it fires', () => {
+    const dir = project('ignored', 'FROM busybox\nCOPY kept* /\nADD ./secret.txt /s\n');
+    writeFileSync(join(dir, '.dockerignore'), 'secret.txt\n');
+    writeFileSync(join(dir, 'kept.txt'), 'k\n');
+    const checked = tsbuild(['build', '--check', dir]);
+    expect(checked.code).toBe(1);
+    expect(checked.stdout).toMatch(/^Check complete, 1 warning has been found!\n\nWARNING: CopyIgnoredFile - .*\nAttempting to Add file "secret.txt" that is excluded by .dockerignore\n/);
+    expect(checked.stdout).toContain('> 3 | ADD ./secret.txt /s');
+
+    ok(['-q', '-t', 'legacy-trigger', project('legacy-trigger', 'FROM busybox\nONBUILD ENV MODE legacy\n')]);
+    // A comment above the FROM does not govern the triggers (BuildKit dispatches them with none of their own).
+    const child = project('trigger-child', '# the base image sets MODE\n# check=skip=LegacyKeyValueFormat\nFROM legacy-trigger\nRUN echo $MODE\n');
+    expect(ok(['-t', 'trigger-child', child]).stderr).toContain(' - LegacyKeyValueFormat: "ENV key=value" should be used instead of legacy "ENV key value" format (line 3)\n');
   }, 60_000);
 
   it('prints nothing new for a Dockerfile without problems', () => {

@@ -45,6 +45,14 @@ describe('readBuildInput', () => {
     expect(input.ignore?.ignores('debug.log')).toBe(false);
   });
 
+  it('names the ignore file that does not parse, as BuildKit does', async () => {
+    await writeFile(join(dir, 'Dockerfile'), 'FROM scratch\n');
+    await writeFile(join(dir, '.dockerignore'), '!\n');
+    await expect(readBuildInput({ context: dir, file: undefined, readStdin: noStdin })).rejects.toThrow('failed parsing .dockerignore: illegal exclusion pattern: "!"');
+    await writeFile(join(dir, 'Dockerfile.dockerignore'), '!\n');
+    await expect(readBuildInput({ context: dir, file: undefined, readStdin: noStdin })).rejects.toThrow('failed parsing Dockerfile.dockerignore: illegal exclusion pattern');
+  });
+
   it('reads the Dockerfile from stdin for -f - and for a - context (no files then)', async () => {
     const fromFile = await readBuildInput({ context: dir, file: '-', readStdin: async () => 'FROM a\n' });
     expect(fromFile.dockerfile.text).toBe('FROM a\n');

@@ -133,6 +133,19 @@ describe('dockerignore: mayIncludeUnder()', () => {
   }
 });
 
+describe('dockerignore: ignoredCopySource() (BuildKit\'s CopyIgnoredFile)', () => {
+  it('gives the cleaned source a pattern or its parent excludes; an absolute source is matched as written, so never', () => {
+    const rules = compileIgnore(['foo', '*.log']);
+    expect(['./foo/', 'foo/bar', 'a.log', '/foo', 'bar', '*.log'].map((s) => rules.ignoredCopySource(s))).toEqual(['foo', 'foo/bar', 'a.log', undefined, undefined, '*.log']);
+  });
+
+  it('judges nothing with an exception, and the root only when every root entry is excluded', () => {
+    expect(compileIgnore(['foo', '!foo/keep']).ignoredCopySource('foo')).toBeUndefined();
+    expect(['.', '/', './'].map((s) => compileIgnore(['**']).ignoredCopySource(s))).toEqual(['.', '/', '.']);
+    expect(compileIgnore(['.*', 'a/*']).ignoredCopySource('.')).toBeUndefined();
+  });
+});
+
 describe('dockerignore: matchGlob() (Go filepath.Match)', () => {
   const table: [string, string, boolean][] = [
     ['*', 'abc', true],

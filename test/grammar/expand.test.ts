@@ -64,6 +64,14 @@ describe('expandWord', () => {
   });
 });
 
+describe('expandWord with rawQuotes and skipUnset (how BuildKit names RUN steps)', () => {
+  it('keeps the quotes and every reference to an unset variable as written', () => {
+    const word = `echo "$A" '$A' $B \${B} \${B:-x} \${B/a/b} \${A:+set} \\$A`;
+    expect(expandWord(word, { A: '1' }, { rawQuotes: true, skipUnset: true }).value).toBe(`echo "1" '$A' $B \${B} \${B:-x} \${B/a/b} set $A`);
+    expect(expandWord(word, { A: '1' }).value).toBe('echo 1 $A   x  set $A');
+  });
+});
+
 describe('ExpandError', () => {
   it('names the word and the reason', () => {
     let error: unknown;

@@ -73,6 +73,14 @@ describe('parseDockerfile', () => {
     ]);
   });
 
+  it('takes any non-empty ARG name, as BuildKit does', () => {
+    const [, arg] = parseOk('FROM busybox\nARG my-flag=1 2nd\n');
+    expect(arg?.keyword === 'ARG' && arg.args.map((a) => [a.name.value, a.defaultValue?.value])).toEqual([
+      ['my-flag', '1'],
+      ['2nd', undefined],
+    ]);
+  });
+
   it('uses the backtick as escape character after `# escape=`', () => {
     const [, run] = parseOk('# escape=`\nFROM windows\nRUN dir C:\\ `\n  /s\n');
     expect(run?.keyword === 'RUN' && run.command.kind === 'shell' && run.command.command.value).toBe('dir C:\\   /s');
@@ -84,6 +92,16 @@ describe('parseDockerfile', () => {
     expect(onbuild?.keyword === 'ONBUILD' && onbuild.trigger.keyword === 'RUN' && onbuild.trigger.heredocs.map((h) => h.content)).toEqual([
       'echo hi\n',
     ]);
+    // Stored in the image with its body, as BuildKit stores it, so the child build can parse it again.
+    expect(onbuild?.keyword === 'ONBUILD' && onbuild.triggerText).toBe('RUN <<EOF\necho hi\nEOF');
+  });
+
+  it('leaves the parser directives out of the first instruction\'s comments, as BuildKit strips them', () => {
+    const [from] = parseOk('#!/usr/bin/env tsbuild\n# syntax=docker/dockerfile:1\n# check=skip=all\n# base defines the first stage\nFROM busybox AS base\n');
+    expect(from?.comments).toEqual(['!/usr/bin/env tsbuild', 'base defines the first stage']);
+    // After the directive block, `# check=…` is an ordinary comment again (a per-instruction skip).
+    const [first, second] = parseOk('# escape=\\\n\n# check=skip=all\nFROM busybox\n# check=skip=all\nRUN true\n');
+    expect([first?.comments, second?.comments]).toEqual([['check=skip=all'], ['check=skip=all']]);
   });
 
   it('gives heredoc marker and body ranges', () => {

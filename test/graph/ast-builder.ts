@@ -47,6 +47,7 @@ function base<K extends Keyword>(keyword: K, text: string, line: number, flagSpe
     keywordRange: range(line, 1, 1 + keyword.length),
     range: range(line, 1, 1 + text.length),
     text,
+    original: text,
     flags: flags(flagSpecs, line, keyword.length + 2),
     comments: [],
   };

@@ -211,6 +211,22 @@ describe('config instructions', () => {
     expect(createdBy(g).slice(1)).toEqual(['EXPOSE [3000/tcp 4000/udp]', 'EXPOSE [5000/tcp 8000/tcp 8001/tcp]']);
   });
 
+  it('EXPOSE orders by the words as written (BuildKit sorts them before expanding), keeps repeats, lower-cases protocols', () => {
+    const g = graph(dockerfile(FROM('busybox'), ARG(['P', '9000']), EXPOSE('2375', '5000', '1234/udp', '$P', '80/TCP', '80')));
+    expect(createdBy(g).slice(1)).toEqual(['EXPOSE [9000/tcp 1234/udp 2375/tcp 5000/tcp 80/tcp 80/tcp]']);
+    expect(Object.keys(finalConfig(g)?.ExposedPorts ?? {})).toEqual(['9000/tcp', '1234/udp', '2375/tcp', '5000/tcp', '80/tcp']);
+    expect(() => graph(dockerfile(FROM('busybox'), EXPOSE('80/quic')))).toThrow('invalid port: "80/quic": invalid proto: quic');
+  });
+
+  it('STOPSIGNAL takes what Docker parses: a non-zero number or a known name, any case, SIG optional', () => {
+    for (const signal of ['SIGKILL', 'term', '9', 'SIGRTMIN+3', 'RTMAX-14']) {
+      expect(finalConfig(graph(dockerfile(FROM('busybox'), STOPSIGNAL(signal))))?.StopSignal).toBe(signal);
+    }
+    for (const signal of ['FOO', '0', 'SIGRTMIN+16']) {
+      expect(() => graph(dockerfile(FROM('busybox'), STOPSIGNAL(signal)))).toThrow(`invalid signal: ${signal}`);
+    }
+  });
+
   it('ENTRYPOINT resets a CMD inherited from the base, not one set in the stage', () => {
     const inherited = graph(dockerfile(FROM('busybox'), ENTRYPOINT(['/app'])));
     expect(finalConfig(inherited)).toMatchObject({ Entrypoint: ['/app'], Cmd: null });
@@ -329,7 +345,7 @@ describe('graph shape', () => {
     ]);
     expect(g.order).toEqual(['s0.0', 's0.1', 's0.2', 's1.0', 's1.1']);
     expect(stepsOf(g, 'run')[0]?.env).toContain('A=1');
-    expect(steps(g, 0).map((n) => n.name)).toEqual(['[base 1/2] FROM busybox AS base', '[base] ENV A=1', '[base 2/2] RUN make']);
+    expect(steps(g, 0).map((n) => n.name)).toEqual(['[base 1/2] FROM docker.io/library/busybox:latest', '[base] ENV A=1', '[base 2/2] RUN make']);
     expect(steps(g, 1)[0]?.step).toEqual({ kind: 'source', base: { kind: 'stage', stage: 0 }, platform: { os: 'linux', architecture: 'amd64' } });
   });
 

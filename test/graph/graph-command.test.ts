@@ -19,7 +19,7 @@ describe('tsbuild graph output', () => {
     expect(formatGraph(graph, 'text')).toBe(
       [
         'target: stage-1',
-        's0.0   [build 1/2] FROM busybox AS build  ← image busybox (unresolved)',
+        's0.0   [build 1/2] FROM docker.io/library/busybox:latest  ← image busybox (unresolved)',
         's0.1   [build 2/2] RUN make  [after s0.0]',
         's1.0   [stage-1] FROM scratch  ← scratch',
         's1.1   [stage-1 1/1] COPY --from=build /out /  [after s1.0, s0.1 (copy-from)]',
@@ -56,7 +56,7 @@ describe('tsbuild graph (CLI)', () => {
     const result = run(['--build-arg', 'BASE=busybox:1.36', '--target', 'build', dir]);
     expect(result).toEqual({
       code: 0,
-      stdout: ['target: build', 's0.0   [build 1/2] FROM $BASE AS build  ← image busybox:1.36 (unresolved)', 's0.1   [build 2/2] RUN make  [after s0.0]', ''].join('\n'),
+      stdout: ['target: build', 's0.0   [build 1/2] FROM docker.io/library/busybox:1.36  ← image busybox:1.36 (unresolved)', 's0.1   [build 2/2] RUN make  [after s0.0]', ''].join('\n'),
       stderr: '',
     });
   });

@@ -71,6 +71,42 @@ describe('parsed Dockerfiles', () => {
     expect(steps(1).map((n) => n.step.kind)).toEqual(['source', 'run']);
   });
 
+  it("a base image's ONBUILD triggers may read from stages the target needs only through them, and from more images", () => {
+    const text = ['FROM busybox AS src', 'RUN echo s > /s', 'FROM busybox AS input', 'RUN echo i > /i', 'FROM parent', 'RUN ls', ''].join('\n');
+    const parent: BaseImageConfig = { OnBuild: ['COPY --from=src /s /s', 'RUN --mount=type=bind,from=input,target=/m cat /m/i', 'COPY --from=alpine /etc/os-release /'] };
+    const ast = parse(text);
+    // Without the parent's config the triggers are unknown; with it, planning adds what they read.
+    expect(planStages(ast).reachable).toEqual([2]);
+    const plan = planStages(ast, { baseImages: new Map([['parent', parent]]) });
+    expect([plan.reachable, plan.imageRefs]).toEqual([[0, 1, 2], ['busybox', 'parent', 'alpine']]);
+    const g = buildGraph(ast, { baseImages: new Map([['parent', parent], ['busybox', {}], ['alpine', {}]]) });
+    const target = (targetStage(g)?.steps ?? []).map((id) => g.nodes.get(id) as StepNode);
+    expect(target.map((n) => n.step.kind)).toEqual(['source', 'copy', 'run', 'copy', 'run']);
+    const inputsOf = (node: StepNode | undefined) => g.edges.filter((e) => e.to === node?.id && e.kind !== 'previous').map((e) => [e.from, e.kind]);
+    expect([inputsOf(target[1]), inputsOf(target[2]), target[3]?.step]).toMatchObject([
+      [[g.stages[0]?.steps.at(-1), 'copy-from']],
+      [[g.stages[1]?.steps.at(-1), 'mount-from']],
+      { kind: 'copy', from: { kind: 'image', ref: 'alpine' } },
+    ]);
+    // An engine that did not plan again with the parent's config left `alpine` unresolved: a clear error at the FROM.
+    expect(() => buildGraph(ast, { baseImages: new Map([['parent', parent], ['busybox', {}]]) })).toThrow(
+      'image "alpine", read by an ONBUILD trigger, was not resolved before the build',
+    );
+  });
+
+  it('an ONBUILD trigger reading from a stage defined later fails at the FROM that fires it', () => {
+    const ast = parse(['FROM parent', 'FROM busybox AS src', ''].join('\n'));
+    const error = (() => {
+      try {
+        planStages(ast, { target: 'src', baseImages: new Map([['parent', { OnBuild: ['COPY --from=src /s /s'] }]]), allStages: true });
+      } catch (err) {
+        return err as TsbuildError;
+      }
+      return undefined;
+    })();
+    expect([error?.message, error?.sources[0]?.line]).toEqual(['cannot copy from stage "src", it needs to be defined before current stage "stage-0"', 1]);
+  });
+
   it('ONBUILD declared in a stage fires in a stage built on it', () => {
     const g = build(['FROM scratch AS parent', 'ONBUILD RUN touch /x', 'FROM parent', 'RUN ls', ''].join('\n'));
     const runs = (targetStage(g)?.steps ?? []).map((id) => g.nodes.get(id)?.step).filter((s) => s?.kind === 'run');
@@ -84,15 +120,34 @@ describe('parsed Dockerfiles', () => {
     expect(nodes[2]?.step).toMatchObject({ kind: 'run', args: ['/bin/sh', '-c', 'echo one\necho two\n'] });
   });
 
-  it('COPY heredoc bodies expand variables but keep quotes and backslashes; a quoted delimiter expands nothing', () => {
+  it('COPY heredoc bodies expand variables and read backslashes as escapes but keep quotes; a quoted delimiter changes nothing', () => {
     const g = build(
-      ['FROM busybox', 'ARG NAME=world', 'COPY <<EOF /a', 'say "hello $NAME" \\n \'${NAME}\'', 'EOF', "COPY <<'EOF' /b", '$NAME', 'EOF', ''].join('\n'),
+      [
+        'FROM busybox',
+        'ARG NAME=world',
+        'COPY <<EOF /a',
+        'say "hello $NAME" \\n \'${NAME}\' \\$NAME',
+        '\\',
+        '\\\\',
+        'EOF',
+        "COPY <<'EOF' /b",
+        '$NAME \\$ \\\\',
+        'EOF',
+        '',
+      ].join('\n'),
     );
     const copies = (targetStage(g)?.steps ?? []).map((id) => g.nodes.get(id)?.step).filter((s) => s?.kind === 'copy');
     expect(copies.map((c) => (c?.kind === 'copy' ? c.sources : []))).toEqual([
-      [{ path: 'EOF', content: 'say "hello world" \\n \'world\'\n' }],
-      [{ path: 'EOF', content: '$NAME\n' }],
+      // BuildKit's testCopyHeredocSpecialSymbols: `\` alone → empty line, `\\` → `\`, `\$` → `$`.
+      [{ path: 'EOF', content: 'say "hello world" n \'world\' $NAME\n\n\\\n' }],
+      [{ path: 'EOF', content: '$NAME \\$ \\\\\n' }],
     ]);
+  });
+
+  it('a COPY heredoc body escapes with a backslash even under `# escape=`', () => {
+    const g = build(['# escape=`', 'FROM busybox', 'COPY <<EOF /a', '\\$HOME `x', 'EOF', ''].join('\n'), { busybox: { Env: ['HOME=/root'] } });
+    const copy = (targetStage(g)?.steps ?? []).map((id) => g.nodes.get(id)?.step).find((s) => s?.kind === 'copy');
+    expect(copy?.kind === 'copy' && copy.sources).toEqual([{ path: 'EOF', content: '$HOME `x\n' }]);
   });
 
   it('an error position renders as a snippet of the file', () => {
@@ -113,14 +168,46 @@ describe('parsed Dockerfiles', () => {
     const names = (g: InstructionGraph, index: number) => (g.stages.find((s) => s.index === index)?.steps ?? []).map((id) => (g.nodes.get(id) as StepNode).name);
     const single = build(['FROM busybox', 'ENV A=1', 'WORKDIR /', ...Array.from({ length: 9 }, (_, i) => `RUN echo ${i}`), ''].join('\n'), { busybox: {} });
     // 11 = FROM + WORKDIR (counted although `/` makes no op) + 9 RUN; the counter is padded to two digits.
-    expect(names(single, 0).slice(0, 5)).toEqual(['[ 1/11] FROM busybox', 'ENV A=1', 'WORKDIR /', '[ 2/11] RUN echo 0', '[ 3/11] RUN echo 1']);
+    expect(names(single, 0).slice(0, 5)).toEqual(['[ 1/11] FROM docker.io/library/busybox:latest', 'ENV A=1', 'WORKDIR /', '[ 2/11] RUN echo 0', '[ 3/11] RUN echo 1']);
     expect(names(single, 0).at(-1)).toBe('[10/11] RUN echo 8');
     const imageCopy = build(['FROM scratch', 'COPY --from=busybox /bin/sh /sh', ''].join('\n'), { busybox: {} });
     expect(names(imageCopy, 0)).toEqual(['[stage-0] FROM scratch', '[stage-0 1/1] COPY --from=busybox /bin/sh /sh']);
     const triggered = build(['FROM base AS child', 'RUN echo child', 'FROM child', 'RUN echo grandchild', ''].join('\n'), {
       base: { OnBuild: ['COPY . /src', 'ENV X=1'] },
     });
-    expect(names(triggered, 0)).toEqual(['[child 1/4] FROM base AS child', '[child 2/4] ONBUILD COPY . /src', '[child] ONBUILD ENV X=1', '[child 3/4] RUN echo child']);
+    expect(names(triggered, 0)).toEqual(['[child 1/4] FROM docker.io/library/base:latest', '[child 2/4] ONBUILD COPY . /src', '[child] ONBUILD ENV X=1', '[child 3/4] RUN echo child']);
     expect(names(triggered, 1)).toEqual(['[stage-1] FROM child', '[stage-1 1/1] RUN echo grandchild']);
+  });
+
+  it('progress names expand the stage variables as BuildKit does: RUN keeps quotes and unset names, COPY/WORKDIR as a word', () => {
+    const text = [
+      'FROM busybox',
+      'ENV FOO=bar',
+      'ARG A=1',
+      'ARG NOVAL',
+      'RUN echo $FOO "$UNSET" ${A} \'$FOO\' ${NOVAL:-x} \\',
+      '  # a comment line is not part of it',
+      '  && true',
+      'WORKDIR /x/$FOO',
+      'copy --chown=$FOO a "$FOO"c /$FOO/',
+      'RUN --mount=type=secret,id=s,env=TOKEN echo $TOKEN',
+      'RUN <<EOF',
+      '  first line',
+      'second',
+      'EOF',
+      '',
+    ].join('\n');
+    const g = build(text, { busybox: { Env: ['PATH=/bin'] } });
+    expect((targetStage(g)?.steps ?? []).map((id) => g.nodes.get(id)?.name)).toEqual([
+      '[1/6] FROM docker.io/library/busybox:latest',
+      'ENV FOO=bar',
+      'ARG A=1',
+      'ARG NOVAL',
+      '[2/6] RUN echo bar "$UNSET" 1 \'$FOO\' ${NOVAL:-x}   && true',
+      '[3/6] WORKDIR /x/bar',
+      '[4/6] COPY --chown=bar a barc /bar/',
+      '[5/6] RUN --mount=type=secret,id=s,env=TOKEN echo ****',
+      '[6/6] RUN <<EOF (first line...)',
+    ]);
   });
 });

@@ -90,7 +90,7 @@ describe('UndefinedVar', () => {
       'EOF',
       'RUN --mount=type=cache,target=/c/$cachedir --network=default echo',
       'VOLUME /v$vol',
-      'STOPSIGNAL SIG$sig',
+      'STOPSIGNAL 9$sig', // still a valid signal once $sig is empty
       'EXPOSE 80$port',
       '',
     ].join('\n');

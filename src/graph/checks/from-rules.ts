@@ -3,6 +3,7 @@
 // images that the global ARGs' defaults alone leave empty or invalid.
 import { expandWord, type Dockerfile, type FromInstruction } from '../../../grammar/index.js';
 import { parseReference } from '../../image/reference.js';
+import { defaultPlatform, platformArgs } from '../platform-args.js';
 import { closestMatch } from '../suggest.js';
 import { rules } from './rules.js';
 import type { CheckedStage } from './stages.js';
@@ -10,8 +11,8 @@ import type { Report } from './report.js';
 
 const reservedStageNames = new Set(['scratch', 'context']);
 
-/** Set by the builder for every FROM, declared or not. */
-const platformArgs = ['BUILDPLATFORM', 'BUILDOS', 'BUILDARCH', 'BUILDVARIANT', 'TARGETPLATFORM', 'TARGETOS', 'TARGETARCH', 'TARGETVARIANT'];
+/** Set by the builder for every FROM, declared or not (TARGETSTAGE's value does not matter to these checks). */
+const automaticArgs = platformArgs(defaultPlatform, 'default');
 
 export function checkFromLines(ast: Dockerfile, stages: CheckedStage[], report: Report): void {
   const seen = new Set<string>();
@@ -44,9 +45,9 @@ function globalArgNames(ast: Dockerfile): string[] {
   return names;
 }
 
-/** Global ARG name → its default value (expanded as BuildKit expands it); absent without a default. */
+/** Global ARG name → its default value (expanded as BuildKit expands it), over the automatic args; absent without a default. */
 function globalArgDefaults(ast: Dockerfile): Map<string, string> {
-  const defaults = new Map<string, string>();
+  const defaults = new Map(automaticArgs);
   for (const instruction of ast.instructions) {
     if (instruction.keyword === 'FROM') break;
     if (instruction.keyword !== 'ARG') continue;
@@ -86,7 +87,7 @@ function isImageReference(text: string): boolean {
 }
 
 function checkUndeclaredArgs(from: FromInstruction, globalArgs: string[], report: Report): void {
-  const known = new Set([...globalArgs, ...platformArgs]);
+  const known = new Set([...globalArgs, ...automaticArgs.keys()]);
   const words = [from.image.value, ...from.flags.filter((flag) => flag.name === 'platform').map((flag) => flag.value ?? '')];
   const undeclared = new Set<string>();
   for (const word of words) {

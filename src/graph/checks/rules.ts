@@ -14,14 +14,22 @@ export interface CheckRule<A extends unknown[]> {
    * the whole file, outside any one instruction, so a comment above an instruction does not.
    */
   fileConfigOnly: boolean;
+  /** Runs only when `experimental=` names it (or `all`); `skip=` does not apply to it. */
+  experimental: boolean;
 }
 
 function rule<A extends unknown[]>(
   name: string,
   message: (...args: A) => string,
-  options: { atDispatch?: boolean; fileConfigOnly?: boolean } = {},
+  options: { atDispatch?: boolean; fileConfigOnly?: boolean; experimental?: boolean } = {},
 ): CheckRule<A> {
-  return { name, message, atDispatch: options.atDispatch ?? false, fileConfigOnly: options.fileConfigOnly ?? false };
+  return {
+    name,
+    message,
+    atDispatch: options.atDispatch ?? false,
+    fileConfigOnly: options.fileConfigOnly ?? false,
+    experimental: options.experimental ?? false,
+  };
 }
 
 /** docs.docker.com/go/dockerfile/rule/<kebab-case name>/ */
@@ -94,6 +102,16 @@ export const rules = {
     'UndefinedVar',
     (name: string, suggestion: string | undefined) => `Usage of undefined variable '$${name}'${suggestion === undefined ? '' : ` (did you mean $${suggestion}?)`}`,
     { atDispatch: true },
+  ),
+  copyIgnoredFile: rule(
+    'CopyIgnoredFile',
+    (command: 'Copy' | 'Add', file: string) => `Attempting to ${command} file ${JSON.stringify(file)} that is excluded by .dockerignore`,
+    { atDispatch: true },
+  ),
+  invalidDefinitionDescription: rule(
+    'InvalidDefinitionDescription',
+    (instruction: 'FROM' | 'ARG', name: string) => `Comment for ${instruction} should follow the format: \`# ${name} <description>\``,
+    { experimental: true },
   ),
   exposeProtoCasing: rule('ExposeProtoCasing', (port: string) => `Defined protocol '${port}' in EXPOSE instruction should be lowercase`, { atDispatch: true }),
   exposeInvalidFormat: rule(
