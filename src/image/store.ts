@@ -85,10 +85,15 @@ export class ImageStore {
     });
     try {
       const state = await this.readState();
+      const before = JSON.stringify(state, null, 1);
       const result = change(state);
-      const temp = `${this.statePath}.${process.pid}-${randomBytes(4).toString('hex')}`;
-      await writeFile(temp, JSON.stringify(state, null, 1), { flush: true });
-      await rename(temp, this.statePath);
+      const after = JSON.stringify(state, null, 1);
+      // A rebuild tagging the image its tags already name changes nothing: no write, no fsync.
+      if (after !== before) {
+        const temp = `${this.statePath}.${process.pid}-${randomBytes(4).toString('hex')}`;
+        await writeFile(temp, after, { flush: true });
+        await rename(temp, this.statePath);
+      }
       return result;
     } finally {
       await release();

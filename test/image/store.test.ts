@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -88,6 +89,16 @@ describe('ImageStore', () => {
     );
     const events = await removeImage(images, shortId(img.imageId), { ...guards, force: true });
     expect(events).toEqual([{ untagged: 'd1:latest' }, { untagged: 'd2:latest' }, { deleted: img.imageId }]);
+  });
+
+  it('does not rewrite its state when a tag is set to the image it already names', async () => {
+    const img = await makeImage('same');
+    await images.add({ manifestDigest: img.manifestDigest, id: img.imageId }, [parseReference('same')]);
+    const before = statSync(join(images.dir, 'images.json')).ino;
+    await images.add({ manifestDigest: img.manifestDigest, id: img.imageId }, [parseReference('same')]);
+    expect(statSync(join(images.dir, 'images.json')).ino).toBe(before);
+    await images.add({ manifestDigest: img.manifestDigest, id: img.imageId }, [parseReference('same:2')]);
+    expect(statSync(join(images.dir, 'images.json')).ino).not.toBe(before);
   });
 
   it('keeps concurrent tag updates from different writers', async () => {
