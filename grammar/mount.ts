@@ -1,4 +1,5 @@
 // `RUN --mount=…` values: the comma-separated key=value list parsed and validated into a typed MountSpec.
+import { closest } from './suggest.js';
 
 export type CacheSharing = 'shared' | 'private' | 'locked';
 
@@ -60,6 +61,12 @@ function csvFields(text: string): string[] {
 
 class MountError extends Error {}
 
+/** BuildKit's hint for a mistyped mount type or key: "typ" → type, "tmp" → tmpfs (up to 2 edits). */
+function didYouMean(word: string, candidates: readonly string[]): string {
+  const near = closest(word, candidates, 2);
+  return near === undefined ? '' : ` (did you mean ${near}?)`;
+}
+
 function parseBool(key: string, value: string | undefined): boolean {
   if (value === undefined) return true;
   if (/^(true|1)$/i.test(value)) return true;
@@ -99,10 +106,10 @@ export function parseMount(text: string, expandValue: (value: string) => string 
     }
     const type = options.get('type') ?? 'bind';
     options.delete('type');
-    if (!(type in keysByType)) throw new MountError(`unsupported mount type "${type}"`);
+    if (!(type in keysByType)) throw new MountError(`unsupported mount type "${type}"${didYouMean(type, Object.keys(keysByType))}`);
     const mountType = type as MountSpec['type'];
     for (const key of options.keys()) {
-      if (!keysByType[mountType].includes(key)) throw new MountError(`unexpected key '${key}' in '${text}'`);
+      if (!keysByType[mountType].includes(key)) throw new MountError(`unexpected key '${key}' in '${text}'${didYouMean(key, ['type', ...keysByType[mountType]])}`);
     }
     const get = (key: string): string | undefined => options.get(key);
     const target = get('target');

@@ -17,8 +17,11 @@ function editDistance(a: string, b: string): number {
   return (d[a.length] as number[])[b.length] as number;
 }
 
-/** The candidate closest to `word` (case-insensitive), if it is close enough to be a likely typo. */
-export function closest(word: string, candidates: readonly string[]): string | undefined {
+/**
+ * The candidate closest to `word` (case-insensitive), if it is close enough to be a likely typo: by
+ * default 1 edit for short words, 2 from six letters; `maxDistance` overrides that for small fixed sets.
+ */
+export function closest(word: string, candidates: readonly string[], maxDistance?: number): string | undefined {
   const lower = word.toLowerCase();
   let best: string | undefined;
   let bestDistance = Infinity;
@@ -29,6 +32,6 @@ export function closest(word: string, candidates: readonly string[]): string | u
       bestDistance = distance;
     }
   }
-  const limit = Math.min(2, Math.max(1, Math.floor(lower.length / 3)));
+  const limit = maxDistance ?? Math.min(2, Math.max(1, Math.floor(lower.length / 3)));
   return bestDistance <= limit ? best : undefined;
 }

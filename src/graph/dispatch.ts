@@ -568,7 +568,8 @@ function expandHeredocBody(body: string, heredoc: Heredoc, state: StageState, ct
 
 /** Destination against WORKDIR; a trailing `/` (or `.`) means "into this directory" and is kept. */
 function resolveDestination(workdir: string, destination: string): string {
-  const intoDirectory = destination.endsWith('/') || destination === '.' || destination.endsWith('/.');
+  // An empty destination (a variable expanding to nothing) is the working directory, as `.` is (BuildKit testEmptyDestDir).
+  const intoDirectory = destination === '' || destination.endsWith('/') || destination === '.' || destination.endsWith('/.');
   const resolved = posix.resolve('/', workdir, destination);
   return intoDirectory && resolved !== '/' ? `${resolved}/` : resolved;
 }

@@ -36,6 +36,8 @@ export interface CopySpec {
   link: boolean;
   /** ADD: unpack local archives. */
   unpack: boolean;
+  /** ADD --unpack=true: unpack downloaded archives too (by default BuildKit stores them as they are). */
+  unpackRemote: boolean;
   /** ADD --checksum for a URL (digest) or git (commit) source. */
   checksum: string | undefined;
   /** ADD --keep-git-dir. */
@@ -133,8 +135,7 @@ async function copyAll(deps: FsDeps, spec: CopySpec, owner: Owner | undefined, r
   for (const url of remotes) {
     const download = await fetchRemoteSource(url, deps.tmpDir, { checksum: spec.checksum, keepGitDir: spec.keepGitDir, signal, extraCaFile: deps.extraCaFile });
     try {
-      // Remote files are never unpacked (BuildKit: only local archives are).
-      await copyFiles(download.dir, rootDir, { ...request, sources: [download.name], sourceOwner: 'root', sourceIgnore: undefined, unpack: false });
+      await copyFiles(download.dir, rootDir, { ...request, sources: [download.name], sourceOwner: 'root', sourceIgnore: undefined, unpack: spec.unpackRemote });
     } finally {
       await download.remove();
     }

@@ -68,6 +68,7 @@ export function copyKeyParts(spec: CopySpec, instruction: 'COPY' | 'ADD'): strin
     ...(spec.parents ? ['parents'] : []),
     ...(spec.link ? ['link'] : []),
     ...(spec.unpack ? ['unpack'] : []),
+    ...(spec.unpackRemote ? ['unpack remote'] : []),
     // For a repository the resolved commit is the key (testAddGitChecksumCache: adding --checksum keeps the hit).
     ...(spec.checksum !== undefined && !spec.sources.some(isGitSource) ? [`checksum ${spec.checksum}`] : []),
   ];

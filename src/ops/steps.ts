@@ -122,8 +122,9 @@ async function copySpecOf(deps: RunDeps, build: BuildInputs, step: CopyStep, inp
     exclude: step.exclude,
     parents: step.parents,
     link: step.link,
-    // ADD unpacks local archives unless --unpack=false; COPY never does.
+    // ADD unpacks local archives unless --unpack=false, remote ones only with --unpack=true; COPY never does.
     unpack: step.instruction === 'ADD' && step.unpack !== false,
+    unpackRemote: step.instruction === 'ADD' && step.unpack === true,
     checksum: step.checksum,
     keepGitDir: step.keepGitDir,
   };

@@ -113,6 +113,12 @@ describe('parsed Dockerfiles', () => {
     expect(runs.map((r) => (r?.kind === 'run' ? r.args : []))).toEqual([['/bin/sh', '-c', 'touch /x'], ['/bin/sh', '-c', 'ls']]);
   });
 
+  it('a COPY destination that expands to nothing is the working directory, as . is (BuildKit testEmptyDestDir, testCopyLinkEmptyDestDir)', () => {
+    const g = build(['FROM busybox', 'WORKDIR /var/www', 'ENV empty=""', 'COPY testfile $empty', 'COPY --link testfile $empty', 'COPY --link testfile .', ''].join('\n'));
+    const copies = (targetStage(g)?.steps ?? []).map((id) => g.nodes.get(id)?.step).filter((s) => s?.kind === 'copy');
+    expect(copies.map((c) => (c?.kind === 'copy' ? c.destination : ''))).toEqual(['/var/www/', '/var/www/', '/var/www/']);
+  });
+
   it('heredocs: COPY creates files from bodies; RUN hands a lone heredoc to the shell', () => {
     const g = build(['FROM busybox', 'COPY <<EOF /etc/motd', 'hello', 'EOF', 'RUN <<EOF', 'echo one', 'echo two', 'EOF', ''].join('\n'));
     const nodes = (targetStage(g)?.steps ?? []).map((id) => g.nodes.get(id) as StepNode);

@@ -149,8 +149,8 @@ describe('graph guards on ASTs the parser already rejects', () => {
   });
 
   it('RUN --mount with a misspelt key and an unknown type', () => {
-    expectError(dockerfile(FROM('busybox'), RUN('ls', { flags: [['mount', 'typ=tmpfs']] })), "unexpected key 'typ' in 'typ=tmpfs'", [2, 13]);
-    expectError(dockerfile(FROM('busybox'), RUN('ls', { flags: [['mount', 'type=tmp,target=/x']] })), 'unsupported mount type "tmp"', [2, 13]);
+    expectError(dockerfile(FROM('busybox'), RUN('ls', { flags: [['mount', 'typ=tmpfs']] })), "unexpected key 'typ' in 'typ=tmpfs' (did you mean type?)", [2, 13]);
+    expectError(dockerfile(FROM('busybox'), RUN('ls', { flags: [['mount', 'type=tmp,target=/x']] })), 'unsupported mount type "tmp" (did you mean tmpfs?)', [2, 13]);
   });
 
   it('HEALTHCHECK interval below 1ms', () => {

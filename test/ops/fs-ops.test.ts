@@ -82,7 +82,7 @@ for (const kind of kinds) {
     }
 
     function copySpec(extra: Partial<CopySpec> = {}): CopySpec {
-      return { from: { kind: 'context', dir: context, ignore: undefined }, sources: ['src/'], heredocs: [], destination: '/app/', chown: undefined, chmod: undefined, exclude: [], parents: false, link: false, unpack: false, checksum: undefined, keepGitDir: false, ...extra };
+      return { from: { kind: 'context', dir: context, ignore: undefined }, sources: ['src/'], heredocs: [], destination: '/app/', chown: undefined, chmod: undefined, exclude: [], parents: false, link: false, unpack: false, unpackRemote: false, checksum: undefined, keepGitDir: false, ...extra };
     }
 
     describe('FROM image', () => {

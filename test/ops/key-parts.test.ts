@@ -69,7 +69,7 @@ describe('copyKeyParts and mkdirKeyParts', () => {
   it('lists the copy options that shape the result', () => {
     expect(
       copyKeyParts(
-        { from: { kind: 'context', dir: '/host/ctx', ignore: undefined }, sources: ['src/'], heredocs: [], destination: '/app/', chown: 'app', chmod: '0755', exclude: ['*.log'], parents: false, link: false, unpack: true, checksum: undefined, keepGitDir: false },
+        { from: { kind: 'context', dir: '/host/ctx', ignore: undefined }, sources: ['src/'], heredocs: [], destination: '/app/', chown: 'app', chmod: '0755', exclude: ['*.log'], parents: false, link: false, unpack: true, unpackRemote: false, checksum: undefined, keepGitDir: false },
         'ADD',
       ),
     ).toEqual(['op add v1', 'from context', 'source src/', 'dest /app/', 'chown app', 'chmod 0755', 'exclude *.log', 'unpack']);
@@ -77,7 +77,7 @@ describe('copyKeyParts and mkdirKeyParts', () => {
   });
 
   it('never names a host path', () => {
-    const parts = copyKeyParts({ from: { kind: 'context', dir: '/host/ctx', ignore: undefined }, sources: ['a'], heredocs: [], destination: '/a', chown: undefined, chmod: undefined, exclude: [], parents: false, link: false, unpack: false, checksum: undefined, keepGitDir: false }, 'COPY');
+    const parts = copyKeyParts({ from: { kind: 'context', dir: '/host/ctx', ignore: undefined }, sources: ['a'], heredocs: [], destination: '/a', chown: undefined, chmod: undefined, exclude: [], parents: false, link: false, unpack: false, unpackRemote: false, checksum: undefined, keepGitDir: false }, 'COPY');
     expect(parts.join('\n')).not.toContain('/host/ctx');
   });
 });
