@@ -151,7 +151,8 @@ function typed(keyword: Keyword, node: InstructionNode, diagnostics: Diagnostic[
     case 'RUN':
       atLeastOne(keyword, node);
       for (const flag of node.flags) {
-        if (flag.name !== 'mount' || flag.value === undefined) continue;
+        // A value with variables is judged once they are expanded (dispatch): `type=$T` is valid BuildKit.
+        if (flag.name !== 'mount' || flag.value === undefined || flag.value.includes('$')) continue;
         const mount = parseMount(flag.value);
         if (!mount.ok) diagnostics.push(validation('invalid-mount', mount.message, flag.valueRange ?? flag.range));
       }

@@ -113,6 +113,13 @@ describe('parsed Dockerfiles', () => {
     expect(runs.map((r) => (r?.kind === 'run' ? r.args : []))).toEqual([['/bin/sh', '-c', 'touch /x'], ['/bin/sh', '-c', 'ls']]);
   });
 
+  it('a RUN --mount type may come from a variable, and is judged once expanded', () => {
+    const g = build(['FROM busybox', 'ARG T=tmpfs', 'RUN --mount=type=$T,target=/x true', ''].join('\n'));
+    const run = (targetStage(g)?.steps ?? []).map((id) => g.nodes.get(id)?.step).find((s) => s?.kind === 'run');
+    expect(run?.kind === 'run' ? run.mounts.map((m) => m.type) : []).toEqual(['tmpfs']);
+    expect(() => build(['FROM busybox', 'ARG T=tmp', 'RUN --mount=type=$T,target=/x true', ''].join('\n'))).toThrow('unsupported mount type "tmp" (did you mean tmpfs?)');
+  });
+
   it('a COPY destination that expands to nothing is the working directory, as . is (BuildKit testEmptyDestDir, testCopyLinkEmptyDestDir)', () => {
     const g = build(['FROM busybox', 'WORKDIR /var/www', 'ENV empty=""', 'COPY testfile $empty', 'COPY --link testfile $empty', 'COPY --link testfile .', ''].join('\n'));
     const copies = (targetStage(g)?.steps ?? []).map((id) => g.nodes.get(id)?.step).filter((s) => s?.kind === 'copy');
