@@ -80,7 +80,8 @@ function renderScript(steps: CleanupStep[]): string {
       return step.concurrent === true ? `{ ${guarded}; } &` : guarded;
     }
     if (step.kind === 'unmount') return `umount -R ${shellQuote(step.path)} 2>/dev/null || umount -R -l ${shellQuote(step.path)} 2>/dev/null`;
-    if (step.kind === 'rmdir') return `rmdir ${step.paths.map(shellQuote).join(' ')} 2>/dev/null`;
+    // Usually gone already (runc removes a container's cgroups when it ends): test first, spawn rmdir only for what is left.
+    if (step.kind === 'rmdir') return `for d in ${step.paths.map(shellQuote).join(' ')}; do [ -d "$d" ] && rmdir "$d" 2>/dev/null; done`;
     return `wait; rm -rf ${shellQuote(step.path)}`;
   });
   return `${[...lines, 'wait'].join('\n')}\n`;
