@@ -22,7 +22,7 @@ const durationFlag = (name: string): FlagSpec => ({ name, kind: 'duration', repe
 export const instructionFlags: Readonly<Record<Keyword, readonly FlagSpec[]>> = {
   FROM: [valueFlag('platform')],
   RUN: [listFlag('mount'), valueFlag('network', ['default', 'none', 'host']), valueFlag('security', ['insecure', 'sandbox'])],
-  ADD: [valueFlag('chown'), valueFlag('chmod'), boolFlag('link'), valueFlag('checksum'), boolFlag('keep-git-dir'), listFlag('exclude')],
+  ADD: [valueFlag('chown'), valueFlag('chmod'), boolFlag('link'), valueFlag('checksum'), boolFlag('keep-git-dir'), boolFlag('unpack'), listFlag('exclude')],
   COPY: [valueFlag('from'), valueFlag('chown'), valueFlag('chmod'), boolFlag('link'), boolFlag('parents'), listFlag('exclude')],
   HEALTHCHECK: [
     durationFlag('interval'),
