@@ -218,6 +218,13 @@ describe('config instructions', () => {
     expect(() => graph(dockerfile(FROM('busybox'), EXPOSE('80/quic')))).toThrow('invalid port: "80/quic": invalid proto: quic');
   });
 
+  it('ADD --checksum wants exactly one source path, fetched from a URL or git, checked before the destination', () => {
+    const add = (sources: string[], dest: string) => graph(dockerfile(FROM('busybox'), ADD(sources, dest, { flags: [['checksum', 'sha256:0']] })));
+    expect(() => add(['https://example.com/a', 'https://example.com/b'], '/d')).toThrow("checksum can't be specified for multiple sources");
+    expect(() => add(['a'], '/d')).toThrow('checksum requires HTTP(S) or Git sources');
+    expect(stepsOf(add(['https://example.com/a'], '/d'), 'copy')[0]?.checksum).toBe('sha256:0');
+  });
+
   it('STOPSIGNAL takes what Docker parses: a non-zero number or a known name, any case, SIG optional', () => {
     for (const signal of ['SIGKILL', 'term', '9', 'SIGRTMIN+3', 'RTMAX-14']) {
       expect(finalConfig(graph(dockerfile(FROM('busybox'), STOPSIGNAL(signal))))?.StopSignal).toBe(signal);
