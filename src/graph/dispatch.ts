@@ -496,13 +496,6 @@ function dispatchCopy(instruction: CopyInstruction | AddInstruction, state: Stag
     if (paths.length !== 1) throw dockerfileError("checksum can't be specified for multiple sources", ctx.file, checksum[1]);
     if (!isRemoteSource((paths[0] as CopySource).path)) throw dockerfileError('checksum requires HTTP(S) or Git sources', ctx.file, checksum[1]);
   }
-  if (sources.length > 1 && !destination.endsWith('/')) {
-    throw dockerfileError(
-      `When using ${name} with more than one source file, the destination must be a directory and end with a /`,
-      ctx.file,
-      instruction.destination.range,
-    );
-  }
   const step: CopyStep = {
     kind: 'copy',
     instruction: name,

@@ -289,10 +289,9 @@ describe('COPY and ADD', () => {
     expect(copies[3]).toMatchObject({ instruction: 'ADD', chown: '1000:1000', chmod: '0755', link: true, exclude: ['*.md', 'tmp'], unpack: false });
   });
 
-  it('several sources need a directory destination', () => {
-    expect(() => graph(dockerfile(FROM('busybox'), COPY(['a', 'b'], '/dest')))).toThrow(
-      'When using COPY with more than one source file, the destination must be a directory and end with a /',
-    );
+  it('several sources may go to a destination without a trailing slash, as BuildKit copies each there in turn', () => {
+    // The classic builder refused this; BuildKit builds it (moby/buildkit#1853, #4550).
+    expect(stepsOf(graph(dockerfile(FROM('busybox'), COPY(['a', 'b'], '/dest'))), 'copy')[0]).toMatchObject({ sources: [{ path: 'a' }, { path: 'b' }], destination: '/dest' });
   });
 
   it('history shows --parents, --chown and --chmod only (an empty one not), expanded, heredocs after files', () => {
