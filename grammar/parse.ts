@@ -164,7 +164,8 @@ class Reader {
         code: 'empty-continuation',
         message: `Empty continuation line found in: ${logical.text}`,
         hint: 'Empty continuation lines will become errors in a future release',
-        range: node.range,
+        // BuildKit places it on the instruction's last line.
+        range: this.source.range(last.offset, last.offset + last.text.length),
         phase: 'syntax',
       });
     }

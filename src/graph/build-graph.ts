@@ -149,8 +149,7 @@ function dispatchStage(
 ): DispatchedStage {
   const { config, author } = initialConfig(planned, built, options);
   // ONBUILD triggers fire once, in the first stage built on the image, and are not inherited further.
-  const triggers = config.OnBuild ?? [];
-  const triggerInstructions = parseTriggers(config, ast.file, stageSource.from.range);
+  const triggers = parseTriggers(config, ast.file, stageSource.from.range);
   delete config.OnBuild;
   const startsWithShell = (config.Shell?.length ?? 0) > 0;
   const state = new StageState(config, author, planned.base.kind === 'stage' ? finalStates.get(planned.base.stage) : undefined);
@@ -175,7 +174,7 @@ function dispatchStage(
   if (planned.base.kind === 'stage') edges.push({ from: lastStep(built, planned.base.stage), to: sourceNode.id, kind: 'base' });
 
   const instructions: { instruction: Instruction; range: Range }[] = [
-    ...triggerInstructions.map((instruction) => ({ instruction, range: stageSource.from.range })),
+    ...triggers.map((instruction) => ({ instruction, range: stageSource.from.range })),
     ...stageSource.instructions.map((instruction) => ({ instruction, range: instruction.range })),
   ];
   const naming: StageNaming = {
@@ -216,7 +215,7 @@ function dispatchStage(
       history,
       author: state.author,
       platform,
-      triggers: triggerInstructions,
+      triggers,
       startsWithShell,
     },
     nodes,

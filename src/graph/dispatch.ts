@@ -489,16 +489,12 @@ function dispatchCopy(instruction: CopyInstruction | AddInstruction, state: Stag
   const sources = instruction.sources.map((word) => copySource(word, instruction.heredocs, state, ctx, name, noteUnmatched));
   const writtenDestination = expandValue(instruction.destination, state.lookup, ctx.file, ctx.escape, noteUnmatched);
   const destination = resolveDestination(state.workdir, writtenDestination);
-  if (sources.length > 1 && !destination.endsWith('/')) {
-    throw dockerfileError(
-      `When using ${name} with more than one source file, the destination must be a directory and end with a /`,
-      ctx.file,
-      instruction.destination.range,
-    );
-  }
+  // In BuildKit's order: --checksum wants exactly one source path, a remote one; then the destination.
   const checksum = flagValue('checksum');
-  if (checksum !== undefined && sources.some((s) => s.content !== undefined || !isRemoteSource(s.path))) {
-    throw dockerfileError('checksum requires HTTP(S) or Git sources', ctx.file, checksum[1]);
+  if (checksum !== undefined) {
+    const paths = sources.filter((s) => s.content === undefined);
+    if (paths.length !== 1) throw dockerfileError("checksum can't be specified for multiple sources", ctx.file, checksum[1]);
+    if (!isRemoteSource((paths[0] as CopySource).path)) throw dockerfileError('checksum requires HTTP(S) or Git sources', ctx.file, checksum[1]);
   }
   const step: CopyStep = {
     kind: 'copy',

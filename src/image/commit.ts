@@ -1,7 +1,7 @@
 // commitImage: turns an image config, its layers and history into config + manifest blobs in the
 // content store. Layers are kept uncompressed locally, so a layer's diffID is its blob digest.
 import type { ContentStore, Sha256Digest } from '../../cache/index.js';
-import { mediaTypes, type Descriptor, type HistoryEntry, type ImageConfig, type Manifest } from './oci.js';
+import { mediaTypes, type ContainerConfig, type Descriptor, type HistoryEntry, type ImageConfig, type Manifest } from './oci.js';
 
 export interface CommitLayer {
   descriptor: Descriptor;
@@ -31,9 +31,23 @@ export function canonicalJson(value: unknown): string {
   return JSON.stringify(value);
 }
 
+/**
+ * The container config as Docker's and BuildKit's Go types marshal it: every field is `omitempty`, so a reset
+ * CMD (null), `CMD []`, an empty map or string, `ArgsEscaped: false` are left out rather than written.
+ */
+function omitEmptyFields(config: ContainerConfig): ContainerConfig {
+  const kept = Object.entries(config).filter(([, value]) => {
+    if (value === null || value === undefined || value === '' || value === false || value === 0) return false;
+    if (Array.isArray(value)) return value.length > 0;
+    return typeof value !== 'object' || Object.keys(value as object).length > 0;
+  });
+  return Object.fromEntries(kept) as ContainerConfig;
+}
+
 export async function commitImage(content: ContentStore, input: CommitInput): Promise<CommitResult> {
   const config: ImageConfig = {
     ...input.config,
+    ...(input.config.config ? { config: omitEmptyFields(input.config.config) } : {}),
     rootfs: { type: 'layers', diff_ids: input.layers.map((l) => l.diffId ?? l.descriptor.digest) },
     ...(input.history ? { history: input.history } : {}),
   };

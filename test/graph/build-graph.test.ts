@@ -218,6 +218,13 @@ describe('config instructions', () => {
     expect(() => graph(dockerfile(FROM('busybox'), EXPOSE('80/quic')))).toThrow('invalid port: "80/quic": invalid proto: quic');
   });
 
+  it('ADD --checksum wants exactly one source path, fetched from a URL or git, checked before the destination', () => {
+    const add = (sources: string[], dest: string) => graph(dockerfile(FROM('busybox'), ADD(sources, dest, { flags: [['checksum', 'sha256:0']] })));
+    expect(() => add(['https://example.com/a', 'https://example.com/b'], '/d')).toThrow("checksum can't be specified for multiple sources");
+    expect(() => add(['a'], '/d')).toThrow('checksum requires HTTP(S) or Git sources');
+    expect(stepsOf(add(['https://example.com/a'], '/d'), 'copy')[0]?.checksum).toBe('sha256:0');
+  });
+
   it('STOPSIGNAL takes what Docker parses: a non-zero number or a known name, any case, SIG optional', () => {
     for (const signal of ['SIGKILL', 'term', '9', 'SIGRTMIN+3', 'RTMAX-14']) {
       expect(finalConfig(graph(dockerfile(FROM('busybox'), STOPSIGNAL(signal))))?.StopSignal).toBe(signal);
@@ -282,10 +289,9 @@ describe('COPY and ADD', () => {
     expect(copies[3]).toMatchObject({ instruction: 'ADD', chown: '1000:1000', chmod: '0755', link: true, exclude: ['*.md', 'tmp'], unpack: false });
   });
 
-  it('several sources need a directory destination', () => {
-    expect(() => graph(dockerfile(FROM('busybox'), COPY(['a', 'b'], '/dest')))).toThrow(
-      'When using COPY with more than one source file, the destination must be a directory and end with a /',
-    );
+  it('several sources may go to a destination without a trailing slash, as BuildKit copies each there in turn', () => {
+    // The classic builder refused this; BuildKit builds it (moby/buildkit#1853, #4550).
+    expect(stepsOf(graph(dockerfile(FROM('busybox'), COPY(['a', 'b'], '/dest'))), 'copy')[0]).toMatchObject({ sources: [{ path: 'a' }, { path: 'b' }], destination: '/dest' });
   });
 
   it('history shows --parents, --chown and --chmod only (an empty one not), expanded, heredocs after files', () => {

@@ -60,7 +60,10 @@ describe('build checks', () => {
   });
 
   it('reports an empty line inside a continued instruction', () => {
-    expect(check('FROM busybox\nRUN echo a \\\n\n  && echo b\n').found).toEqual(['NoEmptyContinuation: Empty continuation line (line 2)']);
+    expect(check('FROM busybox\nRUN echo a \\\n\n  && echo b\n').found).toEqual(['NoEmptyContinuation: Empty continuation line (line 4)']);
+    // BuildKit's testNoEmptyContinuation: on the instruction's last line.
+    const text = '\nFROM scratch\n# warning: empty continuation line\nCOPY Dockerfile \\\n\n.\nCOPY Dockerfile \\\n.\n';
+    expect(check(text).found).toEqual(['NoEmptyContinuation: Empty continuation line (line 6)']);
   });
 
   it('takes the keyword casing of the majority, and reports mixed case always', () => {

@@ -105,14 +105,6 @@ describe('stage errors', () => {
     expectError('FROM scratch\nCOPY http://example.com/README.md /\n', "source can't be a URL for COPY", [2, 6]);
   });
 
-  it('several COPY sources into a destination that is not a directory', () => {
-    expectError(
-      'FROM busybox\nCOPY a b /dest\n',
-      'When using COPY with more than one source file, the destination must be a directory and end with a /',
-      [2, 10],
-    );
-  });
-
   it('RUN --mount from= with a variable', () => {
     expectError('FROM busybox\nRUN --mount=from=$ttt,target=/x ls\n', "'from' doesn't support variable expansion, define alias stage instead", [2, 13]);
   });
