@@ -39,10 +39,13 @@ export interface SandboxSpec {
   network: NetworkMode;
   extraHosts: { host: string; ip: string }[];
   /**
-   * Whose /etc/hosts: Docker's for a container (the host's file under --network host), or BuildKit's for
-   * a build step (always generated, the hostname on the loopback line, whatever the network).
+   * Whose conventions where Docker's containers and BuildKit's build steps differ (default docker):
+   * - /etc/hosts: Docker's is the host's file under --network host; BuildKit's is always generated, with
+   *   the hostname on the loopback line.
+   * - Supplementary groups: BuildKit always lists the primary group first; Docker lists only those
+   *   /etc/group gives the user.
    */
-  hostsFile?: 'docker' | 'buildkit';
+  conventions?: 'docker' | 'buildkit';
   privileged: boolean;
   capAdd: string[];
   capDrop: string[];

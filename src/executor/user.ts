@@ -27,7 +27,11 @@ interface GroupEntry {
 
 const numeric = /^\d+$/;
 
-export async function resolveUser(rootfs: string, spec: string): Promise<ExecUser> {
+/**
+ * `primaryGroupListed`: the supplementary groups start with the primary one, as BuildKit sets them for
+ * build steps (`id` in a RUN shows groups=0,10 for root); Docker's containers list only the others.
+ */
+export async function resolveUser(rootfs: string, spec: string, options: { primaryGroupListed?: boolean } = {}): Promise<ExecUser> {
   const [userPart = '', groupPart] = spec.split(':', 2) as [string, string | undefined];
   const wantedUser = userPart === '' ? '0' : userPart;
   const passwd = parsePasswd(await readOptional(join(rootfs, 'etc', 'passwd')));
@@ -45,6 +49,7 @@ export async function resolveUser(rootfs: string, spec: string): Promise<ExecUse
   } else if (entry) {
     user.additionalGids = groups.filter((group) => group.members.includes(entry.name) && group.gid !== user.gid).map((group) => group.gid);
   }
+  if (options.primaryGroupListed === true) user.additionalGids.unshift(user.gid);
   return user;
 }
 

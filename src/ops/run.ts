@@ -93,7 +93,7 @@ async function runInSandbox(deps: RunDeps, rootfs: Mount[], key: string, spec: R
         hostname: spec.hostname,
         network: spec.network,
         extraHosts: spec.extraHosts,
-        hostsFile: 'buildkit',
+        conventions: 'buildkit',
         privileged: spec.insecure,
         capAdd: [],
         capDrop: [],

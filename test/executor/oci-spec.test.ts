@@ -129,6 +129,15 @@ describe('user resolution', () => {
     expect(await resolveUser(rootfs, '')).toEqual({ uid: 0, gid: 0, additionalGids: [10], home: '/root' });
   });
 
+  it('lists the primary group first among the supplementary ones for a build step, as BuildKit (testUser, testUserAdditionalGids)', async () => {
+    const build = { primaryGroupListed: true };
+    expect((await resolveUser(rootfs, '', build)).additionalGids).toEqual([0, 10]);
+    expect((await resolveUser(rootfs, 'app', build)).additionalGids).toEqual([1000, 10, 50]);
+    expect((await resolveUser(rootfs, 'app:staff', build)).additionalGids).toEqual([50]);
+    expect((await resolveUser(rootfs, '1234', build)).additionalGids).toEqual([0]);
+    expect((await resolveUser(rootfs, '1234:1234', build)).additionalGids).toEqual([1234]);
+  });
+
   it('refuses unknown names with Docker’s message', async () => {
     await expect(resolveUser(rootfs, 'x')).rejects.toThrow(new UserError('unable to find user x: no matching entries in passwd file'));
     await expect(resolveUser(rootfs, 'app:nogroup')).rejects.toThrow('unable to find group nogroup: no matching entries in group file');
