@@ -156,17 +156,17 @@ export interface BuildRequest {
   sshSockets: ReadonlyMap<string, string>;
   network: 'default' | 'none' | 'host';
   extraHosts: { host: string; ip: string }[];
-  /** Entitlements (`security.insecure`). */
+  /** Entitlements (`security.insecure`, `network.host`). */
   allow: string[];
   explain: boolean;
+  /** Told what BuildKit's build checks found, before any step runs: a build that fails later still lists them. */
+  onCheckWarnings?: ((warnings: CheckWarning[]) => void) | undefined;
 }
 
 export interface BuildResult {
   image: StoredImage;
   /** Steps that ran (not taken from the cache). */
   executed: number;
-  /** What BuildKit's build checks found in the Dockerfile. */
-  warnings: CheckWarning[];
 }
 
 /** `# check=error=true` and the checks found something: nothing is built. */
@@ -358,6 +358,7 @@ export async function build(engine: Engine, request: BuildRequest, onEvent: (eve
   // After dispatch, as BuildKit: UndefinedVar needs the base images' Env, and `error=true` fails only once all is known.
   const checks = runChecks(ast, graphOptions.buildArgs, parserWarnings, graph, request.input.ignore);
   if (checks.failOnWarnings && checks.warnings.length > 0) throw new CheckViolationError(checks.warnings);
+  request.onCheckWarnings?.(checks.warnings);
   const epoch = chooseEpoch(engine.config.sourceDateEpoch ?? graph.sourceDateEpoch, [...images.values()].map((image) => image.config));
   const sandbox = await openSandbox(engine);
   const deps: RunDeps = {
@@ -415,7 +416,7 @@ export async function build(engine: Engine, request: BuildRequest, onEvent: (eve
       await sandbox.snapshotter.markSynced(syncStart);
     }
     const image = await engine.images.add({ manifestDigest: committed.manifestDigest, id: committed.imageId }, request.tags);
-    return { image, executed, warnings: checks.warnings };
+    return { image, executed };
   } finally {
     // Hashes learnt are kept even when the build fails: the next attempt need not read those files again.
     await cache.release();

@@ -119,6 +119,15 @@ describeIf('build checks that need dispatch', missing, () => {
     expect(ok(['-t', 'trigger-child', child]).stderr).toContain(' - LegacyKeyValueFormat: "ENV key=value" should be used instead of legacy "ENV key value" format (line 3)\n');
   }, 60_000);
 
+  it('lists the warnings of a build that fails, before its error, as BuildKit does', () => {
+    const dir = project('failing', 'FROM busybox as base\nRUN exit 3\n');
+    const failed = tsbuild(['--progress', 'plain', dir]);
+    expect(failed.code).toBe(1);
+    const warning = failed.stderr.indexOf(" - FromAsCasing: 'as' and 'FROM' keywords' casing do not match (line 1)");
+    expect(warning).toBeGreaterThan(-1);
+    expect(failed.stderr.indexOf('ERROR:', warning)).toBeGreaterThan(warning);
+  });
+
   it('prints nothing new for a Dockerfile without problems', () => {
     const dir = project('tidy', 'FROM greeter\nARG NAME=world\nENV TEXT="$GREETING $NAME" PATH=$PATH:/opt\nCMD ["sh"]\n');
     expect(ok(['-t', 'tidy', '--progress', 'plain', dir]).stderr).not.toContain('warning');

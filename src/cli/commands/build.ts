@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import type { BuildRequest } from '../../engine-build.js';
+import type { CheckWarning } from '../../graph/index.js';
 import { TsbuildError, UserError } from '../../errors.js';
 import { formatReference, parseTagReference } from '../../image/reference.js';
 import { formatCheckReport, formatCheckWarnings } from '../check-report.js';
@@ -223,6 +224,7 @@ async function runBuild(options: BuildCommandOptions, context: CliContext): Prom
   for (const destination of options.cacheExports) context.stderr.write(`WARNING: --cache-to ${destination} ignored: tsbuild keeps its build cache in the state root (no cache export yet)\n`);
   const engine = await context.engine();
   const progress = await createProgress(options.progress, context.stderr);
+  let warnings: CheckWarning[] = [];
   const request: BuildRequest = {
     input,
     tags: options.tags.map((tag) => parseTagReference(tag)),
@@ -238,13 +240,16 @@ async function runBuild(options: BuildCommandOptions, context: CliContext): Prom
     extraHosts: options.addHosts,
     allow: options.allow,
     explain: options.explain,
+    onCheckWarnings: (found) => (warnings = found),
   };
   let result;
   try {
     result = await interruptible((signal) => build(engine, request, (event) => progress.handle(event), signal));
   } catch (err) {
     progress.finish();
+    // What the checks found is listed for a failed build too, as BuildKit does, before the failure itself.
     if (err instanceof CheckViolationError) context.stderr.write(formatCheckWarnings(err.warnings));
+    else if (!quiet) context.stderr.write(formatCheckWarnings(warnings));
     // The Dockerfile lines of the failing instruction, before main's one ERROR line.
     if (err instanceof TsbuildError) for (const source of err.sources) context.stderr.write(`${renderSnippet(input.dockerfile.text, source)}\n`);
     throw err;
@@ -258,7 +263,7 @@ async function runBuild(options: BuildCommandOptions, context: CliContext): Prom
     context.stderr.write(`writing image ${imageId} done\n`);
     for (const tag of request.tags) context.stderr.write(`naming to ${formatReference(tag)} done\n`);
   }
-  if (!quiet) context.stderr.write(formatCheckWarnings(result.warnings));
+  if (!quiet) context.stderr.write(formatCheckWarnings(warnings));
 }
 
 export function registerBuild(program: Command, context: CliContext): void {
