@@ -31,23 +31,31 @@ export function canonicalJson(value: unknown): string {
   return JSON.stringify(value);
 }
 
+/** The config fields that are Go maps, which encoding/json writes with their keys sorted. */
+const mapFields = new Set(['Labels', 'ExposedPorts', 'Volumes']);
+
+function sortedKeys(map: object): object {
+  return Object.fromEntries(Object.entries(map).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
+
 /**
  * The container config as Docker's and BuildKit's Go types marshal it: every field is `omitempty`, so a reset
- * CMD (null), `CMD []`, an empty map or string, `ArgsEscaped: false` are left out rather than written.
+ * CMD (null), `CMD []`, an empty map or string, `ArgsEscaped: false` are left out rather than written, and
+ * map fields have their keys sorted.
  */
-function omitEmptyFields(config: ContainerConfig): ContainerConfig {
+function marshalledLikeGo(config: ContainerConfig): ContainerConfig {
   const kept = Object.entries(config).filter(([, value]) => {
     if (value === null || value === undefined || value === '' || value === false || value === 0) return false;
     if (Array.isArray(value)) return value.length > 0;
     return typeof value !== 'object' || Object.keys(value as object).length > 0;
   });
-  return Object.fromEntries(kept) as ContainerConfig;
+  return Object.fromEntries(kept.map(([key, value]) => [key, mapFields.has(key) ? sortedKeys(value as object) : value])) as ContainerConfig;
 }
 
 export async function commitImage(content: ContentStore, input: CommitInput): Promise<CommitResult> {
   const config: ImageConfig = {
     ...input.config,
-    ...(input.config.config ? { config: omitEmptyFields(input.config.config) } : {}),
+    ...(input.config.config ? { config: marshalledLikeGo(input.config.config) } : {}),
     rootfs: { type: 'layers', diff_ids: input.layers.map((l) => l.diffId ?? l.descriptor.digest) },
     ...(input.history ? { history: input.history } : {}),
   };

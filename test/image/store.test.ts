@@ -38,6 +38,19 @@ describe('commitImage', () => {
     const config = await images.content.readJson<{ rootfs: { diff_ids: string[] } }>(a.imageId);
     expect(config.rootfs.diff_ids).toEqual([a.layer]);
   });
+
+  it('writes the config as Go marshals it: empty fields left out, map keys sorted', async () => {
+    const result = await commitImage(images.content, {
+      config: {
+        architecture: 'amd64',
+        os: 'linux',
+        config: { Cmd: [], Entrypoint: null, Labels: { zeta: '1', alpha: '2' }, ExposedPorts: { '8080/tcp': {}, '443/tcp': {} }, Volumes: { '/z': {}, '/a': {} } },
+      },
+      layers: [],
+    });
+    const text = (await images.content.readBytes(result.imageId)).toString('utf8');
+    expect(text).toContain('"config":{"Labels":{"alpha":"2","zeta":"1"},"ExposedPorts":{"443/tcp":{},"8080/tcp":{}},"Volumes":{"/a":{},"/z":{}}}');
+  });
 });
 
 describe('ImageStore', () => {
