@@ -10,8 +10,14 @@ import { dirname, join } from 'node:path';
 import type { ContentStore, Sha256Digest } from '../../cache/index.js';
 import type { Snapshotter } from '../snapshot/snapshotter.js';
 
-/** Regular files a copy wrote whose source content it knew: path below the rootfs → digest. */
-export type CopiedFiles = Map<string, string>;
+/** Regular files a copy wrote whose source content it knew: path below the rootfs → digest and size. */
+export type CopiedFiles = Map<string, { digest: string; size: number }>;
+
+/**
+ * A copy smaller than this is not recorded: copying it again costs less than the record's write and
+ * fsync, while one of many files or much data is worth linking.
+ */
+const worthRecording = { files: 64, bytes: 8 << 20 };
 
 /** The previous result of a copy: where its files are, and what it recorded of them. */
 export interface PreviousCopy {
@@ -84,10 +90,13 @@ export function makePendingLinks(ownDir: string, links: PendingLink[]): void {
   }
 }
 
-/** Stores `files` as a blob (sorted, so equal copies give equal blobs); undefined when there is nothing to keep. */
+/** Stores `files` as a blob of [path, digest] pairs (sorted, so equal copies give equal blobs); undefined when not worth it. */
 export async function storeCopiedFiles(content: ContentStore, files: CopiedFiles): Promise<Sha256Digest | undefined> {
-  if (files.size === 0) return undefined;
-  const entries = [...files].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  let bytes = 0;
+  for (const file of files.values()) bytes += file.size;
+  if (files.size < worthRecording.files && bytes < worthRecording.bytes) return undefined;
+  const entries: [string, string][] = [...files].map(([path, file]) => [path, file.digest]);
+  entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   return (await content.ingestBytes(JSON.stringify(entries))).digest;
 }
 

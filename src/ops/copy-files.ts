@@ -430,7 +430,7 @@ class Copier {
     const digest = knownDigest(sourcePath, typeof info.size === 'bigint' ? (info as BigIntStats) : lstatSync(sourcePath, { bigint: true }));
     if (digest === undefined) return false;
     const rel = relative(this.root, destination);
-    this.copied.set(rel, digest);
+    this.copied.set(rel, { digest, size: Number(info.size) });
     if (previous === undefined || Number(info.nlink) > 1 || !this.madeDirectories.has(dirname(destination))) return false;
     const file = { digest, size: Number(info.size), ...this.finalMetadata(metadata) };
     const from = previousFileFor(previous, rel, file);

@@ -126,7 +126,7 @@ describeIf('tsbuild build', missing, () => {
     const dir = join(work, 'tree');
     for (let d = 0; d < 3; d++) {
       mkdirSync(join(dir, 'tree', `d${d}`), { recursive: true });
-      for (let f = 0; f < 10; f++) writeFileSync(join(dir, 'tree', `d${d}`, `f${f}`), `file ${d}/${f}\n`);
+      for (let f = 0; f < 30; f++) writeFileSync(join(dir, 'tree', `d${d}`, `f${f}`), `file ${d}/${f}\n`);
     }
     chmodSync(join(dir, 'tree', 'd1', 'f1'), 0o755);
     writeFileSync(join(dir, 'Dockerfile'), 'FROM busybox\nCOPY tree/ /srv/\nRUN cat /srv/d2/f5 > /seen\n');

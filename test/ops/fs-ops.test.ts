@@ -162,6 +162,9 @@ for (const kind of kinds) {
       beforeAll(async () => {
         await mkdir(join(context, 'tree', 'sub'), { recursive: true });
         for (const name of ['a', 'b', 'sub/c']) await writeFile(join(context, 'tree', name), `${name} v1\n`);
+        // Enough files for the copy to be worth recording (copied-files.ts).
+        await mkdir(join(context, 'tree', 'many'));
+        for (let i = 0; i < 64; i++) await writeFile(join(context, 'tree', 'many', `f${i}`), `${i}\n`);
       });
 
       /** A copy as a build runs it: the key's checksums first (they fill the index), then the copy. */
@@ -174,6 +177,12 @@ for (const kind of kinds) {
       async function inodeOf(state: FsState, rel: string): Promise<number> {
         return (await lstat(join((await snapshotter.ownFiles(state.snapshot as string)) as string, rel))).ino;
       }
+
+      it('keeps no record of a copy too small to be worth one', async () => {
+        await index.load();
+        const small = await copyStep(deps, base, spec({ sources: ['tree/sub/'] }), undefined, { knownDigest: (path, info) => index.knownDigest(path, info), previous: undefined });
+        expect(small.copiedFiles).toBeUndefined();
+      });
 
       it('links the unchanged files, copies the changed one, and gives the layer a fresh copy gives', async () => {
         const first = await copyAfter(undefined);
