@@ -57,6 +57,12 @@ describe('build command options', () => {
     await expect(parse(['--build-context', 'src=../src', '.'])).rejects.toThrow('--build-context: named build contexts are not supported by tsbuild yet');
   });
 
+  it('takes --call check as --check, and refuses the methods it lacks', async () => {
+    expect((await parse(['--call', 'check', '.'])).check).toBe(true);
+    expect((await parse(['--call=build', '.'])).check).toBe(false);
+    await expect(parse(['--call', 'outline', '.'])).rejects.toThrow('--call outline: only build and check are supported');
+  });
+
   it('uses the cache unless told otherwise', async () => {
     const options = await parse(['.']);
     expect(options.noCache).toBe(false);

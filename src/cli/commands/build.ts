@@ -93,11 +93,18 @@ export function parseBuildOptions(context: string, raw: Record<string, unknown>,
     addHosts: strings('addHost').map(parseAddHost),
     outputs: strings('output').map(parseOutput),
     explain: raw['explain'] === true,
-    check: raw['check'] === true,
+    check: raw['check'] === true || callMethod(raw['call'] as string | undefined) === 'check',
     allow: strings('allow'),
     cacheImports: strings('cacheFrom'),
     cacheExports: strings('cacheTo'),
   };
+}
+
+/** buildx's `--call`: `build` (the default) or `check` (what `--check` is short for); the others are not supported yet. */
+function callMethod(value: string | undefined): 'build' | 'check' {
+  const method = (value ?? 'build').toLowerCase();
+  if (method === 'build' || method === 'check') return method;
+  throw new UserError(`--call ${value as string}: only build and check are supported`);
 }
 
 function splitPair(text: string, flag: string): [string, string] {
@@ -297,6 +304,7 @@ export function defineBuildCommand(program: Command): Command {
     .option('-o, --output <type=…,dest=…>', 'output: image (default), oci, docker, tar or local (repeatable)', collect, [])
     .option('--explain', 'print the cache key parts of every step')
     .option('--check', "run the Dockerfile's build checks only, without building")
+    .option('--call <method>', 'build (default) or check (same as --check)')
     .option('--allow <entitlement>', 'allow an extra privilege: security.insecure, network.host (repeatable)', collect, [])
     .option('--cache-from <source>', 'accepted for buildx compatibility and ignored: only the local cache is used (repeatable)', collect, [])
     .option('--cache-to <destination>', 'accepted for buildx compatibility and ignored: no cache export yet (repeatable)', collect, [])
