@@ -127,7 +127,8 @@ function checkCapabilities(options: CreateOptions): void {
 export async function createContainer(deps: RuntimeDeps, options: CreateOptions, id = newContainerId()): Promise<ContainerConfigRecord> {
   const image = await findImage(deps.images, options.image);
   const imageConfig = (await deps.images.config(image)).config ?? {};
-  const processSpec = resolveProcess(imageConfig, options);
+  const hostname = options.hostname ?? id.slice(0, 12);
+  const processSpec = resolveProcess(imageConfig, options, hostname);
   const mounts: SandboxMount[] = [];
   for (const spec of options.volumes) mounts.push(await parseVolume(spec));
   mounts.push(...options.tmpfs.map(parseTmpfs));
@@ -156,7 +157,7 @@ export async function createContainer(deps: RuntimeDeps, options: CreateOptions,
       process: processSpec,
       readonlyRootfs: options.readOnly,
       mounts,
-      hostname: options.hostname ?? id.slice(0, 12),
+      hostname,
       network: options.network,
       extraHosts,
       privileged: options.privileged,

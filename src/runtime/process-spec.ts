@@ -1,9 +1,10 @@
 // Docker's rules for what a container runs: Entrypoint + Cmd (args after IMAGE replace Cmd, --entrypoint
-// replaces Entrypoint and drops Cmd), Env (image ← --env-file ← -e), WorkingDir, User and --init.
+// replaces Entrypoint and drops Cmd), Env (daemon's ← image ← --env-file ← -e), WorkingDir, User and --init.
 // Pure: the caller reads env files and the caller's environment and passes their text in.
 import { UserError } from '../errors.js';
 import type { ContainerConfig } from '../image/oci.js';
 import type { ProcessSpec } from '../executor/executor.js';
+import { defaultPath } from '../executor/oci-spec.js';
 
 /** Where --init's tini appears inside the container (Docker's path for its init). */
 export const initPath = '/sbin/docker-init';
@@ -74,12 +75,21 @@ export function mergeEnv(base: string[], overrides: string[]): string[] {
   return merged;
 }
 
+/**
+ * What Docker's daemon puts first in every container's environment, before the image's and the user's
+ * entries replace or follow them: `docker run -t busybox env` prints PATH, HOSTNAME, TERM, then the rest
+ * (HOME comes last, added by the executor when nothing set it).
+ */
+export function daemonEnv(hostname: string, tty: boolean): string[] {
+  return [`PATH=${defaultPath}`, `HOSTNAME=${hostname}`, ...(tty ? ['TERM=xterm'] : [])];
+}
+
 /** The process a container runs, from its image config and the `run` flags. */
-export function resolveProcess(image: ContainerConfig, request: ProcessRequest): ProcessSpec {
+export function resolveProcess(image: ContainerConfig, request: ProcessRequest, hostname: string): ProcessSpec {
   const command = resolveArgs(image, request);
   const fromFiles = request.envFiles.flatMap((text) => parseEnvFile(text, request.callerEnv));
   const fromFlags = request.env.flatMap((entry) => expandEnvEntry(entry, request.callerEnv) ?? []);
-  const env = mergeEnv(mergeEnv(image.Env ?? [], fromFiles), fromFlags);
+  const env = [image.Env ?? [], fromFiles, fromFlags].reduce(mergeEnv, daemonEnv(hostname, request.tty));
   const cwd = request.workdir ?? (image.WorkingDir || '/');
   if (!cwd.startsWith('/')) throw new UserError(`the working directory '${cwd}' is invalid, it needs to be an absolute path`);
   return {

@@ -121,21 +121,16 @@ describe('user resolution', () => {
   });
   afterAll(() => rm(rootfs, { recursive: true, force: true }));
 
-  it('resolves names, numbers and groups as Docker does', async () => {
-    expect(await resolveUser(rootfs, 'app')).toEqual({ uid: 1000, gid: 1000, additionalGids: [10, 50], home: '/home/app' });
-    expect(await resolveUser(rootfs, '1000')).toEqual({ uid: 1000, gid: 1000, additionalGids: [10, 50], home: '/home/app' });
-    expect(await resolveUser(rootfs, 'app:staff')).toEqual({ uid: 1000, gid: 50, additionalGids: [], home: '/home/app' });
-    expect(await resolveUser(rootfs, '4242:77')).toEqual({ uid: 4242, gid: 77, additionalGids: [], home: '/' });
-    expect(await resolveUser(rootfs, '')).toEqual({ uid: 0, gid: 0, additionalGids: [10], home: '/root' });
-  });
-
-  it('lists the primary group first among the supplementary ones for a build step, as BuildKit (testUser, testUserAdditionalGids)', async () => {
-    const build = { primaryGroupListed: true };
-    expect((await resolveUser(rootfs, '', build)).additionalGids).toEqual([0, 10]);
-    expect((await resolveUser(rootfs, 'app', build)).additionalGids).toEqual([1000, 10, 50]);
-    expect((await resolveUser(rootfs, 'app:staff', build)).additionalGids).toEqual([50]);
-    expect((await resolveUser(rootfs, '1234', build)).additionalGids).toEqual([0]);
-    expect((await resolveUser(rootfs, '1234:1234', build)).additionalGids).toEqual([1234]);
+  // Docker 20.10.24's `id` for each form (busybox base): the primary group is always a supplementary one,
+  // as in BuildKit's build steps (testUser, testUserAdditionalGids).
+  it('resolves names, numbers and groups as Docker does, the primary group listed first', async () => {
+    expect(await resolveUser(rootfs, 'app')).toEqual({ uid: 1000, gid: 1000, additionalGids: [1000, 10, 50], home: '/home/app' });
+    expect(await resolveUser(rootfs, '1000')).toEqual({ uid: 1000, gid: 1000, additionalGids: [1000, 10, 50], home: '/home/app' });
+    expect(await resolveUser(rootfs, '1000:1000')).toEqual({ uid: 1000, gid: 1000, additionalGids: [1000], home: '/home/app' });
+    expect(await resolveUser(rootfs, 'app:staff')).toEqual({ uid: 1000, gid: 50, additionalGids: [50], home: '/home/app' });
+    expect(await resolveUser(rootfs, '4242')).toEqual({ uid: 4242, gid: 0, additionalGids: [0], home: '/' });
+    expect(await resolveUser(rootfs, '4242:77')).toEqual({ uid: 4242, gid: 77, additionalGids: [77], home: '/' });
+    expect(await resolveUser(rootfs, '')).toEqual({ uid: 0, gid: 0, additionalGids: [0, 10], home: '/root' });
   });
 
   it('refuses unknown names with Docker’s message', async () => {
