@@ -2,6 +2,7 @@
 // what the process inside sees (/proc/self/status, cgroup files, /etc files, PID 1), Docker's exit codes
 // and messages for bad values, and nothing left behind.
 import { readFileSync, readdirSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeIf, sandboxMissing } from '../helpers/capabilities.js';
@@ -118,6 +119,15 @@ describeIf('tsbuild run privilege and resource flags (CLI, real runc)', missing,
       code: 125,
       stderr: 'tsbuild: invalid argument "nocolon" for "--add-host" flag: bad format for add-host: "nocolon"\n',
     });
+  });
+
+  // As `docker run --rm busybox` (20.10.24): the container may edit its own /etc/hosts (not under --read-only),
+  // and on the host's network it carries the host's name.
+  it('lets the container edit its /etc files and names it after the host under --network host', () => {
+    expect(inside([], 'echo 1.1.1.1 x >> /etc/hosts; echo $?; tail -1 /etc/hosts').stdout).toBe('0\n1.1.1.1 x\n');
+    expect(inside(['--read-only'], 'echo 1.1.1.1 x >> /etc/hosts 2>/dev/null; echo $?').stdout).toBe('1\n');
+    expect(inside(['--network', 'host'], 'hostname; cat /etc/hostname; echo $HOSTNAME').stdout).toBe(`${hostname()}\n`.repeat(3));
+    expect(leftovers(root)).toEqual([]);
   });
 
   it('--init runs an init as PID 1 that reaps orphaned zombies', () => {

@@ -74,6 +74,10 @@ describeIf('tsbuild run (CLI, real runc)', missing, () => {
     expect(result.status).toBe(0);
     // Through the executor's script(1) the line ends "\r\r\n" (two ptys, each adding a CR): see the gap below.
     expect(result.stdout).toMatch(/\/dev\/pts\/\d+\r+\n$/);
+    // Without a terminal of ours (stdout a pipe), as `docker run --rm -t busybox env | od -c` (20.10.24) shows:
+    // one pty's CRs, PATH, HOSTNAME, TERM, HOME in that order, and nothing before the first line.
+    const piped = tsbuild(root, ['run', '--rm', '-t', '--hostname', 'box', 'bb:1', 'env']);
+    expect(piped.stdout).toBe('PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\r\nHOSTNAME=box\r\nTERM=xterm\r\nHOME=/root\r\n');
   });
 
   it('gives the container the caller’s window size and follows resizes', () => {

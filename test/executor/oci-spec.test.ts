@@ -7,8 +7,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UserError } from '../../src/errors.js';
 import { defaultCapabilities, hostBoundingSet, resolveCapabilities } from '../../src/executor/capabilities.js';
 import { buildStepHostsFile, sandboxResolvConf } from '../../src/executor/etc-files.js';
-import { describeExit } from '../../src/executor/executor.js';
+import { describeExit, type SandboxSpec } from '../../src/executor/executor.js';
 import { buildOciSpec, maskedPaths, withDefaultEnv } from '../../src/executor/oci-spec.js';
+import type { OciMount } from '../../src/executor/oci-types.js';
 import { parseProcLimits } from '../../src/executor/rlimits.js';
 import { defaultSeccompProfile } from '../../src/executor/seccomp.js';
 import { resolveUser } from '../../src/executor/user.js';
@@ -62,6 +63,23 @@ describe('OCI spec', () => {
         'Max open files            20000                20000                files     \n',
     ),
   };
+
+  // `mount | grep /etc/` in `docker run --rm busybox` (20.10.24): resolv.conf, hostname, hosts, each "rw,relatime"
+  // ("ro,relatime" under --read-only); a build step keeps them read-only.
+  it('binds /etc/resolv.conf, hostname and hosts writable in a container, as Docker, read-only in a build step', () => {
+    const etc = (spec: SandboxSpec): OciMount[] => buildOciSpec(spec, context).mounts.filter((mount) => mount.destination.startsWith('/etc/'));
+    expect(etc(baseSpec('x', ['true']))).toEqual([
+      { destination: '/etc/resolv.conf', type: 'bind', source: '/b/resolv.conf', options: ['rbind', 'rw'] },
+      { destination: '/etc/hostname', type: 'bind', source: '/b/hostname', options: ['rbind', 'rw'] },
+      { destination: '/etc/hosts', type: 'bind', source: '/b/hosts', options: ['rbind', 'rw'] },
+    ]);
+    expect(etc({ ...baseSpec('x', ['true']), readonlyRootfs: true }).map((mount) => mount.options)).toEqual([['rbind', 'ro'], ['rbind', 'ro'], ['rbind', 'ro']]);
+    expect(etc({ ...baseSpec('x', ['true']), conventions: 'buildkit' }).map((mount) => [mount.destination, ...mount.options])).toEqual([
+      ['/etc/hosts', 'rbind', 'ro', 'nosuid', 'nodev', 'noexec'],
+      ['/etc/hostname', 'rbind', 'ro', 'nosuid', 'nodev', 'noexec'],
+      ['/etc/resolv.conf', 'rbind', 'ro', 'nosuid', 'nodev', 'noexec'],
+    ]);
+  });
 
   it('clamps asked-for rlimits to tsbuild’s own hard limits and leaves unlimited ones as asked', () => {
     const process = { ...baseSpec('x', ['true']).process, rlimits: [
