@@ -49,7 +49,10 @@ describeIf('tsbuild run (CLI, real runc)', missing, () => {
       code: 125,
       stderr: 'tsbuild: invalid mount config for type "bind": bind source path does not exist: /nonexistent-host-dir\n',
     });
-    expect(tsbuild(root, ['run', '--bogus', 'bb:1']).code).toBe(125);
+    // Docker 20.10.24 (CLI, then daemon): "unknown flag: --bogus" + "See 'docker run --help'.", "network nosuch not found".
+    expect(tsbuild(root, ['run', '--bogus', 'bb:1'])).toMatchObject({ code: 125, stderr: "unknown flag: --bogus\nSee 'tsbuild run --help'.\n" });
+    expect(tsbuild(root, ['run', '-Z', 'bb:1'])).toMatchObject({ code: 125, stderr: "unknown shorthand flag: 'Z' in -Z\nSee 'tsbuild run --help'.\n" });
+    expect(tsbuild(root, ['run', '--rm', '--network', 'nosuch', 'bb:1', 'true'])).toMatchObject({ code: 125, stderr: 'tsbuild: network nosuch not found\n' });
     expect(leftovers(root)).toEqual([]);
   });
 

@@ -28,7 +28,7 @@ interface RunFlags {
   user?: string;
   entrypoint?: string;
   volume: string[];
-  network: NetworkMode;
+  network: string;
   hostname?: string;
   addHost: string[];
   privileged?: boolean;
@@ -47,15 +47,23 @@ const daemonFailure = 125;
 /** A command whose usage errors exit 125, as `docker run`'s do. */
 class RunCommand extends Command {
   override error(message: string, errorOptions?: { code?: string; exitCode?: number }): never {
-    return super.error(message, { ...errorOptions, exitCode: daemonFailure });
+    return super.error(errorOptions?.code === 'commander.unknownOption' ? dockerUnknownFlag(message) : message, { ...errorOptions, exitCode: daemonFailure });
   }
+}
+
+/** Commander's "error: unknown option '--x'" in the words of Docker's CLI (cobra): `unknown flag: --x`, `unknown shorthand flag: 'x' in -x`. */
+function dockerUnknownFlag(message: string): string {
+  const flag = /'(.*)'/.exec(message)?.[1];
+  if (flag === undefined) return message;
+  return flag.startsWith('--') ? `unknown flag: ${flag}` : `unknown shorthand flag: '${flag.slice(1, 2)}' in ${flag}`;
 }
 
 const collect = (value: string, all: string[]): string[] => [...all, value];
 
-function parseNetwork(value: string): NetworkMode {
+/** Docker's daemon, not its CLI, refuses an unknown network: one "network X not found" line, status 125. */
+function networkMode(value: string): NetworkMode {
   if (value === 'none' || value === 'host' || value === 'bridge') return value;
-  throw new InvalidArgumentError(`network ${value} not found (none, host and bridge are available)`);
+  throw new UserError(`network ${value} not found`);
 }
 
 function parsePositive(value: string): number {
@@ -87,7 +95,7 @@ async function createOptions(image: string, command: string[], flags: RunFlags, 
     name: flags.name,
     autoRemove: flags.rm ?? false,
     hostname: flags.hostname,
-    network: flags.network,
+    network: networkMode(flags.network),
     addHosts: flags.addHost,
     privileged: flags.privileged ?? false,
     capAdd: flags.capAdd,
@@ -193,7 +201,7 @@ export function registerRun(program: Command, context: CliContext): void {
       .option('-u, --user <user[:group]>', 'username or UID (format: <name|uid>[:<group|gid>])')
       .option('--entrypoint <cmd>', 'overwrite the default ENTRYPOINT of the image')
       .option('-v, --volume <hostdir:dir[:ro]>', 'bind mount a host directory', collect, [])
-      .option('--network <mode>', 'connect a container to a network (none, host, bridge)', parseNetwork, 'bridge' as NetworkMode)
+      .option('--network <mode>', 'connect a container to a network (none, host, bridge)', 'bridge')
       .option('-h, --hostname <name>', 'container host name')
       .option('--add-host <host:ip>', 'add a custom host-to-IP mapping', collect, [])
       .option('--privileged', 'give extended privileges to this container')
