@@ -35,7 +35,12 @@ describe('environment', () => {
   });
 
   it('refuses a key with blanks', () => {
-    expect(() => parseEnvFile('BAD KEY=1', {})).toThrow("variable 'BAD KEY' contains whitespaces");
+    // Docker 20.10.24's words for a bad line; -e takes any non-empty name ("A B=1" reaches the container).
+    expect(() => parseEnvFile('BAD KEY=1', {})).toThrow("poorly formatted environment: variable 'BAD KEY' contains whitespaces");
+    expect(() => parseEnvFile('L =w', {})).toThrow("poorly formatted environment: variable 'L ' contains whitespaces");
+    expect(() => parseEnvFile('=x', {})).toThrow("poorly formatted environment: no variable name on line '=x'");
+    expect(resolveProcess({ Cmd: ['env'] }, request({ env: ['A B=1', 'C D'] }), 'box').env.slice(2)).toEqual(['A B=1']);
+    expect(() => resolveProcess({ Cmd: ['env'] }, request({ env: ['=x'] }), 'box')).toThrow('invalid argument "=x" for "-e, --env" flag: invalid environment variable: =x');
   });
 
   it('replaces keys in place and appends new ones', () => {
