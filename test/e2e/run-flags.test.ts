@@ -76,11 +76,11 @@ describeIf('tsbuild run privilege and resource flags (CLI, real runc)', missing,
     expect(tsbuild(root, ['run', '--rm', '--cap-add', 'BOGUS', 'bb:1', 'true'])).toMatchObject({
       code: 125,
       stdout: '',
-      stderr: 'tsbuild: invalid CapAdd: unknown capability: "CAP_BOGUS"\n',
+      stderr: 'tsbuild: invalid CapAdd: unknown capability: "CAP_BOGUS"\nSee \'tsbuild run --help\'.\n',
     });
     expect(tsbuild(root, ['run', '--cap-drop', 'NET_ADMIN,NET_RAW', 'bb:1', 'true'])).toMatchObject({
       code: 125,
-      stderr: 'tsbuild: invalid CapDrop: unknown capability: "CAP_NET_ADMIN,NET_RAW"\n',
+      stderr: 'tsbuild: invalid CapDrop: unknown capability: "CAP_NET_ADMIN,NET_RAW"\nSee \'tsbuild run --help\'.\n',
     });
     expect(leftovers(root)).toEqual([]);
   });
@@ -99,10 +99,10 @@ describeIf('tsbuild run privilege and resource flags (CLI, real runc)', missing,
   });
 
   it('refuses memory limits Docker refuses (125) and takes 0 as no limit', () => {
-    expect(tsbuild(root, ['run', '--rm', '-m', '1m', 'bb:1', 'true'])).toMatchObject({ code: 125, stderr: 'tsbuild: Minimum memory limit allowed is 6MB\n' });
+    expect(tsbuild(root, ['run', '--rm', '-m', '1m', 'bb:1', 'true'])).toMatchObject({ code: 125, stderr: 'tsbuild: Minimum memory limit allowed is 6MB\nSee \'tsbuild run --help\'.\n' });
     expect(tsbuild(root, ['run', '--rm', '-m', 'lots', 'bb:1', 'true'])).toMatchObject({
       code: 125,
-      stderr: `tsbuild: invalid argument "lots" for "-m, --memory" flag: invalid size: 'lots'\n`,
+      stderr: `tsbuild: invalid argument "lots" for "-m, --memory" flag: invalid size: 'lots'\nSee 'tsbuild run --help'.\n`,
     });
     expect(inside(['-m', '0'], 'cat /sys/fs/cgroup/memory/memory.limit_in_bytes').stdout).not.toBe('0\n');
     expect(leftovers(root)).toEqual([]);
@@ -117,7 +117,7 @@ describeIf('tsbuild run privilege and resource flags (CLI, real runc)', missing,
     expect(hosts.stdout).toMatch(/\nbox\nbox\n$/);
     expect(tsbuild(root, ['run', '--rm', '--add-host', 'nocolon', 'bb:1', 'true'])).toMatchObject({
       code: 125,
-      stderr: 'tsbuild: invalid argument "nocolon" for "--add-host" flag: bad format for add-host: "nocolon"\n',
+      stderr: 'tsbuild: invalid argument "nocolon" for "--add-host" flag: bad format for add-host: "nocolon"\nSee \'tsbuild run --help\'.\n',
     });
   });
 

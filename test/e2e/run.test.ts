@@ -47,12 +47,18 @@ describeIf('tsbuild run (CLI, real runc)', missing, () => {
     });
     expect(tsbuild(root, ['run', '--rm', '-v', '/nonexistent-host-dir:/x', 'bb:1', 'true'])).toMatchObject({
       code: 125,
-      stderr: 'tsbuild: invalid mount config for type "bind": bind source path does not exist: /nonexistent-host-dir\n',
+      stderr: 'tsbuild: invalid mount config for type "bind": bind source path does not exist: /nonexistent-host-dir\nSee \'tsbuild run --help\'.\n',
     });
     // Docker 20.10.24 (CLI, then daemon): "unknown flag: --bogus" + "See 'docker run --help'.", "network nosuch not found".
     expect(tsbuild(root, ['run', '--bogus', 'bb:1'])).toMatchObject({ code: 125, stderr: "unknown flag: --bogus\nSee 'tsbuild run --help'.\n" });
     expect(tsbuild(root, ['run', '-Z', 'bb:1'])).toMatchObject({ code: 125, stderr: "unknown shorthand flag: 'Z' in -Z\nSee 'tsbuild run --help'.\n" });
     expect(tsbuild(root, ['run', '--rm', '--network', 'nosuch', 'bb:1', 'true'])).toMatchObject({ code: 125, stderr: 'tsbuild: network nosuch not found\n' });
+    // Docker prints the pointer to the help after an error of the container's creation, not of its start.
+    expect(tsbuild(root, ['run', '--rm', 'bb:1'])).toMatchObject({ code: 125, stderr: "tsbuild: No command specified\nSee 'tsbuild run --help'.\n" });
+    expect(tsbuild(root, ['container', 'run', '--rm', '-w', 'rel', 'bb:1', 'true'])).toMatchObject({
+      code: 125,
+      stderr: "tsbuild: the working directory 'rel' is invalid, it needs to be an absolute path\nSee 'tsbuild container run --help'.\n",
+    });
     expect(leftovers(root)).toEqual([]);
   });
 

@@ -80,7 +80,18 @@ async function readEnvFile(path: string): Promise<string> {
   }
 }
 
-async function createOptions(image: string, command: string[], flags: RunFlags, callerEnv: NodeJS.ProcessEnv): Promise<CreateOptions> {
+/**
+ * Docker's CLI follows an error of the container's creation (a bad flag value, no command, a name in use)
+ * with a pointer to the help, unlike a missing image or an error of its start (unknown user, network).
+ */
+class CreateRefusedError extends UserError {}
+
+function refusedAtCreate(err: unknown): never {
+  if (err instanceof TsbuildError && (err.code === 'user' || err.code === 'conflict')) throw new CreateRefusedError(err.message, { cause: err });
+  throw err;
+}
+
+async function createOptions(image: string, command: string[], network: NetworkMode, flags: RunFlags, callerEnv: NodeJS.ProcessEnv): Promise<CreateOptions> {
   return {
     image,
     command,
@@ -95,7 +106,7 @@ async function createOptions(image: string, command: string[], flags: RunFlags, 
     name: flags.name,
     autoRemove: flags.rm ?? false,
     hostname: flags.hostname,
-    network: networkMode(flags.network),
+    network,
     addHosts: flags.addHost,
     privileged: flags.privileged ?? false,
     capAdd: flags.capAdd,
@@ -123,7 +134,8 @@ async function runForeground(context: CliContext, image: string, command: string
   try {
     const runtime = await containerRuntime(context);
     await recoverContainers(runtime);
-    const options = await createOptions(image, command, flags, context.callerEnv);
+    const network = networkMode(flags.network);
+    const options = await createOptions(image, command, network, flags, context.callerEnv).catch(refusedAtCreate);
     // The sandbox's network namespace is made while the container's record and rootfs are.
     const id = newContainerId();
     const headStart = runtime.executor.prepare?.(id, options.network);
@@ -132,7 +144,7 @@ async function runForeground(context: CliContext, image: string, command: string
       container = await createContainer(runtime, options, id);
     } catch (err) {
       await headStart?.abandon();
-      throw err;
+      refusedAtCreate(err);
     }
     if (early !== undefined) {
       await headStart?.abandon();
@@ -158,7 +170,8 @@ async function runForeground(context: CliContext, image: string, command: string
 }
 
 export function registerRun(program: Command, context: CliContext): void {
-  const action = async (image: string, command: string[], flags: RunFlags): Promise<void> => {
+  const action = async (image: string, command: string[], flags: RunFlags, self: Command): Promise<void> => {
+    const helpPath = [self.parent?.parent, self.parent, self].flatMap((c) => (c ? [c.name()] : [])).join(' ');
     // Docker's CLI check: a terminal for the container's input needs one on ours.
     if (flags.interactive && flags.tty && !context.stdin.isTTY) {
       context.stderr.write('the input device is not a TTY\n');
@@ -168,7 +181,10 @@ export function registerRun(program: Command, context: CliContext): void {
     try {
       context.exitCode = await runForeground(context, image, command, flags);
     } catch (err) {
-      if (err instanceof StartFailedError) {
+      if (err instanceof CreateRefusedError) {
+        context.stderr.write(`tsbuild: ${err.message}\nSee '${helpPath} --help'.\n`);
+        context.exitCode = daemonFailure;
+      } else if (err instanceof StartFailedError) {
         context.stderr.write(`tsbuild: ${err.message}\n`);
         context.exitCode = err.exitStatus;
       } else if (err instanceof TsbuildError && err.code !== 'internal') {
