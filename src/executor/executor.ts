@@ -42,8 +42,8 @@ export interface SandboxSpec {
    * Whose conventions where Docker's containers and BuildKit's build steps differ (default docker):
    * - /etc/hosts: Docker's is the host's file under --network host; BuildKit's is always generated, with
    *   the hostname on the loopback line.
-   * - Supplementary groups: BuildKit always lists the primary group first; Docker lists only those
-   *   /etc/group gives the user.
+   * - /etc/hosts, /etc/hostname, /etc/resolv.conf: a build step's are read-only; a container's are its own
+   *   to edit (read-only only under readonlyRootfs).
    */
   conventions?: 'docker' | 'buildkit';
   privileged: boolean;

@@ -19,7 +19,7 @@ export const maskedPaths = [
 
 export const readonlyPaths = ['/proc/bus', '/proc/fs', '/proc/irq', '/proc/sys', '/proc/sysrq-trigger'];
 
-const defaultPath = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+export const defaultPath = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 const shmBytes = 64 * 1024 * 1024;
 
 export interface SpecContext {
@@ -52,7 +52,7 @@ export function buildOciSpec(spec: SandboxSpec, context: SpecContext): OciSpec {
     },
     root: { path: context.rootfsPath, readonly: spec.readonlyRootfs },
     hostname: spec.hostname,
-    mounts: [...systemMounts(spec.privileged), ...etcMounts(context.etcFiles), ...spec.mounts.map(toOciMount)],
+    mounts: [...systemMounts(spec.privileged), ...etcMounts(context.etcFiles, spec), ...spec.mounts.map(toOciMount)],
     linux: {
       namespaces,
       cgroupsPath: context.cgroupsPath,
@@ -94,9 +94,17 @@ function systemMounts(privileged: boolean): OciMount[] {
   ];
 }
 
-function etcMounts(files: EtcFiles): OciMount[] {
-  const bind = (destination: string, source: string): OciMount => ({ destination, type: 'bind', source, options: ['rbind', 'ro', 'nosuid', 'nodev', 'noexec'] });
-  return [bind('/etc/hosts', files.hosts), bind('/etc/hostname', files.hostname), bind('/etc/resolv.conf', files.resolvConf)];
+/**
+ * A build step's generated files are read-only; a Docker container's are its own to edit (writable
+ * unless --read-only, no nosuid/nodev/noexec) and mounted in Docker's order, as its `mount` shows.
+ */
+function etcMounts(files: EtcFiles, spec: SandboxSpec): OciMount[] {
+  if (spec.conventions === 'buildkit') {
+    const bind = (destination: string, source: string): OciMount => ({ destination, type: 'bind', source, options: ['rbind', 'ro', 'nosuid', 'nodev', 'noexec'] });
+    return [bind('/etc/hosts', files.hosts), bind('/etc/hostname', files.hostname), bind('/etc/resolv.conf', files.resolvConf)];
+  }
+  const bind = (destination: string, source: string): OciMount => ({ destination, type: 'bind', source, options: ['rbind', spec.readonlyRootfs ? 'ro' : 'rw'] });
+  return [bind('/etc/resolv.conf', files.resolvConf), bind('/etc/hostname', files.hostname), bind('/etc/hosts', files.hosts)];
 }
 
 function toOciMount(mount: SandboxSpec['mounts'][number]): OciMount {

@@ -126,7 +126,7 @@ export class RuncExecutor implements Executor {
       const etcDir = join(bundle, 'etc');
       // The rootfs mount, the network namespace and the rest of the bundle are made at the same time.
       const [user, etcFiles, network] = await settleAll([
-        mountAll(spec.rootfs, rootfs).then(() => resolveUser(rootfs, spec.process.user, { primaryGroupListed: spec.conventions === 'buildkit' })),
+        mountAll(spec.rootfs, rootfs).then(() => resolveUser(rootfs, spec.process.user)),
         allocated.then((network) => mkdir(etcDir).then(() => writeEtcFiles(etcDir, { hostname: spec.hostname, ip: network.ip, network: spec.network, extraHosts: spec.extraHosts, style: spec.conventions ?? 'docker' }))),
         connected,
       ] as const);
@@ -158,9 +158,12 @@ export class RuncExecutor implements Executor {
       // over a console socket, which node cannot receive): the caller's terminal when there is one (runc
       // then copies its size, follows SIGWINCH and sets it raw), else one from script(1).
       const terminal = tty ? io.terminal : undefined;
-      const [file, argv] = tty && !terminal ? ['script', ['-q', '-e', '-c', [this.runtime, ...args].map(shellQuote).join(' '), '/dev/null']] : [this.runtime, args];
+      const viaScript = tty && !terminal;
+      const [file, argv] = viaScript ? ['script', ['-q', '-e', '-c', [this.runtime, ...args].map(shellQuote).join(' '), '/dev/null']] : [this.runtime, args];
+      // script(1) turns the end of its input into a VEOF byte typed into the pty, which the container would
+      // read (and the pty echo as `^@` ahead of its output): without -i it gets a pipe that stays open.
       const child = spawn(file, argv, {
-        stdio: terminal ? [terminal.stdin ?? 'ignore', terminal.stdout, terminal.stderr] : [io.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
+        stdio: terminal ? [terminal.stdin ?? 'ignore', terminal.stdout, terminal.stderr] : [io.stdin || viaScript ? 'pipe' : 'ignore', 'pipe', 'pipe'],
       });
       if (io.stdin && child.stdin) {
         io.stdin.pipe(child.stdin);

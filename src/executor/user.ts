@@ -1,6 +1,7 @@
 // Resolves Docker's `--user` forms (name, uid, name:group, uid:gid) against the rootfs' /etc/passwd
 // and /etc/group, with Docker's rules: an unknown name is an error, an unknown number is fine, and
-// without an explicit group the user's supplementary groups come from the group file's member lists.
+// without an explicit group the user's supplementary groups come from the group file's member lists,
+// and the primary group is always among them (Docker since 20.10.24 and BuildKit both list it first).
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { UserError } from '../errors.js';
@@ -27,11 +28,8 @@ interface GroupEntry {
 
 const numeric = /^\d+$/;
 
-/**
- * `primaryGroupListed`: the supplementary groups start with the primary one, as BuildKit sets them for
- * build steps (`id` in a RUN shows groups=0,10 for root); Docker's containers list only the others.
- */
-export async function resolveUser(rootfs: string, spec: string, options: { primaryGroupListed?: boolean } = {}): Promise<ExecUser> {
+/** `id` then shows e.g. groups=0(root),10(wheel) for root and groups=50(staff) for app:staff. */
+export async function resolveUser(rootfs: string, spec: string): Promise<ExecUser> {
   const [userPart = '', groupPart] = spec.split(':', 2) as [string, string | undefined];
   const wantedUser = userPart === '' ? '0' : userPart;
   const passwd = parsePasswd(await readOptional(join(rootfs, 'etc', 'passwd')));
@@ -49,7 +47,7 @@ export async function resolveUser(rootfs: string, spec: string, options: { prima
   } else if (entry) {
     user.additionalGids = groups.filter((group) => group.members.includes(entry.name) && group.gid !== user.gid).map((group) => group.gid);
   }
-  if (options.primaryGroupListed === true) user.additionalGids.unshift(user.gid);
+  user.additionalGids.unshift(user.gid);
   return user;
 }
 

@@ -2,6 +2,7 @@
 // executor recording its state (start), and take it apart again (remove) — also for containers whose
 // `tsbuild run` process died (recover).
 import { existsSync } from 'node:fs';
+import { hostname as osHostname } from 'node:os';
 import { setTimeout } from 'node:timers/promises';
 import { ConflictError, NotFoundError, TsbuildError, UserError } from '../errors.js';
 import { resolveCapabilities } from '../executor/capabilities.js';
@@ -127,7 +128,9 @@ function checkCapabilities(options: CreateOptions): void {
 export async function createContainer(deps: RuntimeDeps, options: CreateOptions, id = newContainerId()): Promise<ContainerConfigRecord> {
   const image = await findImage(deps.images, options.image);
   const imageConfig = (await deps.images.config(image)).config ?? {};
-  const processSpec = resolveProcess(imageConfig, options);
+  // Docker's container on the host's network takes the host's name; any other, its short ID.
+  const hostname = options.hostname ?? (options.network === 'host' ? osHostname() : id.slice(0, 12));
+  const processSpec = resolveProcess(imageConfig, options, hostname);
   const mounts: SandboxMount[] = [];
   for (const spec of options.volumes) mounts.push(await parseVolume(spec));
   mounts.push(...options.tmpfs.map(parseTmpfs));
@@ -156,7 +159,7 @@ export async function createContainer(deps: RuntimeDeps, options: CreateOptions,
       process: processSpec,
       readonlyRootfs: options.readOnly,
       mounts,
-      hostname: options.hostname ?? id.slice(0, 12),
+      hostname,
       network: options.network,
       extraHosts,
       privileged: options.privileged,

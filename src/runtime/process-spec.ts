@@ -1,9 +1,10 @@
 // Docker's rules for what a container runs: Entrypoint + Cmd (args after IMAGE replace Cmd, --entrypoint
-// replaces Entrypoint and drops Cmd), Env (image ← --env-file ← -e), WorkingDir, User and --init.
+// replaces Entrypoint and drops Cmd), Env (daemon's ← image ← --env-file ← -e), WorkingDir, User and --init.
 // Pure: the caller reads env files and the caller's environment and passes their text in.
 import { UserError } from '../errors.js';
 import type { ContainerConfig } from '../image/oci.js';
 import type { ProcessSpec } from '../executor/executor.js';
+import { defaultPath } from '../executor/oci-spec.js';
 
 /** Where --init's tini appears inside the container (Docker's path for its init). */
 export const initPath = '/sbin/docker-init';
@@ -39,33 +40,40 @@ export function resolveArgs(image: ContainerConfig, request: Pick<ProcessRequest
 /**
  * Docker's --env-file format: one `K=V` or `K` per line, `#` comment lines and blank lines skipped,
  * leading whitespace dropped, the value kept verbatim (no quotes removed). `K` alone takes K from the
- * caller's environment and is dropped when unset there.
+ * caller's environment and is dropped when unset there. A name with whitespace is refused here (not in -e).
  */
 export function parseEnvFile(text: string, callerEnv: Record<string, string | undefined>): string[] {
   const entries: string[] = [];
   for (const raw of text.split(/\r?\n/)) {
     const line = raw.replace(/^\s+/, '');
     if (line === '' || line.startsWith('#')) continue;
-    const entry = expandEnvEntry(line, callerEnv);
+    const key = keyOf(line);
+    if (key === '') throw new UserError(`poorly formatted environment: no variable name on line '${line}'`);
+    if (/\s/.test(key)) throw new UserError(`poorly formatted environment: variable '${key}' contains whitespaces`);
+    const entry = withCallerValue(line, callerEnv);
     if (entry !== undefined) entries.push(entry);
   }
   return entries;
 }
 
-function expandEnvEntry(entry: string, callerEnv: Record<string, string | undefined>): string | undefined {
-  const eq = entry.indexOf('=');
-  const key = eq < 0 ? entry : entry.slice(0, eq);
-  if (key === '') throw new UserError(`invalid environment variable: ${entry}`);
-  if (/\s/.test(key)) throw new UserError(`variable '${key}' contains whitespaces`);
-  if (eq >= 0) return entry;
-  const value = callerEnv[key];
-  return value === undefined ? undefined : `${key}=${value}`;
+/** A -e entry: any name but an empty one, as Docker's CLI checks it. */
+function parseEnvFlag(entry: string, callerEnv: Record<string, string | undefined>): string | undefined {
+  if (keyOf(entry) === '') throw new UserError(`invalid argument "${entry}" for "-e, --env" flag: invalid environment variable: ${entry}`);
+  return withCallerValue(entry, callerEnv);
+}
+
+const keyOf = (entry: string): string => (entry.includes('=') ? entry.slice(0, entry.indexOf('=')) : entry);
+
+/** `K=V` as it is; `K` with the caller's value, or undefined when the caller has none. */
+function withCallerValue(entry: string, callerEnv: Record<string, string | undefined>): string | undefined {
+  if (entry.includes('=')) return entry;
+  const value = callerEnv[entry];
+  return value === undefined ? undefined : `${entry}=${value}`;
 }
 
 /** Later entries replace earlier ones with the same key in place; new keys are appended. */
 export function mergeEnv(base: string[], overrides: string[]): string[] {
   const merged = [...base];
-  const keyOf = (entry: string): string => (entry.includes('=') ? entry.slice(0, entry.indexOf('=')) : entry);
   for (const entry of overrides) {
     const index = merged.findIndex((e) => keyOf(e) === keyOf(entry));
     if (index >= 0) merged[index] = entry;
@@ -74,12 +82,21 @@ export function mergeEnv(base: string[], overrides: string[]): string[] {
   return merged;
 }
 
+/**
+ * What Docker's daemon puts first in every container's environment, before the image's and the user's
+ * entries replace or follow them: `docker run -t busybox env` prints PATH, HOSTNAME, TERM, then the rest
+ * (HOME comes last, added by the executor when nothing set it).
+ */
+export function daemonEnv(hostname: string, tty: boolean): string[] {
+  return [`PATH=${defaultPath}`, `HOSTNAME=${hostname}`, ...(tty ? ['TERM=xterm'] : [])];
+}
+
 /** The process a container runs, from its image config and the `run` flags. */
-export function resolveProcess(image: ContainerConfig, request: ProcessRequest): ProcessSpec {
+export function resolveProcess(image: ContainerConfig, request: ProcessRequest, hostname: string): ProcessSpec {
   const command = resolveArgs(image, request);
   const fromFiles = request.envFiles.flatMap((text) => parseEnvFile(text, request.callerEnv));
-  const fromFlags = request.env.flatMap((entry) => expandEnvEntry(entry, request.callerEnv) ?? []);
-  const env = mergeEnv(mergeEnv(image.Env ?? [], fromFiles), fromFlags);
+  const fromFlags = request.env.flatMap((entry) => parseEnvFlag(entry, request.callerEnv) ?? []);
+  const env = [image.Env ?? [], fromFiles, fromFlags].reduce(mergeEnv, daemonEnv(hostname, request.tty));
   const cwd = request.workdir ?? (image.WorkingDir || '/');
   if (!cwd.startsWith('/')) throw new UserError(`the working directory '${cwd}' is invalid, it needs to be an absolute path`);
   return {

@@ -2,6 +2,7 @@
 // what the process inside sees (/proc/self/status, cgroup files, /etc files, PID 1), Docker's exit codes
 // and messages for bad values, and nothing left behind.
 import { readFileSync, readdirSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeIf, sandboxMissing } from '../helpers/capabilities.js';
@@ -75,11 +76,11 @@ describeIf('tsbuild run privilege and resource flags (CLI, real runc)', missing,
     expect(tsbuild(root, ['run', '--rm', '--cap-add', 'BOGUS', 'bb:1', 'true'])).toMatchObject({
       code: 125,
       stdout: '',
-      stderr: 'tsbuild: invalid CapAdd: unknown capability: "CAP_BOGUS"\n',
+      stderr: 'tsbuild: invalid CapAdd: unknown capability: "CAP_BOGUS"\nSee \'tsbuild run --help\'.\n',
     });
     expect(tsbuild(root, ['run', '--cap-drop', 'NET_ADMIN,NET_RAW', 'bb:1', 'true'])).toMatchObject({
       code: 125,
-      stderr: 'tsbuild: invalid CapDrop: unknown capability: "CAP_NET_ADMIN,NET_RAW"\n',
+      stderr: 'tsbuild: invalid CapDrop: unknown capability: "CAP_NET_ADMIN,NET_RAW"\nSee \'tsbuild run --help\'.\n',
     });
     expect(leftovers(root)).toEqual([]);
   });
@@ -98,10 +99,10 @@ describeIf('tsbuild run privilege and resource flags (CLI, real runc)', missing,
   });
 
   it('refuses memory limits Docker refuses (125) and takes 0 as no limit', () => {
-    expect(tsbuild(root, ['run', '--rm', '-m', '1m', 'bb:1', 'true'])).toMatchObject({ code: 125, stderr: 'tsbuild: Minimum memory limit allowed is 6MB\n' });
+    expect(tsbuild(root, ['run', '--rm', '-m', '1m', 'bb:1', 'true'])).toMatchObject({ code: 125, stderr: 'tsbuild: Minimum memory limit allowed is 6MB\nSee \'tsbuild run --help\'.\n' });
     expect(tsbuild(root, ['run', '--rm', '-m', 'lots', 'bb:1', 'true'])).toMatchObject({
       code: 125,
-      stderr: `tsbuild: invalid argument "lots" for "-m, --memory" flag: invalid size: 'lots'\n`,
+      stderr: `tsbuild: invalid argument "lots" for "-m, --memory" flag: invalid size: 'lots'\nSee 'tsbuild run --help'.\n`,
     });
     expect(inside(['-m', '0'], 'cat /sys/fs/cgroup/memory/memory.limit_in_bytes').stdout).not.toBe('0\n');
     expect(leftovers(root)).toEqual([]);
@@ -116,8 +117,17 @@ describeIf('tsbuild run privilege and resource flags (CLI, real runc)', missing,
     expect(hosts.stdout).toMatch(/\nbox\nbox\n$/);
     expect(tsbuild(root, ['run', '--rm', '--add-host', 'nocolon', 'bb:1', 'true'])).toMatchObject({
       code: 125,
-      stderr: 'tsbuild: invalid argument "nocolon" for "--add-host" flag: bad format for add-host: "nocolon"\n',
+      stderr: 'tsbuild: invalid argument "nocolon" for "--add-host" flag: bad format for add-host: "nocolon"\nSee \'tsbuild run --help\'.\n',
     });
+  });
+
+  // As `docker run --rm busybox` (20.10.24): the container may edit its own /etc/hosts (not under --read-only),
+  // and on the host's network it carries the host's name.
+  it('lets the container edit its /etc files and names it after the host under --network host', () => {
+    expect(inside([], 'echo 1.1.1.1 x >> /etc/hosts; echo $?; tail -1 /etc/hosts').stdout).toBe('0\n1.1.1.1 x\n');
+    expect(inside(['--read-only'], 'echo 1.1.1.1 x >> /etc/hosts 2>/dev/null; echo $?').stdout).toBe('1\n');
+    expect(inside(['--network', 'host'], 'hostname; cat /etc/hostname; echo $HOSTNAME').stdout).toBe(`${hostname()}\n`.repeat(3));
+    expect(leftovers(root)).toEqual([]);
   });
 
   it('--init runs an init as PID 1 that reaps orphaned zombies', () => {

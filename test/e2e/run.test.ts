@@ -47,9 +47,18 @@ describeIf('tsbuild run (CLI, real runc)', missing, () => {
     });
     expect(tsbuild(root, ['run', '--rm', '-v', '/nonexistent-host-dir:/x', 'bb:1', 'true'])).toMatchObject({
       code: 125,
-      stderr: 'tsbuild: invalid mount config for type "bind": bind source path does not exist: /nonexistent-host-dir\n',
+      stderr: 'tsbuild: invalid mount config for type "bind": bind source path does not exist: /nonexistent-host-dir\nSee \'tsbuild run --help\'.\n',
     });
-    expect(tsbuild(root, ['run', '--bogus', 'bb:1']).code).toBe(125);
+    // Docker 20.10.24 (CLI, then daemon): "unknown flag: --bogus" + "See 'docker run --help'.", "network nosuch not found".
+    expect(tsbuild(root, ['run', '--bogus', 'bb:1'])).toMatchObject({ code: 125, stderr: "unknown flag: --bogus\nSee 'tsbuild run --help'.\n" });
+    expect(tsbuild(root, ['run', '-Z', 'bb:1'])).toMatchObject({ code: 125, stderr: "unknown shorthand flag: 'Z' in -Z\nSee 'tsbuild run --help'.\n" });
+    expect(tsbuild(root, ['run', '--rm', '--network', 'nosuch', 'bb:1', 'true'])).toMatchObject({ code: 125, stderr: 'tsbuild: network nosuch not found\n' });
+    // Docker prints the pointer to the help after an error of the container's creation, not of its start.
+    expect(tsbuild(root, ['run', '--rm', 'bb:1'])).toMatchObject({ code: 125, stderr: "tsbuild: No command specified\nSee 'tsbuild run --help'.\n" });
+    expect(tsbuild(root, ['container', 'run', '--rm', '-w', 'rel', 'bb:1', 'true'])).toMatchObject({
+      code: 125,
+      stderr: "tsbuild: the working directory 'rel' is invalid, it needs to be an absolute path\nSee 'tsbuild container run --help'.\n",
+    });
     expect(leftovers(root)).toEqual([]);
   });
 
@@ -74,6 +83,10 @@ describeIf('tsbuild run (CLI, real runc)', missing, () => {
     expect(result.status).toBe(0);
     // Through the executor's script(1) the line ends "\r\r\n" (two ptys, each adding a CR): see the gap below.
     expect(result.stdout).toMatch(/\/dev\/pts\/\d+\r+\n$/);
+    // Without a terminal of ours (stdout a pipe), as `docker run --rm -t busybox env | od -c` (20.10.24) shows:
+    // one pty's CRs, PATH, HOSTNAME, TERM, HOME in that order, and nothing before the first line.
+    const piped = tsbuild(root, ['run', '--rm', '-t', '--hostname', 'box', 'bb:1', 'env']);
+    expect(piped.stdout).toBe('PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\r\nHOSTNAME=box\r\nTERM=xterm\r\nHOME=/root\r\n');
   });
 
   it('gives the container the caller’s window size and follows resizes', () => {
@@ -99,7 +112,10 @@ describeIf('tsbuild run (CLI, real runc)', missing, () => {
     await writeFile(envFile, '# comment\nB=file\nC=file\n');
     const out = tsbuildOk(root, ['run', '--rm', '--env-file', envFile, '-e', 'C=flag', '-w', '/tmp', '-u', '1000:1000', 'configured:1', 'echo $A $B $C $(pwd) $(id -u):$(id -g)']);
     expect(out).toBe('from-image file flag /tmp 1000:1000\n');
-    expect(tsbuildOk(root, ['run', '--rm', '-u', 'app', 'bb:1', 'id'])).toMatch(/^uid=1000\(app\) gid=1000/);
+    // Docker 20.10.24's output for the same busybox base: the primary group is among the supplementary ones.
+    expect(tsbuildOk(root, ['run', '--rm', '-u', 'app', 'bb:1', 'id'])).toBe('uid=1000(app) gid=1000(app) groups=10(wheel),50(staff),1000(app)\n');
+    expect(tsbuildOk(root, ['run', '--rm', '-u', '1000:1000', 'bb:1', 'id'])).toBe('uid=1000(app) gid=1000(app) groups=1000(app)\n');
+    expect(tsbuildOk(root, ['run', '--rm', '-u', '4242', 'bb:1', 'id'])).toBe('uid=4242 gid=0(root) groups=0(root)\n');
     expect(tsbuildOk(root, ['run', '--rm', '--entrypoint', 'echo', 'configured:1', 'x', 'y'])).toBe('x y\n');
     expect(tsbuildOk(root, ['run', '--rm', '--entrypoint', '', 'configured:1', 'pwd'])).toBe('/srv/app\n');
   });

@@ -7,8 +7,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UserError } from '../../src/errors.js';
 import { defaultCapabilities, hostBoundingSet, resolveCapabilities } from '../../src/executor/capabilities.js';
 import { buildStepHostsFile, sandboxResolvConf } from '../../src/executor/etc-files.js';
-import { describeExit } from '../../src/executor/executor.js';
+import { describeExit, type SandboxSpec } from '../../src/executor/executor.js';
 import { buildOciSpec, maskedPaths, withDefaultEnv } from '../../src/executor/oci-spec.js';
+import type { OciMount } from '../../src/executor/oci-types.js';
 import { parseProcLimits } from '../../src/executor/rlimits.js';
 import { defaultSeccompProfile } from '../../src/executor/seccomp.js';
 import { resolveUser } from '../../src/executor/user.js';
@@ -62,6 +63,23 @@ describe('OCI spec', () => {
         'Max open files            20000                20000                files     \n',
     ),
   };
+
+  // `mount | grep /etc/` in `docker run --rm busybox` (20.10.24): resolv.conf, hostname, hosts, each "rw,relatime"
+  // ("ro,relatime" under --read-only); a build step keeps them read-only.
+  it('binds /etc/resolv.conf, hostname and hosts writable in a container, as Docker, read-only in a build step', () => {
+    const etc = (spec: SandboxSpec): OciMount[] => buildOciSpec(spec, context).mounts.filter((mount) => mount.destination.startsWith('/etc/'));
+    expect(etc(baseSpec('x', ['true']))).toEqual([
+      { destination: '/etc/resolv.conf', type: 'bind', source: '/b/resolv.conf', options: ['rbind', 'rw'] },
+      { destination: '/etc/hostname', type: 'bind', source: '/b/hostname', options: ['rbind', 'rw'] },
+      { destination: '/etc/hosts', type: 'bind', source: '/b/hosts', options: ['rbind', 'rw'] },
+    ]);
+    expect(etc({ ...baseSpec('x', ['true']), readonlyRootfs: true }).map((mount) => mount.options)).toEqual([['rbind', 'ro'], ['rbind', 'ro'], ['rbind', 'ro']]);
+    expect(etc({ ...baseSpec('x', ['true']), conventions: 'buildkit' }).map((mount) => [mount.destination, ...mount.options])).toEqual([
+      ['/etc/hosts', 'rbind', 'ro', 'nosuid', 'nodev', 'noexec'],
+      ['/etc/hostname', 'rbind', 'ro', 'nosuid', 'nodev', 'noexec'],
+      ['/etc/resolv.conf', 'rbind', 'ro', 'nosuid', 'nodev', 'noexec'],
+    ]);
+  });
 
   it('clamps asked-for rlimits to tsbuild’s own hard limits and leaves unlimited ones as asked', () => {
     const process = { ...baseSpec('x', ['true']).process, rlimits: [
@@ -121,21 +139,16 @@ describe('user resolution', () => {
   });
   afterAll(() => rm(rootfs, { recursive: true, force: true }));
 
-  it('resolves names, numbers and groups as Docker does', async () => {
-    expect(await resolveUser(rootfs, 'app')).toEqual({ uid: 1000, gid: 1000, additionalGids: [10, 50], home: '/home/app' });
-    expect(await resolveUser(rootfs, '1000')).toEqual({ uid: 1000, gid: 1000, additionalGids: [10, 50], home: '/home/app' });
-    expect(await resolveUser(rootfs, 'app:staff')).toEqual({ uid: 1000, gid: 50, additionalGids: [], home: '/home/app' });
-    expect(await resolveUser(rootfs, '4242:77')).toEqual({ uid: 4242, gid: 77, additionalGids: [], home: '/' });
-    expect(await resolveUser(rootfs, '')).toEqual({ uid: 0, gid: 0, additionalGids: [10], home: '/root' });
-  });
-
-  it('lists the primary group first among the supplementary ones for a build step, as BuildKit (testUser, testUserAdditionalGids)', async () => {
-    const build = { primaryGroupListed: true };
-    expect((await resolveUser(rootfs, '', build)).additionalGids).toEqual([0, 10]);
-    expect((await resolveUser(rootfs, 'app', build)).additionalGids).toEqual([1000, 10, 50]);
-    expect((await resolveUser(rootfs, 'app:staff', build)).additionalGids).toEqual([50]);
-    expect((await resolveUser(rootfs, '1234', build)).additionalGids).toEqual([0]);
-    expect((await resolveUser(rootfs, '1234:1234', build)).additionalGids).toEqual([1234]);
+  // Docker 20.10.24's `id` for each form (busybox base): the primary group is always a supplementary one,
+  // as in BuildKit's build steps (testUser, testUserAdditionalGids).
+  it('resolves names, numbers and groups as Docker does, the primary group listed first', async () => {
+    expect(await resolveUser(rootfs, 'app')).toEqual({ uid: 1000, gid: 1000, additionalGids: [1000, 10, 50], home: '/home/app' });
+    expect(await resolveUser(rootfs, '1000')).toEqual({ uid: 1000, gid: 1000, additionalGids: [1000, 10, 50], home: '/home/app' });
+    expect(await resolveUser(rootfs, '1000:1000')).toEqual({ uid: 1000, gid: 1000, additionalGids: [1000], home: '/home/app' });
+    expect(await resolveUser(rootfs, 'app:staff')).toEqual({ uid: 1000, gid: 50, additionalGids: [50], home: '/home/app' });
+    expect(await resolveUser(rootfs, '4242')).toEqual({ uid: 4242, gid: 0, additionalGids: [0], home: '/' });
+    expect(await resolveUser(rootfs, '4242:77')).toEqual({ uid: 4242, gid: 77, additionalGids: [77], home: '/' });
+    expect(await resolveUser(rootfs, '')).toEqual({ uid: 0, gid: 0, additionalGids: [0, 10], home: '/root' });
   });
 
   it('refuses unknown names with Docker’s message', async () => {

@@ -150,7 +150,8 @@ describe('createContainer + startContainer', () => {
     expect(deps.snapshotter.active.get(config.snapshotKey)).toBe('layers-top');
     expect((await startContainer(deps, config, io)).exitCode).toBe(3);
     const spec = executor.specs[0] as SandboxSpec;
-    expect(spec.process).toMatchObject({ args: ['/sbin/docker-init', '--', '/bin/sh', '-c', 'echo hi'], cwd: '/work', user: 'app', env: ['A=1'] });
+    expect(spec.process).toMatchObject({ args: ['/sbin/docker-init', '--', '/bin/sh', '-c', 'echo hi'], cwd: '/work', user: 'app' });
+    expect(spec.process.env).toEqual(['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', `HOSTNAME=${config.id.slice(0, 12)}`, 'A=1']);
     expect(spec.hostname).toBe(config.id.slice(0, 12));
     expect(spec.rootfs).toEqual([{ type: 'bind', source: `/snapshots/${config.snapshotKey}`, options: ['rbind'] }]);
     expect(spec.limits).toEqual({ memoryBytes: 64 << 20, pidsLimit: 20 });

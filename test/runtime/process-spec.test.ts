@@ -35,7 +35,12 @@ describe('environment', () => {
   });
 
   it('refuses a key with blanks', () => {
-    expect(() => parseEnvFile('BAD KEY=1', {})).toThrow("variable 'BAD KEY' contains whitespaces");
+    // Docker 20.10.24's words for a bad line; -e takes any non-empty name ("A B=1" reaches the container).
+    expect(() => parseEnvFile('BAD KEY=1', {})).toThrow("poorly formatted environment: variable 'BAD KEY' contains whitespaces");
+    expect(() => parseEnvFile('L =w', {})).toThrow("poorly formatted environment: variable 'L ' contains whitespaces");
+    expect(() => parseEnvFile('=x', {})).toThrow("poorly formatted environment: no variable name on line '=x'");
+    expect(resolveProcess({ Cmd: ['env'] }, request({ env: ['A B=1', 'C D'] }), 'box').env.slice(2)).toEqual(['A B=1']);
+    expect(() => resolveProcess({ Cmd: ['env'] }, request({ env: ['=x'] }), 'box')).toThrow('invalid argument "=x" for "-e, --env" flag: invalid environment variable: =x');
   });
 
   it('replaces keys in place and appends new ones', () => {
@@ -46,24 +51,32 @@ describe('environment', () => {
     const spec = resolveProcess(
       { Env: ['PATH=/usr/bin', 'A=image', 'B=image'], Cmd: ['sh'] },
       request({ envFiles: ['B=file\nC=file'], env: ['C=flag', 'FROM_CALLER', 'MISSING'], callerEnv: { FROM_CALLER: 'yes' } }),
+      'box',
     );
-    expect(spec.env).toEqual(['PATH=/usr/bin', 'A=image', 'B=file', 'C=flag', 'FROM_CALLER=yes']);
+    expect(spec.env).toEqual(['PATH=/usr/bin', 'HOSTNAME=box', 'A=image', 'B=file', 'C=flag', 'FROM_CALLER=yes']);
+  });
+
+  // `docker run -t -e K=V busybox env` (Docker 20.10.24) prints PATH, HOSTNAME, TERM, K, HOME in that order.
+  it('starts from the daemon’s PATH, HOSTNAME and (with -t) TERM, as Docker', () => {
+    const docker = resolveProcess({ Cmd: ['env'] }, request({ env: ['K=V'], tty: true }), '59217dfc572c');
+    expect(docker.env).toEqual(['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', 'HOSTNAME=59217dfc572c', 'TERM=xterm', 'K=V']);
+    expect(resolveProcess({ Cmd: ['env'] }, request({ env: ['HOSTNAME=mine', 'TERM=vt100'], tty: true }), 'box').env.slice(1)).toEqual(['HOSTNAME=mine', 'TERM=vt100']);
   });
 });
 
 describe('resolveProcess', () => {
   it('takes WorkingDir and User from the image unless -w / -u', () => {
     const image: ContainerConfig = { Cmd: ['sh'], WorkingDir: '/app', User: 'app' };
-    expect(resolveProcess(image, request())).toMatchObject({ cwd: '/app', user: 'app' });
-    expect(resolveProcess(image, request({ workdir: '/tmp', user: '1000:1000' }))).toMatchObject({ cwd: '/tmp', user: '1000:1000' });
-    expect(resolveProcess({ Cmd: ['sh'] }, request())).toMatchObject({ cwd: '/', user: '' });
+    expect(resolveProcess(image, request(), 'box')).toMatchObject({ cwd: '/app', user: 'app' });
+    expect(resolveProcess(image, request({ workdir: '/tmp', user: '1000:1000' }), 'box')).toMatchObject({ cwd: '/tmp', user: '1000:1000' });
+    expect(resolveProcess({ Cmd: ['sh'] }, request(), 'box')).toMatchObject({ cwd: '/', user: '' });
   });
 
   it('refuses a relative working directory', () => {
-    expect(() => resolveProcess({ Cmd: ['sh'] }, request({ workdir: 'rel' }))).toThrow("the working directory 'rel' is invalid, it needs to be an absolute path");
+    expect(() => resolveProcess({ Cmd: ['sh'] }, request({ workdir: 'rel' }), 'box')).toThrow("the working directory 'rel' is invalid, it needs to be an absolute path");
   });
 
   it('puts the init in front with --init', () => {
-    expect(resolveProcess({ Cmd: ['sleep', '1'] }, request({ init: true })).args).toEqual(['/sbin/docker-init', '--', 'sleep', '1']);
+    expect(resolveProcess({ Cmd: ['sleep', '1'] }, request({ init: true }), 'box').args).toEqual(['/sbin/docker-init', '--', 'sleep', '1']);
   });
 });

@@ -28,7 +28,7 @@ interface RunFlags {
   user?: string;
   entrypoint?: string;
   volume: string[];
-  network: NetworkMode;
+  network: string;
   hostname?: string;
   addHost: string[];
   privileged?: boolean;
@@ -47,15 +47,23 @@ const daemonFailure = 125;
 /** A command whose usage errors exit 125, as `docker run`'s do. */
 class RunCommand extends Command {
   override error(message: string, errorOptions?: { code?: string; exitCode?: number }): never {
-    return super.error(message, { ...errorOptions, exitCode: daemonFailure });
+    return super.error(errorOptions?.code === 'commander.unknownOption' ? dockerUnknownFlag(message) : message, { ...errorOptions, exitCode: daemonFailure });
   }
+}
+
+/** Commander's "error: unknown option '--x'" in the words of Docker's CLI (cobra): `unknown flag: --x`, `unknown shorthand flag: 'x' in -x`. */
+function dockerUnknownFlag(message: string): string {
+  const flag = /'(.*)'/.exec(message)?.[1];
+  if (flag === undefined) return message;
+  return flag.startsWith('--') ? `unknown flag: ${flag}` : `unknown shorthand flag: '${flag.slice(1, 2)}' in ${flag}`;
 }
 
 const collect = (value: string, all: string[]): string[] => [...all, value];
 
-function parseNetwork(value: string): NetworkMode {
+/** Docker's daemon, not its CLI, refuses an unknown network: one "network X not found" line, status 125. */
+function networkMode(value: string): NetworkMode {
   if (value === 'none' || value === 'host' || value === 'bridge') return value;
-  throw new InvalidArgumentError(`network ${value} not found (none, host and bridge are available)`);
+  throw new UserError(`network ${value} not found`);
 }
 
 function parsePositive(value: string): number {
@@ -72,7 +80,18 @@ async function readEnvFile(path: string): Promise<string> {
   }
 }
 
-async function createOptions(image: string, command: string[], flags: RunFlags, callerEnv: NodeJS.ProcessEnv): Promise<CreateOptions> {
+/**
+ * Docker's CLI follows an error of the container's creation (a bad flag value, no command, a name in use)
+ * with a pointer to the help, unlike a missing image or an error of its start (unknown user, network).
+ */
+class CreateRefusedError extends UserError {}
+
+function refusedAtCreate(err: unknown): never {
+  if (err instanceof TsbuildError && (err.code === 'user' || err.code === 'conflict')) throw new CreateRefusedError(err.message, { cause: err });
+  throw err;
+}
+
+async function createOptions(image: string, command: string[], network: NetworkMode, flags: RunFlags, callerEnv: NodeJS.ProcessEnv): Promise<CreateOptions> {
   return {
     image,
     command,
@@ -87,7 +106,7 @@ async function createOptions(image: string, command: string[], flags: RunFlags, 
     name: flags.name,
     autoRemove: flags.rm ?? false,
     hostname: flags.hostname,
-    network: flags.network,
+    network,
     addHosts: flags.addHost,
     privileged: flags.privileged ?? false,
     capAdd: flags.capAdd,
@@ -115,7 +134,8 @@ async function runForeground(context: CliContext, image: string, command: string
   try {
     const runtime = await containerRuntime(context);
     await recoverContainers(runtime);
-    const options = await createOptions(image, command, flags, context.callerEnv);
+    const network = networkMode(flags.network);
+    const options = await createOptions(image, command, network, flags, context.callerEnv).catch(refusedAtCreate);
     // The sandbox's network namespace is made while the container's record and rootfs are.
     const id = newContainerId();
     const headStart = runtime.executor.prepare?.(id, options.network);
@@ -124,7 +144,7 @@ async function runForeground(context: CliContext, image: string, command: string
       container = await createContainer(runtime, options, id);
     } catch (err) {
       await headStart?.abandon();
-      throw err;
+      refusedAtCreate(err);
     }
     if (early !== undefined) {
       await headStart?.abandon();
@@ -150,7 +170,8 @@ async function runForeground(context: CliContext, image: string, command: string
 }
 
 export function registerRun(program: Command, context: CliContext): void {
-  const action = async (image: string, command: string[], flags: RunFlags): Promise<void> => {
+  const action = async (image: string, command: string[], flags: RunFlags, self: Command): Promise<void> => {
+    const helpPath = [self.parent?.parent, self.parent, self].flatMap((c) => (c ? [c.name()] : [])).join(' ');
     // Docker's CLI check: a terminal for the container's input needs one on ours.
     if (flags.interactive && flags.tty && !context.stdin.isTTY) {
       context.stderr.write('the input device is not a TTY\n');
@@ -160,7 +181,10 @@ export function registerRun(program: Command, context: CliContext): void {
     try {
       context.exitCode = await runForeground(context, image, command, flags);
     } catch (err) {
-      if (err instanceof StartFailedError) {
+      if (err instanceof CreateRefusedError) {
+        context.stderr.write(`tsbuild: ${err.message}\nSee '${helpPath} --help'.\n`);
+        context.exitCode = daemonFailure;
+      } else if (err instanceof StartFailedError) {
         context.stderr.write(`tsbuild: ${err.message}\n`);
         context.exitCode = err.exitStatus;
       } else if (err instanceof TsbuildError && err.code !== 'internal') {
@@ -193,7 +217,7 @@ export function registerRun(program: Command, context: CliContext): void {
       .option('-u, --user <user[:group]>', 'username or UID (format: <name|uid>[:<group|gid>])')
       .option('--entrypoint <cmd>', 'overwrite the default ENTRYPOINT of the image')
       .option('-v, --volume <hostdir:dir[:ro]>', 'bind mount a host directory', collect, [])
-      .option('--network <mode>', 'connect a container to a network (none, host, bridge)', parseNetwork, 'bridge' as NetworkMode)
+      .option('--network <mode>', 'connect a container to a network (none, host, bridge)', 'bridge')
       .option('-h, --hostname <name>', 'container host name')
       .option('--add-host <host:ip>', 'add a custom host-to-IP mapping', collect, [])
       .option('--privileged', 'give extended privileges to this container')
