@@ -66,8 +66,9 @@ export async function startDockerPeer(): Promise<DockerPeer | undefined> {
     daemon.kill('SIGTERM');
     for (let i = 0; i < 100 && daemon.exitCode === null && daemon.signalCode === null; i++) await sleep(100);
     if (daemon.exitCode === null && daemon.signalCode === null) daemon.kill('SIGKILL');
-    // The daemon leaves its overlay mounts when killed; a lazy unmount of the data root clears them.
-    spawnSync('umount', ['-R', '-l', join(dir, 'data')], { stdio: 'ignore' });
+    // The daemon leaves its overlay mounts (data root) and its default netns mount (exec root) behind when
+    // killed; lazy unmounts clear them, or the removal below fails with EBUSY.
+    for (const root of ['data', 'exec']) spawnSync('umount', ['-R', '-l', join(dir, root)], { stdio: 'ignore' });
     spawnSync('ip', ['link', 'del', 'docker0'], { stdio: 'ignore' });
     rmSync(dir, { recursive: true, force: true });
   };

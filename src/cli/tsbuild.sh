@@ -10,4 +10,6 @@ if [ -n "${NODE_EXTRA_CA_CERTS-}" ]; then
 fi
 self=$0
 [ -L "$self" ] && self=$(readlink -f "$self")
-exec node "${self%/*}/bin.js" "$@"
+# `--`: Node 20 reads options such as --env-file even after the script's name (nodejs/node#54232), which
+# would take `tsbuild run --env-file F` for its own.
+exec node -- "${self%/*}/bin.js" "$@"

@@ -71,8 +71,15 @@ describeIf('the tsbuild command', missing, () => {
     writeFileSync(join(fakeBin, 'node'), '#!/bin/sh\necho "node=${NODE_EXTRA_CA_CERTS-unset} tsbuild=${TSBUILD_EXTRA_CA_CERTS-unset} $*"\n', { mode: 0o755 });
     const env = { ...envWithoutCa, PATH: `${fakeBin}:${process.env['PATH'] ?? ''}` };
     const started = await run(tsbuildCommand, ['ps', '-a'], { ...env, NODE_EXTRA_CA_CERTS: certFile });
-    expect(started.stdout.trim()).toBe(`node=unset tsbuild=${certFile} ${join(repoRoot, 'dist', 'cli', 'bin.js')} ps -a`);
-    expect((await run(tsbuildCommand, ['ps'], env)).stdout.trim()).toBe(`node=unset tsbuild=unset ${join(repoRoot, 'dist', 'cli', 'bin.js')} ps`);
+    expect(started.stdout.trim()).toBe(`node=unset tsbuild=${certFile} -- ${join(repoRoot, 'dist', 'cli', 'bin.js')} ps -a`);
+    expect((await run(tsbuildCommand, ['ps'], env)).stdout.trim()).toBe(`node=unset tsbuild=unset -- ${join(repoRoot, 'dist', 'cli', 'bin.js')} ps`);
+  });
+
+  it('leaves options such as --env-file to tsbuild: node, which reads some after the script name, never sees them', async () => {
+    const missingFile = join(work, 'no-such.env');
+    const result = await run(tsbuildCommand, ['--root', root, 'run', '--rm', '--env-file', missingFile, 'busybox', 'true'], envWithoutCa);
+    expect(result.code).toBe(125);
+    expect(result.stderr).toContain(`tsbuild: open ${missingFile}: no such file or directory`);
   });
 
   it('trusts the CAs of NODE_EXTRA_CA_CERTS for ADD <https url>, and nothing else', async () => {
