@@ -26,7 +26,7 @@ import type { Snapshotter } from './snapshot/snapshotter.js';
 import type { ImageReference } from './image/reference.js';
 import type { StoredImage } from './image/store.js';
 import type { Engine } from './engine.js';
-import { buildCacheDir, cacheMountsDir } from './engine-cache.js';
+import { buildCacheDir, cacheMountsDir, stateChecksumDir } from './engine-cache.js';
 
 /** The Dockerfile, the context directory and its ignore rules, as a build starts with them. */
 export interface BuildInput {
@@ -372,6 +372,7 @@ export async function build(engine: Engine, request: BuildRequest, onEvent: (eve
     cacheMountDir: cacheMountsDir(engine),
     entitlements: { securityInsecure: request.allow.includes('security.insecure'), networkHost: request.allow.includes('network.host') },
     freshCacheMounts: request.noCache,
+    stateChecksumDir: stateChecksumDir(engine),
   };
   const buildInputs: BuildInputs = {
     contextDir: request.input.contextDir,

@@ -13,6 +13,11 @@ export function buildCacheDir(engine: Pick<Engine, 'paths'>): string {
   return join(engine.paths.cache, 'build');
 }
 
+/** Content checksums of what COPY --from takes from stages and images, per snapshot (ops/state-checksum.ts). */
+export function stateChecksumDir(engine: Pick<Engine, 'paths'>): string {
+  return join(buildCacheDir(engine), 'state-sums');
+}
+
 /** RUN --mount=type=cache directories. */
 export function cacheMountsDir(engine: Pick<Engine, 'paths'>): string {
   return join(engine.paths.cache, 'mounts');
@@ -25,6 +30,7 @@ async function pruneDeps(engine: Engine): Promise<CachePruneDeps> {
     images: engine.images,
     content: engine.content,
     cacheMountsDir: cacheMountsDir(engine),
+    stateChecksumDir: stateChecksumDir(engine),
   };
 }
 

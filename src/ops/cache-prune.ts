@@ -9,6 +9,7 @@ import type { Snapshotter } from '../snapshot/snapshotter.js';
 import { withCacheLock } from './build-cache.js';
 import { listCacheMounts, removeCacheMounts, type CacheMountInfo } from './cache-mount-store.js';
 import { ownerPidOf } from './fs-state.js';
+import { forgetStateChecksums } from './state-checksum.js';
 
 /** A temporary record file this old belongs to a write that died, not one in flight. */
 const staleTempMs = 60 * 60 * 1000;
@@ -20,6 +21,8 @@ export interface CachePruneDeps {
   content: ContentStore;
   /** Where RUN --mount=type=cache directories live. */
   cacheMountsDir: string;
+  /** Content checksums kept per snapshot (state-checksum.ts): those of removed snapshots go too. */
+  stateChecksumDir: string;
 }
 
 export interface PruneResult {
@@ -146,6 +149,7 @@ export async function pruneBuildCache(deps: CachePruneDeps, policy: PrunePolicy)
       }
     }
     for (const digest of plan.blobs) await deps.content.delete(digest as Sha256Digest);
+    await forgetStateChecksums(deps.stateChecksumDir, async (name) => (await deps.snapshotter.stat(name)) !== undefined);
     // Cache mounts have no use times worth filtering on: only a plain -a takes them, and only while no build runs.
     if (policy.all && policy.unusedForMs === undefined && policy.keepBytes === undefined && !facts.buildsRunning) {
       const mounts = await listCacheMounts(deps.cacheMountsDir);

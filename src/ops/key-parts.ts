@@ -58,7 +58,8 @@ export function runKeyParts(spec: RunSpec, argNames: ReadonlySet<string>): strin
 export function copyKeyParts(spec: CopySpec, instruction: 'COPY' | 'ADD'): string[] {
   return [
     `op ${instruction.toLowerCase()} v${opsSchemaVersion}`,
-    `from ${spec.from.kind === 'context' ? 'context' : (spec.from.state.snapshot ?? 'scratch')}`,
+    // A stage or image is keyed by the content of what is taken from it (the solver adds those parts).
+    `from ${spec.from.kind === 'context' ? 'context' : 'state'}`,
     ...spec.sources.map((source) => `source ${keyItem(source)}`),
     ...spec.heredocs.map((heredoc) => `heredoc ${heredoc.name} ${JSON.stringify(heredoc.content)}`),
     `dest ${spec.destination}`,

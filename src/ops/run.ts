@@ -51,6 +51,8 @@ export interface RunDeps extends FsDeps {
   entitlements: { securityInsecure: boolean; networkHost: boolean };
   /** --no-cache: cache mounts start empty too, as in BuildKit. */
   freshCacheMounts: boolean;
+  /** Where the content checksums of what COPY --from selects are kept, per snapshot (state-checksum.ts). */
+  stateChecksumDir: string;
 }
 
 export interface RunIO {

@@ -8,6 +8,7 @@ import type { NetworkMode } from '../executor/executor.js';
 import type { CopyStep, InputRef, MountSpec, RunStep, Step } from '../graph/index.js';
 import { loadPreviousCopy } from './copied-files.js';
 import { copyStep, type CopyReuse, type CopySource } from './copy.js';
+import { stateSourceParts } from './state-checksum.js';
 import { checksumSources } from './copy-files.js';
 import { copyKeyParts, mkdirKeyParts, runKeyParts } from './key-parts.js';
 import { emptyFsState, type FsState } from './fs-state.js';
@@ -246,6 +247,9 @@ export async function stepKeyParts(deps: RunDeps, build: BuildInputs, step: Excl
       if (spec.from.kind === 'context' && paths.length > 0) {
         const exclude = spec.exclude.length > 0 ? compileIgnore(spec.exclude) : undefined;
         parts.push(...(await checksumSources(build.contentHash, spec.from.dir, { sources: paths, sourceIgnore: spec.from.ignore, exclude, parents: spec.parents }, { owners: false })));
+      }
+      if (spec.from.kind === 'state' && paths.length > 0) {
+        parts.push(...(await stateSourceParts(deps, deps.stateChecksumDir, spec.from.state, { sources: paths, exclude: spec.exclude, parents: spec.parents })));
       }
       return parts;
     }

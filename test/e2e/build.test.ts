@@ -101,6 +101,19 @@ describeIf('tsbuild build', missing, () => {
     expect(again.stderr.match(/CACHED/g)).toHaveLength(5);
   });
 
+  it('stops at a stage that runs again but gives the same files: COPY --from is keyed by what it copies', () => {
+    const dir = join(work, 'cutoff');
+    mkdirSync(join(dir, 'src'), { recursive: true });
+    writeFileSync(join(dir, 'src', 'a.txt'), 'one\n');
+    writeFileSync(join(dir, 'Dockerfile'), 'FROM busybox AS build\nCOPY src/ /src/\nRUN cat /src/*.txt | wc -l > /count\nFROM busybox\nCOPY --from=build /count /count\nRUN cat /count > /seen\n');
+    ok(['-q', dir]);
+    writeFileSync(join(dir, 'src', 'a.txt'), 'uno\n'); // same line count: the same /count
+    const again = ok(['-t', 'cutoff', '--progress', 'plain', dir]);
+    expect(executed(again.stderr)).toHaveLength(2);
+    expect(executed(again.stderr).every((name) => name.startsWith('[build '))).toBe(true);
+    expect(ok(['run', '--rm', 'cutoff', 'cat', '/seen']).stdout).toBe('1\n');
+  });
+
   it('sees a mode change but not an mtime-only change', () => {
     const dir = join(work, 'app3');
     app(dir);

@@ -30,6 +30,7 @@ beforeEach(async () => {
     images: await ImageStore.open(join(dir, 'images'), content),
     content,
     cacheMountsDir: join(dir, 'mounts'),
+    stateChecksumDir: join(cacheDir, 'state-sums'),
   };
 });
 afterEach(() => rm(dir, { recursive: true, force: true }));

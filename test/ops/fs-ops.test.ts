@@ -3,7 +3,7 @@
 // store. RUN's sandbox is a recording executor here (the sandbox suites test runc itself), so this
 // checks the ops' own logic: mounts, stubs, secrets, cache mounts, failures.
 import { execFileSync } from 'node:child_process';
-import { createReadStream } from 'node:fs';
+import { createReadStream, readdirSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import { chmod, lstat, mkdir, mkdtemp, readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -18,6 +18,7 @@ import { ImageStore } from '../../src/image/store.js';
 import { loadPreviousCopy } from '../../src/ops/copied-files.js';
 import { copyStep, type CopySpec } from '../../src/ops/copy.js';
 import { checksumSources } from '../../src/ops/copy-files.js';
+import { forgetStateChecksums, stateSourceParts } from '../../src/ops/state-checksum.js';
 import { emptyFsState, snapshotName, type FsDeps, type FsState } from '../../src/ops/fs-state.js';
 import { mkdirStep } from '../../src/ops/mkdir.js';
 import { runStep, type RunDeps, type RunSpec } from '../../src/ops/run.js';
@@ -222,6 +223,27 @@ for (const kind of kinds) {
       });
     });
 
+    describe('COPY --from key parts', () => {
+      it('are the content of the selected paths, whatever snapshot holds them, and are kept per snapshot', async () => {
+        const memo = join(work, 'state-sums');
+        const one = await copyStep(deps, base, copySpec());
+        const other = await mkdirStep(deps, one, { path: '/elsewhere', user: '' });
+        expect(other.snapshot).not.toBe(one.snapshot);
+        const selection = { sources: ['/app/app.sh'], exclude: [], parents: false };
+        const partsOne = await stateSourceParts(deps, memo, one, selection);
+        expect(partsOne).toEqual(await stateSourceParts(deps, memo, other, selection));
+        expect(partsOne.some((part) => part.startsWith('file app/app.sh file 644 0:0 9 '))).toBe(true);
+        expect(readdirSync(memo).filter((name) => name.startsWith(`${one.snapshot}.`))).toHaveLength(1);
+        await writeFile(join(context, 'src', 'app.sh'), 'echo changed\n');
+        const changed = await copyStep(deps, base, copySpec());
+        await writeFile(join(context, 'src', 'app.sh'), 'echo app\n');
+        expect(await stateSourceParts(deps, memo, changed, selection)).not.toEqual(partsOne);
+        await expect(stateSourceParts(deps, memo, one, { ...selection, sources: ['/app/missing'] })).rejects.toThrow('"/app/missing": not found');
+        await forgetStateChecksums(memo, async (name) => name !== one.snapshot);
+        expect(readdirSync(memo).filter((name) => name.startsWith(`${one.snapshot}.`))).toEqual([]);
+      });
+    });
+
     describe('WORKDIR', () => {
       it('creates the directory owned by the USER, as a layer of its own', async () => {
         const state = await mkdirStep(deps, base, { path: '/home/app/work', user: 'app' });
@@ -249,7 +271,7 @@ for (const kind of kinds) {
           }
         },
       };
-      const runDeps = (): RunDeps => ({ ...deps, executor, cacheMountDir: join(work, 'cache-mounts'), entitlements: { securityInsecure: false, networkHost: false }, freshCacheMounts: false });
+      const runDeps = (): RunDeps => ({ ...deps, executor, cacheMountDir: join(work, 'cache-mounts'), entitlements: { securityInsecure: false, networkHost: false }, freshCacheMounts: false, stateChecksumDir: join(work, 'state-sums') });
       const spec = (extra: Partial<RunSpec> = {}): RunSpec => ({ args: ['/bin/sh', '-c', 'true'], env: ['PATH=/bin'], cwd: '/', user: '', mounts: [], network: 'host', insecure: false, hostname: 'buildkitsandbox', extraHosts: [], ...extra });
 
       it('runs in the prepared rootfs, streams output and commits what the process wrote', async () => {

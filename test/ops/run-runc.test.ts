@@ -41,6 +41,7 @@ describeIf('RUN on runc', sandboxMissing(), () => {
       cacheMountDir: join(root, 'cache', 'mounts'),
       entitlements: { securityInsecure: false, networkHost: false },
       freshCacheMounts: false,
+      stateChecksumDir: join(root, 'cache', 'state-sums'),
     };
     base = await unpackImage(deps, await resolveBaseImage(images, 'busybox'));
   }, 60_000);

@@ -56,6 +56,7 @@ describeIf('graph steps through the ops', isRoot() ? [] : ['root (mounts)'], () 
       cacheMountDir: join(work, 'cache-mounts'),
       entitlements: { securityInsecure: false, networkHost: false },
       freshCacheMounts: false,
+      stateChecksumDir: join(work, 'state-sums'),
     };
     build = {
       contextDir: join(work, 'context'),
