@@ -15,6 +15,7 @@ export type { Digest, Sha256Digest, Xxh64Hasher } from './digest.js';
 
 // content store
 export { ContentStore, ContentMismatchError, cacheDirTag } from './store.js';
+export { writeFileAtomically } from './atomic-write.js';
 export type { BlobInfo, IngestExpectation } from './store.js';
 
 // context checksums, cache keys and records

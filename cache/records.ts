@@ -9,9 +9,10 @@
 //   last/<sha256(identity)>.json   {key, preimage} the step with that identity used last
 //   leases/<id>.json       {pid, keys, snapshots, blobs} of one running build
 import { randomBytes } from 'node:crypto';
-import { closeSync, openSync, readFileSync, readSync, renameSync, statSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readSync, statSync, unlinkSync, utimesSync } from 'node:fs';
 import { mkdir, readFile, readdir, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
+import { writeFileAtomically } from './atomic-write.js';
 import { sha256Of } from './digest.js';
 import type { KeyPart } from './keys.js';
 
@@ -103,7 +104,7 @@ export class RecordStore {
     const time = this.now();
     const file: RecordFile = { format: recordFormat, ...record, createdAt: time };
     const path = this.recordPath(record.key);
-    writeAtomically(path, JSON.stringify(file));
+    writeFileAtomically(path, JSON.stringify(file));
     utimesSync(path, time / 1000, time / 1000);
   }
 
@@ -142,7 +143,7 @@ export class RecordStore {
     const path = this.lastPath(identity);
     const head = `{"key":${JSON.stringify(use.key)},`;
     if (readHead(path, head.length) === head) return;
-    writeAtomically(path, JSON.stringify({ key: use.key, preimage: use.preimage }));
+    writeFileAtomically(path, JSON.stringify({ key: use.key, preimage: use.preimage }));
   }
 
   async getLast(identity: string): Promise<LastUse | undefined> {
@@ -198,7 +199,7 @@ export class RecordStore {
   }
 
   async writeLease(lease: Lease): Promise<void> {
-    writeAtomically(join(this.leasesDir, `${lease.id}.json`), JSON.stringify(lease));
+    writeFileAtomically(join(this.leasesDir, `${lease.id}.json`), JSON.stringify(lease));
   }
 
   async deleteLease(id: string): Promise<void> {
@@ -262,13 +263,6 @@ function isRecordFile(file: RecordFile, key: string): boolean {
 
 function ignoreMissing(err: unknown): void {
   if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-}
-
-/** Sync, as every per-step call here: each is one small file, and a thread-pool round trip costs more. */
-function writeAtomically(path: string, text: string): void {
-  const temp = `${path}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`;
-  writeFileSync(temp, text);
-  renameSync(temp, path);
 }
 
 /** The first `length` bytes of a file as text; '' when it cannot be read. */

@@ -3,10 +3,9 @@
 // the same files does not invalidate the steps that copy from it. A snapshot never changes, so the parts
 // are computed once per snapshot and selection and kept as <dir>/<snapshot>.<selection>.json; builder
 // prune drops those whose snapshot is gone (forgetStateChecksums).
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { randomBytes } from 'node:crypto';
+import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { ContentHashIndex, sha256Of } from '../../cache/index.js';
+import { ContentHashIndex, sha256Of, writeFileAtomically } from '../../cache/index.js';
 import { compileIgnore } from '../../grammar/index.js';
 import { checksumSources } from './copy-files.js';
 import { openStateView, type FsDeps, type FsState } from './fs-state.js';
@@ -63,9 +62,7 @@ function readMemo(path: string): string[] | undefined {
 function writeMemo(path: string, parts: string[]): void {
   try {
     mkdirSync(join(path, '..'), { recursive: true });
-    const temp = `${path}.${process.pid}-${randomBytes(4).toString('hex')}`;
-    writeFileSync(temp, JSON.stringify(parts));
-    renameSync(temp, path);
+    writeFileAtomically(path, JSON.stringify(parts));
   } catch {
     // only a saving: a full disk must not fail the build
   }

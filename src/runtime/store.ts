@@ -3,8 +3,9 @@
 // Creation and removal take one cross-process lock, which keeps names unique. The files are small and
 // `run` touches them on its critical path: sync calls, as a thread-pool round trip costs more than each.
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { writeFileAtomically } from '../../cache/index.js';
 import { ConflictError, NotFoundError, UserError } from '../errors.js';
 import type { SandboxSpec } from '../executor/executor.js';
 import { lockState } from '../snapshot/state-lock.js';
@@ -140,9 +141,6 @@ export class ContainerStore {
   }
 
   private writeJson(id: string, file: string, value: unknown): void {
-    const path = join(this.dir, id, file);
-    const temp = `${path}.${process.pid}-${randomBytes(4).toString('hex')}`;
-    writeFileSync(temp, JSON.stringify(value, null, 1));
-    renameSync(temp, path);
+    writeFileAtomically(join(this.dir, id, file), JSON.stringify(value, null, 1));
   }
 }
