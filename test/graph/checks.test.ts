@@ -2,7 +2,14 @@
 // the `# check=` directive / BUILDKIT_DOCKERFILE_CHECK build arg.
 import { describe, expect, it } from 'vitest';
 import { compileIgnore, parseDockerfile, parseDockerignore } from '../../grammar/index.js';
-import { buildGraph, runChecks } from '../../src/graph/index.js';
+import { buildGraph, runChecks, type CheckWarning } from '../../src/graph/index.js';
+
+/** The warnings of a build: the text parsed, dispatched with `graph`'s options, then judged, as the engine does. */
+function buildWarnings(text: string, graph: Parameters<typeof buildGraph>[1], dockerignore?: string): CheckWarning[] {
+  const { ast, diagnostics } = parseDockerfile(text, { file: 'Dockerfile' });
+  const ignore = dockerignore === undefined ? undefined : compileIgnore(parseDockerignore(dockerignore));
+  return runChecks(ast, {}, diagnostics, buildGraph(ast, graph), ignore).warnings;
+}
 
 function check(text: string, buildArgs: Record<string, string> = {}): { found: string[]; failOnWarnings: boolean } {
   const { ast, diagnostics } = parseDockerfile(text, { file: 'Dockerfile' });
@@ -121,9 +128,7 @@ describe('build checks', () => {
 
   it('in a build, reports the rules BuildKit applies while dispatching only in the stages built; parsing rules everywhere', () => {
     const text = 'FROM scratch AS unused\nENV legacy value\nCMD run\nCMD again\nWORKDIR rel\nEXPOSE 80/TCP\nARG API_TOKEN\nmaintainer me\n\nFROM scratch\nENV k v\n';
-    const { ast, diagnostics } = parseDockerfile(text, { file: 'Dockerfile' });
-    const graph = buildGraph(ast, { baseImages: new Map() });
-    expect(runChecks(ast, {}, diagnostics, graph).warnings.map((w) => `${w.rule} (line ${w.range.start.line})`)).toEqual([
+    expect(buildWarnings(text, { baseImages: new Map() }).map((w) => `${w.rule} (line ${w.range.start.line})`)).toEqual([
       'ConsistentInstructionCasing (line 8)',
       'MaintainerDeprecated (line 8)',
       'LegacyKeyValueFormat (line 11)',
@@ -132,13 +137,11 @@ describe('build checks', () => {
 
   it("in a build, applies the dispatch-time rules to the base image's ONBUILD triggers, at the FROM; a base SHELL counts", () => {
     const text = '# check=skip=UndefinedVar\nFROM parent\nCMD ["b"]\nFROM shelled\nCMD run\n';
-    const { ast, diagnostics } = parseDockerfile(text, { file: 'Dockerfile' });
     const baseImages = new Map([
       ['parent', { OnBuild: ['ENV legacy value', 'ENV DB_PASSWORD=x', 'MAINTAINER me', 'WORKDIR rel', 'CMD run', 'EXPOSE 80/TCP', 'copy . /src'] }],
       ['shelled', { Shell: ['/bin/bash', '-c'] }],
     ]);
-    const graph = buildGraph(ast, { baseImages, allStages: true });
-    expect(runChecks(ast, {}, diagnostics, graph).warnings.map((w) => `${w.rule}: ${w.message} (line ${w.range.start.line})`)).toEqual([
+    expect(buildWarnings(text, { baseImages, allStages: true }).map((w) => `${w.rule}: ${w.message} (line ${w.range.start.line})`)).toEqual([
       'LegacyKeyValueFormat: "ENV key=value" should be used instead of legacy "ENV key value" format (line 2)',
       'SecretsUsedInArgOrEnv: Do not use ARG or ENV instructions for sensitive data (ENV "DB_PASSWORD") (line 2)',
       'WorkdirRelativePath: Relative workdir "rel" can have unexpected results if the base image changes (line 2)',
@@ -150,11 +153,8 @@ describe('build checks', () => {
   });
 
   it('in a build, warns of a COPY/ADD from the context that .dockerignore excludes (BuildKit\'s testCopyIgnoredFiles)', () => {
-    const ignored = (text: string, dockerignore: string): string[] => {
-      const { ast, diagnostics } = parseDockerfile(text, { file: 'Dockerfile' });
-      const graph = buildGraph(ast, { baseImages: new Map() });
-      return runChecks(ast, {}, diagnostics, graph, compileIgnore(parseDockerignore(dockerignore))).warnings.map((w) => `${w.message} (line ${w.range.start.line})`);
-    };
+    const ignored = (text: string, dockerignore: string): string[] =>
+      buildWarnings(text, { baseImages: new Map() }, dockerignore).map((w) => `${w.message} (line ${w.range.start.line})`);
     expect(ignored('FROM scratch\nCOPY Dockerfile .\nADD ./Dockerfile /windy\nCOPY /Dockerfile <<EOF /x/\nEOF\n', 'Dockerfile\n')).toEqual([
       'Attempting to Copy file "Dockerfile" that is excluded by .dockerignore (line 2)',
       'Attempting to Add file "Dockerfile" that is excluded by .dockerignore (line 3)',
