@@ -7,25 +7,9 @@ import { closeSync, openSync, readSync, type BigIntStats } from 'node:fs';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createXxh64, initDigests, type Digest } from './digest.js';
+import { statIdentity, statIsSettled } from './stat-identity.js';
 
 const indexVersion = 2;
-
-/**
- * A file changed within the timestamp granularity of its filesystem (coarse kernel clock, or whole
- * seconds on some filesystems) can keep its mtime and ctime; such "racily clean" stats are not
- * trusted until they are older than this (as git does with its index).
- */
-export const racyWindowNs = 2_000_000_000n;
-
-/**
- * How old a stat must be to be trusted, judged by its newest time: one with a sub-second part comes from a
- * filesystem with fine timestamps, whose granularity is the kernel's clock tick (at most 10 ms), so 100 ms is
- * plenty; whole seconds may mean a coarse filesystem, which needs the full window. With the full window
- * everywhere, a no-op build right after a fresh checkout re-read every file made in the 2 s before it was hashed.
- */
-export function racyWindowFor(newestNs: bigint): bigint {
-  return newestNs % 1_000_000_000n === 0n ? racyWindowNs : 100_000_000n;
-}
 
 /** Bigger indexes drop the entries this build did not use, so it cannot grow without bound. */
 const maxKeptEntries = 200_000;
@@ -34,11 +18,6 @@ interface IndexFile {
   version: number;
   /** host path, stat identity, digest, host path, …: a flat array parses several times faster than an object of 20,000 keys. */
   entries: string[];
-}
-
-/** Everything that changes when a file's content may have: a replaced file gets a new inode, a write a new ctime. */
-function statIdentity(info: BigIntStats): string {
-  return `${info.dev}:${info.ino}:${info.size}:${info.mtimeNs}:${info.ctimeNs}:${info.mode}:${info.uid}:${info.gid}`;
 }
 
 /** Largest read; a small file is read whole into a buffer of about its own size (a 1 MiB stream buffer per file made GC the cost). */
@@ -129,8 +108,7 @@ export class ContentHashIndex {
     const entries = this.entries as Map<string, [string, Digest]>;
     this.readCount++;
     const digest = await xxh64OfFile(path, Number(info.size));
-    const newest = info.mtimeNs > info.ctimeNs ? info.mtimeNs : info.ctimeNs;
-    if (this.now() - newest > racyWindowFor(newest)) {
+    if (statIsSettled(info, this.now())) {
       entries.set(path, [statIdentity(info), digest]);
       this.changed = true;
     } else if (entries.delete(path)) {

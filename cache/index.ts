@@ -19,7 +19,8 @@ export { writeFileAtomically } from './atomic-write.js';
 export type { BlobInfo, IngestExpectation } from './store.js';
 
 // context checksums, cache keys and records
-export { ContentHashIndex, xxh64OfFile, racyWindowFor, racyWindowNs } from './contenthash.js';
+export { ContentHashIndex, xxh64OfFile } from './contenthash.js';
+export { racyWindowFor, racyWindowNs, statIdentity, statIsSettled } from './stat-identity.js';
 export type { ContentHashOptions } from './contenthash.js';
 export { cacheKeyVersion, computeCacheKey, keyItem, partName, comparePreimages } from './keys.js';
 export type { CacheKey, KeyPart, PartChange } from './keys.js';

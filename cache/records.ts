@@ -81,14 +81,15 @@ export class RecordStore {
     return store;
   }
 
-  private recordPath(key: string): string {
+  /** The file holding the record of `key` (its mtime is the record's last use). */
+  recordFile(key: string): string {
     if (!keyPattern.test(key)) throw new Error(`not a cache key: ${key}`);
     return join(this.recordsDir, `${key}.json`);
   }
 
   /** The record for `key`; undefined when absent, unreadable, corrupt or of another format. */
   async get(key: string): Promise<CacheRecord | undefined> {
-    const path = this.recordPath(key);
+    const path = this.recordFile(key);
     try {
       const file = JSON.parse(readFileSync(path, 'utf8')) as RecordFile;
       const info = statSync(path);
@@ -103,7 +104,7 @@ export class RecordStore {
   async put(record: NewRecord): Promise<void> {
     const time = this.now();
     const file: RecordFile = { format: recordFormat, ...record, createdAt: time };
-    const path = this.recordPath(record.key);
+    const path = this.recordFile(record.key);
     writeFileAtomically(path, JSON.stringify(file));
     utimesSync(path, time / 1000, time / 1000);
   }
@@ -112,14 +113,14 @@ export class RecordStore {
   async touch(key: string): Promise<void> {
     const seconds = this.now() / 1000;
     try {
-      utimesSync(this.recordPath(key), seconds, seconds);
+      utimesSync(this.recordFile(key), seconds, seconds);
     } catch {
       // deleted meanwhile
     }
   }
 
   async delete(key: string): Promise<void> {
-    await unlink(this.recordPath(key)).catch(ignoreMissing);
+    await unlink(this.recordFile(key)).catch(ignoreMissing);
   }
 
   /** Every readable record (corrupt files are skipped: they are misses, and prune removes them via keys()). */

@@ -34,6 +34,9 @@ function nonEmpty(value: string | undefined): string | undefined {
   return value === undefined || value === '' ? undefined : value;
 }
 
+/** Every environment variable resolveConfig reads: a record of what a build depended on lists their values. */
+export const configEnvNames = ['TSBUILD_ROOT', 'XDG_DATA_HOME', 'SOURCE_DATE_EPOCH', 'TSBUILD_EXTRA_CA_CERTS'] as const;
+
 export function resolveConfig(flags: ConfigFlags = {}): EngineConfig {
   return {
     // Absolute, so paths handed to runc and mount stay valid whatever their working directory.
@@ -52,6 +55,7 @@ export interface StatePaths {
   runtime: string; // OCI runtime state (runc --root)
   containers: string; // containers/<id>/
   cache: string; // build cache records, context stat index
+  replays: string; // replay records of builds (src/cli/build-replay.ts), inside cache/: pruned with it
   tmp: string; // scratch space on the same filesystem (atomic renames)
 }
 
@@ -64,6 +68,7 @@ export function statePaths(root: string): StatePaths {
     runtime: join(root, 'runc'),
     containers: join(root, 'containers'),
     cache: join(root, 'cache'),
+    replays: join(root, 'cache', 'replay'),
     tmp: join(root, 'tmp'),
   };
 }

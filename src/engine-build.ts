@@ -27,6 +27,8 @@ import type { ImageReference } from './image/reference.js';
 import type { StoredImage } from './image/store.js';
 import type { Engine } from './engine.js';
 import { buildCacheDir, cacheMountsDir, stateChecksumDir } from './engine-cache.js';
+import { recordContextStats, type ContextStats } from './context/stat-record.js';
+import { isRemoteSource } from './ops/remote-source.js';
 
 /** The Dockerfile, the context directory and its ignore rules, as a build starts with them. */
 export interface BuildInput {
@@ -34,6 +36,8 @@ export interface BuildInput {
   /** Undefined when the context is `-` (a Dockerfile on stdin and no files to copy). */
   contextDir: string | undefined;
   ignore: IgnoreRules | undefined;
+  /** Each file read to find the Dockerfile and ignore rules, with what it held (undefined: not there), in reading order. */
+  consulted: { path: string; text: string | undefined }[];
 }
 
 export interface BuildInputOptions {
@@ -61,12 +65,18 @@ async function readTextIfFile(path: string): Promise<string | undefined> {
  */
 export async function readBuildInput(options: BuildInputOptions): Promise<BuildInput> {
   if (options.context === '-') {
-    return { dockerfile: { text: await options.readStdin(), name: 'Dockerfile' }, contextDir: undefined, ignore: undefined };
+    return { dockerfile: { text: await options.readStdin(), name: 'Dockerfile' }, contextDir: undefined, ignore: undefined, consulted: [] };
   }
   const contextDir = resolvePath(options.context);
   if (!(await stat(contextDir).then((s) => s.isDirectory(), () => false))) {
     throw new UserError(`unable to prepare context: path "${options.context}" not found`);
   }
+  const consulted: BuildInput['consulted'] = [];
+  const read = async (path: string): Promise<string | undefined> => {
+    const text = await readTextIfFile(path);
+    consulted.push({ path, text });
+    return text;
+  };
   let dockerfile: BuildInput['dockerfile'] | undefined;
   let dockerfilePath: string | undefined;
   if (options.file === '-') {
@@ -74,7 +84,7 @@ export async function readBuildInput(options: BuildInputOptions): Promise<BuildI
   } else {
     const candidates = options.file !== undefined ? [resolvePath(options.file)] : [join(contextDir, 'Dockerfile'), join(contextDir, 'dockerfile')];
     for (const candidate of candidates) {
-      const text = await readTextIfFile(candidate);
+      const text = await read(candidate);
       if (text !== undefined) {
         dockerfilePath = candidate;
         dockerfile = { text, name: basename(candidate) };
@@ -86,12 +96,12 @@ export async function readBuildInput(options: BuildInputOptions): Promise<BuildI
     }
   }
   const ownIgnore = dockerfilePath === undefined ? undefined : dockerignorePathFor(dockerfilePath);
-  const ownIgnoreText = ownIgnore === undefined ? undefined : await readTextIfFile(ownIgnore);
+  const ownIgnoreText = ownIgnore === undefined ? undefined : await read(ownIgnore);
   const ignore =
     ownIgnoreText !== undefined
       ? compileIgnoreFile(ownIgnoreText, basename(ownIgnore as string))
-      : await readTextIfFile(join(contextDir, '.dockerignore')).then((text) => (text === undefined ? undefined : compileIgnoreFile(text, '.dockerignore')));
-  return { dockerfile, contextDir, ignore };
+      : await read(join(contextDir, '.dockerignore')).then((text) => (text === undefined ? undefined : compileIgnoreFile(text, '.dockerignore')));
+  return { dockerfile, contextDir, ignore, consulted };
 }
 
 /** `name` as BuildKit names the file in its error: `.dockerignore` or `<Dockerfile name>.dockerignore`. */
@@ -161,12 +171,33 @@ export interface BuildRequest {
   explain: boolean;
   /** Told what BuildKit's build checks found, before any step runs: a build that fails later still lists them. */
   onCheckWarnings?: ((warnings: CheckWarning[]) => void) | undefined;
+  /** Collect what a later run needs to tell, without building, that it would give the same image (BuildResult.replay). */
+  recordReplay?: boolean | undefined;
+}
+
+/**
+ * What makes a later build of the same request come out the same, as far as this build can tell: then it
+ * would take every step from the cache and name the same image (src/cli/build-replay.ts checks it).
+ */
+export interface ReplayFacts {
+  /** The context as it was before any step read it. */
+  context: ContextStats;
+  /** Each image reference looked up in the store, and the stored image it named. */
+  images: { ref: string; manifestDigest: string }[];
+  /** The cache records of every step result used or made: a prune that takes one makes its step run again. */
+  recordFiles: string[];
+  /** The built image's blobs (manifest, config, layers) in the content store. */
+  blobFiles: string[];
+  /** The steps as a build taking all from the cache reports them, in this build's order: FROM an image runs, the others are cached. */
+  steps: { id: string; name: string; cached: boolean }[];
 }
 
 export interface BuildResult {
   image: StoredImage;
   /** Steps that ran (not taken from the cache). */
   executed: number;
+  /** Set when the request asked for it and a later run can be judged without building (no remote sources, the context settled). */
+  replay: ReplayFacts | undefined;
 }
 
 /** `# check=error=true` and the checks found something: nothing is built. */
@@ -360,6 +391,13 @@ export async function build(engine: Engine, request: BuildRequest, onEvent: (eve
   if (checks.failOnWarnings && checks.warnings.length > 0) throw new CheckViolationError(checks.warnings);
   request.onCheckWarnings?.(checks.warnings);
   const epoch = chooseEpoch(engine.config.sourceDateEpoch ?? graph.sourceDateEpoch, [...images.values()].map((image) => image.config));
+  // Taken before any step reads the context, so a file changed while the build runs shows as changed.
+  const contextStats = request.recordReplay === true && request.input.contextDir !== undefined && !readsRemoteSources(graph) ? recordContextStats(request.input.contextDir, request.input.ignore) : undefined;
+  const stepOrder = new Set<string>();
+  const observe = contextStats === undefined ? onEvent : (event: SolveEvent): void => {
+    stepOrder.add(event.step);
+    onEvent(event);
+  };
   const sandbox = await openSandbox(engine);
   const deps: RunDeps = {
     snapshotter: sandbox.snapshotter,
@@ -395,7 +433,7 @@ export async function build(engine: Engine, request: BuildRequest, onEvent: (eve
     const { results, executed } = await solve(verticesOf(graph, request), [finalStep], {
       op: new StepOp(deps, buildInputs, cache, stepIdentityOf(request.input)),
       cache: solveCacheOf(cache, deps, request.input),
-      onEvent,
+      onEvent: observe,
       signal,
       explain: request.explain,
     });
@@ -417,12 +455,27 @@ export async function build(engine: Engine, request: BuildRequest, onEvent: (eve
       await sandbox.snapshotter.markSynced(syncStart);
     }
     const image = await engine.images.add({ manifestDigest: committed.manifestDigest, id: committed.imageId }, request.tags);
-    return { image, executed };
+    const replay: ReplayFacts | undefined = contextStats && {
+      context: contextStats,
+      images: [...images].map(([ref, resolved]) => ({ ref, manifestDigest: resolved.manifestDigest })),
+      recordFiles: cache.usedRecordFiles(),
+      blobFiles: [committed.manifestDigest, committed.imageId, ...final.layers.map((layer) => layer.descriptor.digest)].map((digest) => engine.content.blobPath(digest)),
+      steps: [...stepOrder].map((id) => {
+        const node = graph.nodes.get(id) as StepNode;
+        return { id, name: node.name, cached: node.step.kind !== 'source' };
+      }),
+    };
+    return { image, executed, replay };
   } finally {
     // Hashes learnt are kept even when the build fails: the next attempt need not read those files again.
     await cache.release();
     await buildInputs.contentHash.save();
   }
+}
+
+/** ADD of a URL or git repository: whether the source changed is known only by asking its server. */
+function readsRemoteSources(graph: InstructionGraph): boolean {
+  return [...graph.nodes.values()].some(({ step }) => step.kind === 'copy' && step.sources.some((source) => source.content === undefined && isRemoteSource(source.path)));
 }
 
 /** The snapshotter and executor builds use (the sandbox's overlay-or-native choice and runc). */

@@ -31,6 +31,7 @@ async function pruneDeps(engine: Engine): Promise<CachePruneDeps> {
     content: engine.content,
     cacheMountsDir: cacheMountsDir(engine),
     stateChecksumDir: stateChecksumDir(engine),
+    replaysDir: engine.paths.replays,
   };
 }
 

@@ -13,19 +13,22 @@ export interface CliContext {
   stdin: NodeJS.ReadableStream & { isTTY?: boolean };
   /** The caller's environment, for flags that read it (`-e K`, `--build-arg K`, `--secret env=`, `--ssh default`). */
   callerEnv: NodeJS.ProcessEnv;
+  /** The command line as given (after the program name), for records keyed by the request (build replays). */
+  argv: readonly string[];
   engine(): Promise<Engine>;
   /** Prints an error for one argument and makes the command exit non-zero at the end. */
   fail(err: unknown): void;
   exitCode: number;
 }
 
-export function createContext(program: Command): CliContext {
+export function createContext(program: Command, argv: readonly string[] = []): CliContext {
   let engine: Promise<Engine> | undefined;
   const context: CliContext = {
     stdout: process.stdout,
     stderr: process.stderr,
     stdin: process.stdin,
     callerEnv: process.env,
+    argv,
     engine() {
       // Imported here: the stores are not needed to parse flags or print help.
       engine ??= import('../engine.js').then(({ openEngine }) => openEngine(resolveConfig({ root: program.opts<{ root?: string }>().root })));

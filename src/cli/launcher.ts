@@ -11,6 +11,7 @@ import { Module, createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Script } from 'node:vm';
+import { leadingRoot } from './argv-root.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const bundle = join(here, 'tsbuild.cjs');
@@ -18,42 +19,56 @@ const argv = process.argv.slice(2);
 
 /** The command word argv names (after the global --root): `version` and `help` for those flags, `build` (the default command) for others. */
 function commandWord(): string {
-  let index = 0;
-  while (argv[index] === '--root' || argv[index]?.startsWith('--root=')) index += argv[index] === '--root' ? 2 : 1;
-  const word = argv[index] ?? '';
+  const word = argv[leadingRoot(argv).next] ?? '';
   if (word === '--version' || word === '-V') return 'version';
   if (word === '--help' || word === '-h' || word === '') return 'help';
   return /^[a-z]+$/.test(word) ? word : 'build';
 }
 
 const maxCachingRunMs = 2000;
-const stat = statSync(bundle);
-const cacheFile = join(here, 'code-cache', `${commandWord()}-${stat.size}-${Math.trunc(stat.mtimeMs)}.v8`);
-let cachedData: Buffer | undefined;
-try {
-  cachedData = readFileSync(cacheFile);
-} catch {
-  cachedData = undefined;
+
+/** Compiles and runs the whole CLI. */
+function startCli(): void {
+  const stat = statSync(bundle);
+  const cacheFile = join(here, 'code-cache', `${word}-${stat.size}-${Math.trunc(stat.mtimeMs)}.v8`);
+  let cachedData: Buffer | undefined;
+  try {
+    cachedData = readFileSync(cacheFile);
+  } catch {
+    cachedData = undefined;
+  }
+
+  // The bundler keeps it ASCII (scripts/bundle.mjs), and latin1 is the cheapest decoding of that.
+  const script = new Script(Module.wrap(readFileSync(bundle, 'latin1')), { filename: bundle, ...(cachedData ? { cachedData } : {}) });
+  if (cachedData === undefined || script.cachedDataRejected === true) {
+    process.once('exit', (code) => {
+      // A failed run may have compiled only a fraction of the command's code; see above for long runs.
+      if (code !== 0 || performance.now() > maxCachingRunMs) return;
+      try {
+        mkdirSync(dirname(cacheFile), { recursive: true });
+        const partial = `${cacheFile}.${process.pid}`;
+        writeFileSync(partial, script.createCachedData());
+        renameSync(partial, cacheFile); // concurrent first runs each write whole files
+      } catch {
+        // a read-only install runs without a cache
+      }
+    });
+  }
+
+  const bundleModule = new Module(bundle);
+  bundleModule.filename = bundle;
+  const wrapped = script.runInThisContext() as (exports: object, require: NodeJS.Require, module: Module, filename: string, dirname: string) => void;
+  wrapped.call(bundleModule.exports, bundleModule.exports, createRequire(bundle), bundleModule, bundle, here);
 }
 
-// The bundler keeps it ASCII (scripts/bundle.mjs), and latin1 is the cheapest decoding of that.
-const script = new Script(Module.wrap(readFileSync(bundle, 'latin1')), { filename: bundle, ...(cachedData ? { cachedData } : {}) });
-if (cachedData === undefined || script.cachedDataRejected === true) {
-  process.once('exit', (code) => {
-    // A failed run may have compiled only a fraction of the command's code; see above for long runs.
-    if (code !== 0 || performance.now() > maxCachingRunMs) return;
-    try {
-      mkdirSync(dirname(cacheFile), { recursive: true });
-      const partial = `${cacheFile}.${process.pid}`;
-      writeFileSync(partial, script.createCachedData());
-      renameSync(partial, cacheFile); // concurrent first runs each write whole files
-    } catch {
-      // a read-only install runs without a cache
-    }
+// A build whose replay record still holds is answered by the small replay bundle (build-replay.ts) alone.
+const word = commandWord();
+if (word === 'build') {
+  const replay = join(here, 'replay.cjs');
+  const { replayBuild } = createRequire(replay)(replay) as typeof import('./build-replay.js');
+  void replayBuild(argv, process.env, process.cwd(), { stdout: process.stdout, stderr: process.stderr }).then((replayed) => {
+    if (!replayed) startCli();
   });
+} else {
+  startCli();
 }
-
-const bundleModule = new Module(bundle);
-bundleModule.filename = bundle;
-const wrapped = script.runInThisContext() as (exports: object, require: NodeJS.Require, module: Module, filename: string, dirname: string) => void;
-wrapped.call(bundleModule.exports, bundleModule.exports, createRequire(bundle), bundleModule, bundle, here);

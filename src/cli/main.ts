@@ -4,6 +4,7 @@
 // `tsbuild run`); help, the default `build` and anything unrecognised load the whole table.
 import { Command } from 'commander';
 import { TsbuildError, exitCodes } from '../errors.js';
+import { leadingRoot } from './argv-root.js';
 import { createContext, type CliContext } from './context.js';
 
 type Register = (program: Command, context: CliContext) => void;
@@ -38,9 +39,8 @@ const versionFlags = new Set(['-V', '--version']);
 
 /** The entries argv needs: those registering its command word, none for a bare --version, else all. */
 export function commandsFor(argv: string[]): CommandEntry[] {
-  let index = 0;
   // Only the program's own option may come before the command word; anything else is left to commander.
-  while (argv[index] === '--root' || argv[index]?.startsWith('--root=')) index += argv[index] === '--root' ? 2 : 1;
+  const index = leadingRoot(argv).next;
   const word = argv[index];
   if (word === undefined) return commands;
   if (versionFlags.has(word) && index === argv.length - 1) return [];
@@ -56,7 +56,7 @@ async function createProgram(argv: string[]): Promise<{ program: Command; contex
     // Flags after a command belong to it (`run IMAGE CMD --flag` passes --flag to CMD), so program options come first.
     .enablePositionalOptions()
     .exitOverride();
-  const context = createContext(program);
+  const context = createContext(program, argv);
   const registrations = await Promise.all(commandsFor(argv).map((entry) => entry.load()));
   for (const register of registrations) register(program, context);
   // Every command (including those of groups such as `image`) fails as Docker's do: the error, then

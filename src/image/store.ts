@@ -2,39 +2,20 @@
 // at them, in one JSON file replaced atomically under a cross-process lock. The blobs themselves live in
 // the ContentStore. A tag that moves leaves the old image behind as a dangling `<none>:<none>` image.
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ContentStore, Sha256Digest } from '../../cache/index.js';
-import { NotFoundError, UserError } from '../errors.js';
+import { NotFoundError } from '../errors.js';
 import { lockState } from '../snapshot/state-lock.js';
 import type { ImageConfig, Manifest } from './oci.js';
-import { formatReference, parseReference, repositoryName, type ImageReference } from './reference.js';
+import type { ImageReference } from './reference.js';
+import { canonicalTag, findInState, readStoreState, storeStateFile, viewOf, type ImageRecord, type StateFile, type StoredImage } from './store-state.js';
 
-export interface ImageRecord {
-  manifestDigest: Sha256Digest;
-  /** Config digest: Docker's image ID. */
-  id: Sha256Digest;
-  /** When this image entered the store (ISO 8601). */
-  added: string;
-}
-
-/** An image with the tags that point at it, as list/resolve return it. */
-export interface StoredImage extends ImageRecord {
-  /** Canonical references, e.g. "docker.io/library/busybox:latest", sorted. */
-  tags: string[];
-}
-
-interface StateFile {
-  version: 1;
-  images: Record<string, ImageRecord>; // by manifest digest
-  tags: Record<string, Sha256Digest>; // canonical reference → manifest digest
-}
+export type { ImageRecord, StoredImage } from './store-state.js';
 
 /** Per state directory: the tail of this process's queued updates. */
 const updateQueues = new Map<string, Promise<unknown>>();
-
-const emptyState = (): StateFile => ({ version: 1, images: {}, tags: {} });
 
 /** Short image ID as `docker images` prints it: 12 hex digits. */
 export function shortId(id: string): string {
@@ -48,7 +29,7 @@ export class ImageStore {
     readonly dir: string,
     readonly content: ContentStore,
   ) {
-    this.statePath = join(dir, 'images.json');
+    this.statePath = storeStateFile(dir);
   }
 
   static async open(dir: string, content: ContentStore): Promise<ImageStore> {
@@ -57,13 +38,7 @@ export class ImageStore {
   }
 
   private async readState(): Promise<StateFile> {
-    try {
-      // Sync: one small file on every image lookup, where a thread-pool round trip costs more than the read.
-      return JSON.parse(readFileSync(this.statePath, 'utf8')) as StateFile;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return emptyState();
-      throw err;
-    }
+    return readStoreState(this.statePath);
   }
 
   /**
@@ -100,17 +75,9 @@ export class ImageStore {
     }
   }
 
-  private static view(state: StateFile, record: ImageRecord): StoredImage {
-    const tags = Object.entries(state.tags)
-      .filter(([, digest]) => digest === record.manifestDigest)
-      .map(([ref]) => ref)
-      .sort();
-    return { ...record, tags };
-  }
-
   async list(): Promise<StoredImage[]> {
     const state = await this.readState();
-    return Object.values(state.images).map((r) => ImageStore.view(state, r));
+    return Object.values(state.images).map((r) => viewOf(state, r));
   }
 
   /** Records an image (its blobs must already be in the content store) and points `tags` at it. */
@@ -126,7 +93,7 @@ export class ImageStore {
       const stored = existing ?? { manifestDigest: record.manifestDigest, id: record.id, added: record.added ?? new Date().toISOString() };
       state.images[record.manifestDigest] = stored;
       for (const ref of tags) state.tags[canonicalTag(ref)] = record.manifestDigest;
-      return ImageStore.view(state, stored);
+      return viewOf(state, stored);
     });
   }
 
@@ -171,36 +138,7 @@ export class ImageStore {
   }
 
   async find(text: string): Promise<StoredImage | undefined> {
-    const state = await this.readState();
-    const records = Object.values(state.images);
-    let ref: ImageReference | undefined;
-    try {
-      ref = parseReference(text);
-    } catch {
-      ref = undefined;
-    }
-    if (ref) {
-      if (ref.digest !== undefined) {
-        const record = state.images[ref.digest];
-        if (record && Object.entries(state.tags).some(([t, d]) => d === ref.digest && t.startsWith(`${repositoryName(ref)}:`))) {
-          return ImageStore.view(state, record);
-        }
-      } else {
-        const digest = state.tags[canonicalTag(ref)];
-        const record = digest === undefined ? undefined : state.images[digest];
-        if (record) return ImageStore.view(state, record);
-      }
-    }
-    const hex = /^(?:sha256:)?([a-f0-9]{1,64})$/.exec(text)?.[1];
-    if (hex === undefined) return undefined;
-    const byId = records.filter((r) => r.id.slice('sha256:'.length).startsWith(hex));
-    const ids = new Set(byId.map((r) => r.id));
-    if (ids.size > 1) throw new UserError(`short ID ${text} is ambiguous: it matches ${ids.size} images`);
-    // One ID may have several manifests (same config, e.g. loaded from a compressed archive): prefer a tagged one.
-    const tagged = byId.map((r) => ImageStore.view(state, r)).sort((a, b) => b.tags.length - a.tags.length);
-    if (tagged[0]) return tagged[0];
-    const byManifest = text.startsWith('sha256:') ? state.images[text] : undefined;
-    return byManifest ? ImageStore.view(state, byManifest) : undefined;
+    return findInState(await this.readState(), text);
   }
 
   async manifest(image: ImageRecord): Promise<Manifest> {
@@ -210,9 +148,4 @@ export class ImageStore {
   async config(image: ImageRecord): Promise<ImageConfig> {
     return this.content.readJson<ImageConfig>(image.id);
   }
-}
-
-function canonicalTag(ref: ImageReference): string {
-  if (ref.tag === undefined) throw new UserError(`a tag is needed: ${formatReference(ref)}`);
-  return `${repositoryName(ref)}:${ref.tag}`;
 }

@@ -156,6 +156,11 @@ export class BuildCache {
     await this.lease(key, references);
   }
 
+  /** The record files of every result this build took from the cache or stored in it. */
+  usedRecordFiles(): string[] {
+    return [...this.leased.keys].map((key) => this.records.recordFile(key));
+  }
+
   /** Ends this build's lease; what it held is a prune's to judge again. */
   async release(): Promise<void> {
     await this.records.deleteLease(this.leaseId);

@@ -2,6 +2,7 @@
 // running builds' leases, the blobs images reference, snapshot parents, sizes) and carries a plan out —
 // records first (a record whose resources are gone is a miss anyway), then snapshots children first,
 // then blobs — all under the cache lock, so no build takes a record or result while it goes.
+import { rm } from 'node:fs/promises';
 import { cacheBytes, planPrune, processAlive, type CacheRecord, type ContentStore, type PruneFacts, type PrunePolicy, type RecordStore, type Resource, type Sha256Digest } from '../../cache/index.js';
 import { ConflictError, NotFoundError } from '../errors.js';
 import type { ImageStore } from '../image/store.js';
@@ -23,6 +24,8 @@ export interface CachePruneDeps {
   cacheMountsDir: string;
   /** Content checksums kept per snapshot (state-checksum.ts): those of removed snapshots go too. */
   stateChecksumDir: string;
+  /** Replay records of builds (src/cli/build-replay.ts), which name cache records. */
+  replaysDir: string;
 }
 
 export interface PruneResult {
@@ -150,6 +153,8 @@ export async function pruneBuildCache(deps: CachePruneDeps, policy: PrunePolicy)
     }
     for (const digest of plan.blobs) await deps.content.delete(digest as Sha256Digest);
     await forgetStateChecksums(deps.stateChecksumDir, async (name) => (await deps.snapshotter.stat(name)) !== undefined);
+    // A replay names the records its build used: with one of them gone it is a miss, so none is worth keeping.
+    if (deleted.length > 0) await rm(deps.replaysDir, { recursive: true, force: true });
     // Cache mounts have no use times worth filtering on: only a plain -a takes them, and only while no build runs.
     if (policy.all && policy.unusedForMs === undefined && policy.keepBytes === undefined && !facts.buildsRunning) {
       const mounts = await listCacheMounts(deps.cacheMountsDir);

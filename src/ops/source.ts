@@ -14,6 +14,11 @@ export interface BaseImage {
   config: ImageConfig;
 }
 
+/** A base image as the store gave it: also which stored image the reference named at that moment. */
+export interface ResolvedBaseImage extends BaseImage {
+  manifestDigest: string;
+}
+
 /** The only platform this engine builds for; anything else is refused up front. */
 export const supportedPlatform = 'linux/amd64';
 
@@ -27,7 +32,7 @@ export function checkPlatform(platform: string | undefined): void {
  * A FROM reference looked up in the local image store. No registry is reachable from here, so an
  * image that is not stored is an error that says how to get it in (`tsbuild load` / `import`).
  */
-export async function resolveBaseImage(images: ImageStore, text: string): Promise<BaseImage> {
+export async function resolveBaseImage(images: ImageStore, text: string): Promise<ResolvedBaseImage> {
   const ref = parseReference(text);
   const stored = await images.find(text);
   if (!stored) {
@@ -35,7 +40,7 @@ export async function resolveBaseImage(images: ImageStore, text: string): Promis
       `failed to resolve source metadata for ${formatReference(ref)}: image not found in the local store (add it with \`tsbuild load\` or \`tsbuild import\`)`,
     );
   }
-  return { manifest: await images.manifest(stored), config: await images.config(stored) };
+  return { manifestDigest: stored.manifestDigest, manifest: await images.manifest(stored), config: await images.config(stored) };
 }
 
 /** Unpacks (or finds already unpacked) every layer of `image`; returns the state on its top layer. */

@@ -5,11 +5,10 @@
 // SCHILY.xattr.* values are raw bytes (security.capability is a binary struct), so bytes ≥ 0x80 were
 // corrupted. We replace its two PAX helpers with versions that carry xattr values as latin1
 // strings (one char per byte) — callers convert with Buffer.from(value, 'latin1').
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import * as tarStream from 'tar-stream';
 import { xattrPrefix } from './tar-names.js';
+import { tarStreamHeaders } from './tar-stream-headers.js';
 
 export type { Header as TarHeader, Pack as TarPack } from 'tar-stream';
 
@@ -56,8 +55,7 @@ function decodePax(buf: Buffer): Record<string, string> {
   return result;
 }
 
-const requireCjs = createRequire(import.meta.url);
-const headersModule = requireCjs(join(dirname(requireCjs.resolve('tar-stream')), 'headers.js')) as TarStreamHeaders;
+const headersModule = tarStreamHeaders as TarStreamHeaders;
 headersModule.encodePax = encodePax;
 headersModule.decodePax = decodePax;
 

@@ -58,7 +58,7 @@ describe('readBuildInput', () => {
     expect(fromFile.dockerfile.text).toBe('FROM a\n');
     expect(fromFile.contextDir).toBe(dir);
     const noContext = await readBuildInput({ context: '-', file: undefined, readStdin: async () => 'FROM b\n' });
-    expect(noContext).toEqual({ dockerfile: { text: 'FROM b\n', name: 'Dockerfile' }, contextDir: undefined, ignore: undefined });
+    expect(noContext).toEqual({ dockerfile: { text: 'FROM b\n', name: 'Dockerfile' }, contextDir: undefined, ignore: undefined, consulted: [] });
   });
 
   it('says what is missing with Docker words', async () => {

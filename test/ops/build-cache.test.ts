@@ -31,6 +31,7 @@ beforeEach(async () => {
     content,
     cacheMountsDir: join(dir, 'mounts'),
     stateChecksumDir: join(cacheDir, 'state-sums'),
+    replaysDir: join(dir, 'replay'),
   };
 });
 afterEach(() => rm(dir, { recursive: true, force: true }));

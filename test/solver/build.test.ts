@@ -22,7 +22,7 @@ let engine: Engine;
 
 function request(contextDir: string, dockerfile: string, overrides: Partial<BuildRequest>): BuildRequest {
   return {
-    input: { dockerfile: { text: dockerfile, name: 'Dockerfile' }, contextDir, ignore: undefined },
+    input: { dockerfile: { text: dockerfile, name: 'Dockerfile' }, contextDir, ignore: undefined, consulted: [] },
     tags: [],
     buildArgs: new Map(),
     target: undefined,

@@ -1,12 +1,18 @@
 // `tsbuild [build] [options] CONTEXT|-`: Docker's build flags parsed into one typed options object.
 // Build is the default command, so `tsbuild -t app .` works without the word `build`.
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import type { BuildRequest } from '../../engine-build.js';
+import { writeFileAtomically } from '../../../cache/index.js';
+import { configEnvNames } from '../../config.js';
+import type { BuildInput, BuildRequest, BuildResult } from '../../engine-build.js';
 import type { CheckWarning } from '../../graph/index.js';
 import { TsbuildError, UserError } from '../../errors.js';
 import { formatReference, parseTagReference } from '../../image/reference.js';
+import { canonicalTag } from '../../image/store-state.js';
+import { reportBuiltImage, type BuiltImageReport } from '../build-report.js';
+import { replayFile, replayKey, type ReplayRecord } from '../replay-record.js';
+import { codeIdentity } from '../code-identity.js';
 import { formatCheckReport, formatCheckWarnings } from '../check-report.js';
 import type { CliContext } from '../context.js';
 import type { ProgressMode } from '../progress.js';
@@ -38,6 +44,8 @@ export interface BuildCommandOptions {
   tags: string[];
   /** --build-arg K=V; a bare K takes the value from the environment (dropped when unset). */
   buildArgs: Map<string, string>;
+  /** The bare --build-arg names: environment variables the build reads. */
+  buildArgsFromEnv: string[];
   target: string | undefined;
   noCache: boolean;
   noCacheFilter: string[];
@@ -77,6 +85,7 @@ export function parseBuildOptions(context: string, raw: Record<string, unknown>,
     file: raw['file'] as string | undefined,
     tags: strings('tag'),
     buildArgs: parseBuildArgs(strings('buildArg'), env),
+    buildArgsFromEnv: strings('buildArg').filter((value) => !value.includes('=')),
     target: raw['target'] as string | undefined,
     noCache: raw['cache'] === false,
     // commander reads `--no-cache-filter <stage>` as a negatable `--cache-filter`, so the values land there.
@@ -231,6 +240,7 @@ async function runBuild(options: BuildCommandOptions, context: CliContext): Prom
   for (const destination of options.cacheExports) context.stderr.write(`WARNING: --cache-to ${destination} ignored: tsbuild keeps its build cache in the state root (no cache export yet)\n`);
   const engine = await context.engine();
   const progress = await createProgress(options.progress, context.stderr);
+  const code = replayable(options) ? codeIdentity() : undefined;
   let warnings: CheckWarning[] = [];
   const request: BuildRequest = {
     input,
@@ -248,6 +258,7 @@ async function runBuild(options: BuildCommandOptions, context: CliContext): Prom
     allow: options.allow,
     explain: options.explain,
     onCheckWarnings: (found) => (warnings = found),
+    recordReplay: code !== undefined,
   };
   let result;
   try {
@@ -265,12 +276,67 @@ async function runBuild(options: BuildCommandOptions, context: CliContext): Prom
   const imageId = result.image.id;
   if (options.iidfile !== undefined) await writeFile(options.iidfile, imageId);
   await exportBuiltImage(engine, result.image, request.tags, options.outputs, context.stdout);
-  if (options.quiet) context.stdout.write(`${imageId}\n`);
-  else {
-    context.stderr.write(`writing image ${imageId} done\n`);
-    for (const tag of request.tags) context.stderr.write(`naming to ${formatReference(tag)} done\n`);
+  const report = { imageId, tags: request.tags.map(formatReference), quiet: options.quiet, quietProgress: quiet, warnings: formatCheckWarnings(warnings) };
+  reportBuiltImage(report, context.stdout, context.stderr);
+  if (code !== undefined) keepReplay(code, options, context, engine.paths.replays, { input, request, result, report });
+}
+
+/** Whether a later run of this command line may be answered by a replay record (build-replay.ts says why not otherwise). */
+function replayable(options: BuildCommandOptions): boolean {
+  return (
+    options.context !== '-' &&
+    options.file !== '-' &&
+    !options.noCache &&
+    options.noCacheFilter.length === 0 &&
+    !options.pull &&
+    !options.explain &&
+    options.secrets.length === 0 &&
+    options.ssh.length === 0 &&
+    options.outputs.every((output) => output.type === 'image') &&
+    options.cacheImports.length === 0 &&
+    options.cacheExports.length === 0
+  );
+}
+
+interface FinishedBuild {
+  input: BuildInput;
+  request: BuildRequest;
+  result: BuildResult;
+  report: BuiltImageReport;
+}
+
+/** Keeps the replay record of this build, or drops the one of an earlier build of the same command line. */
+function keepReplay(code: string, options: BuildCommandOptions, context: CliContext, replaysDir: string, build: FinishedBuild): void {
+  const key = replayKey(code, process.cwd(), context.argv);
+  const file = replayFile(replaysDir, key);
+  const facts = build.result.replay;
+  try {
+    if (facts === undefined) {
+      // An older record must not answer for a request whose last build could not keep one.
+      rmSync(file, { force: true });
+      return;
+    }
+    const envNames = [...configEnvNames, ...options.buildArgsFromEnv];
+    const record: ReplayRecord = {
+      key,
+      env: Object.fromEntries(envNames.map((name) => [name, context.callerEnv[name] ?? null])),
+      files: build.input.consulted.map((file) => ({ path: file.path, text: file.text ?? null })),
+      context: facts.context,
+      images: facts.images,
+      tags: build.request.tags.map(canonicalTag),
+      manifestDigest: build.result.image.manifestDigest,
+      recordFiles: facts.recordFiles,
+      blobFiles: facts.blobFiles,
+      steps: facts.steps,
+      progress: options.progress,
+      iidfile: options.iidfile,
+      report: build.report,
+    };
+    mkdirSync(replaysDir, { recursive: true });
+    writeFileAtomically(file, JSON.stringify(record));
+  } catch {
+    // The record only saves later work: a full disk or read-only root must not fail a build that succeeded.
   }
-  if (!quiet) context.stderr.write(formatCheckWarnings(warnings));
 }
 
 export function registerBuild(program: Command, context: CliContext): void {

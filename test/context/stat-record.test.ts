@@ -1,0 +1,59 @@
+// The context stats a build's replay record keeps (src/context/stat-record.ts): what they cover, what makes
+// them stop holding, and that stats too recent to trust are not recorded at all.
+import { lstatSync, mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, expect, it } from 'vitest';
+import { compileIgnore, parseDockerignore } from '../../grammar/index.js';
+import { contextStatsHold, recordContextStats, type ContextStats } from '../../src/context/stat-record.js';
+
+let dir: string;
+const later = (): bigint => BigInt(Date.now() + 60_000) * 1_000_000n;
+
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'tsbuild-stat-record-'));
+  mkdirSync(join(dir, 'src'));
+  mkdirSync(join(dir, 'logs'));
+  writeFileSync(join(dir, 'src', 'a.txt'), 'a\n');
+  writeFileSync(join(dir, 'logs', 'x.log'), 'x\n');
+});
+
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+function record(ignoreText = ''): ContextStats {
+  const stats = recordContextStats(dir, compileIgnore(parseDockerignore(ignoreText)), later);
+  if (stats === undefined) throw new Error('stats not recorded');
+  return stats;
+}
+
+it('lists the context, its walked directories and selected entries, leaving ignored subtrees out', () => {
+  const paths = record('logs\n').entries.filter((_, i) => i % 2 === 0);
+  expect(paths).toEqual(['', 'src', 'src/a.txt']);
+});
+
+it('stops holding when a selected file changes, even with its size and mtime put back', () => {
+  const stats = record();
+  expect(contextStatsHold(stats)).toBe(true);
+  const { mtime } = lstatSync(join(dir, 'src', 'a.txt'));
+  writeFileSync(join(dir, 'src', 'a.txt'), 'b\n');
+  utimesSync(join(dir, 'src', 'a.txt'), mtime, mtime);
+  expect(contextStatsHold(stats)).toBe(false);
+});
+
+it('stops holding when an entry appears or goes, and holds through changes in ignored subtrees', () => {
+  const stats = record('logs\n');
+  writeFileSync(join(dir, 'logs', 'x.log'), 'changed\n');
+  writeFileSync(join(dir, 'logs', 'y.log'), 'new\n');
+  expect(contextStatsHold(stats)).toBe(true);
+  writeFileSync(join(dir, 'src', 'b.txt'), 'b\n');
+  expect(contextStatsHold(stats)).toBe(false);
+  const again = record('logs\n');
+  rmSync(join(dir, 'src', 'b.txt'));
+  expect(contextStatsHold(again)).toBe(false);
+});
+
+it('records nothing when an entry changed within the racy window of the moment the stats were taken', () => {
+  const justNow = (): bigint => BigInt(Date.now()) * 1_000_000n;
+  expect(recordContextStats(dir, undefined, justNow)).toBeUndefined();
+  expect(recordContextStats(dir, undefined, later)).toBeDefined();
+});
