@@ -38,7 +38,8 @@ function stillHolds(record: ReplayRecord, env: NodeJS.ProcessEnv, imagesDir: str
   if (record.files.some((file) => readText(file.path) !== file.text)) return false;
   if (!contextStatsHold(record.context)) return false;
   const state = readStoreState(storeStateFile(imagesDir));
-  if (record.tags.some((tag) => state.tags[tag] !== record.manifestDigest)) return false;
+  // Untagged, the image may have been removed while the build cache kept its blobs.
+  if (state.images[record.manifestDigest] === undefined || record.tags.some((tag) => state.tags[tag] !== record.manifestDigest)) return false;
   if (record.blobFiles.some((file) => !existsSync(file))) return false;
   if (record.images.some((image) => findInState(state, image.ref)?.manifestDigest !== image.manifestDigest)) return false;
   // The records' mtimes are their last use (what `builder prune --filter until=` goes by); one pruned is a miss.

@@ -132,6 +132,14 @@ describeIf('replayed no-op builds', missing, () => {
     expect(ran(retagged.stderr)).toEqual([]);
     expect(tsbuild(['images', '-q', 'state']).stdout).not.toBe('');
 
+    // Untagged, the image itself is what must still be there (the build cache keeps its blobs past an rmi).
+    const untagged = ['build', '-q', '--label', 'untagged=1', dir];
+    const untaggedId = tsbuild(untagged).stdout.trim();
+    tsbuild(untagged);
+    tsbuild(['rmi', untaggedId]);
+    expect(tsbuild(untagged).stdout.trim()).toBe(untaggedId);
+    tsbuild(['inspect', untaggedId]);
+
     const quiet = ['build', '-q', '-t', 'state', dir];
     const id = tsbuild(quiet).stdout;
     expect(tsbuild(quiet).stdout).toBe(id);
