@@ -15,7 +15,7 @@ import { leadingRoot } from './argv-root.js';
 import { reportBuiltImage } from './build-report.js';
 import { codeIdentity } from './code-identity.js';
 import { createProgress } from './progress.js';
-import { replayFile, replayKey, type ReplayRecord } from './replay-record.js';
+import { replayFile, replayKey, textHash, type ReplayRecord } from './replay-record.js';
 
 function readText(path: string): string | null {
   try {
@@ -42,13 +42,14 @@ function stillHolds(record: ReplayRecord, env: NodeJS.ProcessEnv, imagesDir: str
   if (state.images[record.manifestDigest] === undefined || record.tags.some((tag) => state.tags[tag] !== record.manifestDigest)) return false;
   if (record.blobFiles.some((file) => !existsSync(file))) return false;
   if (record.images.some((image) => findInState(state, image.ref)?.manifestDigest !== image.manifestDigest)) return false;
-  // The records' mtimes are their last use (what `builder prune --filter until=` goes by); one pruned is a miss.
-  const now = Date.now() / 1000;
-  try {
-    for (const file of record.recordFiles) utimesSync(file, now, now);
-  } catch {
-    return false;
+  // A pruned, rewritten or corrupt cache record would make a build run its step: so it is a miss here too.
+  for (const cached of record.records) {
+    const text = readText(cached.file);
+    if (text === null || textHash(text) !== cached.hash) return false;
   }
+  // The records' mtimes are their last use (what `builder prune --filter until=` goes by).
+  const now = Date.now() / 1000;
+  for (const cached of record.records) utimesSync(cached.file, now, now);
   return true;
 }
 

@@ -22,7 +22,8 @@ export interface ReplayRecord {
   /** The -t tags as the image store keys them, all naming `manifestDigest`. */
   tags: string[];
   manifestDigest: string;
-  recordFiles: string[];
+  /** The cache record files the build used, each with textHash of its content: one rewritten or corrupted is a miss, as for a build. */
+  records: { file: string; hash: string }[];
   blobFiles: string[];
   steps: ReplayFacts['steps'];
   progress: ProgressMode;
@@ -35,9 +36,14 @@ export function replayKey(code: string, cwd: string, argv: readonly string[]): s
   return JSON.stringify([replayFormat, code, cwd, argv]);
 }
 
-/** FNV-1a of the key names the file; the key inside decides, so two keys sharing a name only cost a build. */
+/** The key's hash names the file; the key inside decides, so two keys sharing a name only cost a build. */
 export function replayFile(replaysDir: string, key: string): string {
+  return join(replaysDir, `${textHash(key)}.json`);
+}
+
+/** FNV-1a (32 bits) and the length: tells a text from a changed one, not from one made to collide. */
+export function textHash(text: string): string {
   let hash = 0x811c9dc5;
-  for (let i = 0; i < key.length; i++) hash = Math.imul(hash ^ key.charCodeAt(i), 0x01000193);
-  return join(replaysDir, `${(hash >>> 0).toString(16).padStart(8, '0')}-${key.length}.json`);
+  for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193);
+  return `${(hash >>> 0).toString(16).padStart(8, '0')}-${text.length}`;
 }

@@ -145,6 +145,11 @@ describeIf('replayed no-op builds', missing, () => {
     expect(tsbuild(quiet).stdout).toBe(id);
     expect(tsbuild(quiet, { SOURCE_DATE_EPOCH: '1700000000' }).stdout).not.toBe(id);
 
+    // A corrupt cache record is a miss for a build, so for the replay too.
+    const records = join(root, 'cache', 'build', 'records');
+    for (const name of readdirSync(records)) writeFileSync(join(records, name), '{');
+    expect(ran(tsbuild(plain(dir, 'state')).stderr)).toHaveLength(3);
+
     tsbuild(['builder', 'prune', '-af']);
     expect(ran(tsbuild(plain(dir, 'state')).stderr)).toHaveLength(3);
     expect(readdirSync(join(root, 'cache', 'replay')).length).toBeGreaterThan(0);
