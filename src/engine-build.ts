@@ -180,7 +180,7 @@ export interface BuildRequest {
  * would take every step from the cache and name the same image (src/cli/build-replay.ts checks it).
  */
 export interface ReplayFacts {
-  /** The context as it was before any step read it. */
+  /** The context, unchanged since before the build started. */
   context: ContextStats;
   /** Each image reference looked up in the store, and the stored image it named. */
   images: { ref: string; manifestDigest: string }[];
@@ -380,6 +380,8 @@ function solveCacheOf(cache: BuildCache, deps: RunDeps, input: BuildInput): Solv
  * composes them.
  */
 export async function build(engine: Engine, request: BuildRequest, onEvent: (event: SolveEvent) => void, signal?: AbortSignal): Promise<BuildResult> {
+  // Before any step reads the context: what changed after this is not what the build read (recordContextStats).
+  const startedAt = BigInt(Date.now()) * 1_000_000n;
   checkPlatform(request.platform);
   const { ast, parserWarnings } = parseForBuild(request.input);
   const graphOptions = { target: request.target, buildArgs: Object.fromEntries(request.buildArgs) };
@@ -391,10 +393,9 @@ export async function build(engine: Engine, request: BuildRequest, onEvent: (eve
   if (checks.failOnWarnings && checks.warnings.length > 0) throw new CheckViolationError(checks.warnings);
   request.onCheckWarnings?.(checks.warnings);
   const epoch = chooseEpoch(engine.config.sourceDateEpoch ?? graph.sourceDateEpoch, [...images.values()].map((image) => image.config));
-  // Taken before any step reads the context, so a file changed while the build runs shows as changed.
-  const contextStats = request.recordReplay === true && request.input.contextDir !== undefined && !readsRemoteSources(graph) ? recordContextStats(request.input.contextDir, request.input.ignore) : undefined;
+  const contextDir = request.recordReplay === true && !readsRemoteSources(graph) ? request.input.contextDir : undefined;
   const stepOrder = new Set<string>();
-  const observe = contextStats === undefined ? onEvent : (event: SolveEvent): void => {
+  const observe = contextDir === undefined ? onEvent : (event: SolveEvent): void => {
     stepOrder.add(event.step);
     onEvent(event);
   };
@@ -455,6 +456,7 @@ export async function build(engine: Engine, request: BuildRequest, onEvent: (eve
       await sandbox.snapshotter.markSynced(syncStart);
     }
     const image = await engine.images.add({ manifestDigest: committed.manifestDigest, id: committed.imageId }, request.tags);
+    const contextStats = contextDir === undefined ? undefined : recordContextStats(contextDir, request.input.ignore, startedAt);
     const replay: ReplayFacts | undefined = contextStats && {
       context: contextStats,
       images: [...images].map(([ref, resolved]) => ({ ref, manifestDigest: resolved.manifestDigest })),

@@ -14,23 +14,21 @@ export interface ContextStats {
   entries: string[];
 }
 
-const wallClockNs = (): bigint => BigInt(Date.now()) * 1_000_000n;
-
 /**
- * The stats of the context at `dir` as its ignore rules select it; undefined when an entry changed too
- * recently for its stat to be trusted (a second change in the same clock tick could leave it as it is).
- * Take them before anything reads the context: a file changed after it was read then shows as changed.
+ * The stats of the context at `dir` as its ignore rules select it, when every entry is older than the start of
+ * the build that read it (`buildStartNs`, wall clock) by more than the racy window: then none changed while the
+ * build ran (a change sets the ctime to now, and nobody can set it back), nor just before in a way a stat
+ * could hide (a second change in the same clock tick). Otherwise undefined, and the walk stops at the first
+ * entry too young. Taken after the build, when the memory its steps needed is free again.
  */
-export function recordContextStats(dir: string, ignore: IgnoreMatcher | undefined, now: () => bigint = wallClockNs): ContextStats | undefined {
-  const takenAt = now();
+export function recordContextStats(dir: string, ignore: IgnoreMatcher | undefined, buildStartNs: bigint): ContextStats | undefined {
   const entries: string[] = [];
-  let settled = true;
-  const add = (path: string, info: BigIntStats): void => {
-    settled &&= statIsSettled(info, takenAt);
+  const add = (path: string, info: BigIntStats): boolean => {
     entries.push(path, statIdentity(info));
+    return statIsSettled(info, buildStartNs);
   };
-  add('', lstatSync(dir, { bigint: true }));
-  visitSelected(dir, { contextPath: '', relative: '' }, { sourceIgnore: ignore, exclude: undefined }, (entry) => add(entry.path, entry.info));
+  if (!add('', lstatSync(dir, { bigint: true }))) return undefined;
+  const settled = visitSelected(dir, { contextPath: '', relative: '' }, { sourceIgnore: ignore, exclude: undefined }, (entry) => add(entry.path, entry.info));
   return settled ? { dir, entries } : undefined;
 }
 

@@ -20,28 +20,32 @@ export interface WalkedEntry {
  */
 export async function walkSelected(hostDir: string, paths: EntryPaths, rules: SelectionRules): Promise<WalkedEntry[]> {
   const entries: WalkedEntry[] = [];
-  visitSelected(hostDir, paths, rules, (entry) => entries.push(entry));
+  visitSelected(hostDir, paths, rules, (entry) => {
+    entries.push(entry);
+  });
   return entries;
 }
 
 /**
  * walkSelected handing each entry to `visit` as it is found, for callers that keep less than the entry
  * (a no-op build's checksum of 20,000 files spent more in collecting their stats than in taking them).
+ * A `visit` that returns false ends the walk; so does visitSelected, returning false.
  * Synchronous on purpose: a metadata-only walk of a cached context is thousands of lstats served from
  * the inode cache, ~4 µs each as a sync call against 8–13 µs through promises and the thread pool
  * (20,000 files: 75 ms against 150–270 ms), and a no-op build is mostly this walk.
  */
-export function visitSelected(hostDir: string, paths: EntryPaths, rules: SelectionRules, visit: (entry: WalkedEntry) => void): void {
+export function visitSelected(hostDir: string, paths: EntryPaths, rules: SelectionRules, visit: (entry: WalkedEntry) => boolean | void): boolean {
   for (const name of readdirSync(hostDir).sort()) {
     const hostPath = join(hostDir, name);
     const below = childPaths(paths, name);
     const info = lstatSync(hostPath, { bigint: true });
     if (info.isDirectory()) {
       if (skipsDirectory(rules, below)) continue;
-      visit({ hostPath, path: below.contextPath, relative: below.relative, info });
-      visitSelected(hostPath, below, rules, visit);
-    } else if (!leavesOutFile(rules, below)) {
-      visit({ hostPath, path: below.contextPath, relative: below.relative, info });
+      if (visit({ hostPath, path: below.contextPath, relative: below.relative, info }) === false) return false;
+      if (!visitSelected(hostPath, below, rules, visit)) return false;
+    } else if (!leavesOutFile(rules, below) && visit({ hostPath, path: below.contextPath, relative: below.relative, info }) === false) {
+      return false;
     }
   }
+  return true;
 }

@@ -9,6 +9,7 @@ import { contextStatsHold, recordContextStats, type ContextStats } from '../../s
 
 let dir: string;
 const later = (): bigint => BigInt(Date.now() + 60_000) * 1_000_000n;
+const justNow = (): bigint => BigInt(Date.now()) * 1_000_000n;
 
 beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'tsbuild-stat-record-'));
@@ -21,7 +22,7 @@ beforeEach(() => {
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
 function record(ignoreText = ''): ContextStats {
-  const stats = recordContextStats(dir, compileIgnore(parseDockerignore(ignoreText)), later);
+  const stats = recordContextStats(dir, compileIgnore(parseDockerignore(ignoreText)), later());
   if (stats === undefined) throw new Error('stats not recorded');
   return stats;
 }
@@ -52,8 +53,9 @@ it('stops holding when an entry appears or goes, and holds through changes in ig
   expect(contextStatsHold(again)).toBe(false);
 });
 
-it('records nothing when an entry changed within the racy window of the moment the stats were taken', () => {
-  const justNow = (): bigint => BigInt(Date.now()) * 1_000_000n;
-  expect(recordContextStats(dir, undefined, justNow)).toBeUndefined();
-  expect(recordContextStats(dir, undefined, later)).toBeDefined();
+it('records nothing when an entry changed after, or within the racy window before, the build started', () => {
+  expect(recordContextStats(dir, undefined, justNow())).toBeUndefined();
+  expect(recordContextStats(dir, undefined, later())).toBeDefined();
+  const startedBefore = BigInt(Date.now() - 60_000) * 1_000_000n;
+  expect(recordContextStats(dir, undefined, startedBefore)).toBeUndefined();
 });
