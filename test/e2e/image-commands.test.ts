@@ -59,6 +59,12 @@ describeIf('image commands (CLI)', cliBuilt(), () => {
     expect(out).toMatch(/^IMAGE +CREATED +CREATED BY +SIZE +COMMENT\n[a-f0-9]{12} +.* ago +2\.14MB +base\n$/);
   });
 
+  it('names the source of an imported file "-" in its history, as docker import does', () => {
+    tsbuildOk(root, ['import', busybox, 'imported:1']);
+    expect(tsbuildOk(root, ['history', 'imported:1'])).toMatch(/ Imported from -\n$/);
+    tsbuildOk(root, ['rmi', 'imported:1']);
+  });
+
   it('leaves a dangling image when a tag moves, and image prune -f removes it', () => {
     const first = tsbuildOk(root, ['import', '-c', 'CMD ["first"]', busybox, 'moving:1']).trim();
     tsbuildOk(root, ['import', '-c', 'CMD ["second"]', busybox, 'moving:1']);

@@ -19,7 +19,8 @@ export function registerImport(program: Command, context: CliContext): void {
       const image = await importRootfs(engine.images, source, {
         changes: opts.change,
         message: opts.message,
-        sourceName: file,
+        // The Docker CLI streams a named file to the daemon as it does stdin, so its history says "Imported from -".
+        sourceName: '-',
         ref,
       });
       context.stdout.write(`${image.id}\n`);
