@@ -52,6 +52,13 @@ export function timeAgo(iso: string | undefined, now = Date.now()): string {
   return `${humanDuration(Math.max(0, now - then))} ago`;
 }
 
+/** A time as Go prints it and the Docker CLI shows it in `--format` (`{{.CreatedAt}}`), in UTC: "2024-05-01 10:00:00 +0000 UTC". */
+export function createdAt(iso: string | undefined): string {
+  const time = iso === undefined ? Number.NaN : Date.parse(iso);
+  if (Number.isNaN(time)) return '';
+  return `${new Date(time).toISOString().slice(0, 19).replace('T', ' ')} +0000 UTC`;
+}
+
 /** Rows of cells → lines, each column padded to its widest cell plus 3 spaces (the last one not). */
 export function formatTable(header: string[], rows: string[][]): string {
   const all = [header, ...rows];

@@ -54,6 +54,12 @@ describeIf('image commands (CLI)', cliBuilt(), () => {
     expect(tsbuild(root, ['tag', 'bb:1', 'Bad:Tag']).stderr).toBe('ERROR: invalid reference format: repository name (library/Bad) must be lowercase\n');
   });
 
+  it('formats images and history with --format, as docker does', () => {
+    expect(tsbuildOk(root, ['images', '--format', '{{.Repository}}:{{.Tag}}', 'bb'])).toBe('bb:1\n');
+    expect(tsbuildOk(root, ['images', '--format', 'table {{.Repository}}\\t{{.Tag}}', 'bb'])).toBe('REPOSITORY   TAG\nbb           1\n');
+    expect(tsbuildOk(root, ['history', '--format', '{{.Size}} {{.Comment}}', 'bb:1'])).toBe('2.14MB base\n');
+  });
+
   it('shows history newest first', () => {
     const out = tsbuildOk(root, ['history', 'bb:1']);
     expect(out).toMatch(/^IMAGE +CREATED +CREATED BY +SIZE +COMMENT\n[a-f0-9]{12} +.* ago +2\.14MB +base\n$/);

@@ -1,12 +1,15 @@
-// `tsbuild history [--no-trunc] [-q] IMAGE` (also `image history`): one row per history entry, newest first.
+// `tsbuild history [--no-trunc] [-q] [--format T] IMAGE` (also `image history`): one row per history entry, newest first.
 import type { Command } from 'commander';
 import { imageDetails } from '../../image/inspect.js';
 import { shortId } from '../../image/store.js';
 import { commandGroup, type CliContext } from '../context.js';
-import { ellipsis, formatTable, humanSize, timeAgo } from '../format.js';
+import { createdAt, ellipsis, formatTable, humanSize, timeAgo } from '../format.js';
+import { renderRows } from '../list-format.js';
+
+const columnTitles = { ID: 'IMAGE', CreatedSince: 'CREATED', CreatedAt: 'CREATED AT', CreatedBy: 'CREATED BY', Size: 'SIZE', Comment: 'COMMENT' };
 
 export function registerHistory(program: Command, context: CliContext): void {
-  const action = async (name: string, opts: { trunc: boolean; quiet?: boolean; human: boolean }): Promise<void> => {
+  const action = async (name: string, opts: { trunc: boolean; quiet?: boolean; human: boolean; format?: string }): Promise<void> => {
     const engine = await context.engine();
     const details = await imageDetails(engine.images, await engine.images.resolve(name));
     const layers = [...details.manifest.layers];
@@ -16,6 +19,18 @@ export function registerHistory(program: Command, context: CliContext): void {
     const id = (i: number): string => (i === 0 ? (opts.trunc ? shortId(details.image.id) : details.image.id) : '<missing>');
     if (opts.quiet) {
       rows.forEach((_, i) => context.stdout.write(`${id(i)}\n`));
+      return;
+    }
+    if (opts.format !== undefined) {
+      const fields = rows.map(({ entry, size }, i) => ({
+        Comment: entry.comment ?? '',
+        CreatedAt: createdAt(entry.created),
+        CreatedBy: entry.created_by ?? '',
+        CreatedSince: timeAgo(entry.created),
+        ID: id(i),
+        Size: humanSize(size),
+      }));
+      context.stdout.write(renderRows(opts.format, fields, columnTitles));
       return;
     }
     const cells = rows.map(({ entry, size }, i) => {
@@ -37,6 +52,7 @@ export function registerHistory(program: Command, context: CliContext): void {
       .option('--no-trunc', "don't truncate output")
       .option('-q, --quiet', 'only show image IDs')
       .option('-H, --human [bool]', 'print sizes and dates in human readable format', (v: string) => v !== 'false', true)
+      .option('--format <template>', "format output with a Go template ('table …' for a table)")
       .action(action);
   }
 }

@@ -1,11 +1,12 @@
-// `tsbuild images [-a] [-q] [--digests] [--no-trunc] [-f FILTER] [REPOSITORY[:TAG]]` (also `image ls`).
+// `tsbuild images [-a] [-q] [--digests] [--no-trunc] [-f FILTER] [--format T] [REPOSITORY[:TAG]]` (also `image ls`).
 import type { Command } from 'commander';
 import { UserError } from '../../errors.js';
 import { imageDetails } from '../../image/inspect.js';
 import { familiarRepository, isNameOnly, parseReference, type ImageReference } from '../../image/reference.js';
 import { shortId } from '../../image/store.js';
 import { commandGroup, type CliContext } from '../context.js';
-import { formatTable, humanSize, timeAgo } from '../format.js';
+import { createdAt, formatTable, humanSize, timeAgo } from '../format.js';
+import { renderRows } from '../list-format.js';
 
 interface ImagesOptions {
   all?: boolean;
@@ -13,6 +14,7 @@ interface ImagesOptions {
   digests?: boolean;
   trunc: boolean;
   filter: string[];
+  format?: string;
 }
 
 interface Row {
@@ -59,6 +61,25 @@ function rowFilter(filters: string[], positional: string | undefined): (row: Row
   return (row) => checks.every((check) => check(row));
 }
 
+/** The fields `--format` sees, as the Docker CLI names them (alphabetical, as its `{{json .}}` prints them). */
+function formatFields(row: Row, id: string): Record<string, string> {
+  return {
+    Containers: 'N/A',
+    CreatedAt: createdAt(row.created),
+    CreatedSince: timeAgo(row.created),
+    Digest: row.digest,
+    ID: id,
+    Repository: row.repository,
+    SharedSize: 'N/A',
+    Size: humanSize(row.size),
+    Tag: row.tag,
+    UniqueSize: 'N/A',
+    VirtualSize: humanSize(row.size),
+  };
+}
+
+const columnTitles = { ID: 'IMAGE ID', Repository: 'REPOSITORY', Tag: 'TAG', Digest: 'DIGEST', CreatedSince: 'CREATED', CreatedAt: 'CREATED AT', Size: 'SIZE', SharedSize: 'SHARED SIZE', UniqueSize: 'UNIQUE SIZE', VirtualSize: 'SIZE', Containers: 'CONTAINERS' };
+
 export function registerImages(program: Command, context: CliContext): void {
   const action = async (repository: string | undefined, opts: ImagesOptions): Promise<void> => {
     const engine = await context.engine();
@@ -80,6 +101,10 @@ export function registerImages(program: Command, context: CliContext): void {
     const shown = rows.filter(rowFilter(opts.filter, repository));
     shown.sort((a, b) => (b.created ?? '').localeCompare(a.created ?? '') || a.repository.localeCompare(b.repository) || a.tag.localeCompare(b.tag));
     const id = (row: Row): string => (opts.trunc ? shortId(row.id) : row.id);
+    if (opts.format !== undefined && !opts.quiet) {
+      context.stdout.write(renderRows(opts.format, shown.map((row) => formatFields(row, id(row))), columnTitles));
+      return;
+    }
     if (opts.quiet) {
       for (const row of shown) context.stdout.write(`${id(row)}\n`);
       return;
@@ -96,6 +121,7 @@ export function registerImages(program: Command, context: CliContext): void {
       .option('--digests', 'show digests')
       .option('--no-trunc', "don't truncate output")
       .option('-f, --filter <filter>', 'filter output based on conditions provided', (v: string, all: string[]) => [...all, v], [])
+      .option('--format <template>', "format output with a Go template ('table …' for a table)")
       .action(action);
   configure(program.command('images').description('List images'));
   configure(commandGroup(program, 'image', 'Manage images').command('ls').alias('list').description('List images'));
