@@ -59,14 +59,17 @@ export function createdAt(iso: string | undefined): string {
   return `${new Date(time).toISOString().slice(0, 19).replace('T', ' ')} +0000 UTC`;
 }
 
-/** Rows of cells → lines, each column padded to its widest cell plus 3 spaces (the last one not). */
+/**
+ * Rows of cells → lines as the Docker CLI's tabwriter lays them out: every column but the last padded to its
+ * widest cell plus 3 spaces, and to at least 10 characters.
+ */
 export function formatTable(header: string[], rows: string[][]): string {
   const all = [header, ...rows];
-  const widths = header.map((_, i) => Math.max(...all.map((r) => [...(r[i] ?? '')].length)));
+  const widths = header.map((_, i) => Math.max(10, Math.max(...all.map((r) => [...(r[i] ?? '')].length)) + 3));
   return all
     .map((row) =>
       row
-        .map((cell, i) => (i === row.length - 1 ? cell : cell + ' '.repeat((widths[i] as number) - [...cell].length + 3)))
+        .map((cell, i) => (i === row.length - 1 ? cell : cell + ' '.repeat((widths[i] as number) - [...cell].length)))
         .join('')
         .trimEnd(),
     )

@@ -28,8 +28,12 @@ describe('go-units formats', () => {
     [3 * 365 * 24 * 3_600_000, '3 years'],
   ])('humanDuration(%d) = %s', (ms, text) => expect(humanDuration(ms)).toBe(text));
 
-  it('pads table columns to the widest cell plus three spaces', () => {
+  it('pads table columns to the widest cell plus three spaces, and to at least ten characters, as the Docker CLI', () => {
     expect(formatTable(['REPOSITORY', 'TAG'], [['busybox', 'latest']])).toBe('REPOSITORY   TAG\nbusybox      latest\n');
+    // `docker ps -a` with no containers (dockerd 20.10's CLI).
+    expect(formatTable(['CONTAINER ID', 'IMAGE', 'COMMAND', 'CREATED', 'STATUS', 'PORTS', 'NAMES'], [])).toBe(
+      'CONTAINER ID   IMAGE     COMMAND   CREATED   STATUS    PORTS     NAMES\n',
+    );
   });
 });
 

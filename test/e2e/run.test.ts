@@ -191,6 +191,8 @@ describeIf('tsbuild run (CLI, real runc)', missing, () => {
     expect(ps).toMatch(/^CONTAINER ID +IMAGE +COMMAND +CREATED +STATUS +PORTS +NAMES\n/);
     expect(ps).toMatch(/\n[a-f0-9]{12} +bb:1 +"sh -c 'exit 3'" +(Less than a second|\d+ seconds?) ago +Exited \(3\) (Less than a second|\d+ seconds?) ago +kept\n/);
     expect(tsbuildOk(root, ['ps'])).toMatch(/^CONTAINER ID +IMAGE +COMMAND +CREATED +STATUS +PORTS +NAMES\n$/);
+    // What `docker ps -a --format '{{.Names}} {{.Status}}'` printed for the same container (dockerd 20.10).
+    expect(tsbuildOk(root, ['ps', '-a', '--format', '{{.Names}} {{.Status}}'])).toMatch(/^kept Exited \(3\) (Less than a second|\d+ seconds?) ago\n$/);
     expect(tsbuild(root, ['run', '--name', 'kept', 'bb:1', 'true'])).toMatchObject({ code: 125 });
     expect(tsbuildOk(root, ['ps', '-aq'])).toMatch(/^[a-f0-9]{12}\n$/);
     expect(tsbuild(root, ['rmi', 'bb:1']).stderr).toMatch(/^ERROR: conflict: unable to remove repository reference "bb:1" \(must force\) - container [a-f0-9]{12} is using its referenced image [a-f0-9]{12}\n$/);
