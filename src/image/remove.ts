@@ -2,6 +2,7 @@
 // is deleted once nothing names it, and then its blobs that no other image references go too.
 import type { Sha256Digest } from '../../cache/index.js';
 import { ConflictError } from '../errors.js';
+import { chainId } from './chain-id.js';
 import type { Manifest } from './oci.js';
 import { parseReference, familiarReference, type ImageReference } from './reference.js';
 import { shortId, type ImageStore, type StoredImage } from './store.js';
@@ -59,12 +60,38 @@ export async function removeImage(images: ImageStore, text: string, options: Rem
 /** Deletes an image record with all its tags, then the blobs no remaining image references and `kept` does not hold. */
 export async function deleteImage(images: ImageStore, image: StoredImage, kept: ReadonlySet<string>): Promise<RemovalEvent[]> {
   const manifest = await images.manifest(image).catch(() => undefined);
+  const config = await images.config(image).catch(() => undefined);
   const removedTags = await images.remove(image.manifestDigest);
   const events: RemovalEvent[] = removedTags.map((t) => ({ untagged: familiarTag(t) }));
   const candidates = [image.manifestDigest, image.id, ...(manifest?.layers.map((l) => l.digest) ?? [])];
   await removeUnreferencedBlobs(images, candidates.filter((digest) => !kept.has(digest)));
   const sameIdLeft = (await images.list()).some((other) => other.id === image.id);
-  if (!sameIdLeft) events.push({ deleted: image.id });
+  if (!sameIdLeft) {
+    events.push({ deleted: image.id });
+    const layers = (manifest?.layers ?? []).map((layer, i) => ({ digest: layer.digest, diffId: config?.rootfs.diff_ids[i] }));
+    events.push(...(await releasedLayers(images, layers, kept)));
+  }
+  return events;
+}
+
+/**
+ * The layer stacks, top first, that no remaining image has and the build cache does not hold, by chain ID: what
+ * `docker rmi` lists as deleted after the image. A stack another image still has keeps every stack below it.
+ */
+async function releasedLayers(images: ImageStore, layers: { digest: string; diffId: Sha256Digest | undefined }[], kept: ReadonlySet<string>): Promise<RemovalEvent[]> {
+  const held = new Set<string>();
+  for (const other of await images.list()) {
+    const diffIds = (await images.config(other).catch(() => undefined))?.rootfs.diff_ids ?? [];
+    for (let i = 1; i <= diffIds.length; i++) held.add(chainId(diffIds.slice(0, i)) as string);
+  }
+  const events: RemovalEvent[] = [];
+  for (let top = layers.length; top >= 1; top--) {
+    const diffIds = layers.slice(0, top).map((layer) => layer.diffId);
+    if (diffIds.some((id) => id === undefined) || kept.has((layers[top - 1] as { digest: string }).digest)) break;
+    const chain = chainId(diffIds as Sha256Digest[]) as Sha256Digest;
+    if (held.has(chain)) break;
+    events.push({ deleted: chain });
+  }
   return events;
 }
 

@@ -12,7 +12,7 @@ import { writeLayerFromChanges } from '../snapshot/diff.js';
 import type { Mount, Snapshotter } from '../snapshot/snapshotter.js';
 import { snapshotNameOf } from './chain-id.js';
 
-export { chainId, snapshotNameOf } from './chain-id.js';
+export { snapshotNameOf } from './chain-id.js';
 
 export interface Layer {
   descriptor: Descriptor;

@@ -30,7 +30,9 @@ describeIf('image commands (CLI)', cliBuilt(), () => {
     const archive = join(dir, 'bb.tar');
     tsbuildOk(root, ['save', '-o', archive, 'bb:1', 'localhost:5000/team/bb:v2']);
     expect(sh('tar', ['-tf', archive]).split('\n')).toEqual(expect.arrayContaining(['index.json', 'manifest.json', 'oci-layout', 'repositories']));
-    expect(tsbuildOk(root, ['rmi', 'bb:1', 'localhost:5000/team/bb:v2'])).toBe(`Untagged: bb:1\nUntagged: localhost:5000/team/bb:v2\nDeleted: ${id}\n`);
+    // Then the layer by chain ID, for one layer its diff ID: what `docker rmi` printed for the same tarball.
+    const layer = tsbuildOk(root, ['inspect', '--format', '{{index .RootFS.Layers 0}}', 'bb:1']).trim();
+    expect(tsbuildOk(root, ['rmi', 'bb:1', 'localhost:5000/team/bb:v2'])).toBe(`Untagged: bb:1\nUntagged: localhost:5000/team/bb:v2\nDeleted: ${id}\nDeleted: ${layer}\n`);
     expect(tsbuildOk(root, ['images', '-q'])).toBe('');
     expect(tsbuildOk(root, ['load', '-i', archive])).toBe('Loaded image: bb:1\nLoaded image: localhost:5000/team/bb:v2\n');
     expect(tsbuildOk(root, ['images', '--no-trunc', '-q', 'bb'])).toBe(`${id}\n`);

@@ -74,13 +74,14 @@ describe('ImageStore', () => {
     expect(list.find((i) => i.id === second.imageId)?.tags).toEqual(['docker.io/library/moving:latest']);
   });
 
-  it('rmi untags while other tags remain, then deletes the image and its unshared blobs', async () => {
+  it('rmi untags while other tags remain, then deletes the image, its unshared blobs and (as docker lists them) its layers by chain ID', async () => {
     const img = await makeImage('c');
     await images.add({ manifestDigest: img.manifestDigest, id: img.imageId }, [parseReference('c1'), parseReference('c2')]);
     const guards = { imageUsers: async (): Promise<string[]> => [], keptBlobs: async () => new Set<string>() };
     expect(await removeImage(images, 'c1', guards)).toEqual([{ untagged: 'c1:latest' }]);
     expect(await images.content.has(img.layer)).toBe(true);
-    expect(await removeImage(images, 'c2', guards)).toEqual([{ untagged: 'c2:latest' }, { deleted: img.imageId }]);
+    // One uncompressed layer: its chain ID is its diff ID, the layer's own digest.
+    expect(await removeImage(images, 'c2', guards)).toEqual([{ untagged: 'c2:latest' }, { deleted: img.imageId }, { deleted: img.layer }]);
     expect(await images.content.has(img.layer)).toBe(false);
     expect(await images.content.has(img.manifestDigest)).toBe(false);
   });
@@ -88,7 +89,8 @@ describe('ImageStore', () => {
   it('rmi keeps the blobs the build cache holds', async () => {
     const img = await makeImage('kept');
     await images.add({ manifestDigest: img.manifestDigest, id: img.imageId }, [parseReference('kept')]);
-    await removeImage(images, 'kept', { imageUsers: async () => [], keptBlobs: async () => new Set([img.layer]) });
+    const events = await removeImage(images, 'kept', { imageUsers: async () => [], keptBlobs: async () => new Set([img.layer]) });
+    expect(events).toEqual([{ untagged: 'kept:latest' }, { deleted: img.imageId }]);
     expect(await images.content.has(img.layer)).toBe(true);
     expect(await images.content.has(img.manifestDigest)).toBe(false);
   });
@@ -101,7 +103,7 @@ describe('ImageStore', () => {
       `conflict: unable to delete ${shortId(img.imageId)} (must be forced) - image is referenced in multiple repositories`,
     );
     const events = await removeImage(images, shortId(img.imageId), { ...guards, force: true });
-    expect(events).toEqual([{ untagged: 'd1:latest' }, { untagged: 'd2:latest' }, { deleted: img.imageId }]);
+    expect(events).toEqual([{ untagged: 'd1:latest' }, { untagged: 'd2:latest' }, { deleted: img.imageId }, { deleted: img.layer }]);
   });
 
   it('does not rewrite its state when a tag is set to the image it already names', async () => {
