@@ -8,6 +8,7 @@ import { digestHex, type ContentStore, type Sha256Digest } from '../../cache/ind
 import { addTarEntry, createTarPack, type TarPack } from '../snapshot/tar-format.js';
 import { isManifestMediaType, mediaTypes, type Descriptor, type Index, type Manifest } from './oci.js';
 import { familiarReference, familiarRepository, formatReference, isNameOnly, parseReference, type ImageReference } from './reference.js';
+import { NotFoundError } from '../errors.js';
 import type { ImageStore } from './store.js';
 
 /** One image to write, with the references it should carry (may be none). */
@@ -43,7 +44,11 @@ export async function selectImagesToSave(images: ImageStore, names: string[]): P
         named = true;
       }
     }
-    if (!named) add((await images.resolve(name)).manifestDigest);
+    if (named) continue;
+    const image = await images.find(name);
+    // Docker's words: a name that reads as a reference names one the store does not have.
+    if (image === undefined) throw new NotFoundError(wanted === undefined ? `No such image: ${name}` : 'reference does not exist');
+    add(image.manifestDigest);
   }
   return [...selected.values()];
 }

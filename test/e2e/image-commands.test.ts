@@ -52,6 +52,7 @@ describeIf('image commands (CLI)', cliBuilt(), () => {
   it('reports a missing image like docker, exit 1', () => {
     expect(tsbuild(root, ['inspect', 'nope:1'])).toMatchObject({ code: 1, stdout: '[]\n', stderr: 'ERROR: No such object: nope:1\n' });
     expect(tsbuild(root, ['image', 'inspect', 'nope:1'])).toMatchObject({ code: 1, stderr: 'ERROR: No such image: nope:1\n' });
+    expect(tsbuild(root, ['save', '-o', join(dir, 'none.tar'), 'nope:1'])).toMatchObject({ code: 1, stderr: 'ERROR: reference does not exist\n' });
     const result = tsbuild(root, ['rmi', 'nope:1']);
     expect(result.code).toBe(1);
     expect(result.stderr).toBe('ERROR: No such image: nope:1\n');
