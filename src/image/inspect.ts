@@ -3,6 +3,7 @@
 import type { Sha256Digest } from '../../cache/index.js';
 import type { ContainerConfig, ImageConfig, Manifest } from './oci.js';
 import { familiarReference, familiarRepository, parseReference } from './reference.js';
+import { layerContentSize } from './layer-size.js';
 import type { ImageStore, StoredImage } from './store.js';
 
 export interface ImageInspect {
@@ -27,13 +28,16 @@ export interface ImageDetails {
   image: StoredImage;
   manifest: Manifest;
   config: ImageConfig;
-  /** Sum of the (uncompressed) layer sizes. */
+  /** Each layer's content size, as Docker counts it (layer-size.ts), bottom first. */
+  layerSizes: number[];
+  /** Their sum: the image's size in `images` and `inspect`. */
   size: number;
 }
 
 export async function imageDetails(images: ImageStore, image: StoredImage): Promise<ImageDetails> {
   const [manifest, config] = await Promise.all([images.manifest(image), images.config(image)]);
-  return { image, manifest, config, size: manifest.layers.reduce((sum, l) => sum + l.size, 0) };
+  const layerSizes = await Promise.all(manifest.layers.map((layer) => layerContentSize(images, layer)));
+  return { image, manifest, config, layerSizes, size: layerSizes.reduce((sum, size) => sum + size, 0) };
 }
 
 /** Docker's container-config view: every field present, null where unset. */

@@ -3,6 +3,7 @@
 import type { Sha256Digest } from '../../cache/index.js';
 import { ConflictError } from '../errors.js';
 import { chainId } from './chain-id.js';
+import { forgetLayerSize } from './layer-size.js';
 import type { Manifest } from './oci.js';
 import { parseReference, familiarReference, type ImageReference } from './reference.js';
 import { shortId, type ImageStore, type StoredImage } from './store.js';
@@ -107,7 +108,11 @@ export async function removeUnreferencedBlobs(images: ImageStore, candidates: Sh
     const manifest = await images.content.readJson<Manifest>(other.manifestDigest).catch(() => undefined);
     for (const layer of manifest?.layers ?? []) referenced.add(layer.digest);
   }
-  for (const digest of candidates) if (!referenced.has(digest)) await images.content.delete(digest);
+  for (const digest of candidates) {
+    if (referenced.has(digest)) continue;
+    await images.content.delete(digest);
+    forgetLayerSize(images, digest);
+  }
 }
 
 /** `image prune`: dangling images, or with `all` every image no container uses. Returns what went and the bytes freed. */

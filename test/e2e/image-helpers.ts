@@ -24,6 +24,20 @@ export function tsbuildOk(root: string, args: string[], input?: Buffer | string)
   return result.stdout;
 }
 
+/**
+ * An image layer's size as `docker images` shows it, for a rootfs tarball: its regular files' bytes and its
+ * symlinks' target lengths (GNU tar's verbose listing: `-` files with their size, `l` links as `name -> target`).
+ */
+export function dockerLayerSize(tarball: string): number {
+  let size = 0;
+  for (const line of execFileSync('tar', ['-tvf', tarball], { encoding: 'utf8' }).split('\n')) {
+    const fields = line.split(/\s+/);
+    if (line.startsWith('-')) size += Number(fields[2]);
+    else if (line.startsWith('l')) size += Buffer.byteLength(line.slice(line.indexOf(' -> ') + 4));
+  }
+  return size;
+}
+
 export function cliBuilt(): string[] {
   return existsSync(cliPath) ? [] : [`the built CLI at ${cliPath} (npm run build)`];
 }

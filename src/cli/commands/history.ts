@@ -12,9 +12,9 @@ export function registerHistory(program: Command, context: CliContext): void {
   const action = async (name: string, opts: { trunc: boolean; quiet?: boolean; human: boolean; format?: string }): Promise<void> => {
     const engine = await context.engine();
     const details = await imageDetails(engine.images, await engine.images.resolve(name));
-    const layers = [...details.manifest.layers];
+    const layerSizes = [...details.layerSizes];
     // Each non-empty history entry owns the next layer, in order.
-    const rows = (details.config.history ?? []).map((entry) => ({ entry, size: entry.empty_layer ? 0 : (layers.shift()?.size ?? 0) }));
+    const rows = (details.config.history ?? []).map((entry) => ({ entry, size: entry.empty_layer ? 0 : (layerSizes.shift() ?? 0) }));
     rows.reverse();
     const id = (i: number): string => (i === 0 ? (opts.trunc ? shortId(details.image.id) : details.image.id) : '<missing>');
     if (opts.quiet) {

@@ -26,7 +26,7 @@ export function registerSystem(program: Command, context: CliContext): void {
       for (const image of images) {
         const d = await imageDetails(engine.images, image);
         details.push(d);
-        for (const layer of d.manifest.layers) blobSize.set(layer.digest, layer.size);
+        d.manifest.layers.forEach((layer, i) => blobSize.set(layer.digest, d.layerSizes[i] as number));
       }
       const imagesSize = [...blobSize.values()].reduce((a, b) => a + b, 0);
       const active = (await Promise.all(images.map((i) => engine.imageUsers(i.id)))).filter((u) => u.length > 0).length;
@@ -49,7 +49,7 @@ export function registerSystem(program: Command, context: CliContext): void {
       const useCount = new Map<string, number>();
       for (const d of details) for (const l of d.manifest.layers) useCount.set(l.digest, (useCount.get(l.digest) ?? 0) + 1);
       const rows = details.map((d) => {
-        const shared = d.manifest.layers.filter((l) => (useCount.get(l.digest) ?? 0) > 1).reduce((s, l) => s + l.size, 0);
+        const shared = d.manifest.layers.reduce((sum, l, i) => ((useCount.get(l.digest) ?? 0) > 1 ? sum + (d.layerSizes[i] as number) : sum), 0);
         const ref = d.image.tags[0] === undefined ? undefined : parseReference(d.image.tags[0]);
         return [ref ? familiarRepository(ref) : '<none>', ref?.tag ?? '<none>', shortId(d.image.id), timeAgo(d.config.created), humanSize(d.size), humanSize(shared), humanSize(d.size - shared), '0'];
       });
