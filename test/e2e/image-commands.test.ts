@@ -60,7 +60,9 @@ describeIf('image commands (CLI)', cliBuilt(), () => {
     const result = tsbuild(root, ['rmi', 'nope:1']);
     expect(result.code).toBe(1);
     expect(result.stderr).toBe('ERROR: No such image: nope:1\n');
-    expect(tsbuild(root, ['tag', 'bb:1', 'Bad:Tag']).stderr).toBe('ERROR: invalid reference format: repository name (library/Bad) must be lowercase\n');
+    expect(tsbuild(root, ['tag', 'bb:1', 'Bad:Tag']).stderr).toBe(
+      'ERROR: Error parsing reference: "Bad:Tag" is not a valid repository/tag: invalid reference format: repository name (library/Bad) must be lowercase\n',
+    );
   });
 
   it('formats images and history with --format, as docker does', () => {

@@ -1,11 +1,19 @@
 // `tsbuild tag SOURCE TARGET` (also `image tag`): another name for an existing image.
 import type { Command } from 'commander';
+import { UserError } from '../../errors.js';
 import { parseTagReference } from '../../image/reference.js';
 import { commandGroup, type CliContext } from '../context.js';
 
 export function registerTag(program: Command, context: CliContext): void {
   const action = async (source: string, target: string): Promise<void> => {
-    const ref = parseTagReference(target);
+    let ref;
+    try {
+      ref = parseTagReference(target);
+    } catch (err) {
+      // The Docker CLI's words around the reference error.
+      if (err instanceof UserError) throw new UserError(`Error parsing reference: ${JSON.stringify(target)} is not a valid repository/tag: ${err.message}`);
+      throw err;
+    }
     const engine = await context.engine();
     const image = await engine.images.resolve(source);
     await engine.images.tag(ref, image.manifestDigest);
