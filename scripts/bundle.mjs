@@ -42,7 +42,9 @@ await build({ ...commonJs, entryPoints: [join(compiled, 'bin.js')], outfile: cli
 const text = await readFile(cli, 'utf8');
 await writeFile(cli, text.replace(/[^\x00-\x7f]/gu, (char) => `\\u{${char.codePointAt(0).toString(16)}}`));
 // A no-op build is answered by the replay module alone (src/cli/build-replay.ts), without loading the CLI above.
-await build({ ...commonJs, entryPoints: [join(compiled, 'build-replay.js')], outfile: join(outdir, 'replay.cjs') });
+// ora (only a terminal's progress needs it) stays a real import() of the installed package: inlined, it was
+// most of the bundle every replay and every build compiles.
+await build({ ...commonJs, entryPoints: [join(compiled, 'build-replay.js')], outfile: join(outdir, 'replay.cjs'), external: ['ora'] });
 // The launcher is CommonJS too (Node starts a CommonJS main faster than an ES module one).
 await build({ ...commonJs, entryPoints: [join(compiled, 'launcher.js')], outfile: join(outdir, 'bin.js') });
 await writeFile(join(outdir, 'package.json'), '{ "type": "commonjs" }\n');

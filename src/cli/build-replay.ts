@@ -15,7 +15,7 @@ import { leadingRoot } from './argv-root.js';
 import { reportBuiltImage } from './build-report.js';
 import { codeIdentity } from './code-identity.js';
 import { createProgress } from './progress.js';
-import { replayFile, replayKey, textHash, type ReplayRecord } from './replay-record.js';
+import { replayFile, replayKey, type ReplayRecord } from './replay-record.js';
 
 function readText(path: string): string | null {
   try {
@@ -43,10 +43,7 @@ function stillHolds(record: ReplayRecord, env: NodeJS.ProcessEnv, imagesDir: str
   if (record.blobFiles.some((file) => !existsSync(file))) return false;
   if (record.images.some((image) => findInState(state, image.ref)?.manifestDigest !== image.manifestDigest)) return false;
   // A pruned, rewritten or corrupt cache record would make a build run its step: so it is a miss here too.
-  for (const cached of record.records) {
-    const text = readText(cached.file);
-    if (text === null || textHash(text) !== cached.hash) return false;
-  }
+  if (record.records.some((cached) => readText(cached.file) !== cached.text)) return false;
   // The records' mtimes are their last use (what `builder prune --filter until=` goes by).
   const now = Date.now() / 1000;
   for (const cached of record.records) utimesSync(cached.file, now, now);

@@ -22,8 +22,8 @@ export interface ReplayRecord {
   /** The -t tags as the image store keys them, all naming `manifestDigest`. */
   tags: string[];
   manifestDigest: string;
-  /** The cache record files the build used, each with textHash of its content: one rewritten or corrupted is a miss, as for a build. */
-  records: { file: string; hash: string }[];
+  /** The cache record files the build used, each with its text: one rewritten or corrupted is a miss, as for a build. */
+  records: { file: string; text: string }[];
   blobFiles: string[];
   steps: ReplayFacts['steps'];
   progress: ProgressMode;
@@ -42,7 +42,7 @@ export function replayFile(replaysDir: string, key: string): string {
 }
 
 /** FNV-1a (32 bits) and the length: tells a text from a changed one, not from one made to collide. */
-export function textHash(text: string): string {
+function textHash(text: string): string {
   let hash = 0x811c9dc5;
   for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193);
   return `${(hash >>> 0).toString(16).padStart(8, '0')}-${text.length}`;

@@ -11,7 +11,7 @@ import { TsbuildError, UserError } from '../../errors.js';
 import { formatReference, parseTagReference } from '../../image/reference.js';
 import { canonicalTag } from '../../image/store-state.js';
 import { reportBuiltImage, type BuiltImageReport } from '../build-report.js';
-import { replayFile, replayKey, textHash, type ReplayRecord } from '../replay-record.js';
+import { replayFile, replayKey, type ReplayRecord } from '../replay-record.js';
 import { codeIdentity } from '../code-identity.js';
 import { formatCheckReport, formatCheckWarnings } from '../check-report.js';
 import type { CliContext } from '../context.js';
@@ -325,7 +325,7 @@ function keepReplay(code: string, options: BuildCommandOptions, context: CliCont
       images: facts.images,
       tags: build.request.tags.map(canonicalTag),
       manifestDigest: build.result.image.manifestDigest,
-      records: facts.recordFiles.map((recordFile) => ({ file: recordFile, hash: textHash(readFileSync(recordFile, 'utf8')) })),
+      records: facts.recordFiles.map((recordFile) => ({ file: recordFile, text: readFileSync(recordFile, 'utf8') })),
       blobFiles: facts.blobFiles,
       steps: facts.steps,
       progress: options.progress,
