@@ -6,6 +6,8 @@
 // a few garbage collections (the bundle's outer function runs only once), and a cache written after a long
 // run would miss exactly the start-up code. It is keyed by the bundle's size and mtime, because V8 checks
 // only the source's length, and V8 rejects it after a Node upgrade or flag change; then it is written anew.
+// A `build` first asks the small replay bundle (replay.cjs, build-replay.ts), which answers a build that would
+// change nothing without the CLI being loaded at all.
 import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { Module, createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
