@@ -52,14 +52,21 @@ export function timeAgo(iso: string | undefined, now = Date.now()): string {
   return `${humanDuration(Math.max(0, now - then))} ago`;
 }
 
-/** Rows of cells → lines, each column padded to its widest cell plus 3 spaces (the last one not). */
+const tableMinWidth = 10;
+const tablePadding = 3;
+
+/**
+ * Rows of cells → lines, each column padded to its widest cell plus 3 spaces but never narrower than 10
+ * (the last one not padded): the docker CLI's tabwriter settings (minwidth 10, padding 3), so "TAG" takes
+ * 10 columns as it does in `docker images`.
+ */
 export function formatTable(header: string[], rows: string[][]): string {
   const all = [header, ...rows];
-  const widths = header.map((_, i) => Math.max(...all.map((r) => [...(r[i] ?? '')].length)));
+  const widths = header.map((_, i) => Math.max(tableMinWidth - tablePadding, ...all.map((r) => [...(r[i] ?? '')].length)));
   return all
     .map((row) =>
       row
-        .map((cell, i) => (i === row.length - 1 ? cell : cell + ' '.repeat((widths[i] as number) - [...cell].length + 3)))
+        .map((cell, i) => (i === row.length - 1 ? cell : cell + ' '.repeat((widths[i] as number) - [...cell].length + tablePadding)))
         .join('')
         .trimEnd(),
     )

@@ -31,6 +31,17 @@ describe('go-units formats', () => {
   it('pads table columns to the widest cell plus three spaces', () => {
     expect(formatTable(['REPOSITORY', 'TAG'], [['busybox', 'latest']])).toBe('REPOSITORY   TAG\nbusybox      latest\n');
   });
+
+  // Observed from docker 20.10 (`docker images`, `docker ps -a`): narrow columns still take 10 characters.
+  it('keeps every padded column at least 10 characters wide, as the docker CLI does', () => {
+    expect(formatTable(['REPOSITORY', 'TAG', 'IMAGE ID', 'CREATED', 'SIZE'], [['busybox', 'latest', '9a99ed737f4c', '1 second ago', '1.99MB']])).toBe(
+      'REPOSITORY   TAG       IMAGE ID       CREATED        SIZE\n' + 'busybox      latest    9a99ed737f4c   1 second ago   1.99MB\n',
+    );
+    expect(formatTable(['REPOSITORY', 'TAG', 'IMAGE ID', 'CREATED', 'SIZE'], [])).toBe('REPOSITORY   TAG       IMAGE ID   CREATED   SIZE\n');
+    expect(formatTable(['CONTAINER ID', 'IMAGE', 'COMMAND', 'CREATED', 'STATUS', 'PORTS', 'NAMES'], [])).toBe(
+      'CONTAINER ID   IMAGE     COMMAND   CREATED   STATUS    PORTS     NAMES\n',
+    );
+  });
 });
 
 describe('--format templates', () => {
