@@ -28,9 +28,16 @@ describe('go-units formats', () => {
     [3 * 365 * 24 * 3_600_000, '3 years'],
   ])('humanDuration(%d) = %s', (ms, text) => expect(humanDuration(ms)).toBe(text));
 
-  it('pads table columns to the widest cell plus three spaces, and to at least ten characters, as the Docker CLI', () => {
+  it('pads table columns to the widest cell plus three spaces', () => {
     expect(formatTable(['REPOSITORY', 'TAG'], [['busybox', 'latest']])).toBe('REPOSITORY   TAG\nbusybox      latest\n');
-    // `docker ps -a` with no containers (dockerd 20.10's CLI).
+  });
+
+  // Observed from docker 20.10 (`docker images`, `docker ps -a`): narrow columns still take 10 characters.
+  it('keeps every padded column at least 10 characters wide, as the docker CLI does', () => {
+    expect(formatTable(['REPOSITORY', 'TAG', 'IMAGE ID', 'CREATED', 'SIZE'], [['busybox', 'latest', '9a99ed737f4c', '1 second ago', '1.99MB']])).toBe(
+      'REPOSITORY   TAG       IMAGE ID       CREATED        SIZE\n' + 'busybox      latest    9a99ed737f4c   1 second ago   1.99MB\n',
+    );
+    expect(formatTable(['REPOSITORY', 'TAG', 'IMAGE ID', 'CREATED', 'SIZE'], [])).toBe('REPOSITORY   TAG       IMAGE ID   CREATED   SIZE\n');
     expect(formatTable(['CONTAINER ID', 'IMAGE', 'COMMAND', 'CREATED', 'STATUS', 'PORTS', 'NAMES'], [])).toBe(
       'CONTAINER ID   IMAGE     COMMAND   CREATED   STATUS    PORTS     NAMES\n',
     );
