@@ -2,7 +2,8 @@
 // build context or a stage's rootfs) into a destination rootfs directory, with BuildKit's rules —
 // a directory source copies its contents, a file goes into an existing/trailing-slash directory or
 // becomes the destination name, the source's own symlink is followed (links inside trees are kept),
-// created parent directories are 0755, --chown/--chmod/--exclude/--parents applied while copying.
+// created parent directories are 0755 (or an octal --chmod's permission bits), --chown/--chmod/--exclude/
+// --parents applied while copying.
 import {
   type BigIntStats,
   type Stats,
@@ -31,7 +32,7 @@ import { walkSelected } from '../context/walk.js';
 import { extractArchive, isArchive, type ExtractedArchive } from './archive.js';
 import { previousFileFor, setFileMetadata, type CopiedFiles, type PendingLink, type PreviousCopy } from './copied-files.js';
 import { UserError } from '../errors.js';
-import type { ModeChange } from './chmod.js';
+import type { Chmod } from './chmod.js';
 import type { Owner } from './owner.js';
 import { resolveInRoot } from './root-path.js';
 
@@ -45,7 +46,7 @@ export interface CopyRequest {
   /** Context files enter the image as 0:0 (Docker's rule); stage/image files keep their owners. */
   sourceOwner: 'keep' | 'root';
   /** --chmod. */
-  mode: ModeChange | undefined;
+  mode: Chmod | undefined;
   /** --exclude patterns, matched against paths relative to each copied source. */
   exclude: IgnoreMatcher | undefined;
   /** .dockerignore of the context (paths relative to the source root). */
@@ -276,7 +277,7 @@ class Copier {
     }
   }
 
-  /** Creates `path` and missing parents (0755, or the --chmod mode; --chown owner; stable mtime). */
+  /** Creates `path` and missing parents (0755, or an octal --chmod's permission bits; --chown owner; stable mtime). */
   async ensureDirectory(path: string): Promise<string> {
     const components = path.split('/').filter((c) => c !== '');
     let current = '/';
@@ -288,7 +289,8 @@ class Copier {
       if (existing?.isDirectory()) continue;
       if (existing) throw new UserError(`cannot copy to ${path}: ${current} is not a directory`);
       this.makeDirectory(host);
-      this.applyMetadata(host, { mode: 0o755, uid: 0, gid: 0, isDirectory: true, mtime: this.request.createdTime });
+      const owner = this.request.owner ?? { uid: 0, gid: 0 };
+      setFileMetadata(host, { mode: this.request.mode?.createdDirectoryMode ?? 0o755, ...owner, mtime: this.request.createdTime });
       this.createdDirectories.push({ path: host, mtime: this.request.createdTime });
     }
     return host;
@@ -447,7 +449,7 @@ class Copier {
   /** The source's metadata with --chown and --chmod applied. */
   private finalMetadata(metadata: EntryMetadata): { mode: number; uid: number; gid: number; mtime: Date } {
     const owner = this.request.owner ?? metadata;
-    const mode = this.request.mode ? this.request.mode(metadata.mode, metadata.isDirectory) : metadata.mode;
+    const mode = this.request.mode ? this.request.mode.apply(metadata.mode, metadata.isDirectory) : metadata.mode;
     return { mode, uid: owner.uid, gid: owner.gid, mtime: metadata.mtime };
   }
 
