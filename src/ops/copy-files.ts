@@ -35,6 +35,7 @@ import { UserError } from '../errors.js';
 import type { Chmod } from './chmod.js';
 import type { Owner } from './owner.js';
 import { resolveInRoot } from './root-path.js';
+import { isSpecialFile, makeSpecialFile } from './special-files.js';
 
 export interface CopyRequest {
   /** Source paths as written (variables expanded), relative to the source root; wildcards allowed. */
@@ -325,6 +326,7 @@ class Copier {
     const fromArchive = archive !== undefined;
     const rules = { sourceIgnore: fromArchive ? undefined : this.request.sourceIgnore, exclude: this.request.exclude };
     const newDirectories: { path: string; info: EntryStats }[] = [];
+    const mergedDirectories: { path: string; info: EntryStats }[] = [];
     const made = new Set<string>();
     // Where each directory of the tree is on the host: below a followed symlink it is not the lexical path.
     const hostDirectories = new Map<string, string>([['', destinationDir]]);
@@ -341,7 +343,10 @@ class Copier {
       const existing = lstatIfAny(destinationPath);
       const through = existing?.isSymbolicLink() && archive !== undefined && !archive.explicitDirectories.has(entry.relative) ? await this.directoryBehind(destinationPath) : undefined;
       if (existing?.isDirectory() || through !== undefined) {
-        hostDirectories.set(entry.relative, through ?? destinationPath); // merged into: it keeps its own metadata
+        hostDirectories.set(entry.relative, through ?? destinationPath);
+        // Merged into: it keeps its own metadata, except that an archive's own entry for it is applied
+        // over it (moby's Untar chmods/chowns an existing directory to the header's values).
+        if (existing?.isDirectory() && archive?.explicitDirectories.has(entry.relative)) mergedDirectories.push({ path: destinationPath, info: entry.info });
         continue;
       }
       if (existing && !fromArchive) throw new UserError(`cannot copy to non-directory: ${this.rootfsPath(destinationPath)}`);
@@ -353,6 +358,7 @@ class Copier {
     }
     // Metadata last and deepest first, so no directory's mtime is bumped by what goes into it.
     for (const directory of newDirectories.reverse()) this.applyMetadata(directory.path, this.sourceMetadata(directory.info, true, fromArchive));
+    for (const directory of mergedDirectories.reverse()) this.applyMetadata(directory.path, this.sourceMetadata(directory.info, true, true));
   }
 
   /**
@@ -372,7 +378,7 @@ class Copier {
   }
 
   /**
-   * Copies one non-directory entry (file, symlink; a socket becomes an empty file) to `destination`.
+   * Copies one non-directory entry (file, symlink, fifo, device; a socket becomes an empty file) to `destination`.
    * `mayExist` false: `destination` is in a directory this copy just made, so nothing is there to replace.
    */
   private copyEntry(sourcePath: string, destination: string, info: EntryStats, keepOwner = false, mayExist = true): void {
@@ -395,7 +401,8 @@ class Copier {
       this.copiedInodes.set(inode, destination);
     }
     const metadata = this.sourceMetadata(info, false, keepOwner);
-    if (!info.isFile()) writeFileSync(destination, ''); // sockets, fifos and devices are not carried over as such
+    if (isSpecialFile(info)) makeSpecialFile(destination, info);
+    else if (!info.isFile()) writeFileSync(destination, ''); // a socket is copied as an empty stub, as BuildKit's copier does
     else if (this.leftToLink(sourcePath, destination, info, metadata)) return;
     // Small files through memory: copyFileSync truncates the new file explicitly, which ext4 makes slow.
     else if (Number(info.size) <= smallFileBytes) writeFileSync(destination, readFileSync(sourcePath));
