@@ -5,7 +5,7 @@ import { createReadStream } from 'node:fs';
 import { PassThrough, type Readable } from 'node:stream';
 import { decompressed } from '../image/compression.js';
 import { applyLayer } from '../snapshot/apply.js';
-import { cleanEntryName } from '../snapshot/tar-names.js';
+import { cleanArchiveEntryName } from '../snapshot/tar-names.js';
 
 /** ustar (and GNU tar) headers carry "ustar" at offset 257 of the first block. */
 function looksLikeTar(block: Buffer): boolean {
@@ -47,7 +47,7 @@ export interface ExtractedArchive {
   explicitDirectories: ReadonlySet<string>;
 }
 
-/** Unpacks the archive at `path` into `target` (entries escaping it are refused by applyLayer). */
+/** Unpacks the archive at `path` into `target` (absolute names land below it; `..` escapes are refused by applyLayer). */
 export async function extractArchive(path: string, target: string): Promise<ExtractedArchive> {
   // One read: the bytes go both to the extraction and to a scan of the headers.
   const source = await openDecompressed(path);
@@ -65,12 +65,12 @@ export async function extractArchive(path: string, target: string): Promise<Extr
   const scanning = forEachTarEntry(toScan, async (header) => {
     if (header.type !== 'directory') return;
     try {
-      explicitDirectories.add(cleanEntryName(header.name));
+      explicitDirectories.add(cleanArchiveEntryName(header.name));
     } catch {
       // A name applyLayer refuses: the extraction fails with the reason.
     }
   });
-  const applying = applyLayer(target, toApply);
+  const applying = applyLayer(target, toApply, { archive: true });
   try {
     await Promise.all([applying, scanning]);
   } catch (err) {

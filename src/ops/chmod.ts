@@ -1,20 +1,37 @@
 // COPY/ADD --chmod: octal (`0644`, `755`) and symbolic (`u=rw,g=r,o=`, `a+X`, `go-w`) modes, parsed
-// once into a function that gives each copied entry its new permission bits, as chmod(1) would.
+// once into a function that gives each copied entry its new permission bits, as chmod(1) would, and the
+// mode of the directories the copy itself creates.
 import { UserError } from '../errors.js';
 
 /** New permission bits (07777 range) for an entry whose current mode is `mode`. */
 export type ModeChange = (mode: number, isDirectory: boolean) => number;
 
-const permissionMask = 0o7777;
+export interface Chmod {
+  /** For every copied entry. */
+  apply: ModeChange;
+  /**
+   * For directories the copy creates (missing parents of the destination, a new destination directory):
+   * BuildKit's copier makes them with the octal mode's permission bits only — Go's FileMode drops the
+   * raw setuid/setgid/sticky bits — and with 0755 for a symbolic mode, which it applies to copied entries
+   * alone (fsutil copy: MkdirAll gets `CopyInfo.Mode`, nil for a `ModeStr`).
+   */
+  createdDirectoryMode: number;
+}
 
-export function parseChmod(text: string): ModeChange {
+const permissionMask = 0o7777;
+const defaultDirectoryMode = 0o755;
+
+export function parseChmod(text: string): Chmod {
   if (/^[0-7]+$/.test(text)) {
     const value = Number.parseInt(text, 8);
     if (value > permissionMask) throw invalidChmod(text);
-    return () => value;
+    return { apply: () => value, createdDirectoryMode: value & 0o777 };
   }
   const clauses = text.split(',').map((clause) => parseClause(clause, text));
-  return (mode, isDirectory) => clauses.reduce((current, apply) => apply(current, isDirectory), mode & permissionMask);
+  return {
+    apply: (mode, isDirectory) => clauses.reduce((current, apply) => apply(current, isDirectory), mode & permissionMask),
+    createdDirectoryMode: defaultDirectoryMode,
+  };
 }
 
 // BuildKit's message (dockerfile2llb dispatchCopy) names octal only, though it accepts symbolic modes too.

@@ -2,7 +2,8 @@
 // build context or a stage's rootfs) into a destination rootfs directory, with BuildKit's rules —
 // a directory source copies its contents, a file goes into an existing/trailing-slash directory or
 // becomes the destination name, the source's own symlink is followed (links inside trees are kept),
-// created parent directories are 0755, --chown/--chmod/--exclude/--parents applied while copying.
+// created parent directories are 0755 (or an octal --chmod's permission bits), --chown/--chmod/--exclude/
+// --parents applied while copying.
 import {
   type BigIntStats,
   type Stats,
@@ -31,9 +32,10 @@ import { walkSelected } from '../context/walk.js';
 import { extractArchive, isArchive, type ExtractedArchive } from './archive.js';
 import { previousFileFor, setFileMetadata, type CopiedFiles, type PendingLink, type PreviousCopy } from './copied-files.js';
 import { UserError } from '../errors.js';
-import type { ModeChange } from './chmod.js';
+import type { Chmod } from './chmod.js';
 import type { Owner } from './owner.js';
 import { resolveInRoot } from './root-path.js';
+import { isSpecialFile, makeSpecialFile } from './special-files.js';
 
 export interface CopyRequest {
   /** Source paths as written (variables expanded), relative to the source root; wildcards allowed. */
@@ -45,7 +47,7 @@ export interface CopyRequest {
   /** Context files enter the image as 0:0 (Docker's rule); stage/image files keep their owners. */
   sourceOwner: 'keep' | 'root';
   /** --chmod. */
-  mode: ModeChange | undefined;
+  mode: Chmod | undefined;
   /** --exclude patterns, matched against paths relative to each copied source. */
   exclude: IgnoreMatcher | undefined;
   /** .dockerignore of the context (paths relative to the source root). */
@@ -276,7 +278,7 @@ class Copier {
     }
   }
 
-  /** Creates `path` and missing parents (0755, or the --chmod mode; --chown owner; stable mtime). */
+  /** Creates `path` and missing parents (0755, or an octal --chmod's permission bits; --chown owner; stable mtime). */
   async ensureDirectory(path: string): Promise<string> {
     const components = path.split('/').filter((c) => c !== '');
     let current = '/';
@@ -288,7 +290,8 @@ class Copier {
       if (existing?.isDirectory()) continue;
       if (existing) throw new UserError(`cannot copy to ${path}: ${current} is not a directory`);
       this.makeDirectory(host);
-      this.applyMetadata(host, { mode: 0o755, uid: 0, gid: 0, isDirectory: true, mtime: this.request.createdTime });
+      const owner = this.request.owner ?? { uid: 0, gid: 0 };
+      setFileMetadata(host, { mode: this.request.mode?.createdDirectoryMode ?? 0o755, ...owner, mtime: this.request.createdTime });
       this.createdDirectories.push({ path: host, mtime: this.request.createdTime });
     }
     return host;
@@ -323,6 +326,7 @@ class Copier {
     const fromArchive = archive !== undefined;
     const rules = { sourceIgnore: fromArchive ? undefined : this.request.sourceIgnore, exclude: this.request.exclude };
     const newDirectories: { path: string; info: EntryStats }[] = [];
+    const mergedDirectories: { path: string; info: EntryStats }[] = [];
     const made = new Set<string>();
     // Where each directory of the tree is on the host: below a followed symlink it is not the lexical path.
     const hostDirectories = new Map<string, string>([['', destinationDir]]);
@@ -339,7 +343,10 @@ class Copier {
       const existing = lstatIfAny(destinationPath);
       const through = existing?.isSymbolicLink() && archive !== undefined && !archive.explicitDirectories.has(entry.relative) ? await this.directoryBehind(destinationPath) : undefined;
       if (existing?.isDirectory() || through !== undefined) {
-        hostDirectories.set(entry.relative, through ?? destinationPath); // merged into: it keeps its own metadata
+        hostDirectories.set(entry.relative, through ?? destinationPath);
+        // Merged into: it keeps its own metadata, except that an archive's own entry for it is applied
+        // over it (moby's Untar chmods/chowns an existing directory to the header's values).
+        if (existing?.isDirectory() && archive?.explicitDirectories.has(entry.relative)) mergedDirectories.push({ path: destinationPath, info: entry.info });
         continue;
       }
       if (existing && !fromArchive) throw new UserError(`cannot copy to non-directory: ${this.rootfsPath(destinationPath)}`);
@@ -351,6 +358,7 @@ class Copier {
     }
     // Metadata last and deepest first, so no directory's mtime is bumped by what goes into it.
     for (const directory of newDirectories.reverse()) this.applyMetadata(directory.path, this.sourceMetadata(directory.info, true, fromArchive));
+    for (const directory of mergedDirectories.reverse()) this.applyMetadata(directory.path, this.sourceMetadata(directory.info, true, true));
   }
 
   /**
@@ -370,7 +378,7 @@ class Copier {
   }
 
   /**
-   * Copies one non-directory entry (file, symlink; a socket becomes an empty file) to `destination`.
+   * Copies one non-directory entry (file, symlink, fifo, device; a socket becomes an empty file) to `destination`.
    * `mayExist` false: `destination` is in a directory this copy just made, so nothing is there to replace.
    */
   private copyEntry(sourcePath: string, destination: string, info: EntryStats, keepOwner = false, mayExist = true): void {
@@ -393,7 +401,8 @@ class Copier {
       this.copiedInodes.set(inode, destination);
     }
     const metadata = this.sourceMetadata(info, false, keepOwner);
-    if (!info.isFile()) writeFileSync(destination, ''); // sockets, fifos and devices are not carried over as such
+    if (isSpecialFile(info)) makeSpecialFile(destination, info);
+    else if (!info.isFile()) writeFileSync(destination, ''); // a socket is copied as an empty stub, as BuildKit's copier does
     else if (this.leftToLink(sourcePath, destination, info, metadata)) return;
     // Small files through memory: copyFileSync truncates the new file explicitly, which ext4 makes slow.
     else if (Number(info.size) <= smallFileBytes) writeFileSync(destination, readFileSync(sourcePath));
@@ -447,7 +456,7 @@ class Copier {
   /** The source's metadata with --chown and --chmod applied. */
   private finalMetadata(metadata: EntryMetadata): { mode: number; uid: number; gid: number; mtime: Date } {
     const owner = this.request.owner ?? metadata;
-    const mode = this.request.mode ? this.request.mode(metadata.mode, metadata.isDirectory) : metadata.mode;
+    const mode = this.request.mode ? this.request.mode.apply(metadata.mode, metadata.isDirectory) : metadata.mode;
     return { mode, uid: owner.uid, gid: owner.gid, mtime: metadata.mtime };
   }
 

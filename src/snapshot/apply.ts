@@ -22,7 +22,7 @@ import { join, posix } from 'node:path';
 import { promisify } from 'node:util';
 import { UserError } from '../errors.js';
 import type { TarHeader } from './tar-format.js';
-import { cleanEntryName, opaqueWhiteout, whiteoutPrefix, xattrsOf } from './tar-names.js';
+import { cleanArchiveEntryName, cleanEntryName, opaqueWhiteout, whiteoutPrefix, xattrsOf } from './tar-names.js';
 import { setXattrs } from './xattr.js';
 
 const run = promisify(execFile);
@@ -31,6 +31,8 @@ const maxSymlinkHops = 40;
 export interface ApplyOptions {
   /** Keep the tar's numeric owners (default true; false when not running as root). */
   chown?: boolean;
+  /** An archive ADD unpacks rather than an image layer: absolute names are read relative to the target. */
+  archive?: boolean;
 }
 
 export interface ApplyResult {
@@ -128,6 +130,7 @@ async function writeBody(path: string, body: AsyncIterable<Uint8Array>): Promise
 /** Applies a layer tar stream (uncompressed) to `target`. */
 export async function applyLayer(target: string, layer: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, options: ApplyOptions = {}): Promise<ApplyResult> {
   const chown = options.chown ?? process.getuid?.() === 0;
+  const cleanName = options.archive ? cleanArchiveEntryName : cleanEntryName;
   let currentName = '';
   const resolver = new ScopedResolver(target, () => currentName);
   const writtenThisLayer = new Set<string>();
@@ -154,7 +157,7 @@ export async function applyLayer(target: string, layer: AsyncIterable<Uint8Array
     if (header.name.includes('\uFFFD')) throw refuse(header.name, 'its name is not valid UTF-8');
     let rel: string;
     try {
-      rel = cleanEntryName(header.name);
+      rel = cleanName(header.name);
     } catch (err) {
       throw refuse(header.name, (err as Error).message.replace(/^tar entry "[^"]*" /, ''));
     }
@@ -232,7 +235,7 @@ export async function applyLayer(target: string, layer: AsyncIterable<Uint8Array
   function linkSource(header: TarHeader): string {
     let rel: string;
     try {
-      rel = cleanEntryName(header.linkname);
+      rel = cleanName(header.linkname);
     } catch {
       throw refuse(header.name, `hard link target "${header.linkname}" is outside the target directory`);
     }

@@ -37,3 +37,11 @@ export function cleanEntryName(name: string): string {
   }
   return parts.join('/');
 }
+
+/**
+ * cleanEntryName for an archive ADD unpacks: moby's Untar (run chrooted in the destination) takes an
+ * absolute name, or hard-link target, as relative to the destination instead of refusing it.
+ */
+export function cleanArchiveEntryName(name: string): string {
+  return cleanEntryName(name.replace(/^\/+/, ''));
+}

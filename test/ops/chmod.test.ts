@@ -4,10 +4,10 @@ import { UserError } from '../../src/errors.js';
 
 describe('parseChmod', () => {
   it('takes octal modes with or without a leading zero', () => {
-    expect(parseChmod('0644')(0o700, false)).toBe(0o644);
-    expect(parseChmod('777')(0o700, false)).toBe(0o777);
-    expect(parseChmod('0')(0o755, true)).toBe(0);
-    expect(parseChmod('4755')(0o644, false)).toBe(0o4755);
+    expect(parseChmod('0644').apply(0o700, false)).toBe(0o644);
+    expect(parseChmod('777').apply(0o700, false)).toBe(0o777);
+    expect(parseChmod('0').apply(0o755, true)).toBe(0);
+    expect(parseChmod('4755').apply(0o644, false)).toBe(0o4755);
   });
 
   it('rejects values above 07777 and non-modes with BuildKit message', () => {
@@ -29,6 +29,16 @@ describe('parseChmod', () => {
     ['u+s', 0o755, false, 0o4755],
     ['+t', 0o777, true, 0o1777],
   ])('applies %s to %o (dir=%s) → %o', (mode, before, isDirectory, after) => {
-    expect(parseChmod(mode)(before, isDirectory)).toBe(after);
+    expect(parseChmod(mode).apply(before, isDirectory)).toBe(after);
+  });
+
+  // fsutil's copier: MkdirAll(os.FileMode(mode)) keeps permission bits only; a symbolic mode leaves 0755.
+  it.each([
+    ['770', 0o770],
+    ['4711', 0o711],
+    ['go-w', 0o755],
+    ['u=rw', 0o755],
+  ])('creates directories for --chmod=%s with %o', (mode, created) => {
+    expect(parseChmod(mode).createdDirectoryMode).toBe(created);
   });
 });

@@ -108,6 +108,16 @@ describeIf('applyLayer', missing, () => {
     expect(await readFile(join(target, 'usr/bin/tool'), 'utf8')).toBe('tool');
   });
 
+  it('reads absolute names and hard-link targets of an ADD archive below the target, as moby Untar does', async () => {
+    const { sandbox, target } = await freshTarget();
+    const archive = await buildTar([{ name: '/abs/x', body: 'abs' }, { name: '/abs/h', type: 'link', linkname: '/abs/x' }]);
+    await applyLayer(target, [archive], { archive: true });
+    expect(await readFile(join(target, 'abs/x'), 'utf8')).toBe('abs');
+    expect((await stat(join(target, 'abs/h'))).ino).toBe((await stat(join(target, 'abs/x'))).ino);
+    expect((await readdir(sandbox)).sort()).toEqual(['rootfs']);
+    await expect(applyLayer(target, [await buildTar([{ name: '/../evil', body: 'x' }])], { archive: true })).rejects.toThrow(UnsafeLayerError);
+  });
+
   const hostile: [string, () => Promise<Buffer>, string][] = [
     ['parent traversal', () => buildTar([{ name: '../evil', body: 'x' }]), 'refusing layer entry "../evil": escapes the target directory'],
     ['traversal inside the name', () => buildTar([{ name: 'a/../../evil', body: 'x' }]), 'refusing layer entry "a/../../evil": escapes the target directory'],
