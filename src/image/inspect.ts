@@ -13,6 +13,8 @@ export interface ImageInspect {
   Parent: string;
   Comment: string;
   Created: string;
+  Container: string;
+  ContainerConfig: Record<string, unknown>;
   DockerVersion: string;
   Author: string;
   Config: Record<string, unknown>;
@@ -20,6 +22,7 @@ export interface ImageInspect {
   Variant?: string;
   Os: string;
   Size: number;
+  VirtualSize: number;
   RootFS: { Type: string; Layers: string[] };
   Metadata: { LastTagTime: string };
 }
@@ -81,6 +84,9 @@ export function inspectView(details: ImageDetails): ImageInspect {
     Parent: '',
     Comment: lastHistory?.comment ?? '',
     Created: config.created ?? '0001-01-01T00:00:00Z',
+    // The classic builder's commit container; images made here (like Docker's own imports) have none.
+    Container: '',
+    ContainerConfig: dockerConfig(undefined),
     DockerVersion: '',
     Author: config.author ?? '',
     Config: dockerConfig(config.config),
@@ -88,6 +94,7 @@ export function inspectView(details: ImageDetails): ImageInspect {
     ...(config.variant ? { Variant: config.variant } : {}),
     Os: config.os,
     Size: details.size,
+    VirtualSize: details.size,
     RootFS: { Type: 'layers', Layers: config.rootfs.diff_ids },
     Metadata: { LastTagTime: image.added },
   };

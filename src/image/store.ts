@@ -9,7 +9,7 @@ import type { ContentStore, Sha256Digest } from '../../cache/index.js';
 import { NotFoundError } from '../errors.js';
 import { lockState } from '../snapshot/state-lock.js';
 import type { ImageConfig, Manifest } from './oci.js';
-import type { ImageReference } from './reference.js';
+import { familiarReference, parseReference, type ImageReference } from './reference.js';
 import { canonicalTag, findInState, readStoreState, storeStateFile, viewOf, type ImageRecord, type StateFile, type StoredImage } from './store-state.js';
 
 export type { ImageRecord, StoredImage } from './store-state.js';
@@ -115,12 +115,16 @@ export class ImageStore {
     });
   }
 
-  /** Drops an image record and every tag pointing at it (blobs are the caller's to remove). */
+  /**
+   * Drops an image record and every tag pointing at it (blobs are the caller's to remove). The tags come back
+   * sorted by canonical name: the order Docker's reference store gives `rmi -f`'s "Untagged:" lines.
+   */
   async remove(manifestDigest: Sha256Digest): Promise<string[]> {
     return this.update((state) => {
       const removedTags = Object.entries(state.tags)
         .filter(([, d]) => d === manifestDigest)
-        .map(([ref]) => ref);
+        .map(([ref]) => ref)
+        .sort();
       for (const ref of removedTags) delete state.tags[ref];
       delete state.images[manifestDigest];
       return removedTags;
@@ -135,6 +139,22 @@ export class ImageStore {
     const found = await this.find(text);
     if (!found) throw new NotFoundError(`No such image: ${text}`);
     return found;
+  }
+
+  /**
+   * resolve, but a miss names the reference with its default tag ("No such image: nosuch:latest"), as
+   * Docker's daemon words it for `tag` and `history`.
+   */
+  async resolveWithDefaultTag(text: string): Promise<StoredImage> {
+    const found = await this.find(text);
+    if (found) return found;
+    let shown = text;
+    try {
+      shown = familiarReference(parseReference(text));
+    } catch {
+      // Not a valid reference: Docker names it as given.
+    }
+    throw new NotFoundError(`No such image: ${shown}`);
   }
 
   async find(text: string): Promise<StoredImage | undefined> {

@@ -14,6 +14,8 @@ const busybox = join(repoRoot, '.tsbuild-bases', 'busybox.tar');
 /** The busybox image's size as docker images shows it (1.99MB for the tarball Debian 12's busybox-static gives). */
 const shownSize = humanSize(dockerLayerSize(busybox));
 const size = shownSize.replace('.', '\\.');
+/** The same in `system df`'s summary, which docker prints with 4 significant digits (1.986MB). */
+const summarySize = humanSize(dockerLayerSize(busybox), 4).replace('.', '\\.');
 let dir: string;
 let root: string;
 
@@ -40,6 +42,11 @@ describeIf('image commands (CLI)', cliBuilt(), () => {
     expect(tsbuildOk(root, ['images', '-q'])).toBe('');
     expect(tsbuildOk(root, ['load', '-i', archive])).toBe('Loaded image: bb:1\nLoaded image: localhost:5000/team/bb:v2\n');
     expect(tsbuildOk(root, ['images', '--no-trunc', '-q', 'bb'])).toBe(`${id}\n`);
+    // docker 20.10 `rmi -f <id prefix>` of an image with tags busybox:latest and second:one printed
+    // "Untagged: busybox:latest", "Untagged: second:one": sorted by name, whatever the tagging order.
+    tsbuildOk(root, ['tag', 'bb:1', 'aa:0']);
+    expect(tsbuildOk(root, ['rmi', '-f', id.slice(7, 19)])).toBe(`Untagged: aa:0\nUntagged: bb:1\nUntagged: localhost:5000/team/bb:v2\nDeleted: ${id}\nDeleted: ${layer}\n`);
+    expect(tsbuildOk(root, ['load', '-i', archive])).toBe('Loaded image: bb:1\nLoaded image: localhost:5000/team/bb:v2\n');
     checkStoreConsistent(root);
   });
 
@@ -63,12 +70,35 @@ describeIf('image commands (CLI)', cliBuilt(), () => {
     expect(tsbuild(root, ['tag', 'bb:1', 'Bad:Tag']).stderr).toBe(
       'ERROR: Error parsing reference: "Bad:Tag" is not a valid repository/tag: invalid reference format: repository name (library/Bad) must be lowercase\n',
     );
+    // What docker 20.10's daemon said to `tag nosuch x:y`, `history nosuch` and `images --filter bogus=1`.
+    expect(tsbuild(root, ['tag', 'nosuch', 'x:y'])).toMatchObject({ code: 1, stderr: 'ERROR: No such image: nosuch:latest\n' });
+    expect(tsbuild(root, ['history', 'nosuch'])).toMatchObject({ code: 1, stderr: 'ERROR: No such image: nosuch:latest\n' });
+    expect(tsbuild(root, ['images', '--filter', 'bogus=1'])).toMatchObject({ code: 1, stderr: "ERROR: Invalid filter 'bogus'\n" });
+  });
+
+  it('inspects an image with the keys docker 20.10 printed for an imported one, in its order', () => {
+    const [view] = JSON.parse(tsbuildOk(root, ['inspect', 'bb:1'])) as Record<string, unknown>[];
+    // Docker also has GraphDriver (its overlay2 directories), which has no counterpart here.
+    expect(Object.keys(view ?? {})).toEqual([
+      'Id', 'RepoTags', 'RepoDigests', 'Parent', 'Comment', 'Created', 'Container', 'ContainerConfig', 'DockerVersion',
+      'Author', 'Config', 'Architecture', 'Os', 'Size', 'VirtualSize', 'RootFS', 'Metadata',
+    ]);
+    expect(view?.Container).toBe('');
+    expect(view?.VirtualSize).toBe(view?.Size);
+    // Docker's ContainerConfig for an import, as it printed it.
+    expect(view?.ContainerConfig).toEqual({
+      Hostname: '', Domainname: '', User: '', AttachStdin: false, AttachStdout: false, AttachStderr: false, Tty: false, OpenStdin: false,
+      StdinOnce: false, Env: null, Cmd: null, Image: '', Volumes: null, WorkingDir: '', Entrypoint: null, OnBuild: null, Labels: null,
+    });
   });
 
   it('formats images and history with --format, as docker does', () => {
     expect(tsbuildOk(root, ['images', '--format', '{{.Repository}}:{{.Tag}}', 'bb'])).toBe('bb:1\n');
     expect(tsbuildOk(root, ['images', '--format', 'table {{.Repository}}\\t{{.Tag}}', 'bb'])).toBe('REPOSITORY   TAG\nbb           1\n');
     expect(tsbuildOk(root, ['history', '--format', '{{.Size}} {{.Comment}}', 'bb:1'])).toBe(`${shownSize} base\n`);
+    // docker 20.10 `images --format '{{json .}}'` for the busybox import: ..."Size":"1.99MB",..."VirtualSize":"1.986MB".
+    const fields = JSON.parse(tsbuildOk(root, ['images', '--format', '{{json .}}', 'bb:1'])) as Record<string, string>;
+    expect([fields.Size, fields.VirtualSize]).toEqual([shownSize, humanSize(dockerLayerSize(busybox), 4)]);
   });
 
   it('shows history newest first', () => {
@@ -134,7 +164,7 @@ describeIf('image commands (CLI)', cliBuilt(), () => {
 
   it('system df counts images', () => {
     expect(tsbuildOk(root, ['system', 'df'])).toMatch(
-      new RegExp(`^TYPE +TOTAL +ACTIVE +SIZE +RECLAIMABLE\nImages +2 +0 +${size} +${size} \\(100%\\)\nContainers +0 +0 +0B +0B\n`),
+      new RegExp(`^TYPE +TOTAL +ACTIVE +SIZE +RECLAIMABLE\nImages +2 +0 +${summarySize} +${summarySize} \\(100%\\)\nContainers +0 +0 +0B +0B\n`),
     );
   });
 

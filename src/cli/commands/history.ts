@@ -11,7 +11,7 @@ const columnTitles = { ID: 'IMAGE', CreatedSince: 'CREATED', CreatedAt: 'CREATED
 export function registerHistory(program: Command, context: CliContext): void {
   const action = async (name: string, opts: { trunc: boolean; quiet?: boolean; human: boolean; format?: string }): Promise<void> => {
     const engine = await context.engine();
-    const details = await imageDetails(engine.images, await engine.images.resolve(name));
+    const details = await imageDetails(engine.images, await engine.images.resolveWithDefaultTag(name));
     const layerSizes = [...details.layerSizes];
     // Each non-empty history entry owns the next layer, in order.
     const rows = (details.config.history ?? []).map((entry) => ({ entry, size: entry.empty_layer ? 0 : (layerSizes.shift() ?? 0) }));

@@ -50,7 +50,7 @@ function rowFilter(filters: string[], positional: string | undefined): (row: Row
         return globMatches(value, name) || globMatches(value, `${name}:${row.tag}`);
       });
     } else {
-      throw new UserError(`invalid filter '${key}'`);
+      throw new UserError(`Invalid filter '${key}'`);
     }
   }
   if (positional !== undefined) {
@@ -74,7 +74,7 @@ function formatFields(row: Row, id: string): Record<string, string> {
     Size: humanSize(row.size),
     Tag: row.tag,
     UniqueSize: 'N/A',
-    VirtualSize: humanSize(row.size),
+    VirtualSize: humanSize(row.size, 4), // the docker CLI's units.HumanSize: 4 significant digits ("1.986MB")
   };
 }
 

@@ -13,7 +13,8 @@ export function printRemovals(context: CliContext, events: RemovalEvent[], recla
     context.stdout.write('\n');
   }
   if (cacheDeleted.length > 0) context.stdout.write(`Deleted build cache objects:\n${cacheDeleted.map((key) => `${key}\n`).join('')}\n`);
-  context.stdout.write(`Total reclaimed space: ${humanSize(reclaimed)}\n`);
+  // The docker CLI prints this with units.HumanSize: 4 significant digits ("1.986MB").
+  context.stdout.write(`Total reclaimed space: ${humanSize(reclaimed, 4)}\n`);
 }
 
 export function registerImagePrune(program: Command, context: CliContext): void {

@@ -37,10 +37,11 @@ export function registerSystem(program: Command, context: CliContext): void {
           formatTable(
             ['TYPE', 'TOTAL', 'ACTIVE', 'SIZE', 'RECLAIMABLE'],
             [
-              ['Images', String(images.length), String(active), humanSize(imagesSize), `${humanSize(reclaimable)}${percent(reclaimable, imagesSize)}`],
+              // The docker CLI's summary uses units.HumanSize: 4 significant digits ("1.986MB").
+              ['Images', String(images.length), String(active), humanSize(imagesSize, 4), `${humanSize(reclaimable, 4)}${percent(reclaimable, imagesSize)}`],
               ['Containers', '0', '0', '0B', '0B'],
               ['Local Volumes', '0', '0', '0B', '0B'],
-              ['Build Cache', String(cache.records.length + cache.cacheMounts.length), String(cache.active), humanSize(cache.size), humanSize(cache.reclaimable)], // Docker gives no percentage here
+              ['Build Cache', String(cache.records.length + cache.cacheMounts.length), String(cache.active), humanSize(cache.size, 4), humanSize(cache.reclaimable, 4)], // Docker gives no percentage here
             ],
           ),
         );

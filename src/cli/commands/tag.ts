@@ -15,7 +15,7 @@ export function registerTag(program: Command, context: CliContext): void {
       throw err;
     }
     const engine = await context.engine();
-    const image = await engine.images.resolve(source);
+    const image = await engine.images.resolveWithDefaultTag(source);
     await engine.images.tag(ref, image.manifestDigest);
   };
   for (const command of [program.command('tag'), commandGroup(program, 'image', 'Manage images').command('tag')]) {
