@@ -46,8 +46,10 @@ export async function selectImagesToSave(images: ImageStore, names: string[]): P
     }
     if (named) continue;
     const image = await images.find(name);
-    // Docker's words: a name that reads as a reference names one the store does not have.
-    if (image === undefined) throw new NotFoundError(wanted === undefined ? `No such image: ${name}` : 'reference does not exist');
+    // Docker 20.10's words: a name with a tag the store lacks is "reference does not exist"; a bare
+    // name, an ID or anything starting "sha256:" (which would parse as name:tag) is "No such image".
+    const namesTag = wanted !== undefined && !isNameOnly(name) && !name.startsWith('sha256:');
+    if (image === undefined) throw new NotFoundError(namesTag ? 'reference does not exist' : `No such image: ${name}`);
     add(image.manifestDigest);
   }
   return [...selected.values()];

@@ -64,6 +64,12 @@ describeIf('image commands (CLI)', cliBuilt(), () => {
     expect(tsbuild(root, ['inspect', 'nope:1'])).toMatchObject({ code: 1, stdout: '[]\n', stderr: 'ERROR: No such object: nope:1\n' });
     expect(tsbuild(root, ['image', 'inspect', 'nope:1'])).toMatchObject({ code: 1, stderr: 'ERROR: No such image: nope:1\n' });
     expect(tsbuild(root, ['save', '-o', join(dir, 'none.tar'), 'nope:1'])).toMatchObject({ code: 1, stderr: 'ERROR: reference does not exist\n' });
+    // docker 20.10: `save nosuch` and `save sha256:0123456789abcdef` say "No such image: <name as given>".
+    expect(tsbuild(root, ['save', '-o', join(dir, 'none.tar'), 'nosuch'])).toMatchObject({ code: 1, stderr: 'ERROR: No such image: nosuch\n' });
+    expect(tsbuild(root, ['save', '-o', join(dir, 'none.tar'), 'sha256:0123456789abcdef'])).toMatchObject({
+      code: 1,
+      stderr: 'ERROR: No such image: sha256:0123456789abcdef\n',
+    });
     const result = tsbuild(root, ['rmi', 'nope:1']);
     expect(result.code).toBe(1);
     expect(result.stderr).toBe('ERROR: No such image: nope:1\n');
@@ -118,9 +124,21 @@ describeIf('image commands (CLI)', cliBuilt(), () => {
     expect(tsbuildOk(root, ['images', '-q', '--no-trunc', '-f', 'dangling=true'])).toBe(`${first}\n`);
     expect(tsbuildOk(root, ['images', '-f', 'dangling=true'])).toMatch(/\n<none> +<none> +[a-f0-9]{12} /);
     const pruned = tsbuildOk(root, ['image', 'prune', '-f']);
-    expect(pruned).toBe(`Deleted Images:\ndeleted: ${first}\n\nTotal reclaimed space: ${pruned.match(/space: (\S+)/)?.[1]}\n`);
+    // The layer stays with moving:1, and Docker counts only released layers' content.
+    expect(pruned).toBe(`Deleted Images:\ndeleted: ${first}\n\nTotal reclaimed space: 0B\n`);
     expect(tsbuildOk(root, ['images', '-q', '-f', 'dangling=true'])).toBe('');
     checkStoreConsistent(root);
+  });
+
+  it('reports the space image prune -a frees as docker does: the released layers\' content, 4 digits', async () => {
+    const own = join(dir, 'prune-all');
+    const id = tsbuildOk(own, ['import', busybox, 'only:1']).trim();
+    const layer = tsbuildOk(own, ['inspect', '--format', '{{index .RootFS.Layers 0}}', 'only:1']).trim();
+    // docker 20.10 for the same tarball: "... deleted: <layer>\n\nTotal reclaimed space: 1.986MB".
+    expect(tsbuildOk(own, ['image', 'prune', '-a', '-f'])).toBe(
+      `Deleted Images:\nuntagged: only:1\ndeleted: ${id}\ndeleted: ${layer}\n\nTotal reclaimed space: ${humanSize(dockerLayerSize(busybox), 4)}\n`,
+    );
+    await rm(own, { recursive: true, force: true });
   });
 
   it('save of a bare repository name writes every tag of it; of an ID, the image untagged', () => {
