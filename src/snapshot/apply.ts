@@ -214,6 +214,8 @@ export async function applyLayer(target: string, layer: AsyncIterable<Uint8Array
         break;
       case 'link': {
         linkSync(linkSource(header), path);
+        // moby's Untar gives the shared inode the link entry's owner, mode and times; a layer's link keeps its target's.
+        if (options.archive) await setMetadata(path, header, true);
         break;
       }
       case 'character-device':

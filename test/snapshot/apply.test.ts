@@ -110,10 +110,16 @@ describeIf('applyLayer', missing, () => {
 
   it('reads absolute names and hard-link targets of an ADD archive below the target, as moby Untar does', async () => {
     const { sandbox, target } = await freshTarget();
-    const archive = await buildTar([{ name: '/abs/x', body: 'abs' }, { name: '/abs/h', type: 'link', linkname: '/abs/x' }]);
+    const archive = await buildTar([
+      { name: '/abs/x', body: 'abs', mode: 0o600, uid: 5, gid: 6 },
+      { name: '/abs/h', type: 'link', linkname: '/abs/x', mode: 0o640, uid: 7, gid: 8 },
+    ]);
     await applyLayer(target, [archive], { archive: true });
     expect(await readFile(join(target, 'abs/x'), 'utf8')).toBe('abs');
-    expect((await stat(join(target, 'abs/h'))).ino).toBe((await stat(join(target, 'abs/x'))).ino);
+    const [x, h] = [await stat(join(target, 'abs/x')), await stat(join(target, 'abs/h'))];
+    expect(h.ino).toBe(x.ino);
+    // The link entry's metadata wins for the shared inode (moby createTarFile chowns and chmods the link path).
+    expect([x.mode & 0o7777, x.uid, x.gid]).toEqual([0o640, 7, 8]);
     expect((await readdir(sandbox)).sort()).toEqual(['rootfs']);
     await expect(applyLayer(target, [await buildTar([{ name: '/../evil', body: 'x' }])], { archive: true })).rejects.toThrow(UnsafeLayerError);
   });
