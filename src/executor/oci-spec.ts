@@ -95,13 +95,14 @@ function systemMounts(privileged: boolean): OciMount[] {
 }
 
 /**
- * A build step's generated files are read-only; a Docker container's are its own to edit (writable
- * unless --read-only, no nosuid/nodev/noexec) and mounted in Docker's order, as its `mount` shows.
+ * A build step gets BuildKit's two generated files, read-only (its /etc/hostname is the image's own); a Docker
+ * container gets three, its own to edit (writable unless --read-only, no nosuid/nodev/noexec), mounted in
+ * Docker's order, as its `mount` shows.
  */
 function etcMounts(files: EtcFiles, spec: SandboxSpec): OciMount[] {
   if (spec.conventions === 'buildkit') {
     const bind = (destination: string, source: string): OciMount => ({ destination, type: 'bind', source, options: ['rbind', 'ro', 'nosuid', 'nodev', 'noexec'] });
-    return [bind('/etc/hosts', files.hosts), bind('/etc/hostname', files.hostname), bind('/etc/resolv.conf', files.resolvConf)];
+    return [bind('/etc/hosts', files.hosts), bind('/etc/resolv.conf', files.resolvConf)];
   }
   const bind = (destination: string, source: string): OciMount => ({ destination, type: 'bind', source, options: ['rbind', spec.readonlyRootfs ? 'ro' : 'rw'] });
   return [bind('/etc/resolv.conf', files.resolvConf), bind('/etc/hostname', files.hostname), bind('/etc/hosts', files.hosts)];
