@@ -1,9 +1,9 @@
 // How big a layer is the way Docker counts it (`images`, `history`, `inspect` Size): the bytes of its regular
 // files, a hard-linked file once, and of its symlinks' targets; not the length of its tar, whose headers and
 // padding Docker's sizes leave out. Counted once per layer from its blob, then kept beside the image store.
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { digestHex, type Sha256Digest } from '../../cache/index.js';
+import { digestHex, writeFileAtomically, type Sha256Digest } from '../../cache/index.js';
 import { decompressed } from './compression.js';
 import type { Descriptor } from './oci.js';
 import type { ImageStore } from './store.js';
@@ -44,9 +44,7 @@ export async function layerContentSize(images: ImageStore, layer: Descriptor): P
   }
   try {
     mkdirSync(sizesDir(images), { recursive: true });
-    const partial = `${file}.${process.pid}`;
-    writeFileSync(partial, String(size));
-    renameSync(partial, file);
+    writeFileAtomically(file, String(size));
   } catch {
     // a read-only store counts again next time
   }
