@@ -66,22 +66,27 @@ export async function deleteImage(images: ImageStore, image: StoredImage, kept: 
   const events: RemovalEvent[] = removedTags.map((t) => ({ untagged: familiarTag(t) }));
   const candidates = [image.manifestDigest, image.id, ...(manifest?.layers.map((l) => l.digest) ?? [])];
   await removeUnreferencedBlobs(images, candidates.filter((digest) => !kept.has(digest)));
-  const sameIdLeft = (await images.list()).some((other) => other.id === image.id);
-  if (!sameIdLeft) {
+  const remaining = await images.list();
+  if (!remaining.some((other) => other.id === image.id)) {
     events.push({ deleted: image.id });
     const layers = (manifest?.layers ?? []).map((layer, i) => ({ digest: layer.digest, diffId: config?.rootfs.diff_ids[i] }));
-    events.push(...(await releasedLayers(images, layers, kept)));
+    events.push(...(await releasedLayers(images, remaining, layers, kept)));
   }
   return events;
 }
 
 /**
- * The layer stacks, top first, that no remaining image has and the build cache does not hold, by chain ID: what
+ * The layer stacks, top first, that no `remaining` image has and the build cache does not hold, by chain ID: what
  * `docker rmi` lists as deleted after the image. A stack another image still has keeps every stack below it.
  */
-async function releasedLayers(images: ImageStore, layers: { digest: string; diffId: Sha256Digest | undefined }[], kept: ReadonlySet<string>): Promise<RemovalEvent[]> {
+async function releasedLayers(
+  images: ImageStore,
+  remaining: StoredImage[],
+  layers: { digest: string; diffId: Sha256Digest | undefined }[],
+  kept: ReadonlySet<string>,
+): Promise<RemovalEvent[]> {
   const held = new Set<string>();
-  for (const other of await images.list()) {
+  for (const other of remaining) {
     const diffIds = (await images.config(other).catch(() => undefined))?.rootfs.diff_ids ?? [];
     for (let i = 1; i <= diffIds.length; i++) held.add(chainId(diffIds.slice(0, i)) as string);
   }
