@@ -3,41 +3,20 @@
 // that could make a build differ (context, Dockerfile, ignore rules, base image, tags, environment, a prune)
 // makes it build for real. Whether an answer was replayed shows by moving the snapshots away: a real build
 // would then run its steps again, a replay never looks at them.
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeIf, sandboxMissing } from '../helpers/capabilities.js';
-import { cliPath, repoRoot } from '../helpers/paths.js';
+import { repoRoot } from '../helpers/paths.js';
+import { cliBuilt, executedSteps, tsbuildSucceeds, type CliResult } from './image-helpers.js';
 
 let work: string;
 let root: string;
 
-interface Result {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function tsbuild(args: string[], env: NodeJS.ProcessEnv = {}): Result {
-  const result = spawnSync(process.execPath, [cliPath, '--root', root, ...args], { encoding: 'utf8', env: { ...process.env, ...env } });
-  if (result.status !== 0) throw new Error(`tsbuild ${args.join(' ')} exited ${result.status}:\n${result.stderr}`);
-  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
-}
-
-/** Step names that ran (not CACHED) in plain progress output. */
-function ran(stderr: string): string[] {
-  const names = new Map<string, string>();
-  const steps: string[] = [];
-  for (const line of stderr.split('\n')) {
-    const header = /^#(\d+) (\[.*)$/.exec(line);
-    if (header) names.set(header[1] as string, header[2] as string);
-    const running = /^#(\d+) running: /.exec(line);
-    if (running) steps.push(names.get(running[1] as string) as string);
-  }
-  return steps;
+function tsbuild(args: string[], env: NodeJS.ProcessEnv = {}): CliResult {
+  return tsbuildSucceeds(root, args, env);
 }
 
 /** Runs `body` with the snapshots out of reach: a build that is not replayed then has to run its steps. */
@@ -66,7 +45,7 @@ async function project(name: string, files: Record<string, string>): Promise<str
 const dockerfile = 'FROM busybox\nWORKDIR /app\nCOPY app.sh .\nRUN cat app.sh > copy.sh\nCMD ["sh", "/app/copy.sh"]\n';
 const plain = (dir: string, tag: string): string[] => ['build', '--progress', 'plain', '-t', tag, dir];
 
-const missing = [...sandboxMissing(), ...(existsSync(cliPath) ? [] : [`the built CLI at ${cliPath} (npm run build)`])];
+const missing = [...sandboxMissing(), ...cliBuilt()];
 
 describeIf('replayed no-op builds', missing, () => {
   beforeAll(() => {
@@ -82,7 +61,7 @@ describeIf('replayed no-op builds', missing, () => {
   it('answers a build with nothing changed from its record, printing what the build prints, -q and --iidfile included', async () => {
     const dir = await project('same', { Dockerfile: dockerfile, 'app.sh': 'echo same\n' });
     const first = tsbuild(plain(dir, 'same'));
-    expect(ran(first.stderr)).toHaveLength(3);
+    expect(executedSteps(first.stderr)).toHaveLength(3);
     const built = tsbuild(plain(dir, 'same'), { TSBUILD_REPLAY: '0' });
     const replayed = withoutSnapshots(() => tsbuild(plain(dir, 'same')));
     expect(replayed).toEqual(built);
@@ -108,18 +87,18 @@ describeIf('replayed no-op builds', missing, () => {
     writeFileSync(join(dir, 'app.sh'), 'echo two\n');
     utimesSync(join(dir, 'app.sh'), 1_600_000_000, 1_600_000_000);
     await sleep(250);
-    expect(ran(tsbuild(plain(dir, 'changes')).stderr)).toEqual(['[3/4] COPY app.sh .', '[4/4] RUN cat app.sh > copy.sh']);
+    expect(executedSteps(tsbuild(plain(dir, 'changes')).stderr)).toEqual(['[3/4] COPY app.sh .', '[4/4] RUN cat app.sh > copy.sh']);
     tsbuild(plain(dir, 'changes'));
 
     writeFileSync(join(dir, 'new.txt'), 'new\n');
     await sleep(250);
     const listed = tsbuild(plain(dir, 'changes'));
-    expect(ran(listed.stderr)).toEqual([]);
+    expect(executedSteps(listed.stderr)).toEqual([]);
     expect(listed.stderr.match(/CACHED/g)).toHaveLength(3);
 
     writeFileSync(join(dir, 'Dockerfile'), dockerfile.replace('copy.sh', 'kopy.sh'));
     await sleep(250);
-    expect(ran(tsbuild(plain(dir, 'changes')).stderr)).toEqual(['[4/4] RUN cat app.sh > kopy.sh']);
+    expect(executedSteps(tsbuild(plain(dir, 'changes')).stderr)).toEqual(['[4/4] RUN cat app.sh > kopy.sh']);
   });
 
   it('builds when the tag, the base image, the cache or the environment is not what the record says', async () => {
@@ -129,7 +108,7 @@ describeIf('replayed no-op builds', missing, () => {
 
     tsbuild(['rmi', 'state']);
     const retagged = tsbuild(plain(dir, 'state'));
-    expect(ran(retagged.stderr)).toEqual([]);
+    expect(executedSteps(retagged.stderr)).toEqual([]);
     expect(tsbuild(['images', '-q', 'state']).stdout).not.toBe('');
 
     // Untagged, the image itself is what must still be there (the build cache keeps its blobs past an rmi).
@@ -148,14 +127,14 @@ describeIf('replayed no-op builds', missing, () => {
     // A corrupt cache record is a miss for a build, so for the replay too.
     const records = join(root, 'cache', 'build', 'records');
     for (const name of readdirSync(records)) writeFileSync(join(records, name), '{');
-    expect(ran(tsbuild(plain(dir, 'state')).stderr)).toHaveLength(3);
+    expect(executedSteps(tsbuild(plain(dir, 'state')).stderr)).toHaveLength(3);
 
     tsbuild(['builder', 'prune', '-af']);
-    expect(ran(tsbuild(plain(dir, 'state')).stderr)).toHaveLength(3);
+    expect(executedSteps(tsbuild(plain(dir, 'state')).stderr)).toHaveLength(3);
     expect(readdirSync(join(root, 'cache', 'replay')).length).toBeGreaterThan(0);
 
     // Same layers, another config: the steps keyed by the filesystem stay cached, the RUN sees the new ENV.
     tsbuild(['import', '-c', 'ENV REIMPORTED=1', join(repoRoot, '.tsbuild-bases', 'busybox.tar'), 'busybox:latest']);
-    expect(ran(tsbuild(plain(dir, 'state')).stderr)).toEqual(['[4/4] RUN cat app.sh > copy.sh']);
+    expect(executedSteps(tsbuild(plain(dir, 'state')).stderr)).toEqual(['[4/4] RUN cat app.sh > copy.sh']);
   });
 });

@@ -1,45 +1,24 @@
 // `tsbuild build` through the real CLI: caching (rebuild runs nothing, one changed file re-runs exactly
 // its dependents, mode changes count and mtimes do not), reproducible image IDs across state roots,
 // and failures that tag nothing and leave nothing behind.
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeIf, sandboxMissing } from '../helpers/capabilities.js';
 import { cliPath, repoRoot } from '../helpers/paths.js';
+import { cliBuilt, executedSteps, tsbuild as runCli, tsbuildSucceeds, type CliResult } from './image-helpers.js';
 
 let work: string;
 let root: string;
 
-interface Result {
-  code: number;
-  stdout: string;
-  stderr: string;
+function tsbuild(args: string[], stateRoot = root): CliResult {
+  return runCli(stateRoot, args);
 }
 
-function tsbuild(args: string[], stateRoot = root): Result {
-  const result = spawnSync(process.execPath, [cliPath, '--root', stateRoot, ...args], { encoding: 'utf8', maxBuffer: 64 << 20 });
-  return { code: result.status ?? -1, stdout: result.stdout, stderr: result.stderr };
-}
-
-function ok(args: string[], stateRoot = root): Result {
-  const result = tsbuild(args, stateRoot);
-  if (result.code !== 0) throw new Error(`tsbuild ${args.join(' ')} exited ${result.code}:\n${result.stderr}`);
-  return result;
-}
-
-/** Step names that ran (not CACHED) in plain progress output. */
-function executed(stderr: string): string[] {
-  const names = new Map<string, string>();
-  const ran: string[] = [];
-  for (const line of stderr.split('\n')) {
-    const header = /^#(\d+) (\[.*)$/.exec(line);
-    if (header) names.set(header[1] as string, header[2] as string);
-    const running = /^#(\d+) running: /.exec(line);
-    if (running) ran.push(names.get(running[1] as string) as string);
-  }
-  return ran;
+function ok(args: string[], stateRoot = root): CliResult {
+  return tsbuildSucceeds(stateRoot, args);
 }
 
 const app = (dir: string): void => {
@@ -51,7 +30,7 @@ const app = (dir: string): void => {
   );
 };
 
-const missing = [...sandboxMissing(), ...(existsSync(cliPath) ? [] : [`the built CLI at ${cliPath} (npm run build)`])];
+const missing = [...sandboxMissing(), ...cliBuilt()];
 
 describeIf('tsbuild build', missing, () => {
   beforeAll(() => {
@@ -68,7 +47,7 @@ describeIf('tsbuild build', missing, () => {
     const dir = join(work, 'app1');
     app(dir);
     const first = ok(['-t', 'app1', '--progress', 'plain', dir]);
-    expect(executed(first.stderr)).toEqual([
+    expect(executedSteps(first.stderr)).toEqual([
       '[2/6] WORKDIR /app',
       '[3/6] COPY greet.sh .',
       '[4/6] RUN chmod +x greet.sh && cat greet.sh > greet.copy',
@@ -76,7 +55,7 @@ describeIf('tsbuild build', missing, () => {
       '[6/6] RUN wc -c other.txt > other.size',
     ]);
     const again = ok(['build', '-t', 'app1', '--progress', 'plain', dir]);
-    expect(executed(again.stderr)).toEqual([]);
+    expect(executedSteps(again.stderr)).toEqual([]);
     expect(again.stderr.match(/CACHED/g)).toHaveLength(5);
     expect(ok(['build', '-q', dir]).stdout.trim()).toBe(ok(['image', 'inspect', '--format', '{{.Id}}', 'app1']).stdout.trim());
   });
@@ -87,7 +66,7 @@ describeIf('tsbuild build', missing, () => {
     ok(['-q', dir]);
     writeFileSync(join(dir, 'other.txt'), 'changed\n');
     const result = ok(['--progress', 'plain', dir]);
-    expect(executed(result.stderr)).toEqual(['[5/6] COPY other.txt .', '[6/6] RUN wc -c other.txt > other.size']);
+    expect(executedSteps(result.stderr)).toEqual(['[5/6] COPY other.txt .', '[6/6] RUN wc -c other.txt > other.size']);
     expect(result.stderr).toContain('running: file other.txt changed');
   });
 
@@ -97,7 +76,7 @@ describeIf('tsbuild build', missing, () => {
     ok(['-t', 'after-rmi', '-q', dir]);
     ok(['rmi', 'after-rmi']);
     const again = ok(['-t', 'after-rmi', '--progress', 'plain', dir]);
-    expect(executed(again.stderr)).toEqual([]);
+    expect(executedSteps(again.stderr)).toEqual([]);
     expect(again.stderr.match(/CACHED/g)).toHaveLength(5);
   });
 
@@ -109,8 +88,8 @@ describeIf('tsbuild build', missing, () => {
     ok(['-q', dir]);
     writeFileSync(join(dir, 'src', 'a.txt'), 'uno\n'); // same line count: the same /count
     const again = ok(['-t', 'cutoff', '--progress', 'plain', dir]);
-    expect(executed(again.stderr)).toHaveLength(2);
-    expect(executed(again.stderr).every((name) => name.startsWith('[build '))).toBe(true);
+    expect(executedSteps(again.stderr)).toHaveLength(2);
+    expect(executedSteps(again.stderr).every((name) => name.startsWith('[build '))).toBe(true);
     expect(ok(['run', '--rm', 'cutoff', 'cat', '/seen']).stdout).toBe('1\n');
   });
 
@@ -119,9 +98,9 @@ describeIf('tsbuild build', missing, () => {
     app(dir);
     ok(['-q', dir]);
     utimesSync(join(dir, 'other.txt'), new Date(2001, 1, 1), new Date(2001, 1, 1));
-    expect(executed(ok(['--progress', 'plain', dir]).stderr)).toEqual([]);
+    expect(executedSteps(ok(['--progress', 'plain', dir]).stderr)).toEqual([]);
     chmodSync(join(dir, 'other.txt'), 0o600);
-    expect(executed(ok(['--progress', 'plain', dir]).stderr)).toEqual(['[5/6] COPY other.txt .', '[6/6] RUN wc -c other.txt > other.size']);
+    expect(executedSteps(ok(['--progress', 'plain', dir]).stderr)).toEqual(['[5/6] COPY other.txt .', '[6/6] RUN wc -c other.txt > other.size']);
   });
 
   it('gives the same image ID on another state root with the same base image', () => {
@@ -146,7 +125,7 @@ describeIf('tsbuild build', missing, () => {
     ok(['-q', dir]);
     writeFileSync(join(dir, 'tree', 'd2', 'f5'), 'changed\n');
     const incremental = ok(['-t', 'tree', '--progress', 'plain', dir]);
-    expect(executed(incremental.stderr)).toEqual(['[2/3] COPY tree/ /srv/', '[3/3] RUN cat /srv/d2/f5 > /seen']);
+    expect(executedSteps(incremental.stderr)).toEqual(['[2/3] COPY tree/ /srv/', '[3/3] RUN cat /srv/d2/f5 > /seen']);
     expect(ok(['run', '--rm', 'tree', 'cat', '/seen', '/srv/d0/f0']).stdout).toBe('changed\nfile 0/0\n');
     const otherRoot = join(work, 'tree-root');
     const base = join(work, 'tree-busybox.tar');
@@ -182,7 +161,7 @@ describeIf('tsbuild build', missing, () => {
     ok(['-q', dir]);
     const iidfile = join(work, 'iid');
     const result = ok(['--no-cache', '--progress', 'plain', '--iidfile', iidfile, dir]);
-    expect(executed(result.stderr)).toHaveLength(5);
+    expect(executedSteps(result.stderr)).toHaveLength(5);
     expect(readFileSync(iidfile, 'utf8')).toMatch(/^sha256:[0-9a-f]{64}$/);
   });
 
@@ -218,7 +197,7 @@ describeIf('tsbuild build', missing, () => {
     expect(execFileSync('mount', { encoding: 'utf8' })).not.toContain(root);
     expect(execFileSync('runc', ['--root', join(root, 'runc'), 'list', '-q'], { encoding: 'utf8' }).trim()).toBe('');
     writeFileSync(join(dir, 'Dockerfile'), 'FROM busybox\nCOPY greet.sh /\nRUN echo finished\n');
-    expect(executed(ok(['--progress', 'plain', dir]).stderr)).toEqual(['[3/3] RUN echo finished']);
+    expect(executedSteps(ok(['--progress', 'plain', dir]).stderr)).toEqual(['[3/3] RUN echo finished']);
   }, 60_000);
 
   it('lists BuildKit build-check warnings after the build, and with # check=error=true fails before building, tagging nothing', () => {

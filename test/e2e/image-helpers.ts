@@ -1,5 +1,5 @@
-// Shared by the image e2e suites: run the real CLI against a per-suite state root, and check the
-// store's invariants (every blob matches its name, every tag's content is present, no stray ingests).
+// Shared by the CLI e2e suites: run the real CLI against a per-suite state root, read which build steps ran,
+// and check the store's invariants (every blob matches its name, every tag's content is present, no stray ingests).
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
@@ -12,16 +12,37 @@ export interface CliResult {
   stderr: string;
 }
 
-export function tsbuild(root: string, args: string[], input?: Buffer | string): CliResult {
-  const result = spawnSync(process.execPath, [cliPath, '--root', root, ...args], { input, encoding: 'utf8', maxBuffer: 64 << 20 });
+/** Runs the CLI; `env` adds to (or overrides) the test's environment. */
+export function tsbuild(root: string, args: string[], input?: Buffer | string, env: NodeJS.ProcessEnv = {}): CliResult {
+  const result = spawnSync(process.execPath, [cliPath, '--root', root, ...args], { input, encoding: 'utf8', maxBuffer: 64 << 20, env: { ...process.env, ...env } });
   return { code: result.status ?? -1, stdout: result.stdout, stderr: result.stderr };
 }
 
 /** Runs the CLI and fails with its stderr unless it exits 0. */
+export function tsbuildSucceeds(root: string, args: string[], env: NodeJS.ProcessEnv = {}): CliResult {
+  const result = tsbuild(root, args, undefined, env);
+  if (result.code !== 0) throw new Error(`tsbuild ${args.join(' ')} exited ${result.code}:\n${result.stderr}`);
+  return result;
+}
+
+/** Runs the CLI and fails with its stderr unless it exits 0; its stdout. */
 export function tsbuildOk(root: string, args: string[], input?: Buffer | string): string {
   const result = tsbuild(root, args, input);
   if (result.code !== 0) throw new Error(`tsbuild ${args.join(' ')} exited ${result.code}: ${result.stderr}`);
   return result.stdout;
+}
+
+/** Names of the steps that ran (not CACHED) in plain progress output. */
+export function executedSteps(stderr: string): string[] {
+  const names = new Map<string, string>();
+  const ran: string[] = [];
+  for (const line of stderr.split('\n')) {
+    const header = /^#(\d+) (\[.*)$/.exec(line);
+    if (header) names.set(header[1] as string, header[2] as string);
+    const running = /^#(\d+) running: /.exec(line);
+    if (running) ran.push(names.get(running[1] as string) as string);
+  }
+  return ran;
 }
 
 /**
