@@ -1,7 +1,7 @@
 // What must be undone after a sandbox, as data. Steps are added as resources are created and run in
-// reverse order (like deferred calls), as one shell script: the executor runs it when a run ends, and a
-// detached guard shell runs the same script (kept as a file, rewritten on every add) if the node process
-// dies first — a SIGKILLed process gets no chance to clean up from inside.
+// reverse order (like deferred calls): the executor runs them when a run ends, and a detached guard shell
+// runs the same steps as a script (kept as a file, rewritten on every add) if the node process dies
+// first — a SIGKILLed process gets no chance to clean up from inside.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { rm, rmdir } from 'node:fs/promises';
@@ -26,21 +26,9 @@ export class CleanupPlan {
     writeFileSync(this.scriptPath, renderScript(this.steps));
   }
 
-  /**
-   * One shell for the plan's commands (every spawn costs node's main thread a few ms, and a run ends with
-   * several steps); the removals that end the plan (the bundle, the registration) are done here after it,
-   * which saves a process each.
-   */
+  /** Runs the plan here: only its commands are processes (unmounts are calls of the native addon). */
   async run(): Promise<void> {
-    const steps = this.steps.splice(0);
-    let shellSteps = steps.length;
-    while (shellSteps > 0 && steps[shellSteps - 1]?.kind === 'remove') shellSteps--;
-    if (shellSteps > 0) {
-      await runCommand('sh', ['-c', renderScript(steps.slice(0, shellSteps))]).catch(() => {
-        // best effort, as each step: `tsbuild system check` reports whatever could not be removed
-      });
-    }
-    await runCleanupSteps(steps.slice(shellSteps));
+    await runCleanupSteps(this.steps.splice(0));
   }
 }
 

@@ -1,4 +1,4 @@
-// Runs a host tool (mount, ip, runc, getfattr…) to completion and turns a failure into an Error that
+// Runs a host tool (ip, iptables, runc…) to completion and turns a failure into an Error that
 // carries the command line and its stderr, so callers can report facts instead of "exit 1".
 import { execFile } from 'node:child_process';
 

@@ -36,13 +36,13 @@ function comparePaths(a: string, b: string): number {
 /** Writes the layer for a snapshotter's change set (new content of added/modified paths under its contentRoot). */
 export function writeLayerFromChanges(content: ContentStore, changeSet: ChangeSet, options: LayerWriteOptions = {}): Promise<BlobInfo> {
   const { changes, contentRoot, xattrs } = changeSet;
-  const readXattrsOf = xattrs ? async () => xattrs : (paths: string[]) => readXattrs(contentRoot, paths);
+  const readXattrsOf = xattrs ? async () => xattrs : (paths: string[]) => readXattrs(paths);
   return content.ingest(packEntries(contentRoot, () => planChanges(changes, contentRoot), readXattrsOf, options));
 }
 
 /** Writes a layer holding every file of `root` (the root directory itself is not an entry). */
 export function writeLayerFromDirectory(content: ContentStore, root: string, options: LayerWriteOptions = {}): Promise<BlobInfo> {
-  return content.ingest(packEntries(root, () => wholeTree(root), (paths) => readXattrs(root, paths), options));
+  return content.ingest(packEntries(root, () => wholeTree(root), readXattrs, options));
 }
 
 function wholeTree(root: string): PlannedEntry[] {
@@ -117,7 +117,7 @@ function splitDevice(rdev: number): { major: number; minor: number } {
 
 /** A tar stream of every file of `root`, for exports that do not go into the content store. */
 export function tarDirectory(root: string, options: LayerWriteOptions = {}): AsyncIterable<Uint8Array> {
-  return packEntries(root, () => wholeTree(root), (paths) => readXattrs(root, paths), options);
+  return packEntries(root, () => wholeTree(root), readXattrs, options);
 }
 
 /** Which xattrs the entries at these absolute paths carry. */

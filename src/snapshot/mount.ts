@@ -1,12 +1,12 @@
-// Mounts a snapshot's Mount[] at a target directory and takes it down again. Overlay option strings
-// longer than the kernel's one-page limit are shortened by making the layer paths relative to their
-// common directory and running mount(8) from there (the kernel resolves relative lowerdirs against
-// the caller's cwd). A `volatile` overlay's work dir keeps a dirty mark after its unmount that makes the
+// Mounts a snapshot's Mount[] at a target directory and takes it down again, with mount(2) and umount2(2)
+// through the native addon. Overlay option strings longer than the kernel's one-page limit are shortened
+// by making the layer paths relative to their common directory, which the mount call is made from (the
+// kernel resolves relative lowerdirs against the caller's cwd). A `volatile` overlay's work dir keeps a dirty mark after its unmount that makes the
 // kernel refuse to mount it again; the mark is cleared first (see overlay.ts volatileMounts).
 import { rm } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { CommandError, runCommand } from './command.js';
+import { hostFs, mountFlags } from './host-fs.js';
 import type { Mount } from './snapshotter.js';
 
 /** mount(2) copies at most one page of option data, including the trailing NUL. */
@@ -17,26 +17,41 @@ export async function mountAll(mounts: Mount[], target: string): Promise<void> {
   for (const mount of mounts) {
     await clearVolatileMark(mount);
     const { options, cwd } = fitOptions(mount);
-    const args = mount.type === 'bind' ? [] : ['-t', mount.type];
-    if (options.length > 0) args.push('-o', options.join(','));
-    await runCommand('mount', [...args, mount.source, target], cwd === undefined ? {} : { cwd });
+    const { flags, data } = splitFlags(options);
+    await hostFs().mount(mount.source, target, mount.type === 'bind' ? null : mount.type, flags, data, cwd ?? null);
   }
 }
 
-/** Unmounts `target` (and anything below it); retries while busy, then detaches lazily. */
+/** mount(8)'s flag words as mount(2) flags; the other options are the filesystem's data string. */
+function splitFlags(options: string[]): { flags: number; data: string | null } {
+  let flags = 0;
+  const data: string[] = [];
+  for (const option of options) {
+    if (option === 'bind') flags |= mountFlags.bind;
+    else if (option === 'rbind') flags |= mountFlags.bind | mountFlags.rec;
+    else if (option === 'ro') flags |= mountFlags.rdonly;
+    else if (option !== 'rw') data.push(option);
+  }
+  return { flags, data: data.length > 0 ? data.join(',') : null };
+}
+
+/**
+ * Unmounts `target`; retries while busy, then detaches it lazily (which also takes down anything
+ * mounted below it). A target that is not (or no longer) a mount point is done.
+ */
 export async function unmount(target: string): Promise<void> {
   for (let attempt = 0; ; attempt++) {
     try {
-      await runCommand('umount', ['-R', target]);
+      await hostFs().umount(target, false);
       return;
     } catch (err) {
-      const stderr = err instanceof CommandError ? err.stderr : '';
-      if (/not mounted|no mount point|No such file/i.test(stderr)) return;
-      if (attempt < 5) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'EINVAL' || code === 'ENOENT') return;
+      if (code === 'EBUSY' && attempt < 5) {
         await sleep(20 * (attempt + 1));
         continue;
       }
-      await runCommand('umount', ['-R', '-l', target]);
+      await hostFs().umount(target, true);
       return;
     }
   }
@@ -87,9 +102,9 @@ function commonDirectory(paths: string[]): string {
 }
 
 /**
- * Flushes the filesystem holding `path` (syncfs(2) through `sync -f`). Volatile overlays skip that flush
- * at every unmount; a build pays it once, before it tags, so what a tag names is on disk.
+ * Flushes the filesystem holding `path` (syncfs(2)). Volatile overlays skip that flush at every unmount;
+ * a build pays it once, before it tags, so what a tag names is on disk.
  */
 export async function syncFilesystem(path: string): Promise<void> {
-  await runCommand('sync', ['-f', path]);
+  await hostFs().syncfs(path);
 }

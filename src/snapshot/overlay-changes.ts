@@ -5,16 +5,16 @@
 import { lstatSync, readdirSync, type BigIntStats, type Stats } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Change } from './changes.js';
-import { imageXattrs, readTreeXattrs, type XattrsByPath } from './xattr.js';
+import { allXattrsOf, imageXattrsOf, type XattrsByPath } from './xattr.js';
 
 /**
- * The upper dir's change list, and the image xattrs of its paths: the one getfattr run that finds the
- * opaque dirs reads every attribute, so the layer writer needs no run of its own.
+ * The upper dir's change list, and the image xattrs of its paths (keyed by absolute path): reading each
+ * entry's attributes finds the opaque dirs, so the layer writer needs no reading of its own.
  */
 export async function readUpperChanges(upperDir: string, lowerDirs: string[]): Promise<{ changes: Change[]; xattrs: XattrsByPath }> {
   const changes: Change[] = [];
-  const allXattrs = await readTreeXattrs(upperDir);
-  const opaqueDirs = opaqueDirsOf(resolve(upperDir), allXattrs);
+  const xattrs: XattrsByPath = new Map();
+  const root = resolve(upperDir);
   // `inLower`: whether the lower dirs hold `rel` as a directory; below a dir they lack, nothing can be
   // there either, so a new tree (a COPY of thousands of files) costs no lookups in the lower dirs.
   const walk = (rel: string, inLower: boolean): void => {
@@ -26,10 +26,13 @@ export async function readUpperChanges(upperDir: string, lowerDirs: string[]): P
         changes.push({ kind: 'delete', path });
         continue;
       }
+      const all = allXattrsOf(join(root, path));
+      const kept = imageXattrsOf(all);
+      if (kept.size > 0) xattrs.set(join(root, path), kept);
       const lower = inLower ? lowerEntry(lowerDirs, path) : undefined;
       const existed = lower !== undefined;
       if (entry.isDirectory()) {
-        const opaque = opaqueDirs.has(path);
+        const opaque = all.get('trusted.overlay.opaque')?.toString('latin1') === 'y';
         // A dir copied up only because something below it changed, with its metadata intact, is no change.
         if (opaque || !lower?.isDirectory() || !sameDirMetadata(lower, lstatSync(join(upperDir, path), { bigint: true }))) {
           changes.push(opaque ? { kind: existed ? 'modify' : 'add', path, opaque } : { kind: existed ? 'modify' : 'add', path });
@@ -41,7 +44,7 @@ export async function readUpperChanges(upperDir: string, lowerDirs: string[]): P
     }
   };
   walk('', true);
-  return { changes: changes.sort(byPath), xattrs: imageXattrs(allXattrs) };
+  return { changes: changes.sort(byPath), xattrs };
 }
 
 export function byPath(a: { path: string }, b: { path: string }): number {
@@ -72,13 +75,4 @@ function lstatIfAny(path: string): BigIntStats | undefined {
 
 function sameDirMetadata(a: BigIntStats, b: BigIntStats): boolean {
   return a.mode === b.mode && a.uid === b.uid && a.gid === b.gid && a.mtimeNs === b.mtimeNs;
-}
-
-/** Dirs under `upperDir` (relative paths) marked trusted.overlay.opaque=y. */
-function opaqueDirsOf(upperDir: string, xattrs: XattrsByPath): Set<string> {
-  const opaque = new Set<string>();
-  for (const [path, attrs] of xattrs) {
-    if (path.length > upperDir.length && attrs.get('trusted.overlay.opaque')?.toString('latin1') === 'y') opaque.add(path.slice(upperDir.length + 1));
-  }
-  return opaque;
 }

@@ -1,0 +1,304 @@
+// The few Linux filesystem calls tsbuild makes many times per build and Node has no API for: mount(2),
+// umount2(2), syncfs(2) and the l*xattr(2) family. Spawning mount(8), umount(8), sync(1) or getfattr(1)
+// for each costs 3–6 ms of node's main thread (a fork of the whole process) where the call itself takes
+// 0.02–0.2 ms. mount, umount and syncfs may block (a busy or slow filesystem): they run on libuv's thread
+// pool and answer with a promise. The xattr calls are quick and synchronous.
+#define _GNU_SOURCE
+#define NAPI_VERSION 8
+#include <node_api.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
+#define CHECK(call)                                                      \
+  do {                                                                   \
+    if ((call) != napi_ok) {                                             \
+      napi_throw_error(env, NULL, "host_fs: N-API call failed: " #call); \
+      return NULL;                                                       \
+    }                                                                    \
+  } while (0)
+
+/** A JS Error with code = errno's name (EBUSY…) and message "<what>: <strerror>". */
+static napi_value errno_error(napi_env env, int err, const char* what) {
+  char message[8192];
+  snprintf(message, sizeof message, "%s: %s", what, strerror(err));
+  const char* name = strerrorname_np(err);
+  napi_value code, text, error;
+  napi_create_string_utf8(env, name ? name : "EUNKNOWN", NAPI_AUTO_LENGTH, &code);
+  napi_create_string_utf8(env, message, NAPI_AUTO_LENGTH, &text);
+  napi_create_error(env, code, text, &error);
+  return error;
+}
+
+/** A string argument as a malloc'd copy (NULL when it is not a string); the caller frees it. */
+static char* string_arg(napi_env env, napi_value value) {
+  napi_valuetype type;
+  if (napi_typeof(env, value, &type) != napi_ok || type != napi_string) return NULL;
+  size_t length;
+  napi_get_value_string_utf8(env, value, NULL, 0, &length);
+  char* text = malloc(length + 1);
+  napi_get_value_string_utf8(env, value, text, length + 1, &length);
+  return text;
+}
+
+// ---- blocking calls on the thread pool ----
+
+enum op_kind { OP_MOUNT, OP_UMOUNT, OP_SYNCFS };
+
+struct op {
+  enum op_kind kind;
+  char *source, *target, *fstype, *data, *cwd;
+  unsigned long flags;
+  int detach;
+  int err;
+  const char* failed_step;
+  napi_deferred deferred;
+  napi_async_work work;
+};
+
+static int do_mount(struct op* op) {
+  if (mount(op->source, op->target, op->fstype, op->flags, op->data) != 0) {
+    op->failed_step = "mount";
+    return errno;
+  }
+  // A read-only bind mount is a bind mount remounted read-only (MS_RDONLY is ignored on the first call).
+  if ((op->flags & MS_BIND) && (op->flags & MS_RDONLY) &&
+      mount(NULL, op->target, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | (op->flags & MS_REC), NULL) != 0) {
+    int err = errno;
+    umount2(op->target, MNT_DETACH);
+    op->failed_step = "remount read-only";
+    return err;
+  }
+  return 0;
+}
+
+/**
+ * Overlay options too long for mount(2)'s one page name layers relative to a directory, which the kernel
+ * resolves against the caller's cwd: this thread gets a cwd of its own (CLONE_FS) so the process's stays.
+ */
+static void* mount_in_cwd(void* arg) {
+  struct op* op = arg;
+  if (unshare(CLONE_FS) != 0) {
+    op->err = errno;
+    op->failed_step = "unshare(CLONE_FS)";
+  } else if (chdir(op->cwd) != 0) {
+    op->err = errno;
+    op->failed_step = "chdir";
+  } else {
+    op->err = do_mount(op);
+  }
+  return NULL;
+}
+
+static void execute(napi_env env, void* data) {
+  (void)env;
+  struct op* op = data;
+  op->err = 0;
+  if (op->kind == OP_MOUNT) {
+    if (op->cwd == NULL) {
+      op->err = do_mount(op);
+      return;
+    }
+    pthread_t thread;
+    int err = pthread_create(&thread, NULL, mount_in_cwd, op);
+    if (err != 0) {
+      op->err = err;
+      op->failed_step = "pthread_create";
+    } else {
+      pthread_join(thread, NULL);
+    }
+  } else if (op->kind == OP_UMOUNT) {
+    if (umount2(op->target, op->detach ? MNT_DETACH : 0) != 0) {
+      op->err = errno;
+      op->failed_step = "umount";
+    }
+  } else {
+    int fd = open(op->target, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0 || syncfs(fd) != 0) {
+      op->err = errno;
+      op->failed_step = "syncfs";
+    }
+    if (fd >= 0) close(fd);
+  }
+}
+
+static void complete(napi_env env, napi_status status, void* data) {
+  struct op* op = data;
+  if (status != napi_ok && op->err == 0) {
+    op->err = ECANCELED;
+    op->failed_step = op->kind == OP_MOUNT ? "mount" : op->kind == OP_UMOUNT ? "umount" : "syncfs";
+  }
+  if (op->err == 0) {
+    napi_value undefined;
+    napi_get_undefined(env, &undefined);
+    napi_resolve_deferred(env, op->deferred, undefined);
+  } else {
+    char what[4352];
+    snprintf(what, sizeof what, "%s %s", op->failed_step, op->target ? op->target : "");
+    napi_reject_deferred(env, op->deferred, errno_error(env, op->err, what));
+  }
+  napi_delete_async_work(env, op->work);
+  free(op->source);
+  free(op->target);
+  free(op->fstype);
+  free(op->data);
+  free(op->cwd);
+  free(op);
+}
+
+static napi_value queue(napi_env env, struct op* op) {
+  napi_value promise, name;
+  CHECK(napi_create_promise(env, &op->deferred, &promise));
+  CHECK(napi_create_string_utf8(env, "host_fs", NAPI_AUTO_LENGTH, &name));
+  CHECK(napi_create_async_work(env, NULL, name, execute, complete, op, &op->work));
+  CHECK(napi_queue_async_work(env, op->work));
+  return promise;
+}
+
+/** mount(source, target, fstype, flags, data, cwd): Promise<void>; source, fstype, data, cwd may be null. */
+static napi_value js_mount(napi_env env, napi_callback_info info) {
+  size_t argc = 6;
+  napi_value argv[6];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  struct op* op = calloc(1, sizeof *op);
+  op->kind = OP_MOUNT;
+  op->source = string_arg(env, argv[0]);
+  op->target = string_arg(env, argv[1]);
+  op->fstype = string_arg(env, argv[2]);
+  double flags = 0;
+  napi_get_value_double(env, argv[3], &flags);
+  op->flags = (unsigned long)flags;
+  op->data = string_arg(env, argv[4]);
+  op->cwd = string_arg(env, argv[5]);
+  return queue(env, op);
+}
+
+/** umount(target, detach): Promise<void>. */
+static napi_value js_umount(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  struct op* op = calloc(1, sizeof *op);
+  op->kind = OP_UMOUNT;
+  op->target = string_arg(env, argv[0]);
+  bool detach = false;
+  napi_get_value_bool(env, argv[1], &detach);
+  op->detach = detach;
+  return queue(env, op);
+}
+
+/** syncfs(path): Promise<void>, flushing the filesystem that holds `path`. */
+static napi_value js_syncfs(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  struct op* op = calloc(1, sizeof *op);
+  op->kind = OP_SYNCFS;
+  op->target = string_arg(env, argv[0]);
+  return queue(env, op);
+}
+
+// ---- extended attributes, synchronous, never following a final symlink ----
+
+/**
+ * xattrs(path): [name, Buffer][] of every attribute of `path`; [] when the filesystem has none or does
+ * not support them. Other failures (the path is gone…) throw.
+ */
+static napi_value js_xattrs(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1], result;
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  char* path = string_arg(env, argv[0]);
+  CHECK(napi_create_array(env, &result));
+  if (path == NULL) return result;
+  char* names = NULL;
+  ssize_t size;
+  // The list may grow between the size query and the read: ask again while it does.
+  for (;;) {
+    size = llistxattr(path, NULL, 0);
+    if (size <= 0) break;
+    names = realloc(names, size);
+    ssize_t got = llistxattr(path, names, size);
+    if (got >= 0) {
+      size = got;
+      break;
+    }
+    if (errno != ERANGE) {
+      size = -1;
+      break;
+    }
+  }
+  if (size < 0) {
+    int err = errno;
+    free(names);
+    if (err == ENOTSUP || err == ENODATA) {
+      free(path);
+      return result;
+    }
+    napi_throw(env, errno_error(env, err, path));
+    free(path);
+    return NULL;
+  }
+  uint32_t index = 0;
+  for (ssize_t at = 0; at < size; at += strlen(names + at) + 1) {
+    const char* name = names + at;
+    ssize_t length = lgetxattr(path, name, NULL, 0);
+    if (length < 0) continue;  // removed meanwhile
+    void* bytes;
+    napi_value value, pair, key;
+    CHECK(napi_create_buffer(env, length, &bytes, &value));
+    length = lgetxattr(path, name, bytes, length);
+    if (length < 0) continue;
+    CHECK(napi_create_string_utf8(env, name, NAPI_AUTO_LENGTH, &key));
+    CHECK(napi_create_array_with_length(env, 2, &pair));
+    CHECK(napi_set_element(env, pair, 0, key));
+    CHECK(napi_set_element(env, pair, 1, value));
+    CHECK(napi_set_element(env, result, index++, pair));
+  }
+  free(names);
+  free(path);
+  return result;
+}
+
+/** setXattr(path, name, value: Buffer): void. */
+static napi_value js_set_xattr(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  char* path = string_arg(env, argv[0]);
+  char* name = string_arg(env, argv[1]);
+  void* bytes = NULL;
+  size_t length = 0;
+  CHECK(napi_get_buffer_info(env, argv[2], &bytes, &length));
+  if (path == NULL || name == NULL || lsetxattr(path, name, bytes, length, 0) != 0) {
+    int err = path == NULL || name == NULL ? EINVAL : errno;
+    char what[4352];
+    snprintf(what, sizeof what, "set %s on %s", name ? name : "?", path ? path : "?");
+    napi_throw(env, errno_error(env, err, what));
+  }
+  free(path);
+  free(name);
+  return NULL;
+}
+
+static napi_value init(napi_env env, napi_value exports) {
+  napi_property_descriptor properties[] = {
+      {"mount", NULL, js_mount, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"umount", NULL, js_umount, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"syncfs", NULL, js_syncfs, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"xattrs", NULL, js_xattrs, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"setXattr", NULL, js_set_xattr, NULL, NULL, NULL, napi_enumerable, NULL},
+  };
+  CHECK(napi_define_properties(env, exports, sizeof properties / sizeof properties[0], properties));
+  return exports;
+}
+
+NAPI_MODULE(NODE_GYP_MODULE_NAME, init)
