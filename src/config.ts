@@ -56,6 +56,7 @@ export interface StatePaths {
   containers: string; // containers/<id>/
   cache: string; // build cache records, context stat index
   replays: string; // replay records of builds (src/cli/build-replay.ts), inside cache/: pruned with it
+  parses: string; // kept Dockerfile parses (src/context/parsed-dockerfile.ts), inside cache/: pruned with it
   tmp: string; // scratch space on the same filesystem (atomic renames)
 }
 
@@ -69,6 +70,7 @@ export function statePaths(root: string): StatePaths {
     containers: join(root, 'containers'),
     cache: join(root, 'cache'),
     replays: join(root, 'cache', 'replay'),
+    parses: join(root, 'cache', 'parsed'),
     tmp: join(root, 'tmp'),
   };
 }

@@ -5,7 +5,7 @@ import { mkdir, readFile, stat } from 'node:fs/promises';
 import { basename, join, resolve as resolvePath } from 'node:path';
 import { finished } from 'node:stream/promises';
 import { ContentHashIndex } from '../cache/index.js';
-import { compileIgnore, dockerignorePathFor, parseDockerfile, parseDockerignore, type Diagnostic, type Dockerfile, type IgnoreRules, type Range } from '../grammar/index.js';
+import { compileIgnore, dockerignorePathFor, parseDockerignore, type Diagnostic, type Dockerfile, type IgnoreRules, type Range } from '../grammar/index.js';
 import { DockerfileError, NotFoundError, TsbuildError, UserError, type SourceRef } from './errors.js';
 import type { Executor } from './executor/executor.js';
 import { RuncExecutor } from './executor/runc.js';
@@ -28,6 +28,7 @@ import type { StoredImage } from './image/store.js';
 import type { Engine } from './engine.js';
 import { buildCacheDir, cacheMountsDir, stateChecksumDir } from './engine-cache.js';
 import { recordContextStats, type ContextStats } from './context/stat-record.js';
+import { parseDockerfileKept, type ParseCache } from './context/parsed-dockerfile.js';
 import { isRemoteSource } from './ops/remote-source.js';
 
 /** The Dockerfile, the context directory and its ignore rules, as a build starts with them. */
@@ -173,6 +174,8 @@ export interface BuildRequest {
   onCheckWarnings?: ((warnings: CheckWarning[]) => void) | undefined;
   /** Collect what a later run needs to tell, without building, that it would give the same image (BuildResult.replay). */
   recordReplay?: boolean | undefined;
+  /** Which tsbuild code runs (src/cli/code-identity.ts); when known, the Dockerfile's parse is kept for the next build. */
+  codeIdentity?: string | undefined;
 }
 
 /**
@@ -212,8 +215,8 @@ function sourceRefOf(file: string, range: Range): SourceRef {
 }
 
 /** The Dockerfile as an AST with the parser's warnings; the first error diagnostic fails the build, pointing at its place. */
-function parseForBuild(input: BuildInput): { ast: Dockerfile; parserWarnings: Diagnostic[] } {
-  const { ast, diagnostics } = parseDockerfile(input.dockerfile.text, { file: input.dockerfile.name });
+function parseForBuild(input: BuildInput, cache?: ParseCache): { ast: Dockerfile; parserWarnings: Diagnostic[] } {
+  const { ast, diagnostics } = parseDockerfileKept(input.dockerfile.text, input.dockerfile.name, cache);
   const error = diagnostics.find((d) => d.severity === 'error');
   if (error) {
     const message = error.hint === undefined ? error.message : `${error.message} (${error.hint})`;
@@ -383,7 +386,7 @@ export async function build(engine: Engine, request: BuildRequest, onEvent: (eve
   // Before any step reads the context: what changed after this is not what the build read (recordContextStats).
   const startedAt = BigInt(Date.now()) * 1_000_000n;
   checkPlatform(request.platform);
-  const { ast, parserWarnings } = parseForBuild(request.input);
+  const { ast, parserWarnings } = parseForBuild(request.input, request.codeIdentity === undefined ? undefined : { dir: engine.paths.parses, codeIdentity: request.codeIdentity });
   const graphOptions = { target: request.target, buildArgs: Object.fromEntries(request.buildArgs) };
   // ONBUILD triggers of the base images may need more stages and images: planning repeats until all are resolved.
   const { plan, images } = await planWithBaseImages(ast, graphOptions, (ref) => resolveBaseImage(engine.images, ref), (image) => image.config.config ?? {});

@@ -32,6 +32,7 @@ async function pruneDeps(engine: Engine): Promise<CachePruneDeps> {
     cacheMountsDir: cacheMountsDir(engine),
     stateChecksumDir: stateChecksumDir(engine),
     replaysDir: engine.paths.replays,
+    parsesDir: engine.paths.parses,
   };
 }
 

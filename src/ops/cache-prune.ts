@@ -26,6 +26,8 @@ export interface CachePruneDeps {
   stateChecksumDir: string;
   /** Replay records of builds (src/cli/build-replay.ts), which name cache records. */
   replaysDir: string;
+  /** Kept Dockerfile parses (src/context/parsed-dockerfile.ts): a prune that frees anything drops them too. */
+  parsesDir: string;
 }
 
 export interface PruneResult {
@@ -154,7 +156,8 @@ export async function pruneBuildCache(deps: CachePruneDeps, policy: PrunePolicy)
     for (const digest of plan.blobs) await deps.content.delete(digest as Sha256Digest);
     await forgetStateChecksums(deps.stateChecksumDir, async (name) => (await deps.snapshotter.stat(name)) !== undefined);
     // A replay names the records its build used: with one of them gone it is a miss, so none is worth keeping.
-    if (deleted.length > 0) await rm(deps.replaysDir, { recursive: true, force: true });
+    // Parses are kept one per Dockerfile text ever built: a prune that frees space starts them over.
+    if (deleted.length > 0) await Promise.all([deps.replaysDir, deps.parsesDir].map((dir) => rm(dir, { recursive: true, force: true })));
     // Cache mounts have no use times worth filtering on: only a plain -a takes them, and only while no build runs.
     if (policy.all && policy.unusedForMs === undefined && policy.keepBytes === undefined && !facts.buildsRunning) {
       const mounts = await listCacheMounts(deps.cacheMountsDir);

@@ -3,7 +3,7 @@
 // that could make a build differ (context, Dockerfile, ignore rules, base image, tags, environment, a prune)
 // makes it build for real. Whether an answer was replayed shows by moving the snapshots away: a real build
 // would then run its steps again, a replay never looks at them.
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -129,8 +129,13 @@ describeIf('replayed no-op builds', missing, () => {
     for (const name of readdirSync(records)) writeFileSync(join(records, name), '{');
     expect(executedSteps(tsbuild(plain(dir, 'state')).stderr)).toHaveLength(3);
 
+    // The kept Dockerfile parses go with a prune that frees anything, and come back with the next build.
+    const parses = join(root, 'cache', 'parsed');
+    expect(readdirSync(parses).length).toBeGreaterThan(0);
     tsbuild(['builder', 'prune', '-af']);
+    expect(existsSync(parses)).toBe(false);
     expect(executedSteps(tsbuild(plain(dir, 'state')).stderr)).toHaveLength(3);
+    expect(readdirSync(parses).length).toBeGreaterThan(0);
     expect(readdirSync(join(root, 'cache', 'replay')).length).toBeGreaterThan(0);
 
     // Same layers, another config: the steps keyed by the filesystem stay cached, the RUN sees the new ENV.

@@ -32,6 +32,7 @@ beforeEach(async () => {
     cacheMountsDir: join(dir, 'mounts'),
     stateChecksumDir: join(cacheDir, 'state-sums'),
     replaysDir: join(dir, 'replay'),
+    parsesDir: join(dir, 'parsed'),
   };
 });
 afterEach(() => rm(dir, { recursive: true, force: true }));

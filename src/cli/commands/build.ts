@@ -240,7 +240,8 @@ async function runBuild(options: BuildCommandOptions, context: CliContext): Prom
   for (const destination of options.cacheExports) context.stderr.write(`WARNING: --cache-to ${destination} ignored: tsbuild keeps its build cache in the state root (no cache export yet)\n`);
   const engine = await context.engine();
   const progress = await createProgress(options.progress, context.stderr);
-  const code = replayable(options) ? codeIdentity() : undefined;
+  const identity = codeIdentity();
+  const code = replayable(options) ? identity : undefined;
   let warnings: CheckWarning[] = [];
   const request: BuildRequest = {
     input,
@@ -259,6 +260,7 @@ async function runBuild(options: BuildCommandOptions, context: CliContext): Prom
     explain: options.explain,
     onCheckWarnings: (found) => (warnings = found),
     recordReplay: code !== undefined,
+    codeIdentity: identity,
   };
   let result;
   try {
