@@ -443,6 +443,9 @@ export async function build(engine: Engine, request: BuildRequest, onEvent: (eve
     });
     const final = results.get(finalStep) as FsState;
     const rootImage = rootImageOf(plan, graph.target);
+    // The flush runs while the image is committed: only the tag has to wait for it.
+    const synced = syncSnapshots(sandbox.snapshotter, engine.paths.snapshots);
+    synced.catch(() => undefined); // awaited below, unless committing fails first
     const committed = await commitBuiltImage(engine.content, {
       base: rootImage === undefined ? undefined : images.get(rootImage)?.config,
       config: target.config,
@@ -452,12 +455,7 @@ export async function build(engine: Engine, request: BuildRequest, onEvent: (eve
       labels: request.labels,
       author: target.author,
     });
-    // A no-op build committed nothing: the sync (a process, and a flush of whatever else is dirty) is skipped.
-    if (await sandbox.snapshotter.hasUnsynced()) {
-      const syncStart = new Date();
-      await syncFilesystem(engine.paths.snapshots);
-      await sandbox.snapshotter.markSynced(syncStart);
-    }
+    await synced;
     const image = await engine.images.add({ manifestDigest: committed.manifestDigest, id: committed.imageId }, request.tags);
     const contextStats = contextDir === undefined ? undefined : recordContextStats(contextDir, request.input.ignore, startedAt);
     const replay: ReplayFacts | undefined = contextStats && {
@@ -476,6 +474,17 @@ export async function build(engine: Engine, request: BuildRequest, onEvent: (eve
     await cache.release();
     await buildInputs.contentHash.save();
   }
+}
+
+/**
+ * Flushes the filesystem of the snapshots when this build (or an earlier one) committed some it has not
+ * flushed yet, so what a tag names is on disk; a no-op build committed nothing and skips it.
+ */
+async function syncSnapshots(snapshotter: Snapshotter, snapshotsDir: string): Promise<void> {
+  if (!(await snapshotter.hasUnsynced())) return;
+  const syncStart = new Date();
+  await syncFilesystem(snapshotsDir);
+  await snapshotter.markSynced(syncStart);
 }
 
 /** ADD of a URL or git repository: whether the source changed is known only by asking its server. */
