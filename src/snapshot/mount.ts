@@ -1,8 +1,9 @@
 // Mounts a snapshot's Mount[] at a target directory and takes it down again, with mount(2) and umount2(2)
 // through the native addon. Overlay option strings longer than the kernel's one-page limit are shortened
 // by making the layer paths relative to their common directory, which the mount call is made from (the
-// kernel resolves relative lowerdirs against the caller's cwd). A `volatile` overlay's work dir keeps a dirty mark after its unmount that makes the
-// kernel refuse to mount it again; the mark is cleared first (see overlay.ts volatileMounts).
+// kernel resolves relative lowerdirs against the caller's cwd). A `volatile` overlay's work dir keeps a
+// dirty mark after its unmount that makes the kernel refuse to mount it again; the mark is cleared first
+// (see overlay.ts volatileMounts).
 import { rm } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';

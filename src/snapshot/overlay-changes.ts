@@ -26,9 +26,10 @@ export async function readUpperChanges(upperDir: string, lowerDirs: string[]): P
         changes.push({ kind: 'delete', path });
         continue;
       }
-      const all = allXattrsOf(join(root, path));
+      const absolute = join(root, path);
+      const all = allXattrsOf(absolute);
       const kept = imageXattrsOf(all);
-      if (kept.size > 0) xattrs.set(join(root, path), kept);
+      if (kept.size > 0) xattrs.set(absolute, kept);
       const lower = inLower ? lowerEntry(lowerDirs, path) : undefined;
       const existed = lower !== undefined;
       if (entry.isDirectory()) {
