@@ -1,8 +1,8 @@
 {
   "targets": [
     {
-      "target_name": "host_fs",
-      "sources": ["native/host_fs.c"],
+      "target_name": "host",
+      "sources": ["native/host.c", "native/netns.c"],
       "cflags": ["-O2", "-Wall", "-Wextra", "-Wno-unused-parameter"]
     }
   ]

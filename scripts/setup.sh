@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # Debian packages: the OCI runtime, tools the tests compare against, the base-image sources, git (ADD <git repo>),
-# and what node-gyp builds the native addon (native/host_fs.c) with.
+# and what node-gyp builds the native addon (native/) with.
 packages=(gcc libc6-dev make python3 runc crun attr busybox-static skopeo umoci docker-registry tini debootstrap iptables nftables iproute2 openssl xz-utils bzip2 zstd util-linux procps psmisc git)
 missing=()
 for p in "${packages[@]}"; do

@@ -36,7 +36,7 @@ function layerOf(path: string): number {
   if (/^src\/(engine|engine-[a-z-]+|index)\.ts$/.test(path)) return 4;
   if (/^src\/(ops|runtime|remote-cache)\//.test(path)) return 3;
   if (/^src\/(graph|solver|registry)\//.test(path)) return 2;
-  return 1; // src/image, snapshot, executor, context, errors.ts, config.ts
+  return 1; // src/image, snapshot, executor, context, host, errors.ts, config.ts
 }
 
 function topFolder(path: string): string {

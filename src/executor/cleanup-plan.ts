@@ -9,9 +9,8 @@ import { runCommand } from '../snapshot/command.js';
 import { unmount } from '../snapshot/mount.js';
 
 export type CleanupStep =
-  // Failures are ignored: the thing may already be gone. A `concurrent` command goes on while the next
-  // steps run, up to the next `remove` (which may delete what it still needs).
-  | { kind: 'command'; argv: string[]; onlyIfExists?: string; concurrent?: boolean }
+  // Failures are ignored: the thing may already be gone.
+  | { kind: 'command'; argv: string[]; onlyIfExists?: string }
   | { kind: 'unmount'; path: string }
   | { kind: 'rmdir'; paths: string[] } // empty dirs, in order (cgroups cannot be removed recursively)
   | { kind: 'remove'; path: string }; // a file or a whole tree
@@ -34,16 +33,11 @@ export class CleanupPlan {
 
 /** Runs each step, best effort by design: `tsbuild system check` reports whatever could not be removed. */
 export async function runCleanupSteps(steps: CleanupStep[]): Promise<void> {
-  const running: Promise<void>[] = [];
   for (const step of steps) {
-    if (step.kind === 'remove') await Promise.all(running.splice(0));
-    const done = runStep(step).catch(() => {
+    await runStep(step).catch(() => {
       // the thing may already be gone, or be busy: the next check will list it again
     });
-    if (step.kind === 'command' && step.concurrent === true) running.push(done);
-    else await done;
   }
-  await Promise.all(running);
 }
 
 async function runStep(step: CleanupStep): Promise<void> {
@@ -59,20 +53,19 @@ export function shellQuote(word: string): string {
   return `'${word.replaceAll("'", `'\\''`)}'`;
 }
 
-/** The steps as sh: concurrent commands in the background until the next removal, a busy mount detached lazily. */
+/** The steps as sh, a busy mount detached lazily. */
 function renderScript(steps: CleanupStep[]): string {
   const lines = steps.map((step) => {
     if (step.kind === 'command') {
       const command = `${step.argv.map(shellQuote).join(' ')} >/dev/null 2>&1`;
-      const guarded = step.onlyIfExists === undefined ? command : `[ -e ${shellQuote(step.onlyIfExists)} ] && ${command}`;
-      return step.concurrent === true ? `{ ${guarded}; } &` : guarded;
+      return step.onlyIfExists === undefined ? command : `[ -e ${shellQuote(step.onlyIfExists)} ] && ${command}`;
     }
     if (step.kind === 'unmount') return `umount -R ${shellQuote(step.path)} 2>/dev/null || umount -R -l ${shellQuote(step.path)} 2>/dev/null`;
     // Usually gone already (runc removes a container's cgroups when it ends): test first, spawn rmdir only for what is left.
     if (step.kind === 'rmdir') return `for d in ${step.paths.map(shellQuote).join(' ')}; do [ -d "$d" ] && rmdir "$d" 2>/dev/null; done`;
-    return `wait; rm -rf ${shellQuote(step.path)}`;
+    return `rm -rf ${shellQuote(step.path)}`;
   });
-  return `${[...lines, 'wait'].join('\n')}\n`;
+  return `${lines.join('\n')}\n`;
 }
 
 let processGuard: ChildProcess | undefined;

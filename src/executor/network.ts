@@ -1,6 +1,6 @@
 // Sandbox networking. none: a fresh namespace with only loopback (runc brings lo up). host: the host's
-// namespace. bridge: a namespace per sandbox (`ip netns`) joined to the host bridge tsbuild0 by a veth
-// pair, an address from the bridge's private subnet and NAT to the outside (iptables, or nftables where
+// namespace. bridge: a namespace per sandbox (named as `ip netns` names them; made in-process through
+// netlink, native/netns.c) joined to the host bridge tsbuild0 by a veth pair, an address from the bridge's private subnet and NAT to the outside (iptables, or nftables where
 // iptables does not work). Addresses are allocated as one file per address (created exclusively, so
 // concurrent tsbuild processes cannot collide without a lock). Once the bridge and its NAT rules are in
 // place a stamp with the boot id says so, and later processes skip the checks (~20 ms of ip/iptables).
@@ -9,6 +9,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import lockfile from 'proper-lockfile';
+import { hostAddon } from '../host/addon.js';
 import { bootId } from '../snapshot/boot-id.js';
 import { CommandError, runCommand } from '../snapshot/command.js';
 import type { CleanupPlan } from './cleanup-plan.js';
@@ -42,7 +43,7 @@ export class NetworkManager {
 
   /**
    * Picks the sandbox's address (and registers its cleanup); `connect` then makes the namespace. Split
-   * so that the caller can write /etc/hosts while `ip` works.
+   * so that the caller can write /etc/hosts meanwhile.
    */
   async allocate(mode: NetworkMode, id: string, plan: CleanupPlan): Promise<SandboxNetwork> {
     if (mode !== 'bridge') return { netnsPath: undefined, ip: undefined, gateway: undefined };
@@ -52,25 +53,18 @@ export class NetworkManager {
     });
     const bridge = await this.bridge;
     const ip = this.allocateAddress(bridge, id);
-    const netns = `${netnsPrefix}${id}`;
-    // `netns del` drops the name; the kernel then dismantles the namespace, and the veth pair whose one
-    // end lives in it, on its own a few ms later. Deleting the veth ourselves would wait for that (~20 ms
-    // here). Addresses are handed out from a random start, so the one freed now is not reused while its
-    // veth is still going away. Runs while the rootfs is unmounted.
-    await plan.add({ kind: 'command', argv: ['sh', '-c', 'rm -f -- "$1"; exec ip netns del "$0"', netns, join(this.allocationsDir, ip)], concurrent: true });
-    return { netnsPath: `/run/netns/${netns}`, ip, gateway: bridge.gateway };
+    const netnsPath = netnsPathOf(id);
+    // As `ip netns del`: the name goes, and the kernel dismantles the namespace, and the veth pair whose one
+    // end lives in it, on its own a few ms later. Addresses are handed out from a random start, so the one
+    // freed now is not reused while its veth is still going away.
+    await plan.add({ kind: 'remove', path: join(this.allocationsDir, ip) }, { kind: 'remove', path: netnsPath }, { kind: 'unmount', path: netnsPath });
+    return { netnsPath, ip, gateway: bridge.gateway };
   }
 
-  /** Creates the namespace of an allocated bridge network: a veth pair into tsbuild0, address, routes. */
+  /** Creates the namespace of an allocated bridge network: a veth pair into tsbuild0, address, routes (netlink, in-process). */
   async connect(network: SandboxNetwork, id: string): Promise<void> {
-    if (network.ip === undefined || network.gateway === undefined) return;
-    const netns = `${netnsPrefix}${id}`;
-    const veth = vethName(id);
-    const hostSide = [`netns add ${netns}`, `link add ${veth} type veth peer name eth0 netns ${netns}`, `link set ${veth} master ${bridgeName} up`];
-    const sandboxSide = [`addr add ${network.ip}/16 dev eth0`, 'link set eth0 up', 'link set lo up', `route add default via ${network.gateway}`];
-    // Two `ip` runs (a batch line cannot name a namespace: -n is a global option) under one shell, which
-    // starts them for less than node would.
-    await runCommand('sh', ['-c', 'printf "%s" "$1" | ip -batch - && printf "%s" "$2" | ip -n "$0" -batch -', netns, hostSide.join('\n'), sandboxSide.join('\n')]);
+    if (network.netnsPath === undefined || network.ip === undefined || network.gateway === undefined) return;
+    await hostAddon().createNetns(network.netnsPath, vethName(id), bridgeName, network.ip, 16, network.gateway);
   }
 
   /** Sync calls, for the reason stampedBridge gives. */
@@ -130,6 +124,11 @@ export class NetworkManager {
       await release();
     }
   }
+}
+
+/** The sandbox's named namespace, where `ip netns` keeps them. */
+function netnsPathOf(id: string): string {
+  return `/run/netns/${netnsPrefix}${id}`;
 }
 
 export function vethName(id: string): string {

@@ -7,7 +7,7 @@
 import { rm } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { hostFs, mountFlags } from './host-fs.js';
+import { hostAddon, mountFlags } from '../host/addon.js';
 import type { Mount } from './snapshotter.js';
 
 /** mount(2) copies at most one page of option data, including the trailing NUL. */
@@ -19,7 +19,7 @@ export async function mountAll(mounts: Mount[], target: string): Promise<void> {
     await clearVolatileMark(mount);
     const { options, cwd } = fitOptions(mount);
     const { flags, data } = splitFlags(options);
-    await hostFs().mount(mount.source, target, mount.type === 'bind' ? null : mount.type, flags, data, cwd ?? null);
+    await hostAddon().mount(mount.source, target, mount.type === 'bind' ? null : mount.type, flags, data, cwd ?? null);
   }
 }
 
@@ -43,7 +43,7 @@ function splitFlags(options: string[]): { flags: number; data: string | null } {
 export async function unmount(target: string): Promise<void> {
   for (let attempt = 0; ; attempt++) {
     try {
-      await hostFs().umount(target, false);
+      await hostAddon().umount(target, false);
       return;
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
@@ -52,7 +52,7 @@ export async function unmount(target: string): Promise<void> {
         await sleep(20 * (attempt + 1));
         continue;
       }
-      await hostFs().umount(target, true);
+      await hostAddon().umount(target, true);
       return;
     }
   }
@@ -107,5 +107,5 @@ function commonDirectory(paths: string[]): string {
  * a build pays it once, before it tags, so what a tag names is on disk.
  */
 export async function syncFilesystem(path: string): Promise<void> {
-  await hostFs().syncfs(path);
+  await hostAddon().syncfs(path);
 }

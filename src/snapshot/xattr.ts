@@ -1,6 +1,6 @@
 // Extended attributes through the native addon (Node has no xattr API), never following a final
 // symlink: written when a tar entry carries them, read for every entry a layer is written from.
-import { hostFs } from './host-fs.js';
+import { hostAddon } from '../host/addon.js';
 
 /** Attributes that describe the snapshotter's own bookkeeping, never image content. */
 function isOwnBookkeeping(name: string): boolean {
@@ -8,7 +8,7 @@ function isOwnBookkeeping(name: string): boolean {
 }
 
 export async function setXattrs(path: string, xattrs: Map<string, Buffer>): Promise<void> {
-  for (const [name, value] of xattrs) hostFs().setXattr(path, name, value);
+  for (const [name, value] of xattrs) hostAddon().setXattr(path, name, value);
 }
 
 /** Path → attribute name → value. */
@@ -16,7 +16,7 @@ export type XattrsByPath = Map<string, Map<string, Buffer>>;
 
 /** Every attribute of `path`, the snapshotter's bookkeeping included; empty when it has none. */
 export function allXattrsOf(path: string): Map<string, Buffer> {
-  return new Map(hostFs().xattrs(path));
+  return new Map(hostAddon().xattrs(path));
 }
 
 /** The attributes of `path` that belong in an image; empty when it has none. */

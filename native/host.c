@@ -1,11 +1,14 @@
-// The few Linux filesystem calls tsbuild makes many times per build and Node has no API for: mount(2),
-// umount2(2), syncfs(2) and the l*xattr(2) family. Spawning mount(8), umount(8), sync(1) or getfattr(1)
-// for each costs 3–6 ms of node's main thread (a fork of the whole process) where the call itself takes
-// 0.02–0.2 ms. mount, umount and syncfs may block (a busy or slow filesystem): they run on libuv's thread
-// pool and answer with a promise. The xattr calls are quick and synchronous.
+// The few Linux calls tsbuild makes many times per build or container and Node has no API for: mount(2),
+// umount2(2), syncfs(2), the l*xattr(2) family, and a sandbox's network namespace (netns.c). Spawning
+// mount(8), umount(8), sync(1), getfattr(1) or ip(8) for each costs 3–6 ms of node's main thread (a fork of
+// the whole process) where the call itself takes 0.02–0.2 ms. mount, umount, syncfs and the namespace may
+// block (a busy or slow filesystem): they run on libuv's thread pool and answer with a promise. The xattr
+// calls are quick and synchronous.
 #define _GNU_SOURCE
 #define NAPI_VERSION 8
 #include <node_api.h>
+
+#include "netns.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -21,7 +24,7 @@
 #define CHECK(call)                                                      \
   do {                                                                   \
     if ((call) != napi_ok) {                                             \
-      napi_throw_error(env, NULL, "host_fs: N-API call failed: " #call); \
+      napi_throw_error(env, NULL, "host addon: N-API call failed: " #call); \
       return NULL;                                                       \
     }                                                                    \
   } while (0)
@@ -51,13 +54,15 @@ static char* string_arg(napi_env env, napi_value value) {
 
 // ---- blocking calls on the thread pool ----
 
-enum op_kind { OP_MOUNT, OP_UMOUNT, OP_SYNCFS };
+enum op_kind { OP_MOUNT, OP_UMOUNT, OP_SYNCFS, OP_NETNS };
 
 struct op {
   enum op_kind kind;
   char *source, *target, *fstype, *data, *cwd;
   unsigned long flags;
   int detach;
+  struct netns_request netns;  // OP_NETNS: its strings are owned by the fields below
+  char *veth, *bridge, *address, *gateway;
   int err;
   const char* failed_step;
   napi_deferred deferred;
@@ -120,6 +125,8 @@ static void execute(napi_env env, void* data) {
       op->err = errno;
       op->failed_step = "umount";
     }
+  } else if (op->kind == OP_NETNS) {
+    op->err = create_netns(&op->netns, &op->failed_step);
   } else {
     int fd = open(op->target, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fd < 0 || syncfs(fd) != 0) {
@@ -130,11 +137,24 @@ static void execute(napi_env env, void* data) {
   }
 }
 
+static void free_op(struct op* op) {
+  free(op->source);
+  free(op->target);
+  free(op->fstype);
+  free(op->data);
+  free(op->cwd);
+  free(op->veth);
+  free(op->bridge);
+  free(op->address);
+  free(op->gateway);
+  free(op);
+}
+
 static void complete(napi_env env, napi_status status, void* data) {
   struct op* op = data;
   if (status != napi_ok && op->err == 0) {
     op->err = ECANCELED;
-    op->failed_step = op->kind == OP_MOUNT ? "mount" : op->kind == OP_UMOUNT ? "umount" : "syncfs";
+    op->failed_step = "cancelled";
   }
   if (op->err == 0) {
     napi_value undefined;
@@ -146,18 +166,14 @@ static void complete(napi_env env, napi_status status, void* data) {
     napi_reject_deferred(env, op->deferred, errno_error(env, op->err, what));
   }
   napi_delete_async_work(env, op->work);
-  free(op->source);
-  free(op->target);
-  free(op->fstype);
-  free(op->data);
-  free(op->cwd);
-  free(op);
+  free_op(op);
 }
+
 
 static napi_value queue(napi_env env, struct op* op) {
   napi_value promise, name;
   CHECK(napi_create_promise(env, &op->deferred, &promise));
-  CHECK(napi_create_string_utf8(env, "host_fs", NAPI_AUTO_LENGTH, &name));
+  CHECK(napi_create_string_utf8(env, "tsbuild host call", NAPI_AUTO_LENGTH, &name));
   CHECK(napi_create_async_work(env, NULL, name, execute, complete, op, &op->work));
   CHECK(napi_queue_async_work(env, op->work));
   return promise;
@@ -203,6 +219,33 @@ static napi_value js_syncfs(napi_env env, napi_callback_info info) {
   struct op* op = calloc(1, sizeof *op);
   op->kind = OP_SYNCFS;
   op->target = string_arg(env, argv[0]);
+  return queue(env, op);
+}
+
+/**
+ * createNetns(path, veth, bridge, address, prefixLength, gateway): Promise<void>: the namespace file
+ * `path` (/run/netns/<name>) joined to `bridge` by the veth pair `veth`–eth0, eth0 holding
+ * address/prefixLength with a default route via gateway, lo up.
+ */
+static napi_value js_create_netns(napi_env env, napi_callback_info info) {
+  size_t argc = 6;
+  napi_value argv[6];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  struct op* op = calloc(1, sizeof *op);
+  op->kind = OP_NETNS;
+  op->target = string_arg(env, argv[0]);
+  op->veth = string_arg(env, argv[1]);
+  op->bridge = string_arg(env, argv[2]);
+  op->address = string_arg(env, argv[3]);
+  uint32_t prefix_length = 0;
+  napi_get_value_uint32(env, argv[4], &prefix_length);
+  op->gateway = string_arg(env, argv[5]);
+  if (op->target == NULL || op->veth == NULL || op->bridge == NULL || op->address == NULL || op->gateway == NULL || prefix_length > 32) {
+    napi_throw_type_error(env, NULL, "createNetns(path, veth, bridge, address, prefixLength, gateway): bad arguments");
+    free_op(op);
+    return NULL;
+  }
+  op->netns = (struct netns_request){op->target, op->veth, op->bridge, op->address, (unsigned char)prefix_length, op->gateway};
   return queue(env, op);
 }
 
@@ -294,6 +337,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"mount", NULL, js_mount, NULL, NULL, NULL, napi_enumerable, NULL},
       {"umount", NULL, js_umount, NULL, NULL, NULL, napi_enumerable, NULL},
       {"syncfs", NULL, js_syncfs, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"createNetns", NULL, js_create_netns, NULL, NULL, NULL, napi_enumerable, NULL},
       {"xattrs", NULL, js_xattrs, NULL, NULL, NULL, napi_enumerable, NULL},
       {"setXattr", NULL, js_set_xattr, NULL, NULL, NULL, napi_enumerable, NULL},
   };

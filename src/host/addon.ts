@@ -1,0 +1,37 @@
+// The native addon (native/, built by node-gyp into build/Release/host.node) for the Linux calls Node has
+// no API for: mount(2), umount2(2), syncfs(2), extended attributes and a sandbox's network namespace
+// (rtnetlink). Calling them in-process instead of spawning mount(8), umount(8), sync(1), getfattr(1) or
+// ip(8) spares node's main thread a fork of itself each time.
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+
+interface HostAddon {
+  mount(source: string | null, target: string, fstype: string | null, flags: number, data: string | null, cwd: string | null): Promise<void>;
+  umount(target: string, detach: boolean): Promise<void>;
+  syncfs(path: string): Promise<void>;
+  /** /run/netns/<name> joined to `bridge` by the veth pair `veth`–eth0; eth0 holds address/prefixLength, default route via gateway; lo up. */
+  createNetns(path: string, veth: string, bridge: string, address: string, prefixLength: number, gateway: string): Promise<void>;
+  xattrs(path: string): [string, Buffer][];
+  setXattr(path: string, name: string, value: Buffer): void;
+}
+
+/** linux/mount.h */
+export const mountFlags = { rdonly: 0x1, bind: 0x1000, rec: 0x4000 } as const;
+
+let loaded: HostAddon | undefined;
+
+/**
+ * The addon, loaded on first use (commands that never mount do not pay for it). Both this file
+ * (src/host/) and the bundle (dist/cli/) are two levels below the package root.
+ */
+export function hostAddon(): HostAddon {
+  if (loaded === undefined) {
+    const addon = fileURLToPath(new URL('../../build/Release/host.node', import.meta.url));
+    try {
+      loaded = createRequire(import.meta.url)(addon) as HostAddon;
+    } catch (err) {
+      throw new Error(`tsbuild's native addon ${addon} cannot be loaded (build it with \`npm run build\`): ${(err as Error).message}`, { cause: err });
+    }
+  }
+  return loaded;
+}
