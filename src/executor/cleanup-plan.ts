@@ -3,10 +3,10 @@
 // runs the same steps as a script (kept as a file, rewritten on every add) if the node process dies
 // first — a SIGKILLed process gets no chance to clean up from inside.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
-import { rm, rmdir } from 'node:fs/promises';
+import { existsSync, rmdirSync, writeFileSync } from 'node:fs';
 import { runCommand } from '../snapshot/command.js';
 import { unmount } from '../snapshot/mount.js';
+import { removeTree } from '../snapshot/remove-tree.js';
 
 export type CleanupStep =
   // Failures are ignored: the thing may already be gone.
@@ -45,8 +45,19 @@ async function runStep(step: CleanupStep): Promise<void> {
     if (step.onlyIfExists !== undefined && !existsSync(step.onlyIfExists)) return;
     await runCommand(step.argv[0] as string, step.argv.slice(1));
   } else if (step.kind === 'unmount') await unmount(step.path);
-  else if (step.kind === 'rmdir') for (const path of step.paths) await rmdir(path).catch(() => {});
-  else await rm(step.path, { recursive: true, force: true });
+  else if (step.kind === 'rmdir') removeEmptyDirs(step.paths);
+  else await removeTree(step.path);
+}
+
+/** Sync: a dozen cgroup dirs, usually gone already, each a thread-pool round trip otherwise. */
+function removeEmptyDirs(paths: string[]): void {
+  for (const path of paths) {
+    try {
+      rmdirSync(path);
+    } catch {
+      // gone already (runc removes them), or still busy: `system check` lists it
+    }
+  }
 }
 
 export function shellQuote(word: string): string {

@@ -1,7 +1,7 @@
 // The containerd rules every snapshotter shares (key vs name, parent chains, what may be committed or
 // removed), kept on top of SnapshotMetadata. Implementations only say how a snapshot's storage is
 // created, mounted, compared and removed.
-import { mkdir } from 'node:fs/promises';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConflictError, NotFoundError, UserError } from '../errors.js';
 import { bootId } from './boot-id.js';
@@ -156,7 +156,7 @@ export abstract class BaseSnapshotter implements Snapshotter {
       if (table.snapshots[key]) throw new ConflictError(`snapshot ${key} already exists`);
       const parentIds = parent === undefined ? [] : this.committedChain(table, parent);
       const id = String(table.nextId++);
-      await mkdir(this.snapshotsDir, { recursive: true });
+      mkdirSync(this.snapshotsDir, { recursive: true });
       await this.createStorage(id, parentIds, kind);
       const record: SnapshotRecord = { id, kind, parent, created: new Date().toISOString() };
       table.snapshots[key] = record;

@@ -4,7 +4,7 @@
 // kernel resolves relative lowerdirs against the caller's cwd). A `volatile` overlay's work dir keeps a
 // dirty mark after its unmount that makes the kernel refuse to mount it again; the mark is cleared first
 // (see overlay.ts volatileMounts).
-import { rm } from 'node:fs/promises';
+import { rmSync } from 'node:fs';
 import { dirname, join, relative, sep } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { hostAddon, mountFlags } from '../host/addon.js';
@@ -16,7 +16,7 @@ const pathOptions = ['lowerdir', 'upperdir', 'workdir'];
 
 export async function mountAll(mounts: Mount[], target: string): Promise<void> {
   for (const mount of mounts) {
-    await clearVolatileMark(mount);
+    clearVolatileMark(mount);
     const { options, cwd } = fitOptions(mount);
     const { flags, data } = splitFlags(options);
     await hostAddon().mount(mount.source, target, mount.type === 'bind' ? null : mount.type, flags, data, cwd ?? null);
@@ -64,10 +64,11 @@ export async function unmount(target: string): Promise<void> {
  * repeats what `volatile` chose; after a host crash a writable snapshot is as unsynced as a crashed
  * Docker container's (its build or container is gone, and prune removes build leftovers).
  */
-async function clearVolatileMark(mount: Mount): Promise<void> {
+function clearVolatileMark(mount: Mount): void {
   if (mount.type !== 'overlay' || !mount.options.includes('volatile')) return;
   const workdir = mount.options.find((option) => option.startsWith('workdir='))?.slice('workdir='.length);
-  if (workdir !== undefined) await rm(join(workdir, 'work', 'incompat', 'volatile'), { recursive: true, force: true });
+  // Sync: usually there is nothing to remove, and a thread-pool round trip costs more than finding that out.
+  if (workdir !== undefined) rmSync(join(workdir, 'work', 'incompat', 'volatile'), { recursive: true, force: true });
 }
 
 /** The option list to pass, and a cwd when the layer paths had to be made relative to fit. */

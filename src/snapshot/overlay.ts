@@ -1,12 +1,13 @@
 // Kernel overlayfs snapshotter: each snapshot is a folder with fs/ (the upper dir; the whole tree for a
 // base snapshot) and work/; an active snapshot mounts its ancestors' fs/ folders as lower dirs.
 // redirect_dir, metacopy and index stay off so the upper dir alone describes the change (see overlay-changes.ts).
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdirSync } from 'node:fs';
 import { release } from 'node:os';
 import { join } from 'node:path';
 import { BaseSnapshotter, type ResolvedSnapshot } from './base-snapshotter.js';
 import { measureTree } from './file-content.js';
 import { readUpperChanges } from './overlay-changes.js';
+import { removeTree } from './remove-tree.js';
 import type { ChangeSet, Mount, Usage } from './snapshotter.js';
 
 const overlayOptions = ['index=off', 'redirect_dir=off', 'metacopy=off'];
@@ -28,12 +29,12 @@ export class OverlaySnapshotter extends BaseSnapshotter {
   readonly name = 'overlay';
 
   protected async createStorage(id: string, _parentIds: string[], kind: 'active' | 'view'): Promise<void> {
-    await mkdir(this.fsDir(id), { recursive: true });
-    if (kind === 'active') await mkdir(join(this.storageDir(id), 'work'));
+    mkdirSync(this.fsDir(id), { recursive: true });
+    if (kind === 'active') mkdirSync(join(this.storageDir(id), 'work'));
   }
 
   protected override async onCommitted(id: string): Promise<void> {
-    await rm(join(this.storageDir(id), 'work'), { recursive: true, force: true });
+    await removeTree(join(this.storageDir(id), 'work'));
   }
 
   protected mountsOf({ record, parentIds }: ResolvedSnapshot): Mount[] {
