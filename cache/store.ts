@@ -3,8 +3,8 @@
 // atomic rename) → read → delete (by GC only). Several processes may share one root: a rename is
 // atomic, "already exists" is success, and a half-written ingest is never visible under blobs/.
 import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream, mkdirSync, readFileSync, statSync } from 'node:fs';
-import { chmod, open, readdir, rename, rm, stat, unlink } from 'node:fs/promises';
+import { closeSync, createReadStream, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import { open, readdir, rename, rm, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { digestHex, isSha256Digest, sha256Of, type Sha256Digest } from './digest.js';
@@ -105,55 +105,109 @@ export class ContentStore {
         return existing;
       }
     }
-    const temp = join(this.ingestDir, `${process.pid}-${randomBytes(8).toString('hex')}`);
-    const handle = await open(temp, 'wx', 0o600);
-    let committed = false;
-    let writing: Promise<void> = Promise.resolve();
+    const digester = new Digester(expected);
+    const chunks = iterate(source);
+    // The first batch is gathered before anything is written. A blob that ends within it (configs,
+    // manifests, most build layers) is written with sync calls: the six thread-pool round trips of the
+    // streaming path cost more than its writes and fsyncs.
+    const first: Uint8Array[] = [];
+    let firstBytes = 0;
+    let ended = false;
     try {
-      const hash = createHash('sha256');
-      let size = 0;
+      while (firstBytes < writeBatchBytes) {
+        const next = await chunks.next();
+        if (next.done === true) {
+          ended = true;
+          break;
+        }
+        digester.update(next.value);
+        first.push(next.value);
+        firstBytes += next.value.byteLength;
+      }
+    } catch (err) {
+      await chunks.return?.(); // stops the producer, as leaving a for-await loop would
+      throw err;
+    }
+    return ended ? this.writeSmall(first, digester.result()) : this.writeStreaming(first, chunks, digester);
+  }
+
+  private tempPath(): string {
+    return join(this.ingestDir, `${process.pid}-${randomBytes(8).toString('hex')}`);
+  }
+
+  private writeSmall(chunks: Uint8Array[], actual: BlobInfo): BlobInfo {
+    const temp = this.tempPath();
+    // Created read-only (blobs never change); the descriptor opened here still writes.
+    const fd = openSync(temp, 'wx', 0o444);
+    let committed = false;
+    try {
+      const data = Buffer.concat(chunks);
+      for (let offset = 0; offset < data.byteLength; ) offset += writeSync(fd, data, offset);
+      fsyncSync(fd);
+      closeSync(fd);
+      // rename() replaces atomically; a concurrent ingest of the same bytes wrote the same content.
+      renameSync(temp, this.blobPath(actual.digest));
+      committed = true;
+      syncDirSync(this.blobDir);
+      return actual;
+    } finally {
+      if (!committed) {
+        try {
+          closeSync(fd);
+        } catch {
+          // closed already
+        }
+        rmSync(temp, { force: true });
+      }
+    }
+  }
+
+  /** The rest of a large source: one batch written while the source makes the next. */
+  private async writeStreaming(first: Uint8Array[], rest: AsyncIterator<Uint8Array> | Iterator<Uint8Array>, digester: Digester): Promise<BlobInfo> {
+    const temp = this.tempPath();
+    let handle: FileHandle;
+    try {
+      handle = await open(temp, 'wx', 0o444);
+    } catch (err) {
+      await rest.return?.();
+      throw err;
+    }
+    let committed = false;
+    let ended = false;
+    let writing = writeAll(handle, first);
+    writing.catch(() => undefined); // awaited before the next batch or after the loop
+    try {
       // Tar producers emit many tiny chunks (512-byte headers); one write per chunk would make the
-      // thread-pool round trips, not the disk, the limit. Writes go out in batches of ~1 MiB, and one
-      // batch is written while the source makes the next.
+      // thread-pool round trips, not the disk, the limit.
       let batch: Uint8Array[] = [];
       let batchBytes = 0;
-      for await (const chunk of source) {
-        hash.update(chunk);
-        size += chunk.byteLength;
-        if (expected.size !== undefined && size > expected.size) {
-          throw new ContentMismatchError(`blob larger than its announced size ${expected.size}`, expected, {
-            digest: 'sha256:',
-            size,
-          });
-        }
+      for (;;) {
+        const next = await rest.next();
+        if (next.done === true) break;
+        const chunk = next.value;
+        digester.update(chunk);
         batch.push(chunk);
         batchBytes += chunk.byteLength;
         if (batchBytes >= writeBatchBytes) {
           await writing;
           writing = writeAll(handle, batch);
-          writing.catch(() => undefined); // awaited before the next batch or after the loop
+          writing.catch(() => undefined);
           batch = [];
           batchBytes = 0;
         }
       }
+      ended = true;
       await writing;
       await writeAll(handle, batch);
-      const actual: BlobInfo = { digest: `sha256:${hash.digest('hex')}`, size };
-      if (expected.size !== undefined && expected.size !== size) {
-        throw new ContentMismatchError(`blob size ${size} does not match the announced ${expected.size}`, expected, actual);
-      }
-      if (expected.digest !== undefined && expected.digest !== actual.digest) {
-        throw new ContentMismatchError(`blob digest ${actual.digest} does not match the announced ${expected.digest}`, expected, actual);
-      }
+      const actual = digester.result();
       await handle.sync();
       await handle.close();
-      await chmod(temp, 0o444);
-      // rename() replaces atomically; a concurrent ingest of the same bytes wrote the same content.
       await rename(temp, this.blobPath(actual.digest));
       committed = true;
       await syncDir(this.blobDir);
       return actual;
     } finally {
+      if (!ended) await rest.return?.();
       if (!committed) {
         await writing.catch(() => undefined);
         await handle.close().catch(() => undefined);
@@ -202,11 +256,42 @@ export class ContentStore {
   }
 }
 
+/** sha256 and size of the bytes seen so far, checked against what the caller announced. */
+class Digester {
+  private readonly hash = createHash('sha256');
+  private size = 0;
+  constructor(private readonly expected: IngestExpectation) {}
+
+  update(chunk: Uint8Array): void {
+    this.hash.update(chunk);
+    this.size += chunk.byteLength;
+    if (this.expected.size !== undefined && this.size > this.expected.size) {
+      throw new ContentMismatchError(`blob larger than its announced size ${this.expected.size}`, this.expected, { digest: 'sha256:', size: this.size });
+    }
+  }
+
+  /** The blob's digest and size, once every byte went through update(). */
+  result(): BlobInfo {
+    const actual: BlobInfo = { digest: `sha256:${this.hash.digest('hex')}`, size: this.size };
+    if (this.expected.size !== undefined && this.expected.size !== this.size) {
+      throw new ContentMismatchError(`blob size ${this.size} does not match the announced ${this.expected.size}`, this.expected, actual);
+    }
+    if (this.expected.digest !== undefined && this.expected.digest !== actual.digest) {
+      throw new ContentMismatchError(`blob digest ${actual.digest} does not match the announced ${this.expected.digest}`, this.expected, actual);
+    }
+    return actual;
+  }
+}
+
+function iterate(source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>): AsyncIterator<Uint8Array> | Iterator<Uint8Array> {
+  return Symbol.asyncIterator in source ? source[Symbol.asyncIterator]() : source[Symbol.iterator]();
+}
+
 function assertDigest(digest: string): asserts digest is Sha256Digest {
   if (!isSha256Digest(digest)) throw new Error(`invalid sha256 digest: ${digest}`);
 }
 
-async function writeAll(handle: import('node:fs/promises').FileHandle, chunks: Uint8Array[]): Promise<void> {
+async function writeAll(handle: FileHandle, chunks: Uint8Array[]): Promise<void> {
   if (chunks.length === 0) return;
   const data = chunks.length === 1 ? (chunks[0] as Uint8Array) : Buffer.concat(chunks);
   let offset = 0;
@@ -223,6 +308,15 @@ async function drain(source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>): 
 }
 
 /** fsync of the directory makes the rename itself durable. */
+function syncDirSync(dir: string): void {
+  const fd = openSync(dir, 'r');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
 async function syncDir(dir: string): Promise<void> {
   const handle = await open(dir, 'r');
   try {

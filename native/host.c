@@ -3,7 +3,7 @@
 // mount(8), umount(8), sync(1), getfattr(1) or ip(8) for each costs 3–6 ms of node's main thread (a fork of
 // the whole process) where the call itself takes 0.02–0.2 ms. mount, umount, syncfs and the namespace may
 // block (a busy or slow filesystem): they run on libuv's thread pool and answer with a promise. The xattr
-// calls are quick and synchronous.
+// calls and flock(2) without waiting are quick and synchronous.
 #define _GNU_SOURCE
 #define NAPI_VERSION 8
 #include <node_api.h>
@@ -17,6 +17,7 @@
 #include <sched.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/mount.h>
 #include <sys/xattr.h>
 #include <unistd.h>
@@ -249,6 +250,27 @@ static napi_value js_create_netns(napi_env env, napi_callback_info info) {
   return queue(env, op);
 }
 
+// ---- locks ----
+
+/**
+ * tryLock(fd): boolean. An exclusive flock(2) on the open file `fd` without waiting: false while another
+ * open file description holds it. Closing the file releases it.
+ */
+static napi_value js_try_lock(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1], result;
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  int32_t fd = -1;
+  napi_get_value_int32(env, argv[0], &fd);
+  int taken = flock(fd, LOCK_EX | LOCK_NB) == 0;
+  if (!taken && errno != EWOULDBLOCK) {
+    napi_throw(env, errno_error(env, errno, "flock"));
+    return NULL;
+  }
+  CHECK(napi_get_boolean(env, taken, &result));
+  return result;
+}
+
 // ---- extended attributes, synchronous, never following a final symlink ----
 
 /**
@@ -338,6 +360,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"umount", NULL, js_umount, NULL, NULL, NULL, napi_enumerable, NULL},
       {"syncfs", NULL, js_syncfs, NULL, NULL, NULL, napi_enumerable, NULL},
       {"createNetns", NULL, js_create_netns, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"tryLock", NULL, js_try_lock, NULL, NULL, NULL, napi_enumerable, NULL},
       {"xattrs", NULL, js_xattrs, NULL, NULL, NULL, napi_enumerable, NULL},
       {"setXattr", NULL, js_set_xattr, NULL, NULL, NULL, napi_enumerable, NULL},
   };

@@ -2,8 +2,9 @@
 // does: a fixed localhost block plus our own name (and --add-host entries) — or for a build step the way
 // BuildKit does (its hostname on the loopback line, on any network); the host's resolv.conf,
 // except that on a private network a loopback nameserver cannot be reached, so it is dropped and
-// Google's public resolvers fill in when nothing is left.
-import { readFile, writeFile } from 'node:fs/promises';
+// Google's public resolvers fill in when nothing is left. Sync calls: three small files on each sandbox's
+// start-up path.
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { NetworkMode } from './executor.js';
 
@@ -50,23 +51,30 @@ function isLoopbackNameserver(line: string): boolean {
   return match !== null && (/^127\./.test(match[1] as string) || match[1] === '::1');
 }
 
-/** Writes the three files into `dir` and returns their paths. */
-export async function writeEtcFiles(
+/** Makes `dir` with the three files in it and returns their paths. */
+export function writeEtcFiles(
   dir: string,
   options: { hostname: string; ip: string | undefined; network: NetworkMode; extraHosts: { host: string; ip: string }[]; style: 'docker' | 'buildkit' },
-): Promise<EtcFiles> {
+): EtcFiles {
   const files: EtcFiles = { hosts: join(dir, 'hosts'), hostname: join(dir, 'hostname'), resolvConf: join(dir, 'resolv.conf') };
-  const hostResolv = await readFile('/etc/resolv.conf', 'utf8').catch(() => '');
+  const hostResolv = readHostFile('/etc/resolv.conf');
   const hosts =
     options.style === 'buildkit'
       ? buildStepHostsFile(options.hostname, options.extraHosts)
       : options.network === 'host'
-        ? (await readFile('/etc/hosts', 'utf8').catch(() => '')) + options.extraHosts.map((e) => `${e.ip}\t${e.host}\n`).join('')
+        ? readHostFile('/etc/hosts') + options.extraHosts.map((e) => `${e.ip}\t${e.host}\n`).join('')
         : hostsFile(options.hostname, options.ip, options.extraHosts);
-  await Promise.all([
-    writeFile(files.hosts, hosts),
-    writeFile(files.hostname, `${options.hostname}\n`),
-    writeFile(files.resolvConf, sandboxResolvConf(hostResolv, options.network)),
-  ]);
+  mkdirSync(dir);
+  writeFileSync(files.hosts, hosts);
+  writeFileSync(files.hostname, `${options.hostname}\n`);
+  writeFileSync(files.resolvConf, sandboxResolvConf(hostResolv, options.network));
   return files;
+}
+
+function readHostFile(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return '';
+  }
 }

@@ -8,9 +8,9 @@ import { createHash, randomInt } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import lockfile from 'proper-lockfile';
 import { hostAddon } from '../host/addon.js';
 import { bootId } from '../snapshot/boot-id.js';
+import { lockState } from '../snapshot/state-lock.js';
 import { CommandError, runCommand } from '../snapshot/command.js';
 import type { CleanupPlan } from './cleanup-plan.js';
 import type { NetworkMode } from './executor.js';
@@ -104,7 +104,7 @@ export class NetworkManager {
     const stamped = await this.stampedBridge();
     if (stamped) return stamped;
     await mkdir(this.dir, { recursive: true });
-    const release = await lockfile.lock(this.dir, { lockfilePath: join(this.dir, 'bridge.lock'), retries: { retries: 100, minTimeout: 10, maxTimeout: 100 } });
+    const release = await lockState(join(this.dir, 'bridge.lock'), { retries: 100, minTimeout: 10, maxTimeout: 100 });
     try {
       const existing = await bridgeAddress();
       const prefix = existing ?? (await pickSubnet());

@@ -5,7 +5,7 @@
 // network namespace, cgroups and bundle are removed afterwards.
 import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { constants } from 'node:os';
 import { join } from 'node:path';
 import { statePaths } from '../config.js';
@@ -127,15 +127,13 @@ export class RuncExecutor implements Executor {
       // The rootfs mount, the network namespace and the rest of the bundle are made at the same time.
       const [user, etcFiles, network] = await settleAll([
         mountAll(spec.rootfs, rootfs).then(() => resolveUser(rootfs, spec.process.user)),
-        allocated.then((network) => mkdir(etcDir).then(() => writeEtcFiles(etcDir, { hostname: spec.hostname, ip: network.ip, network: spec.network, extraHosts: spec.extraHosts, style: spec.conventions ?? 'docker' }))),
+        allocated.then((network) => writeEtcFiles(etcDir, { hostname: spec.hostname, ip: network.ip, network: spec.network, extraHosts: spec.extraHosts, style: spec.conventions ?? 'docker' })),
         connected,
       ] as const);
       const config = buildOciSpec(spec, { rootfsPath: rootfs, user, etcFiles, netnsPath: network.netnsPath, cgroupsPath: sandboxCgroupsPath(spec.id), hostRlimits: readHostRlimits() });
-      [stubs] = await settleAll([
-        findMissingMountPoints(rootfs, config.mounts.map((mount) => mount.destination)),
-        writeFile(join(bundle, 'config.json'), JSON.stringify(config)),
-        plan.add({ kind: 'command', argv: [this.runtime, '--root', this.paths.runtimeRoot, 'delete', '-f', spec.id], onlyIfExists: join(this.paths.runtimeRoot, spec.id) }),
-      ] as const);
+      stubs = findMissingMountPoints(rootfs, config.mounts.map((mount) => mount.destination));
+      writeFileSync(join(bundle, 'config.json'), JSON.stringify(config));
+      await plan.add({ kind: 'command', argv: [this.runtime, '--root', this.paths.runtimeRoot, 'delete', '-f', spec.id], onlyIfExists: join(this.paths.runtimeRoot, spec.id) });
       // Only a memory limit can make the cgroup OOM-kill; keeping the container (and its cgroup) costs a
       // `runc delete` afterwards, so it is done only then.
       const keep = spec.limits.memoryBytes !== undefined && this.runtime === 'runc';
@@ -144,7 +142,7 @@ export class RuncExecutor implements Executor {
       return { exitCode, signal: signalOf(exitCode), oomKilled };
     } finally {
       await Promise.allSettled([connected]);
-      await removeMountStubs(rootfs, stubs).catch(() => {});
+      removeMountStubs(rootfs, stubs);
       await plan.run();
     }
   }

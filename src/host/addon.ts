@@ -1,6 +1,6 @@
 // The native addon (native/, built by node-gyp into build/Release/host.node) for the Linux calls Node has
-// no API for: mount(2), umount2(2), syncfs(2), extended attributes and a sandbox's network namespace
-// (rtnetlink). Calling them in-process instead of spawning mount(8), umount(8), sync(1), getfattr(1) or
+// no API for: mount(2), umount2(2), syncfs(2), flock(2), extended attributes and a sandbox's network
+// namespace (rtnetlink). Calling them in-process instead of spawning mount(8), umount(8), sync(1), getfattr(1) or
 // ip(8) spares node's main thread a fork of itself each time.
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
@@ -11,6 +11,8 @@ interface HostAddon {
   syncfs(path: string): Promise<void>;
   /** /run/netns/<name> joined to `bridge` by the veth pair `veth`–eth0; eth0 holds address/prefixLength, default route via gateway; lo up. */
   createNetns(path: string, veth: string, bridge: string, address: string, prefixLength: number, gateway: string): Promise<void>;
+  /** An exclusive flock(2) on open file `fd`, without waiting: false while another open file holds it. */
+  tryLock(fd: number): boolean;
   xattrs(path: string): [string, Buffer][];
   setXattr(path: string, name: string, value: Buffer): void;
 }

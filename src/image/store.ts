@@ -53,11 +53,7 @@ export class ImageStore {
   }
 
   private async updateLocked<T>(change: (state: StateFile) => T): Promise<T> {
-    const release = await lockState(this.dir, {
-      lockfilePath: join(this.dir, 'images.lock'),
-      retries: { retries: 200, minTimeout: 10, maxTimeout: 200 },
-      stale: 10_000,
-    });
+    const release = await lockState(join(this.dir, 'images.lock'), { retries: 200, minTimeout: 10, maxTimeout: 200 });
     try {
       const state = await this.readState();
       const before = JSON.stringify(state, null, 1);

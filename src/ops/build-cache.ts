@@ -16,13 +16,7 @@ type ResourceDeps = Pick<FsDeps, 'snapshotter' | 'content'>;
  * state root). Builds hold it for moments; a prune for its whole run, so builds wait for it.
  */
 export async function withCacheLock<T>(dir: string, body: () => Promise<T>): Promise<T> {
-  const release = await lockState(dir, {
-    lockfilePath: join(dir, 'cache.lock'),
-    stale: 30_000,
-    // `forever` rather than a large count: the retry module precomputes one timeout per retry, and
-    // 100 000 of them cost ~10 ms on every lock.
-    retries: { forever: true, minTimeout: 10, maxTimeout: 250 },
-  });
+  const release = await lockState(join(dir, 'cache.lock'), { forever: true, minTimeout: 10, maxTimeout: 250 });
   try {
     return await body();
   } finally {

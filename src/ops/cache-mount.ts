@@ -5,7 +5,7 @@
 // a throwaway directory. Cache contents are never part of a cache key or a layer.
 import { chmod, chown, mkdir, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import lockfile from 'proper-lockfile';
+import { LockHeldError, lockState } from '../snapshot/state-lock.js';
 import { sha256Of } from '../../cache/index.js';
 import { uniqueKey } from './fs-state.js';
 
@@ -64,15 +64,14 @@ export async function acquireCacheMount(cacheRoot: string, tmpDir: string, spec:
   const dir = join(cacheRoot, directoryName(spec.id));
   await createDirectory(dir, tmpDir, spec, seed);
   if (spec.sharing === 'shared') return { dir, release: async () => undefined };
-  const lockOptions = { lockfilePath: `${dir}.lock`, stale: 60_000, update: 10_000 };
+  const lockfile = `${dir}.lock`;
   if (spec.sharing === 'private') {
     try {
-      const unlock = await lockfile.lock(dir, lockOptions);
-      return { dir, release: unlock };
-    } catch {
+      return { dir, release: await lockState(lockfile, { retries: 0, minTimeout: 0, maxTimeout: 0 }) };
+    } catch (err) {
+      if (!(err instanceof LockHeldError)) throw err;
       return throwaway();
     }
   }
-  const unlock = await lockfile.lock(dir, { ...lockOptions, retries: { forever: true, minTimeout: 50, maxTimeout: 500 } });
-  return { dir, release: unlock };
+  return { dir, release: await lockState(lockfile, { forever: true, minTimeout: 50, maxTimeout: 500 }) };
 }

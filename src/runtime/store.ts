@@ -124,11 +124,7 @@ export class ContainerStore {
   }
 
   private async locked<T>(body: () => Promise<T>): Promise<T> {
-    const release = await lockState(this.dir, {
-      lockfilePath: join(this.dir, 'containers.lock'),
-      retries: { retries: 200, minTimeout: 5, maxTimeout: 100 },
-      stale: 10_000,
-    });
+    const release = await lockState(join(this.dir, 'containers.lock'), { retries: 200, minTimeout: 5, maxTimeout: 100 });
     try {
       return await body();
     } finally {

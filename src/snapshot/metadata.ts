@@ -1,5 +1,5 @@
 // The snapshot table of one snapshotter, persisted as metadata.json in its folder. Every change runs
-// under a cross-process lock (proper-lockfile) and lands with an atomic rename, so concurrent tsbuild
+// under a cross-process lock (state-lock.ts) and lands with an atomic rename, so concurrent tsbuild
 // processes sharing a state root never lose each other's updates; readers never see half a file.
 // File calls are sync: the table is one small file read on every snapshot operation.
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
@@ -44,11 +44,7 @@ export class SnapshotMetadata {
   /** Runs `change` on the current table under the lock and saves the table it leaves behind. */
   async update<T>(change: (table: SnapshotTable) => T | Promise<T>): Promise<T> {
     mkdirSync(this.dir, { recursive: true });
-    const release = await lockState(this.dir, {
-      lockfilePath: join(this.dir, 'metadata.lock'),
-      retries: { retries: 200, minTimeout: 2, maxTimeout: 50 },
-      stale: 15_000,
-    });
+    const release = await lockState(join(this.dir, 'metadata.lock'), { retries: 200, minTimeout: 2, maxTimeout: 50 });
     try {
       const table = await this.read();
       const result = await change(table);

@@ -1,26 +1,48 @@
-// The cross-process lock around tsbuild's small state files (snapshot metadata, image and container
-// records): proper-lockfile's mkdir lock, taken with sync calls when it is free. On this kind of VM each
-// async fs call's thread-pool round trip costs 0.1–0.5 ms against a few µs sync, and an uncontended lock
-// is the common case; only a held lock falls back to the async lock, whose retries wait without blocking.
-import lockfile from 'proper-lockfile';
+// The cross-process lock around tsbuild's shared state (snapshot metadata, image and container records,
+// the build cache, cache mounts, the network bridge): flock(2) on a lock file, through the native addon.
+// The kernel drops the lock when its holder's file is closed — also when the process dies — so there are
+// no stale locks to detect and no timers keeping a lock fresh, and taking a free lock costs two syscalls.
+// Every acquisition opens the file anew: two holders in one process exclude each other as two processes do.
+import { closeSync, openSync, rmdirSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { hostAddon } from '../host/addon.js';
 
-export interface StateLockOptions {
-  /** The lock directory (an absolute path: no realpath is taken). */
-  lockfilePath: string;
-  /** Waits between retries while another process holds the lock (`forever` for locks held for long, as a prune's). */
-  retries: { retries: number; minTimeout: number; maxTimeout: number } | { forever: true; minTimeout: number; maxTimeout: number };
-  /** Age in ms after which a lock whose holder stopped refreshing it is taken over. */
-  stale?: number;
+/** How long to wait for a held lock: a number of retries (0: fail at once), or forever. */
+export type LockWait = { retries: number; minTimeout: number; maxTimeout: number } | { forever: true; minTimeout: number; maxTimeout: number };
+
+/** The lock was held elsewhere for as long as the caller was willing to wait. */
+export class LockHeldError extends Error {
+  readonly code = 'ELOCKED';
+  constructor(lockfile: string) {
+    super(`${lockfile} is locked by another tsbuild process`);
+  }
 }
 
-/** Takes the lock on `dir`; resolves with its release. */
-export async function lockState(dir: string, options: StateLockOptions): Promise<() => Promise<void>> {
-  const common = { lockfilePath: options.lockfilePath, realpath: false, ...(options.stale === undefined ? {} : { stale: options.stale }) };
-  try {
-    const release = lockfile.lockSync(dir, common);
-    return async () => release();
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ELOCKED') throw err;
+/** Takes the lock of `lockfile` (created when missing); resolves with its release. */
+export async function lockState(lockfile: string, wait: LockWait): Promise<() => Promise<void>> {
+  for (let attempt = 0; ; attempt++) {
+    const fd = openLockFile(lockfile);
+    let taken = false;
+    try {
+      taken = hostAddon().tryLock(fd);
+    } finally {
+      if (!taken) closeSync(fd);
+    }
+    if (taken) {
+      return async () => closeSync(fd);
+    }
+    if (!('forever' in wait) && attempt >= wait.retries) throw new LockHeldError(lockfile);
+    await sleep(Math.min(wait.maxTimeout, wait.minTimeout * 2 ** attempt));
   }
-  return lockfile.lock(dir, { ...common, retries: options.retries });
+}
+
+function openLockFile(lockfile: string): number {
+  try {
+    return openSync(lockfile, 'a', 0o600);
+  } catch (err) {
+    // Earlier versions locked by making a directory of this name; one left behind by a killed process is empty.
+    if ((err as NodeJS.ErrnoException).code !== 'EISDIR') throw err;
+    rmdirSync(lockfile);
+    return openSync(lockfile, 'a', 0o600);
+  }
 }

@@ -54,6 +54,25 @@ describe('ContentStore', () => {
     expect(await store.has(sha256Of('partial'))).toBe(false);
   });
 
+  it('streams a blob larger than one write batch, and cleans up when such a source fails or overruns its size', async () => {
+    const chunks = Array.from({ length: 50 }, (_, i) => Buffer.alloc(64 * 1024, i)); // 3.2 MB in 64 KiB chunks
+    async function* source(fail: boolean): AsyncGenerator<Uint8Array> {
+      for (const [i, chunk] of chunks.entries()) {
+        if (fail && i === 40) throw new Error('source broke late');
+        yield chunk;
+      }
+    }
+    const whole = Buffer.concat(chunks);
+    const blob = await store.ingest(source(false));
+    expect(blob).toEqual({ digest: sha256Of(whole), size: whole.byteLength });
+    expect((await store.readBytes(blob.digest)).equals(whole)).toBe(true);
+    expect((await stat(store.blobPath(blob.digest))).mode & 0o777).toBe(0o444);
+
+    await expect(store.ingest(source(true))).rejects.toThrow('source broke late');
+    await expect(store.ingest(source(false), { size: whole.byteLength - 1 })).rejects.toBeInstanceOf(ContentMismatchError);
+    expect(await readdir(join(dir, 'content', 'ingest'))).toEqual([]);
+  });
+
   it('lets several processes ingest the same and different blobs at once', async () => {
     const script = join(dir, 'writer.mjs');
     const storeModule = new URL('../../cache/index.ts', import.meta.url).href;

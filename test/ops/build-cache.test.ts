@@ -141,7 +141,7 @@ describeIf('build cache', isRoot() ? [] : ['root (the native snapshotter copies 
   it('prune -a empties the cache mounts, but not while a build runs or with a filter', async () => {
     await mkdir(join(dir, 'mounts', 'abc'), { recursive: true });
     await writeFile(join(dir, 'mounts', 'abc', 'pkg.tar'), 'x'.repeat(300));
-    await mkdir(join(dir, 'mounts', 'abc.lock'));
+    await writeFile(join(dir, 'mounts', 'abc.lock'), '');
     const build = await openCache();
     await build.hold(emptyFsState);
     expect(await pruneBuildCache(prune, { all: true, now })).toEqual({ deleted: [], reclaimedBytes: 0 });
