@@ -3,8 +3,7 @@
 // the state root (`<root>/cache/contenthash/index.json`), read on first use and replaced atomically
 // when the build ends.
 import { randomBytes } from 'node:crypto';
-import { closeSync, openSync, readSync, type BigIntStats } from 'node:fs';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { closeSync, mkdirSync, openSync, readFileSync, readSync, renameSync, rmSync, writeFileSync, type BigIntStats } from 'node:fs';
 import { join } from 'node:path';
 import { createXxh64, initDigests, type Digest } from './digest.js';
 import { statIdentity, statIsSettled } from './stat-identity.js';
@@ -133,12 +132,17 @@ export class ContentHashIndex {
     const body: IndexFile = { version: indexVersion, entries: flat };
     const dir = join(this.file, '..');
     const temp = join(dir, `.index-${process.pid}-${randomBytes(4).toString('hex')}`);
+    // Sync: a build waits for it before it ends, and three thread-pool round trips cost more than the calls.
     try {
-      await mkdir(dir, { recursive: true });
-      await writeFile(temp, JSON.stringify(body));
-      await rename(temp, this.file);
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(temp, JSON.stringify(body));
+      renameSync(temp, this.file);
     } catch {
-      await rm(temp, { force: true }).catch(() => undefined);
+      try {
+        rmSync(temp, { force: true });
+      } catch {
+        // a read-only root: there is no temp file either
+      }
       return false;
     }
     this.changed = false;
@@ -149,7 +153,8 @@ export class ContentHashIndex {
 async function readIndex(file: string | undefined): Promise<Map<string, [string, Digest]>> {
   if (file === undefined) return new Map();
   try {
-    const parsed = JSON.parse(await readFile(file, 'utf8')) as IndexFile;
+    // Sync: one file, read once per build before any hashing can start.
+    const parsed = JSON.parse(readFileSync(file, 'utf8')) as IndexFile;
     const flat = parsed.entries;
     if (parsed.version !== indexVersion || !Array.isArray(flat) || flat.length % 3 !== 0 || !flat.every((item) => typeof item === 'string')) return new Map();
     const entries = new Map<string, [string, Digest]>();

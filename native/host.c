@@ -17,6 +17,8 @@
 #include <sched.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <spawn.h>
 #include <sys/file.h>
 #include <sys/mount.h>
 #include <sys/xattr.h>
@@ -250,6 +252,65 @@ static napi_value js_create_netns(napi_env env, napi_callback_info info) {
   return queue(env, op);
 }
 
+// ---- a guard process ----
+
+extern char** environ;
+
+/**
+ * spawnWatcher(argv): fd. Starts argv (searched on PATH) in a session of its own, its stdin the read end of
+ * a pipe whose write end is returned, stdout and stderr /dev/null, default signal handling. The write end
+ * is close-on-exec and stays open until this process ends, however it ends: then the child reads EOF.
+ * posix_spawn (clone with CLONE_VM|CLONE_VFORK) costs the same whatever node's heap; child_process forks
+ * the whole process, ~2 ms on a build's main thread.
+ */
+static napi_value js_spawn_watcher(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1], result;
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  uint32_t count = 0;
+  if (napi_get_array_length(env, argv[0], &count) != napi_ok || count == 0) {
+    napi_throw_type_error(env, NULL, "spawnWatcher(argv): argv must be a non-empty array of strings");
+    return NULL;
+  }
+  char** args = calloc(count + 1, sizeof *args);
+  for (uint32_t i = 0; i < count; i++) {
+    napi_value item;
+    napi_get_element(env, argv[0], i, &item);
+    args[i] = string_arg(env, item);
+  }
+  int fds[2] = {-1, -1};
+  int err = pipe2(fds, O_CLOEXEC) == 0 ? 0 : errno;
+  pid_t pid = -1;
+  if (err == 0) {
+    posix_spawn_file_actions_t actions;
+    posix_spawnattr_t attributes;
+    sigset_t none, all;
+    sigemptyset(&none);
+    sigfillset(&all);
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_adddup2(&actions, fds[0], 0);
+    posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
+    posix_spawn_file_actions_adddup2(&actions, 1, 2);
+    posix_spawnattr_init(&attributes);
+    posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+    posix_spawnattr_setsigmask(&attributes, &none);
+    posix_spawnattr_setsigdefault(&attributes, &all);
+    err = posix_spawnp(&pid, args[0], &actions, &attributes, args, environ);
+    posix_spawn_file_actions_destroy(&actions);
+    posix_spawnattr_destroy(&attributes);
+    close(fds[0]);
+    if (err != 0) close(fds[1]);
+  }
+  for (uint32_t i = 0; i < count; i++) free(args[i]);
+  free(args);
+  if (err != 0) {
+    napi_throw(env, errno_error(env, err, "spawn watcher"));
+    return NULL;
+  }
+  CHECK(napi_create_int32(env, fds[1], &result));
+  return result;
+}
+
 // ---- locks ----
 
 /**
@@ -361,6 +422,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"syncfs", NULL, js_syncfs, NULL, NULL, NULL, napi_enumerable, NULL},
       {"createNetns", NULL, js_create_netns, NULL, NULL, NULL, napi_enumerable, NULL},
       {"tryLock", NULL, js_try_lock, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"spawnWatcher", NULL, js_spawn_watcher, NULL, NULL, NULL, napi_enumerable, NULL},
       {"xattrs", NULL, js_xattrs, NULL, NULL, NULL, napi_enumerable, NULL},
       {"setXattr", NULL, js_set_xattr, NULL, NULL, NULL, napi_enumerable, NULL},
   };

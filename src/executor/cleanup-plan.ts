@@ -2,8 +2,8 @@
 // reverse order (like deferred calls): the executor runs them when a run ends, and a detached guard shell
 // runs the same steps as a script (kept as a file, rewritten on every add) if the node process dies
 // first — a SIGKILLed process gets no chance to clean up from inside.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, rmdirSync, writeFileSync } from 'node:fs';
+import { hostAddon } from '../host/addon.js';
 import { runCommand } from '../snapshot/command.js';
 import { unmount } from '../snapshot/mount.js';
 import { removeTree } from '../snapshot/remove-tree.js';
@@ -79,7 +79,8 @@ function renderScript(steps: CleanupStep[]): string {
   return `${lines.join('\n')}\n`;
 }
 
-let processGuard: ChildProcess | undefined;
+/** The write end of the guard's pipe: never closed, so it closes when this process ends. */
+let guardPipe: number | undefined;
 
 /**
  * Starts (once per process) a detached shell holding a pipe from us. It never hears from us: when this
@@ -87,19 +88,16 @@ let processGuard: ChildProcess | undefined;
  * sandbox the registry still lists under our pid. Registry entries read "<pid>\n<bundle dir>\n".
  */
 export function ensureProcessGuard(registryDir: string): void {
-  if (processGuard) return;
+  if (guardPipe !== undefined) return;
   const script = [
     'read _',
     `for entry in ${shellQuote(registryDir)}/*; do`,
     '  [ -f "$entry" ] || continue',
     '  { read pid; read bundle; } < "$entry"',
-    '  [ "$pid" = "$OWNER" ] || continue',
+    '  [ "$pid" = "$1" ] || continue',
     '  [ -f "$bundle/cleanup.sh" ] && { plan=$(cat "$bundle/cleanup.sh"); eval "$plan"; }',
     '  rm -f "$entry"',
     'done',
   ].join('\n');
-  processGuard = spawn('sh', ['-c', script], { detached: true, stdio: ['pipe', 'ignore', 'ignore'], env: { ...process.env, OWNER: String(process.pid) } });
-  processGuard.on('error', () => {});
-  processGuard.unref();
-  (processGuard.stdin as unknown as { unref?: () => void } | null)?.unref?.();
+  guardPipe = hostAddon().spawnWatcher(['sh', '-c', script, 'tsbuild-guard', String(process.pid)]);
 }

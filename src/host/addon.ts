@@ -11,6 +11,11 @@ interface HostAddon {
   syncfs(path: string): Promise<void>;
   /** /run/netns/<name> joined to `bridge` by the veth pair `veth`–eth0; eth0 holds address/prefixLength, default route via gateway; lo up. */
   createNetns(path: string, veth: string, bridge: string, address: string, prefixLength: number, gateway: string): Promise<void>;
+  /**
+   * Starts `argv` in a session of its own reading a pipe whose write end (returned) stays open until this
+   * process ends, however it ends; its output goes to /dev/null. Costs no fork of node.
+   */
+  spawnWatcher(argv: string[]): number;
   /** An exclusive flock(2) on open file `fd`, without waiting: false while another open file holds it. */
   tryLock(fd: number): boolean;
   xattrs(path: string): [string, Buffer][];

@@ -20,7 +20,7 @@ import {
   symlinkSync,
   writeFileSync,
 } from 'node:fs';
-import { lstat, mkdir, readdir, rm } from 'node:fs/promises';
+import { mkdir, readdir, rm } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { basename, dirname, join, posix, relative } from 'node:path';
 import type { ContentHashIndex } from '../../cache/index.js';
@@ -108,7 +108,7 @@ async function resolveSource(sourceRoot: string, source: string, request: Pick<C
     const relativePath = match.replace(/^\/+|\/+$/g, ''); // `src/` is the directory src
     const ignored = relativePath !== '' && request.sourceIgnore?.ignores(relativePath) === true;
     const hostPath = await resolveInRoot(sourceRoot, match);
-    const exists = !ignored && (await lstat(hostPath).then(() => true, () => false));
+    const exists = !ignored && lstatSync(hostPath, { throwIfNoEntry: false }) !== undefined;
     if (!exists) {
       if (wildcard) continue;
       throw sourceNotFound(source, match, ignored);

@@ -1,7 +1,8 @@
 // Paths inside a root filesystem seen from the host: resolve `/a/b` under a rootfs directory
 // following symlinks as the container would (absolute targets are relative to the rootfs, `..`
-// never climbs above it), so copies and lookups cannot escape onto the host.
-import { lstat, readlink } from 'node:fs/promises';
+// never climbs above it), so copies and lookups cannot escape onto the host. Sync calls: a few per path,
+// each cheaper than a thread-pool round trip.
+import { lstatSync, readlinkSync } from 'node:fs';
 import { join, posix } from 'node:path';
 
 const maxLinkHops = 255; // Linux gives up after 40 per lookup; we are more lenient but still finite.
@@ -25,14 +26,14 @@ export async function resolveInRoot(root: string, path: string, followLast = tru
     const isLast = pending.length === 0;
     let info;
     try {
-      info = await lstat(hostPath);
+      info = lstatSync(hostPath);
     } catch {
       resolved.push(name, ...pending);
       return join(root, ...resolved);
     }
     if (info.isSymbolicLink() && (!isLast || followLast)) {
       if (++hops > maxLinkHops) throw Object.assign(new Error(`too many levels of symbolic links: ${path}`), { code: 'ELOOP' });
-      const target = await readlink(hostPath);
+      const target = readlinkSync(hostPath);
       if (target.startsWith('/')) resolved.length = 0;
       pending.unshift(...target.split('/').filter((c) => c !== ''));
       continue;
