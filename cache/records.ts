@@ -9,8 +9,8 @@
 //   last/<sha256(identity)>.json   {key, preimage} the step with that identity used last
 //   leases/<id>.json       {pid, keys, snapshots, blobs} of one running build
 import { randomBytes } from 'node:crypto';
-import { closeSync, openSync, readFileSync, readSync, statSync, unlinkSync, utimesSync } from 'node:fs';
-import { mkdir, readFile, readdir, stat, unlink } from 'node:fs/promises';
+import { closeSync, mkdirSync, openSync, readFileSync, readSync, statSync, unlinkSync, utimesSync } from 'node:fs';
+import { readFile, readdir, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomically } from './atomic-write.js';
 import { sha256Of } from './digest.js';
@@ -77,7 +77,7 @@ export class RecordStore {
   /** Opens (creating) the store at `dir`; `now` is injectable so tests control the clock. */
   static async open(dir: string, options: { now?: () => number } = {}): Promise<RecordStore> {
     const store = new RecordStore(dir, options.now ?? Date.now);
-    await Promise.all([store.recordsDir, store.lastDir, store.leasesDir].map((d) => mkdir(d, { recursive: true })));
+    for (const dir of [store.recordsDir, store.lastDir, store.leasesDir]) mkdirSync(dir, { recursive: true });
     return store;
   }
 

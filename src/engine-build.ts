@@ -1,7 +1,7 @@
 // The build composition behind `tsbuild build`: Dockerfile → graph → ops on the sandbox → image and tags.
 // Kept apart from engine.ts so commands that do not build never load the parser (chevrotain costs ~0.4 s to import).
-import { createWriteStream } from 'node:fs';
-import { mkdir, readFile, stat } from 'node:fs/promises';
+import { createWriteStream, readFileSync, statSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
 import { basename, join, resolve as resolvePath } from 'node:path';
 import { finished } from 'node:stream/promises';
 import { ContentHashIndex } from '../cache/index.js';
@@ -50,9 +50,10 @@ export interface BuildInputOptions {
   readStdin: () => Promise<string>;
 }
 
-async function readTextIfFile(path: string): Promise<string | undefined> {
+/** Sync: two or three small files before anything else can start. */
+function readTextIfFile(path: string): string | undefined {
   try {
-    return await readFile(path, 'utf8');
+    return readFileSync(path, 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'EISDIR') return undefined;
@@ -69,12 +70,12 @@ export async function readBuildInput(options: BuildInputOptions): Promise<BuildI
     return { dockerfile: { text: await options.readStdin(), name: 'Dockerfile' }, contextDir: undefined, ignore: undefined, consulted: [] };
   }
   const contextDir = resolvePath(options.context);
-  if (!(await stat(contextDir).then((s) => s.isDirectory(), () => false))) {
+  if (statSync(contextDir, { throwIfNoEntry: false })?.isDirectory() !== true) {
     throw new UserError(`unable to prepare context: path "${options.context}" not found`);
   }
   const consulted: BuildInput['consulted'] = [];
-  const read = async (path: string): Promise<string | undefined> => {
-    const text = await readTextIfFile(path);
+  const read = (path: string): string | undefined => {
+    const text = readTextIfFile(path);
     consulted.push({ path, text });
     return text;
   };
@@ -85,7 +86,7 @@ export async function readBuildInput(options: BuildInputOptions): Promise<BuildI
   } else {
     const candidates = options.file !== undefined ? [resolvePath(options.file)] : [join(contextDir, 'Dockerfile'), join(contextDir, 'dockerfile')];
     for (const candidate of candidates) {
-      const text = await read(candidate);
+      const text = read(candidate);
       if (text !== undefined) {
         dockerfilePath = candidate;
         dockerfile = { text, name: basename(candidate) };
@@ -97,11 +98,14 @@ export async function readBuildInput(options: BuildInputOptions): Promise<BuildI
     }
   }
   const ownIgnore = dockerfilePath === undefined ? undefined : dockerignorePathFor(dockerfilePath);
-  const ownIgnoreText = ownIgnore === undefined ? undefined : await read(ownIgnore);
+  const ownIgnoreText = ownIgnore === undefined ? undefined : read(ownIgnore);
+  const contextIgnoreText = ownIgnoreText === undefined ? read(join(contextDir, '.dockerignore')) : undefined;
   const ignore =
     ownIgnoreText !== undefined
       ? compileIgnoreFile(ownIgnoreText, basename(ownIgnore as string))
-      : await read(join(contextDir, '.dockerignore')).then((text) => (text === undefined ? undefined : compileIgnoreFile(text, '.dockerignore')));
+      : contextIgnoreText === undefined
+        ? undefined
+        : compileIgnoreFile(contextIgnoreText, '.dockerignore');
   return { dockerfile, contextDir, ignore, consulted };
 }
 

@@ -2,8 +2,7 @@
 // at them, in one JSON file replaced atomically under a cross-process lock. The blobs themselves live in
 // the ContentStore. A tag that moves leaves the old image behind as a dangling `<none>:<none>` image.
 import { randomBytes } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
-import { rename, writeFile } from 'node:fs/promises';
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ContentStore, Sha256Digest } from '../../cache/index.js';
 import { NotFoundError } from '../errors.js';
@@ -61,9 +60,10 @@ export class ImageStore {
       const after = JSON.stringify(state, null, 1);
       // A rebuild tagging the image its tags already name changes nothing: no write, no fsync.
       if (after !== before) {
+        // Sync: one small file, and the tag a build waits for; flushed, as a tag must survive a crash.
         const temp = `${this.statePath}.${process.pid}-${randomBytes(4).toString('hex')}`;
-        await writeFile(temp, after, { flush: true });
-        await rename(temp, this.statePath);
+        writeFileSync(temp, after, { flush: true });
+        renameSync(temp, this.statePath);
       }
       return result;
     } finally {

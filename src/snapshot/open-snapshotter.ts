@@ -1,7 +1,8 @@
 // Picks a snapshotter for a state root: overlay when the kernel can mount it on the state root's
 // filesystem (probed with a real two-layer mount, once per boot: the answer is kept beside the snapshots
 // with the kernel's boot id), the copy-based one otherwise or on request.
-import { mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { bootId as currentBootId } from './boot-id.js';
 import { mountAll, unmount } from './mount.js';
@@ -34,13 +35,22 @@ export function overlayWorks(snapshotsDir: string): Promise<boolean> {
 async function probeOverlayOncePerBoot(snapshotsDir: string): Promise<boolean> {
   const bootId = await currentBootId();
   const answerFile = join(snapshotsDir, '.overlay-probe');
-  const [cachedBoot, cachedAnswer] = (await readFile(answerFile, 'utf8').catch(() => '')).trim().split(' ');
+  const [cachedBoot, cachedAnswer] = readTextIfAny(answerFile).trim().split(' ');
   if (cachedBoot === bootId && (cachedAnswer === 'yes' || cachedAnswer === 'no')) return cachedAnswer === 'yes';
   const works = await probeOverlay(snapshotsDir);
   const temp = `${answerFile}.${process.pid}`;
   await writeFile(temp, `${bootId} ${works ? 'yes' : 'no'}\n`);
   await rename(temp, answerFile);
   return works;
+}
+
+/** Sync: every command that opens the snapshotter reads this small file first. */
+function readTextIfAny(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return '';
+  }
 }
 
 async function probeOverlay(snapshotsDir: string): Promise<boolean> {
