@@ -62,11 +62,21 @@ async function createProgram(argv: string[]): Promise<{ program: Command; contex
   // Every command (including those of groups such as `image`) fails as Docker's do: the error, then
   // "See 'tsbuild image ls --help'." instead of the whole help text, and exit code 125.
   const configure = (command: Command): void => {
-    command.exitOverride().showHelpAfterError(`See '${commandPath(command)} --help'.`);
+    command
+      .exitOverride()
+      .showHelpAfterError(`See '${commandPath(command)} --help'.`)
+      .configureOutput({ outputError: (text, write) => write(dockerUnknownFlag(text)) });
     command.commands.forEach(configure);
   };
   configure(program);
   return { program, context };
+}
+
+/** Commander's "error: unknown option '--x'" in the words of Docker's CLI (cobra): `unknown flag: --x`, `unknown shorthand flag: 'x' in -x`. */
+function dockerUnknownFlag(text: string): string {
+  const flag = /^error: unknown option '(.*)'/.exec(text)?.[1];
+  if (flag === undefined) return text;
+  return `${flag.startsWith('--') ? `unknown flag: ${flag}` : `unknown shorthand flag: '${flag.slice(1, 2)}' in ${flag}`}\n`;
 }
 
 /** The Docker CLI's exit status for a bad flag or argument. */

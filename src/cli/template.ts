@@ -29,7 +29,15 @@ function words(action: string): string[] {
   return [...action.matchAll(/"((?:[^"\\]|\\.)*)"|(\S+)/g)].map((m) => (m[1] !== undefined ? JSON.parse(`"${m[1]}"`) as string : (m[2] as string)));
 }
 
-function evaluate(action: string, data: unknown): unknown {
+export interface TemplateOptions {
+  /**
+   * How a null field prints, by the field's name: Go prints a nil slice `[]` and a nil map `map[]`, where
+   * JSON (and so our data) has null for both; other nulls (nil pointers) print `<nil>`.
+   */
+  nilAs?: Readonly<Record<string, string>>;
+}
+
+function evaluate(action: string, data: unknown, options: TemplateOptions): unknown {
   const parts = words(action);
   const arg = (word: string | undefined): unknown => (word === undefined ? undefined : word.startsWith('.') ? lookup(data, word) : /^-?\d+$/.test(word) ? Number(word) : word);
   const [head, ...rest] = parts;
@@ -53,15 +61,18 @@ function evaluate(action: string, data: unknown): unknown {
       return Array.isArray(value) ? value.length : value && typeof value === 'object' ? Object.keys(value).length : String(value ?? '').length;
     }
     default:
-      if (head.startsWith('.') && rest.length === 0) return lookup(data, head);
+      if (head.startsWith('.') && rest.length === 0) {
+        const value = lookup(data, head);
+        return value === null ? (options.nilAs?.[head.slice(head.lastIndexOf('.') + 1)] ?? null) : value;
+      }
       throw new UserError(`template: function "${head}" not defined`);
   }
 }
 
 /** Renders `template` for one object (as `--format` does for each inspected object). */
-export function renderTemplate(template: string, data: unknown): string {
+export function renderTemplate(template: string, data: unknown, options: TemplateOptions = {}): string {
   return template.replace(/\{\{-?\s*(.*?)\s*-?\}\}/g, (_, action: string) => {
-    const value = evaluate(action, data);
+    const value = evaluate(action, data, options);
     return typeof value === 'string' ? value : goPrint(value);
   });
 }

@@ -72,6 +72,18 @@ function dockerConfig(config: ContainerConfig | undefined): Record<string, unkno
   };
 }
 
+/** The null fields of an inspect view that Docker's Go types hold as slices or maps: `--format` prints them `[]`, `map[]`. */
+export const inspectNilFields: Readonly<Record<string, string>> = {
+  Env: '[]',
+  Cmd: '[]',
+  Entrypoint: '[]',
+  OnBuild: '[]',
+  Shell: '[]',
+  Volumes: 'map[]',
+  ExposedPorts: 'map[]',
+  Labels: 'map[]',
+};
+
 export function inspectView(details: ImageDetails): ImageInspect {
   const { image, config } = details;
   const refs = image.tags.map((t) => parseReference(t));

@@ -56,4 +56,12 @@ describe('--format templates', () => {
     ['{{join .RepoTags ","}}', 'a:1,b:2'],
     ['id={{ .Id }} n={{len .RepoTags}}', 'id=sha256:abc n=2'],
   ])('%s', (template, out) => expect(renderTemplate(template, data)).toBe(out));
+
+  // docker 20.10 on an image without Env, Entrypoint or Labels: nil slices and maps, nil pointers.
+  it('prints the null fields named as slices or maps the way Go prints nil ones', () => {
+    const view = { Config: { Env: null, Entrypoint: null, Labels: null, Healthcheck: null } };
+    const nilAs = { Env: '[]', Entrypoint: '[]', Labels: 'map[]' };
+    expect(renderTemplate('{{.Config.Env}} {{.Config.Entrypoint}} {{.Config.Labels}} {{.Config.Healthcheck}}', view, { nilAs })).toBe('[] [] map[] <nil>');
+    expect(renderTemplate('{{json .Config.Env}} {{len .Config.Env}}', view, { nilAs })).toBe('null 0');
+  });
 });

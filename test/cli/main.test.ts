@@ -62,6 +62,12 @@ describe('usage errors', () => {
     expect(output).not.toContain('Usage:');
   });
 
+  it('names an unknown flag in the words of the Docker CLI on every command', () => {
+    expect(cli(['images', '--bogus']).output).toBe("unknown flag: --bogus\nSee 'tsbuild images --help'.\n");
+    expect(cli(['image', 'ls', '-z']).output).toBe("unknown shorthand flag: 'z' in -z\nSee 'tsbuild image ls --help'.\n");
+    expect(cli(['build', '--nope', '.']).output).toBe("unknown flag: --nope\nSee 'tsbuild build --help'.\n");
+  });
+
   it('ends help and --version with 0', () => {
     expect(cli(['images', '--help']).code).toBe(0);
     expect(cli(['--version']).code).toBe(0);

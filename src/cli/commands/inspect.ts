@@ -2,7 +2,7 @@
 // join when the runtime lands): Docker's JSON array, or one rendered --format line per object.
 import type { Command } from 'commander';
 import { NotFoundError } from '../../errors.js';
-import { imageDetails, inspectView } from '../../image/inspect.js';
+import { imageDetails, inspectNilFields, inspectView } from '../../image/inspect.js';
 import { commandGroup, type CliContext } from '../context.js';
 import { renderTemplate } from '../template.js';
 
@@ -21,7 +21,7 @@ export function registerInspect(program: Command, context: CliContext): void {
       }
     }
     if (opts.format !== undefined && opts.format !== 'json') {
-      for (const view of views) context.stdout.write(`${renderTemplate(opts.format, view)}\n`);
+      for (const view of views) context.stdout.write(`${renderTemplate(opts.format, view, { nilAs: inspectNilFields })}\n`);
     } else {
       context.stdout.write(`${JSON.stringify(views, null, 4)}\n`);
     }

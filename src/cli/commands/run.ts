@@ -45,19 +45,6 @@ interface RunFlags {
 const daemonFailure = 125;
 
 /** A command whose usage errors exit 125, as `docker run`'s do. */
-class RunCommand extends Command {
-  override error(message: string, errorOptions?: { code?: string; exitCode?: number }): never {
-    return super.error(errorOptions?.code === 'commander.unknownOption' ? dockerUnknownFlag(message) : message, { ...errorOptions, exitCode: daemonFailure });
-  }
-}
-
-/** Commander's "error: unknown option '--x'" in the words of Docker's CLI (cobra): `unknown flag: --x`, `unknown shorthand flag: 'x' in -x`. */
-function dockerUnknownFlag(message: string): string {
-  const flag = /'(.*)'/.exec(message)?.[1];
-  if (flag === undefined) return message;
-  return flag.startsWith('--') ? `unknown flag: ${flag}` : `unknown shorthand flag: '${flag.slice(1, 2)}' in ${flag}`;
-}
-
 const collect = (value: string, all: string[]): string[] => [...all, value];
 
 /** Docker's daemon, not its CLI, refuses an unknown network: one "network X not found" line, status 125. */
@@ -199,7 +186,7 @@ export function registerRun(program: Command, context: CliContext): void {
     [program, 'run'],
     [commandGroup(program, 'container', 'Manage containers'), 'run'],
   ] as const) {
-    const command = new RunCommand(name).copyInheritedSettings(parent);
+    const command = new Command(name).copyInheritedSettings(parent);
     parent.addCommand(command);
     command
       .helpOption('--help', 'display help for command') // -h is --hostname, as in Docker
