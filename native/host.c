@@ -182,13 +182,23 @@ static napi_value queue(napi_env env, struct op* op) {
   return promise;
 }
 
+/** The arguments of a call (up to `count`, the rest undefined) and a zeroed op of `kind` for it; NULL with an exception pending. */
+static struct op* new_op(napi_env env, napi_callback_info info, enum op_kind kind, size_t count, napi_value* argv) {
+  size_t argc = count;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) {
+    napi_throw_error(env, NULL, "host addon: cannot read the call's arguments");
+    return NULL;
+  }
+  struct op* op = calloc(1, sizeof *op);
+  op->kind = kind;
+  return op;
+}
+
 /** mount(source, target, fstype, flags, data, cwd): Promise<void>; source, fstype, data, cwd may be null. */
 static napi_value js_mount(napi_env env, napi_callback_info info) {
-  size_t argc = 6;
   napi_value argv[6];
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  struct op* op = calloc(1, sizeof *op);
-  op->kind = OP_MOUNT;
+  struct op* op = new_op(env, info, OP_MOUNT, 6, argv);
+  if (op == NULL) return NULL;
   op->source = string_arg(env, argv[0]);
   op->target = string_arg(env, argv[1]);
   op->fstype = string_arg(env, argv[2]);
@@ -202,11 +212,9 @@ static napi_value js_mount(napi_env env, napi_callback_info info) {
 
 /** umount(target, detach): Promise<void>. */
 static napi_value js_umount(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
   napi_value argv[2];
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  struct op* op = calloc(1, sizeof *op);
-  op->kind = OP_UMOUNT;
+  struct op* op = new_op(env, info, OP_UMOUNT, 2, argv);
+  if (op == NULL) return NULL;
   op->target = string_arg(env, argv[0]);
   bool detach = false;
   napi_get_value_bool(env, argv[1], &detach);
@@ -216,11 +224,9 @@ static napi_value js_umount(napi_env env, napi_callback_info info) {
 
 /** syncfs(path): Promise<void>, flushing the filesystem that holds `path`. */
 static napi_value js_syncfs(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
   napi_value argv[1];
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  struct op* op = calloc(1, sizeof *op);
-  op->kind = OP_SYNCFS;
+  struct op* op = new_op(env, info, OP_SYNCFS, 1, argv);
+  if (op == NULL) return NULL;
   op->target = string_arg(env, argv[0]);
   return queue(env, op);
 }
@@ -231,11 +237,9 @@ static napi_value js_syncfs(napi_env env, napi_callback_info info) {
  * address/prefixLength with a default route via gateway, lo up.
  */
 static napi_value js_create_netns(napi_env env, napi_callback_info info) {
-  size_t argc = 6;
   napi_value argv[6];
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  struct op* op = calloc(1, sizeof *op);
-  op->kind = OP_NETNS;
+  struct op* op = new_op(env, info, OP_NETNS, 6, argv);
+  if (op == NULL) return NULL;
   op->target = string_arg(env, argv[0]);
   op->veth = string_arg(env, argv[1]);
   op->bridge = string_arg(env, argv[2]);
