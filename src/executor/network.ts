@@ -1,7 +1,7 @@
 // Sandbox networking. none: a fresh namespace with only loopback (runc brings lo up). host: the host's
 // namespace. bridge: a namespace per sandbox (named as `ip netns` names them; made in-process through
-// netlink, native/netns.c) joined to the host bridge tsbuild0 by a veth pair, an address from the bridge's private subnet and NAT to the outside (iptables, or nftables where
-// iptables does not work). Addresses are allocated as one file per address (created exclusively, so
+// netlink, native/netns.c) joined to the host bridge tsbuild0 by a veth pair, an address from the
+// bridge's private subnet and NAT to the outside (iptables, or nftables where iptables does not work). Addresses are allocated as one file per address (created exclusively, so
 // concurrent tsbuild processes cannot collide without a lock). Once the bridge and its NAT rules are in
 // place a stamp with the boot id says so, and later processes skip the checks (~20 ms of ip/iptables).
 import { createHash, randomInt } from 'node:crypto';
