@@ -77,7 +77,7 @@ export class RecordStore {
   /** Opens (creating) the store at `dir`; `now` is injectable so tests control the clock. */
   static async open(dir: string, options: { now?: () => number } = {}): Promise<RecordStore> {
     const store = new RecordStore(dir, options.now ?? Date.now);
-    for (const dir of [store.recordsDir, store.lastDir, store.leasesDir]) mkdirSync(dir, { recursive: true });
+    for (const folder of [store.recordsDir, store.lastDir, store.leasesDir]) mkdirSync(folder, { recursive: true });
     return store;
   }
 

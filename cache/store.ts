@@ -139,27 +139,22 @@ export class ContentStore {
     const temp = this.tempPath();
     // Created read-only (blobs never change); the descriptor opened here still writes.
     const fd = openSync(temp, 'wx', 0o444);
-    let committed = false;
     try {
-      const data = Buffer.concat(chunks);
-      for (let offset = 0; offset < data.byteLength; ) offset += writeSync(fd, data, offset);
-      fsyncSync(fd);
-      closeSync(fd);
+      try {
+        const data = Buffer.concat(chunks);
+        for (let offset = 0; offset < data.byteLength; ) offset += writeSync(fd, data, offset);
+        fsyncSync(fd);
+      } finally {
+        closeSync(fd);
+      }
       // rename() replaces atomically; a concurrent ingest of the same bytes wrote the same content.
       renameSync(temp, this.blobPath(actual.digest));
-      committed = true;
-      syncDirSync(this.blobDir);
-      return actual;
-    } finally {
-      if (!committed) {
-        try {
-          closeSync(fd);
-        } catch {
-          // closed already
-        }
-        rmSync(temp, { force: true });
-      }
+    } catch (err) {
+      rmSync(temp, { force: true });
+      throw err;
     }
+    syncDirSync(this.blobDir);
+    return actual;
   }
 
   /** The rest of a large source: one batch written while the source makes the next. */

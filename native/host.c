@@ -1,7 +1,7 @@
 // The few Linux calls tsbuild makes many times per build or container and Node has no API for: mount(2),
-// umount2(2), syncfs(2), the l*xattr(2) family, and a sandbox's network namespace (netns.c). Spawning
-// mount(8), umount(8), sync(1), getfattr(1) or ip(8) for each costs 3–6 ms of node's main thread (a fork of
-// the whole process) where the call itself takes 0.02–0.2 ms. mount, umount, syncfs and the namespace may
+// umount2(2), syncfs(2), flock(2), the l*xattr(2) family, a sandbox's network namespace (netns.c) and the
+// start of the sandbox guard (posix_spawn). Spawning mount(8), umount(8), sync(1), getfattr(1) or ip(8) for
+// each, or forking node, costs 3–6 ms of node's main thread where the call itself takes 0.02–0.2 ms. mount, umount, syncfs and the namespace may
 // block (a busy or slow filesystem): they run on libuv's thread pool and answer with a promise. The xattr
 // calls and flock(2) without waiting are quick and synchronous.
 #define _GNU_SOURCE
@@ -172,7 +172,6 @@ static void complete(napi_env env, napi_status status, void* data) {
   free_op(op);
 }
 
-
 static napi_value queue(napi_env env, struct op* op) {
   napi_value promise, name;
   CHECK(napi_create_promise(env, &op->deferred, &promise));
@@ -277,13 +276,15 @@ static napi_value js_spawn_watcher(napi_env env, napi_callback_info info) {
     return NULL;
   }
   char** args = calloc(count + 1, sizeof *args);
+  int err = 0;
   for (uint32_t i = 0; i < count; i++) {
     napi_value item;
     napi_get_element(env, argv[0], i, &item);
     args[i] = string_arg(env, item);
+    if (args[i] == NULL) err = EINVAL;  // a hole would end argv early
   }
   int fds[2] = {-1, -1};
-  int err = pipe2(fds, O_CLOEXEC) == 0 ? 0 : errno;
+  if (err == 0 && pipe2(fds, O_CLOEXEC) != 0) err = errno;
   pid_t pid = -1;
   if (err == 0) {
     posix_spawn_file_actions_t actions;

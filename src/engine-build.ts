@@ -99,13 +99,9 @@ export async function readBuildInput(options: BuildInputOptions): Promise<BuildI
   }
   const ownIgnore = dockerfilePath === undefined ? undefined : dockerignorePathFor(dockerfilePath);
   const ownIgnoreText = ownIgnore === undefined ? undefined : read(ownIgnore);
-  const contextIgnoreText = ownIgnoreText === undefined ? read(join(contextDir, '.dockerignore')) : undefined;
-  const ignore =
-    ownIgnoreText !== undefined
-      ? compileIgnoreFile(ownIgnoreText, basename(ownIgnore as string))
-      : contextIgnoreText === undefined
-        ? undefined
-        : compileIgnoreFile(contextIgnoreText, '.dockerignore');
+  if (ownIgnoreText !== undefined) return { dockerfile, contextDir, ignore: compileIgnoreFile(ownIgnoreText, basename(ownIgnore as string)), consulted };
+  const contextIgnoreText = read(join(contextDir, '.dockerignore'));
+  const ignore = contextIgnoreText === undefined ? undefined : compileIgnoreFile(contextIgnoreText, '.dockerignore');
   return { dockerfile, contextDir, ignore, consulted };
 }
 

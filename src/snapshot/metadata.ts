@@ -4,6 +4,7 @@
 // File calls are sync: the table is one small file read on every snapshot operation.
 import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { statIdentity } from '../../cache/index.js';
 import { lockState } from './state-lock.js';
 import type { SnapshotKind } from './snapshotter.js';
 
@@ -43,7 +44,7 @@ export class SnapshotMetadata {
   async read(): Promise<SnapshotTable> {
     const st = statSync(this.file, { bigint: true, throwIfNoEntry: false });
     if (st === undefined) return emptyTable();
-    const identity = `${st.ino}:${st.size}:${st.mtimeNs}:${st.ctimeNs}`;
+    const identity = statIdentity(st);
     if (this.parsed?.identity !== identity) this.parsed = { identity, table: this.parse() };
     return this.parsed.table;
   }
