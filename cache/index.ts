@@ -16,6 +16,7 @@ export type { Digest, Sha256Digest, Xxh64Hasher } from './digest.js';
 // content store
 export { ContentStore, ContentMismatchError, cacheDirTag } from './store.js';
 export { writeFileAtomically } from './atomic-write.js';
+export { readTextIfAny } from './text-file.js';
 export type { BlobInfo, IngestExpectation } from './store.js';
 
 // context checksums, cache keys and records

@@ -4,7 +4,8 @@
 // except that on a private network a loopback nameserver cannot be reached, so it is dropped and
 // Google's public resolvers fill in when nothing is left. Sync calls: three small files on each sandbox's
 // start-up path.
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { readTextIfAny } from '../../cache/index.js';
 import { join } from 'node:path';
 import type { NetworkMode } from './executor.js';
 
@@ -57,12 +58,12 @@ export function writeEtcFiles(
   options: { hostname: string; ip: string | undefined; network: NetworkMode; extraHosts: { host: string; ip: string }[]; style: 'docker' | 'buildkit' },
 ): EtcFiles {
   const files: EtcFiles = { hosts: join(dir, 'hosts'), hostname: join(dir, 'hostname'), resolvConf: join(dir, 'resolv.conf') };
-  const hostResolv = readHostFile('/etc/resolv.conf');
+  const hostResolv = readTextIfAny('/etc/resolv.conf');
   const hosts =
     options.style === 'buildkit'
       ? buildStepHostsFile(options.hostname, options.extraHosts)
       : options.network === 'host'
-        ? readHostFile('/etc/hosts') + options.extraHosts.map((e) => `${e.ip}\t${e.host}\n`).join('')
+        ? readTextIfAny('/etc/hosts') + options.extraHosts.map((e) => `${e.ip}\t${e.host}\n`).join('')
         : hostsFile(options.hostname, options.ip, options.extraHosts);
   mkdirSync(dir);
   writeFileSync(files.hosts, hosts);
@@ -71,10 +72,3 @@ export function writeEtcFiles(
   return files;
 }
 
-function readHostFile(path: string): string {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch {
-    return '';
-  }
-}

@@ -5,9 +5,10 @@
 // concurrent tsbuild processes cannot collide without a lock). Once the bridge and its NAT rules are in
 // place a stamp with the boot id says so, and later processes skip the checks (~20 ms of ip/iptables).
 import { createHash, randomInt } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { readTextIfAny } from '../../cache/index.js';
 import { hostAddon } from '../host/addon.js';
 import { bootId } from '../snapshot/boot-id.js';
 import { lockState } from '../snapshot/state-lock.js';
@@ -200,12 +201,4 @@ export async function readAllocations(dir: string): Promise<{ ip: string; id: st
   const ipsDir = join(dir, 'ips');
   const names = await readdir(ipsDir).catch(() => []);
   return Promise.all(names.map(async (ip) => ({ ip, id: (await readFile(join(ipsDir, ip), 'utf8').catch(() => '')).trim() })));
-}
-
-function readTextIfAny(path: string): string {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch {
-    return '';
-  }
 }

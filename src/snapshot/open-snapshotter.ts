@@ -1,7 +1,7 @@
 // Picks a snapshotter for a state root: overlay when the kernel can mount it on the state root's
 // filesystem (probed with a real two-layer mount, once per boot: the answer is kept beside the snapshots
 // with the kernel's boot id), the copy-based one otherwise or on request.
-import { readFileSync } from 'node:fs';
+import { readTextIfAny } from '../../cache/index.js';
 import { mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { bootId as currentBootId } from './boot-id.js';
@@ -42,15 +42,6 @@ async function probeOverlayOncePerBoot(snapshotsDir: string): Promise<boolean> {
   await writeFile(temp, `${bootId} ${works ? 'yes' : 'no'}\n`);
   await rename(temp, answerFile);
   return works;
-}
-
-/** Sync: every command that opens the snapshotter reads this small file first. */
-function readTextIfAny(path: string): string {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch {
-    return '';
-  }
 }
 
 async function probeOverlay(snapshotsDir: string): Promise<boolean> {
