@@ -17,7 +17,8 @@ export type { Digest, Sha256Digest, Xxh64Hasher } from './digest.js';
 export { ContentStore, ContentMismatchError, cacheDirTag } from './store.js';
 export { writeFileAtomically } from './atomic-write.js';
 export { readTextIfAny } from './text-file.js';
-export type { BlobInfo, IngestExpectation } from './store.js';
+export type { BlobInfo, ContentStoreOptions, IngestExpectation } from './store.js';
+export type { AlignedAllocator } from './blob-file.js';
 
 // context checksums, cache keys and records
 export { ContentHashIndex, xxh64OfFile } from './contenthash.js';

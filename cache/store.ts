@@ -4,9 +4,10 @@
 // atomic, "already exists" is success, and a half-written ingest is never visible under blobs/.
 import { createHash, randomBytes } from 'node:crypto';
 import { closeSync, createReadStream, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
-import { open, readdir, rename, rm, stat, unlink, type FileHandle } from 'node:fs/promises';
+import { open, readdir, rename, rm, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
+import { BlobFile, type AlignedAllocator } from './blob-file.js';
 import { digestHex, isSha256Digest, sha256Of, type Sha256Digest } from './digest.js';
 
 export interface BlobInfo {
@@ -37,20 +38,28 @@ const staleIngestMs = 24 * 60 * 60 * 1000;
 
 const writeBatchBytes = 1 << 20;
 
+export interface ContentStoreOptions {
+  /** Page-aligned buffers, so that large blobs are written with O_DIRECT (see blob-file.ts). */
+  alignedBuffer?: AlignedAllocator | undefined;
+}
+
 export class ContentStore {
   readonly root: string;
   private readonly blobDir: string;
   private readonly ingestDir: string;
 
-  private constructor(root: string) {
+  private constructor(
+    root: string,
+    private readonly options: ContentStoreOptions,
+  ) {
     this.root = root;
     this.blobDir = join(root, 'blobs', 'sha256');
     this.ingestDir = join(root, 'ingest');
   }
 
   /** Opens (creating when absent) the store at `root`. */
-  static async open(root: string): Promise<ContentStore> {
-    const store = new ContentStore(root);
+  static async open(root: string, options: ContentStoreOptions = {}): Promise<ContentStore> {
+    const store = new ContentStore(root, options);
     mkdirSync(store.blobDir, { recursive: true });
     mkdirSync(store.ingestDir, { recursive: true });
     return store;
@@ -160,16 +169,16 @@ export class ContentStore {
   /** The rest of a large source: one batch written while the source makes the next. */
   private async writeStreaming(first: Uint8Array[], rest: AsyncIterator<Uint8Array> | Iterator<Uint8Array>, digester: Digester): Promise<BlobInfo> {
     const temp = this.tempPath();
-    let handle: FileHandle;
+    let file: BlobFile;
     try {
-      handle = await open(temp, 'wx', 0o444);
+      file = await BlobFile.create(temp, this.options.alignedBuffer);
     } catch (err) {
       await rest.return?.();
       throw err;
     }
     let committed = false;
     let ended = false;
-    let writing = writeAll(handle, first);
+    let writing = file.append(first);
     writing.catch(() => undefined); // awaited before the next batch or after the loop
     try {
       // Tar producers emit many tiny chunks (512-byte headers); one write per chunk would make the
@@ -185,7 +194,7 @@ export class ContentStore {
         batchBytes += chunk.byteLength;
         if (batchBytes >= writeBatchBytes) {
           await writing;
-          writing = writeAll(handle, batch);
+          writing = file.append(batch);
           writing.catch(() => undefined);
           batch = [];
           batchBytes = 0;
@@ -193,10 +202,9 @@ export class ContentStore {
       }
       ended = true;
       await writing;
-      await writeAll(handle, batch);
+      await file.append(batch);
       const actual = digester.result();
-      await handle.sync();
-      await handle.close();
+      await file.finish();
       await rename(temp, this.blobPath(actual.digest));
       committed = true;
       await syncDir(this.blobDir);
@@ -205,7 +213,7 @@ export class ContentStore {
       if (!ended) await rest.return?.();
       if (!committed) {
         await writing.catch(() => undefined);
-        await handle.close().catch(() => undefined);
+        await file.discard().catch(() => undefined);
         await unlink(temp).catch(() => undefined);
       }
     }
@@ -284,16 +292,6 @@ function iterate(source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>): Asyn
 
 function assertDigest(digest: string): asserts digest is Sha256Digest {
   if (!isSha256Digest(digest)) throw new Error(`invalid sha256 digest: ${digest}`);
-}
-
-async function writeAll(handle: FileHandle, chunks: Uint8Array[]): Promise<void> {
-  if (chunks.length === 0) return;
-  const data = chunks.length === 1 ? (chunks[0] as Uint8Array) : Buffer.concat(chunks);
-  let offset = 0;
-  while (offset < data.byteLength) {
-    const { bytesWritten } = await handle.write(data, offset, data.byteLength - offset);
-    offset += bytesWritten;
-  }
 }
 
 async function drain(source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>): Promise<void> {

@@ -1,9 +1,10 @@
 // The few Linux calls tsbuild makes many times per build or container and Node has no API for: mount(2),
-// umount2(2), syncfs(2), flock(2), the l*xattr(2) family, a sandbox's network namespace (netns.c) and the
-// start of the sandbox guard (posix_spawn). Spawning mount(8), umount(8), sync(1), getfattr(1) or ip(8) for
-// each, or forking node, costs 3–6 ms of node's main thread where the call itself takes 0.02–0.2 ms. mount, umount, syncfs and the namespace may
-// block (a busy or slow filesystem): they run on libuv's thread pool and answer with a promise. The xattr
-// calls and flock(2) without waiting are quick and synchronous.
+// umount2(2), syncfs(2), flock(2), the l*xattr(2) family, a sandbox's network namespace (netns.c), the start
+// of the sandbox guard (posix_spawn) and page-aligned memory for O_DIRECT writes. Spawning mount(8),
+// umount(8), sync(1), getfattr(1) or ip(8) for each, or forking node, costs 3–6 ms of node's main thread
+// where the call itself takes 0.02–0.2 ms. mount, umount, syncfs and the namespace may block (a busy or slow
+// filesystem): they run on libuv's thread pool and answer with a promise. The xattr calls and flock(2)
+// without waiting are quick and synchronous.
 #define _GNU_SOURCE
 #define NAPI_VERSION 8
 #include <node_api.h>
@@ -420,6 +421,41 @@ static napi_value js_set_xattr(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+// ---- page-aligned memory ----
+
+static void free_aligned(napi_env env, void* data, void* hint) {
+  (void)env;
+  (void)hint;
+  free(data);
+}
+
+/**
+ * alignedBuffer(bytes): Buffer whose memory starts on a page boundary, as O_DIRECT writes need (Node's own
+ * buffers come from malloc, 16-byte aligned). Freed when the Buffer is collected.
+ */
+static napi_value js_aligned_buffer(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1], result;
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  int64_t bytes = 0;
+  if (napi_get_value_int64(env, argv[0], &bytes) != napi_ok || bytes <= 0) {
+    napi_throw_range_error(env, NULL, "alignedBuffer: the size must be a positive number");
+    return NULL;
+  }
+  void* memory = NULL;
+  int err = posix_memalign(&memory, (size_t)sysconf(_SC_PAGESIZE), (size_t)bytes);
+  if (err != 0) {
+    napi_throw(env, errno_error(env, err, "posix_memalign"));
+    return NULL;
+  }
+  if (napi_create_external_buffer(env, (size_t)bytes, memory, free_aligned, NULL, &result) != napi_ok) {
+    free(memory);
+    napi_throw_error(env, NULL, "host addon: napi_create_external_buffer failed");
+    return NULL;
+  }
+  return result;
+}
+
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor properties[] = {
       {"mount", NULL, js_mount, NULL, NULL, NULL, napi_enumerable, NULL},
@@ -430,6 +466,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"spawnWatcher", NULL, js_spawn_watcher, NULL, NULL, NULL, napi_enumerable, NULL},
       {"xattrs", NULL, js_xattrs, NULL, NULL, NULL, napi_enumerable, NULL},
       {"setXattr", NULL, js_set_xattr, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"alignedBuffer", NULL, js_aligned_buffer, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   CHECK(napi_define_properties(env, exports, sizeof properties / sizeof properties[0], properties));
   return exports;

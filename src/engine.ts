@@ -4,6 +4,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ContentStore, cacheDirTag } from '../cache/index.js';
 import { statePaths, type EngineConfig, type StatePaths } from './config.js';
+import { hostAddon } from './host/addon.js';
 import { ImageStore } from './image/store.js';
 import { ContainerStore } from './runtime/store.js';
 
@@ -29,7 +30,8 @@ export async function openEngine(config: EngineConfig): Promise<Engine> {
   const paths = statePaths(config.root);
   // xxhash's wasm is set up by its first user (context hashing), so commands that hash nothing skip it.
   prepareStateRoot(paths);
-  const content = await ContentStore.open(paths.content);
+  // The addon loads with the first large blob written, not with every command.
+  const content = await ContentStore.open(paths.content, { alignedBuffer: (bytes) => hostAddon().alignedBuffer(bytes) });
   const images = await ImageStore.open(paths.images, content);
   const containers = await ContainerStore.open(paths.containers);
   return {

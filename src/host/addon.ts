@@ -1,7 +1,7 @@
 // The native addon (native/, built by node-gyp into build/Release/host.node) for the Linux calls Node has
-// no API for: mount(2), umount2(2), syncfs(2), flock(2), extended attributes and a sandbox's network
-// namespace (rtnetlink). Calling them in-process instead of spawning mount(8), umount(8), sync(1), getfattr(1) or
-// ip(8) spares node's main thread a fork of itself each time.
+// no API for: mount(2), umount2(2), syncfs(2), flock(2), extended attributes, a sandbox's network
+// namespace (rtnetlink) and page-aligned memory. Calling them in-process instead of spawning mount(8),
+// umount(8), sync(1), getfattr(1) or ip(8) spares node's main thread a fork of itself each time.
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 
@@ -20,6 +20,8 @@ interface HostAddon {
   tryLock(fd: number): boolean;
   xattrs(path: string): [string, Buffer][];
   setXattr(path: string, name: string, value: Buffer): void;
+  /** A buffer of `bytes` starting on a page boundary, for O_DIRECT writes. */
+  alignedBuffer(bytes: number): Buffer;
 }
 
 /** linux/mount.h */

@@ -1,8 +1,9 @@
 // What a COPY from the build context wrote, kept with its result so the next run of the same step
 // (one file of 20,000 changed) hard-links each unchanged file from the previous result instead of
-// copying it again: target path → content digest of the source, as a blob. A file is linked only when
-// the digest the context's content-hash index gives now is the one recorded, and the previous file's
-// owner, mode, mtime and size are what this copy would give it; anything else is copied as before.
+// copying it again: target path → content digest of the source, size, owner, mode and mtime, as a blob.
+// A file is linked only when the digest the context's content-hash index gives now is the one recorded
+// and the recorded owner, mode, mtime and size are what this copy would give it; anything else is copied
+// as before. The record is trusted without a look at the file: a committed snapshot never changes.
 // A hard link cannot cross into the mounted rootfs, so links are made in the snapshot's own directory
 // once the copy has unmounted it.
 import { chmodSync, copyFileSync, lchownSync, linkSync, lstatSync, lutimesSync } from 'node:fs';
@@ -10,8 +11,18 @@ import { dirname, join } from 'node:path';
 import type { ContentStore, Sha256Digest } from '../../cache/index.js';
 import type { Snapshotter } from '../snapshot/snapshotter.js';
 
-/** Regular files a copy wrote whose source content it knew: path below the rootfs → digest and size. */
-export type CopiedFiles = Map<string, { digest: string; size: number }>;
+/** A regular file as a copy gives it: source content digest, size, owner, permission bits and mtime (ms). */
+export interface CopiedFile {
+  digest: string;
+  size: number;
+  mode: number;
+  uid: number;
+  gid: number;
+  mtimeMs: number;
+}
+
+/** Regular files a copy wrote whose source content it knew, by path below the rootfs. */
+export type CopiedFiles = Map<string, CopiedFile>;
 
 /**
  * A copy smaller than this is not recorded: copying it again costs less than the record's write and
@@ -23,17 +34,7 @@ const worthRecording = { files: 64, bytes: 8 << 20 };
 export interface PreviousCopy {
   /** The result snapshot's own files (Snapshotter.ownFiles), read and linked from only. */
   dir: string;
-  files: ReadonlyMap<string, string>;
-}
-
-/** A regular file as the copy gives it: content digest, size and the metadata it applies. */
-export interface FinalFile {
-  digest: string;
-  size: number;
-  mode: number;
-  uid: number;
-  gid: number;
-  mtime: Date;
+  files: ReadonlyMap<string, CopiedFile>;
 }
 
 /** A file left out of the mounted copy, to be linked from the previous result (`from`) at `rel`. */
@@ -42,24 +43,23 @@ export interface PendingLink {
   from: string;
   /** Copied from here instead when the link fails (the previous result was pruned meanwhile). */
   sourcePath: string;
-  file: FinalFile;
+  file: CopiedFile;
 }
 
 /** Sets owner, then mode (chown clears setuid/setgid), then mtime. */
-export function setFileMetadata(path: string, file: Pick<FinalFile, 'mode' | 'uid' | 'gid' | 'mtime'>): void {
+export function setFileMetadata(path: string, file: { mode: number; uid: number; gid: number; mtime: Date }): void {
   lchownSync(path, file.uid, file.gid);
   chmodSync(path, file.mode);
   lutimesSync(path, file.mtime, file.mtime);
 }
 
-/** The previous copy's path of the file this copy would write at `rel`, when it is that very file. */
-export function previousFileFor(previous: PreviousCopy, rel: string, file: FinalFile): string | undefined {
-  if (previous.files.get(rel) !== file.digest) return undefined;
-  const path = join(previous.dir, rel);
-  const st = lstatSync(path, { throwIfNoEntry: false });
-  if (!st?.isFile() || st.size !== file.size || (st.mode & 0o7777) !== file.mode || st.uid !== file.uid || st.gid !== file.gid) return undefined;
-  // lutimes stores the millisecond Date through a double, so compare at that precision.
-  return Math.abs(st.mtimeMs - file.mtime.getTime()) < 1 ? path : undefined;
+/** The previous copy's path of the file this copy would write at `rel`, when it wrote that very file. */
+export function previousFileFor(previous: PreviousCopy, rel: string, file: CopiedFile): string | undefined {
+  const recorded = previous.files.get(rel);
+  if (recorded === undefined) return undefined;
+  const same =
+    recorded.digest === file.digest && recorded.size === file.size && recorded.mode === file.mode && recorded.uid === file.uid && recorded.gid === file.gid && recorded.mtimeMs === file.mtimeMs;
+  return same ? join(previous.dir, rel) : undefined;
 }
 
 /**
@@ -83,21 +83,28 @@ export function makePendingLinks(ownDir: string, links: PendingLink[]): void {
         linkSync(link.from, target);
       } catch {
         copyFileSync(link.sourcePath, target);
-        setFileMetadata(target, link.file);
+        setFileMetadata(target, { ...link.file, mtime: new Date(link.file.mtimeMs) });
       }
     }
     lutimesSync(dir, before.atime, before.mtime);
   }
 }
 
-/** Stores `files` as a blob of [path, digest] pairs (sorted, so equal copies give equal blobs); undefined when not worth it. */
+/** One file in the record: path, digest, size, mode, uid, gid, mtime (ms). */
+type RecordedEntry = [string, string, number, number, number, number, number];
+
+/** Stores `files` as a blob of entries sorted by path (so equal copies give equal blobs); undefined when not worth it. */
 export async function storeCopiedFiles(content: ContentStore, files: CopiedFiles): Promise<Sha256Digest | undefined> {
   let bytes = 0;
   for (const file of files.values()) bytes += file.size;
   if (files.size < worthRecording.files && bytes < worthRecording.bytes) return undefined;
-  const entries: [string, string][] = [...files].map(([path, file]) => [path, file.digest]);
+  const entries: RecordedEntry[] = [...files].map(([path, f]) => [path, f.digest, f.size, f.mode, f.uid, f.gid, f.mtimeMs]);
   entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   return (await content.ingestBytes(JSON.stringify(entries))).digest;
+}
+
+function isRecordedEntry(entry: unknown): entry is RecordedEntry {
+  return Array.isArray(entry) && entry.length === 7 && typeof entry[0] === 'string' && typeof entry[1] === 'string' && entry.slice(2).every((n) => Number.isSafeInteger(n));
 }
 
 /** The previous copy behind `state`, or undefined when it kept no record or its snapshot or blob is gone. */
@@ -107,8 +114,9 @@ export async function loadPreviousCopy(snapshotter: Snapshotter, content: Conten
   if (dir === undefined) return undefined;
   try {
     const entries = await content.readJson<unknown>(state.copiedFiles);
-    if (!Array.isArray(entries) || !entries.every((e) => Array.isArray(e) && typeof e[0] === 'string' && typeof e[1] === 'string')) return undefined;
-    return { dir, files: new Map(entries as [string, string][]) };
+    // An older version's record (path and digest only) does not qualify: one full copy replaces it.
+    if (!Array.isArray(entries) || !entries.every(isRecordedEntry)) return undefined;
+    return { dir, files: new Map(entries.map(([path, digest, size, mode, uid, gid, mtimeMs]) => [path, { digest, size, mode, uid, gid, mtimeMs }])) };
   } catch {
     return undefined; // a damaged or pruned record costs a full copy, never the build
   }

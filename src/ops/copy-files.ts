@@ -439,9 +439,10 @@ class Copier {
     const digest = knownDigest(sourcePath, typeof info.size === 'bigint' ? (info as BigIntStats) : lstatSync(sourcePath, { bigint: true }));
     if (digest === undefined) return false;
     const rel = relative(this.root, destination);
-    this.copied.set(rel, { digest, size: Number(info.size) });
+    const { mode, uid, gid, mtime } = this.finalMetadata(metadata);
+    const file = { digest, size: Number(info.size), mode, uid, gid, mtimeMs: mtime.getTime() };
+    this.copied.set(rel, file);
     if (previous === undefined || Number(info.nlink) > 1 || !this.madeDirectories.has(dirname(destination))) return false;
-    const file = { digest, size: Number(info.size), ...this.finalMetadata(metadata) };
     const from = previousFileFor(previous, rel, file);
     if (from === undefined) return false;
     this.pendingLinks.set(destination, { rel, from, sourcePath, file });
