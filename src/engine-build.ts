@@ -425,6 +425,7 @@ export async function build(engine: Engine, request: BuildRequest, onEvent: (eve
     network: request.network,
     extraHosts: request.extraHosts,
     contentHash: ContentHashIndex.open(join(engine.paths.cache, 'contenthash')),
+    seenContextStats: new Map(),
     // BuildKit's build arg for the hostname RUN steps see (testHostnameSpecifying).
     sandboxHostname: request.buildArgs.get('BUILDKIT_SANDBOX_HOSTNAME'),
   };
@@ -457,7 +458,7 @@ export async function build(engine: Engine, request: BuildRequest, onEvent: (eve
     });
     await synced;
     const image = await engine.images.add({ manifestDigest: committed.manifestDigest, id: committed.imageId }, request.tags);
-    const contextStats = contextDir === undefined ? undefined : recordContextStats(contextDir, request.input.ignore, startedAt);
+    const contextStats = contextDir === undefined ? undefined : recordContextStats(contextDir, request.input.ignore, startedAt, buildInputs.seenContextStats);
     const replay: ReplayFacts | undefined = contextStats && {
       context: contextStats,
       images: [...images].map(([ref, resolved]) => ({ ref, manifestDigest: resolved.manifestDigest })),

@@ -8,7 +8,7 @@ import { readlinkSync, statSync, type BigIntStats } from 'node:fs';
 import { keyItem, type ContentHashIndex } from '../../cache/index.js';
 import { TurnTaker } from '../event-loop.js';
 import type { SelectionRules } from './selection.js';
-import { visitSelected } from './walk.js';
+import { visitSelected, type WalkedEntry } from './walk.js';
 
 /** A resolved source: its host path (own symlink followed) and its context-relative path ('' for the root). */
 export interface SelectedSource {
@@ -19,6 +19,8 @@ export interface SelectedSource {
 export interface ChecksumOptions {
   /** Put uid:gid in each part: the step sees the host owner (RUN --mount=type=bind from the context). */
   owners: boolean;
+  /** Keeps the lstat of every entry walked, by host path (the build's replay record reuses them). */
+  seenStats?: Map<string, BigIntStats> | undefined;
 }
 
 /** The part of one entry, or for a file whose digest the index does not know, the part without it. */
@@ -46,10 +48,15 @@ export async function checksumSelection(index: ContentHashIndex, sources: Select
     if (!complete) unknown.push({ at: parts.length, hostPath, info });
     parts.push(part);
   };
+  const addWalked = (entry: WalkedEntry): void => {
+    options.seenStats?.set(entry.hostPath, entry.info);
+    add(entry.hostPath, entry.path, entry.info);
+  };
   for (const source of sources) {
+    // A source's own stat follows its symlink: no lstat, so not kept in seenStats.
     const info = statSync(source.hostPath, { bigint: true });
     add(source.hostPath, source.relativePath || '.', info);
-    if (info.isDirectory()) visitSelected(source.hostPath, { contextPath: source.relativePath, relative: '' }, rules, (entry) => add(entry.hostPath, entry.path, entry.info));
+    if (info.isDirectory()) visitSelected(source.hostPath, { contextPath: source.relativePath, relative: '' }, rules, addWalked);
   }
   const turns = new TurnTaker();
   for (const file of unknown) {

@@ -19,16 +19,19 @@ export interface ContextStats {
  * the build that read it (`buildStartNs`, wall clock) by more than the racy window: then none changed while the
  * build ran (a change sets the ctime to now, and nobody can set it back), nor just before in a way a stat
  * could hide (a second change in the same clock tick). Otherwise undefined, and the walk stops at the first
- * entry too young. Taken after the build, when the memory its steps needed is free again.
+ * entry too young. Taken after the build, when the memory its steps needed is free again. An entry the build's
+ * checksum walks saw (`seen`, lstats by host path) keeps that stat: taken after the start, before the build
+ * read the file, so a change after it still shows at the next run as a stat that differs.
  */
-export function recordContextStats(dir: string, ignore: IgnoreMatcher | undefined, buildStartNs: bigint): ContextStats | undefined {
+export function recordContextStats(dir: string, ignore: IgnoreMatcher | undefined, buildStartNs: bigint, seen: ReadonlyMap<string, BigIntStats> = new Map()): ContextStats | undefined {
   const entries: string[] = [];
   const add = (path: string, info: BigIntStats): boolean => {
     entries.push(path, statIdentity(info));
     return statIsSettled(info, buildStartNs);
   };
   if (!add('', lstatSync(dir, { bigint: true }))) return undefined;
-  const settled = visitSelected(dir, { contextPath: '', relative: '' }, { sourceIgnore: ignore, exclude: undefined }, (entry) => add(entry.path, entry.info));
+  const statOf = (hostPath: string): BigIntStats => seen.get(hostPath) ?? lstatSync(hostPath, { bigint: true });
+  const settled = visitSelected(dir, { contextPath: '', relative: '' }, { sourceIgnore: ignore, exclude: undefined }, (entry) => add(entry.path, entry.info), statOf);
   return settled ? { dir, entries } : undefined;
 }
 

@@ -64,6 +64,11 @@ export interface CopyRequest {
   knownDigest?: ((hostPath: string, info: BigIntStats) => string | undefined) | undefined;
   /** The previous result of the same copy, whose unchanged files are linked instead of copied. */
   previous?: PreviousCopy | undefined;
+  /**
+   * Source entries as the step's checksum walk saw them, by host path: the copy gives them the metadata
+   * its cache key was made from, and spares a second lstat of each.
+   */
+  seenStats?: ReadonlyMap<string, BigIntStats> | undefined;
 }
 
 /** One resolved source: its host path (symlinks followed) and where it lands relative to the destination. */
@@ -331,7 +336,9 @@ class Copier {
     // Where each directory of the tree is on the host: below a followed symlink it is not the lexical path.
     const hostDirectories = new Map<string, string>([['', destinationDir]]);
     // Parents come before their children, so every directory exists before anything is written into it.
-    for (const entry of await walkSelected(sourceDir, paths, rules)) {
+    const seen = fromArchive ? undefined : this.request.seenStats;
+    const statOf = seen && ((hostPath: string): BigIntStats => seen.get(hostPath) ?? lstatSync(hostPath, { bigint: true }));
+    for (const entry of await walkSelected(sourceDir, paths, rules, statOf)) {
       await this.turns.turn();
       const parent = posix.dirname(entry.relative);
       const hostParent = hostDirectories.get(parent === '.' ? '' : parent) ?? join(destinationDir, parent);

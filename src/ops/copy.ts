@@ -48,6 +48,8 @@ export interface CopySpec {
 export interface CopyReuse {
   knownDigest(hostPath: string, info: BigIntStats): string | undefined;
   previous: PreviousCopy | undefined;
+  /** What the step's checksum walk saw of the context (BuildInputs.seenContextStats). */
+  seenStats?: ReadonlyMap<string, BigIntStats> | undefined;
 }
 
 export async function copyStep(deps: FsDeps, parent: FsState, spec: CopySpec, signal?: AbortSignal, reuse?: CopyReuse): Promise<FsState> {
@@ -128,7 +130,7 @@ async function copyAll(deps: FsDeps, spec: CopySpec, owner: Owner | undefined, r
   if (paths.length > 0) {
     const from = spec.from;
     outcome = await (from.kind === 'context'
-      ? copyFiles(from.dir, rootDir, { ...request, knownDigest: reusing?.knownDigest, previous: reusing?.previous })
+      ? copyFiles(from.dir, rootDir, { ...request, knownDigest: reusing?.knownDigest, previous: reusing?.previous, seenStats: reusing?.seenStats })
       : withStateRoot(deps, from.state, (sourceRoot) => copyFiles(sourceRoot, rootDir, request)));
   }
   if (spec.heredocs.length > 0) await copyHeredocs(deps, spec, request, rootDir);

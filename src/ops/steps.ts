@@ -1,6 +1,7 @@
 // Executes one step of the instruction graph (src/graph/types.ts) with the ops: a FROM gives the
 // starting state, RUN/COPY/ADD/WORKDIR give a new state, config instructions keep the state as it is.
 // Translating graph payloads into op specs happens here; the ops themselves know no Dockerfile.
+import type { BigIntStats } from 'node:fs';
 import type { ContentHashIndex } from '../../cache/index.js';
 import { compileIgnore, type IgnoreMatcher } from '../../grammar/index.js';
 import { UserError } from '../errors.js';
@@ -34,6 +35,8 @@ export interface BuildInputs {
   extraHosts: { host: string; ip: string }[];
   /** Content digests of context files, kept across builds by stat (saved by the build at its end). */
   contentHash: ContentHashIndex;
+  /** The lstat of every context entry the checksum walks saw, by host path (for recordContextStats). */
+  seenContextStats?: Map<string, BigIntStats> | undefined;
   /** The BUILDKIT_SANDBOX_HOSTNAME build arg: the hostname RUN sees instead of buildkitsandbox. */
   sandboxHostname?: string | undefined;
 }
@@ -73,6 +76,7 @@ async function copyReuse(deps: RunDeps, build: BuildInputs, inputs: StepInputs):
   return {
     knownDigest: (hostPath, info) => build.contentHash.knownDigest(hostPath, info),
     previous: inputs.lastResult && (await loadPreviousCopy(deps.snapshotter, deps.content, inputs.lastResult)),
+    seenStats: build.seenContextStats,
   };
 }
 
@@ -246,7 +250,7 @@ export async function stepKeyParts(deps: RunDeps, build: BuildInputs, step: Excl
       }
       if (spec.from.kind === 'context' && paths.length > 0) {
         const exclude = spec.exclude.length > 0 ? compileIgnore(spec.exclude) : undefined;
-        parts.push(...(await checksumSources(build.contentHash, spec.from.dir, { sources: paths, sourceIgnore: spec.from.ignore, exclude, parents: spec.parents }, { owners: false })));
+        parts.push(...(await checksumSources(build.contentHash, spec.from.dir, { sources: paths, sourceIgnore: spec.from.ignore, exclude, parents: spec.parents }, { owners: false, seenStats: build.seenContextStats })));
       }
       if (spec.from.kind === 'state' && paths.length > 0) {
         parts.push(...(await stateSourceParts(deps, deps.stateChecksumDir, spec.from.state, { sources: paths, exclude: spec.exclude, parents: spec.parents })));
@@ -260,7 +264,7 @@ export async function stepKeyParts(deps: RunDeps, build: BuildInputs, step: Excl
         // What a bind shows, and what a new cache starts as, is an input of the step.
         if ((mount.type !== 'bind' && mount.type !== 'cache') || mount.from === undefined) continue;
         if (mount.from.kind === 'state') parts.push(`mount-from ${mount.target} ${mount.from.state.snapshot ?? 'scratch'}`);
-        else parts.push(...(await checksumSources(build.contentHash, mount.from.dir, { sources: [mount.source], sourceIgnore: build.ignore, exclude: undefined, parents: false }, { owners: true })));
+        else parts.push(...(await checksumSources(build.contentHash, mount.from.dir, { sources: [mount.source], sourceIgnore: build.ignore, exclude: undefined, parents: false }, { owners: true, seenStats: build.seenContextStats })));
       }
       return parts;
     }

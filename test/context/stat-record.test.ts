@@ -59,3 +59,13 @@ it('records nothing when an entry changed after, or within the racy window befor
   const startedBefore = BigInt(Date.now() - 60_000) * 1_000_000n;
   expect(recordContextStats(dir, undefined, startedBefore)).toBeUndefined();
 });
+
+it("keeps the stat the build's checksum walk saw, so a change made after that walk still shows", () => {
+  const file = join(dir, 'src', 'a.txt');
+  const seen = new Map([[file, lstatSync(file, { bigint: true })]]);
+  writeFileSync(file, 'changed while the build ran\n');
+  const stats = recordContextStats(dir, undefined, later(), seen);
+  if (stats === undefined) throw new Error('stats not recorded');
+  expect(contextStatsHold(stats)).toBe(false);
+  expect(contextStatsHold(record())).toBe(true);
+});

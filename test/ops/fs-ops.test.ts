@@ -3,7 +3,7 @@
 // store. RUN's sandbox is a recording executor here (the sandbox suites test runc itself), so this
 // checks the ops' own logic: mounts, stubs, secrets, cache mounts, failures.
 import { execFileSync } from 'node:child_process';
-import { createReadStream, readdirSync } from 'node:fs';
+import { createReadStream, readdirSync, type BigIntStats } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import { chmod, lstat, mkdir, mkdtemp, readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -168,11 +168,12 @@ for (const kind of kinds) {
         for (let i = 0; i < 64; i++) await writeFile(join(context, 'tree', 'many', `f${i}`), `${i}\n`);
       });
 
-      /** A copy as a build runs it: the key's checksums first (they fill the index), then the copy. */
+      /** A copy as a build runs it: the key's checksums first (they fill the index and the stats seen), then the copy. */
       async function copyAfter(previous: FsState | undefined, extra: Partial<CopySpec> = {}): Promise<FsState> {
-        await checksumSources(index, context, { sources: ['tree/'], sourceIgnore: undefined, exclude: undefined, parents: false }, { owners: false });
+        const seenStats = new Map<string, BigIntStats>();
+        await checksumSources(index, context, { sources: ['tree/'], sourceIgnore: undefined, exclude: undefined, parents: false }, { owners: false, seenStats });
         const last = previous && (await loadPreviousCopy(snapshotter, deps.content, previous));
-        return copyStep(deps, base, spec(extra), undefined, { knownDigest: (path, info) => index.knownDigest(path, info), previous: last });
+        return copyStep(deps, base, spec(extra), undefined, { knownDigest: (path, info) => index.knownDigest(path, info), previous: last, seenStats });
       }
 
       async function inodeOf(state: FsState, rel: string): Promise<number> {
