@@ -6,7 +6,7 @@ import { lstatSync, type BigIntStats } from 'node:fs';
 import { join } from 'node:path';
 import { statIdentity, statIsSettled } from '../../cache/index.js';
 import type { IgnoreMatcher } from '../../grammar/index.js';
-import { visitSelected } from './walk.js';
+import { seenOrLstat, visitSelected } from './walk.js';
 
 export interface ContextStats {
   dir: string;
@@ -23,15 +23,15 @@ export interface ContextStats {
  * checksum walks saw (`seen`, lstats by host path) keeps that stat: taken after the start, before the build
  * read the file, so a change after it still shows at the next run as a stat that differs.
  */
-export function recordContextStats(dir: string, ignore: IgnoreMatcher | undefined, buildStartNs: bigint, seen: ReadonlyMap<string, BigIntStats> = new Map()): ContextStats | undefined {
+export function recordContextStats(dir: string, ignore: IgnoreMatcher | undefined, buildStartNs: bigint, seen?: ReadonlyMap<string, BigIntStats>): ContextStats | undefined {
   const entries: string[] = [];
   const add = (path: string, info: BigIntStats): boolean => {
     entries.push(path, statIdentity(info));
     return statIsSettled(info, buildStartNs);
   };
   if (!add('', lstatSync(dir, { bigint: true }))) return undefined;
-  const statOf = (hostPath: string): BigIntStats => seen.get(hostPath) ?? lstatSync(hostPath, { bigint: true });
-  const settled = visitSelected(dir, { contextPath: '', relative: '' }, { sourceIgnore: ignore, exclude: undefined }, (entry) => add(entry.path, entry.info), statOf);
+  const rules = { sourceIgnore: ignore, exclude: undefined };
+  const settled = visitSelected(dir, { contextPath: '', relative: '' }, rules, (entry) => add(entry.path, entry.info), seenOrLstat(seen));
   return settled ? { dir, entries } : undefined;
 }
 

@@ -20,15 +20,7 @@ export interface WalkedEntry {
  */
 export async function walkSelected(hostDir: string, paths: EntryPaths, rules: SelectionRules, statOf: (hostPath: string) => BigIntStats = lstatBigInt): Promise<WalkedEntry[]> {
   const entries: WalkedEntry[] = [];
-  visitSelected(
-    hostDir,
-    paths,
-    rules,
-    (entry) => {
-      entries.push(entry);
-    },
-    statOf,
-  );
+  visitSelected(hostDir, paths, rules, (entry) => void entries.push(entry), statOf);
   return entries;
 }
 
@@ -64,4 +56,9 @@ export function visitSelected(
 
 function lstatBigInt(hostPath: string): BigIntStats {
   return lstatSync(hostPath, { bigint: true });
+}
+
+/** A stat function for the walks that answers from `seen` (lstats this build already took) and lstats the rest. */
+export function seenOrLstat(seen: ReadonlyMap<string, BigIntStats> | undefined): (hostPath: string) => BigIntStats {
+  return seen === undefined ? lstatBigInt : (hostPath) => seen.get(hostPath) ?? lstatBigInt(hostPath);
 }

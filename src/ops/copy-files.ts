@@ -28,7 +28,7 @@ import { compileGlob, type IgnoreMatcher } from '../../grammar/index.js';
 import { TurnTaker } from '../event-loop.js';
 import { checksumSelection, type ChecksumOptions, type SelectedSource } from '../context/checksum.js';
 import type { EntryPaths } from '../context/selection.js';
-import { walkSelected } from '../context/walk.js';
+import { seenOrLstat, walkSelected } from '../context/walk.js';
 import { extractArchive, isArchive, type ExtractedArchive } from './archive.js';
 import { previousFileFor, setFileMetadata, type CopiedFiles, type PendingLink, type PreviousCopy } from './copied-files.js';
 import { UserError } from '../errors.js';
@@ -336,8 +336,7 @@ class Copier {
     // Where each directory of the tree is on the host: below a followed symlink it is not the lexical path.
     const hostDirectories = new Map<string, string>([['', destinationDir]]);
     // Parents come before their children, so every directory exists before anything is written into it.
-    const seen = fromArchive ? undefined : this.request.seenStats;
-    const statOf = seen && ((hostPath: string): BigIntStats => seen.get(hostPath) ?? lstatSync(hostPath, { bigint: true }));
+    const statOf = seenOrLstat(fromArchive ? undefined : this.request.seenStats);
     for (const entry of await walkSelected(sourceDir, paths, rules, statOf)) {
       await this.turns.turn();
       const parent = posix.dirname(entry.relative);
