@@ -10,7 +10,11 @@ import { seenOrLstat, visitSelected } from './walk.js';
 
 export interface ContextStats {
   dir: string;
-  /** Context-relative path ('' for the context itself) and stat identity, alternately. */
+  /**
+   * Context-relative path ('' for the context itself) and stat identity, alternately; the most recently
+   * changed first (by ctime), as what was edited lately is what is edited next, so a check that fails
+   * fails at its first lstats instead of after thousands.
+   */
   entries: string[];
 }
 
@@ -24,15 +28,16 @@ export interface ContextStats {
  * read the file, so a change after it still shows at the next run as a stat that differs.
  */
 export function recordContextStats(dir: string, ignore: IgnoreMatcher | undefined, buildStartNs: bigint, seen?: ReadonlyMap<string, BigIntStats>): ContextStats | undefined {
-  const entries: string[] = [];
+  const seenEntries: { path: string; info: BigIntStats }[] = [];
   const add = (path: string, info: BigIntStats): boolean => {
-    entries.push(path, statIdentity(info));
+    seenEntries.push({ path, info });
     return statIsSettled(info, buildStartNs);
   };
   if (!add('', lstatSync(dir, { bigint: true }))) return undefined;
   const rules = { sourceIgnore: ignore, exclude: undefined };
-  const settled = visitSelected(dir, { contextPath: '', relative: '' }, rules, (entry) => add(entry.path, entry.info), seenOrLstat(seen));
-  return settled ? { dir, entries } : undefined;
+  if (!visitSelected(dir, { contextPath: '', relative: '' }, rules, (entry) => add(entry.path, entry.info), seenOrLstat(seen))) return undefined;
+  seenEntries.sort((a, b) => (a.info.ctimeNs > b.info.ctimeNs ? -1 : a.info.ctimeNs < b.info.ctimeNs ? 1 : 0));
+  return { dir, entries: seenEntries.flatMap(({ path, info }) => [path, statIdentity(info)]) };
 }
 
 /** Whether every entry recorded in `stats` is still there with the same stat. */

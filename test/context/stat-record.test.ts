@@ -29,7 +29,17 @@ function record(ignoreText = ''): ContextStats {
 
 it('lists the context, its walked directories and selected entries, leaving ignored subtrees out', () => {
   const paths = record('logs\n').entries.filter((_, i) => i % 2 === 0);
-  expect(paths).toEqual(['', 'src', 'src/a.txt']);
+  expect(paths.sort()).toEqual(['', 'src', 'src/a.txt']);
+});
+
+it('puts the most recently changed entry first, where a failing check looks first', () => {
+  const old = new Date(Date.now() - 3_600_000);
+  for (const path of ['', 'src', 'logs', 'logs/x.log']) utimesSync(join(dir, path), old, old);
+  // Setting times changes ctimes, which take the clock's coarse tick (a few ms): the file changed a tick
+  // later is the one to find first.
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 30);
+  utimesSync(join(dir, 'src', 'a.txt'), old, old);
+  expect(record().entries[0]).toBe('src/a.txt');
 });
 
 it('stops holding when a selected file changes, even with its size and mtime put back', () => {
