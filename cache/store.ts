@@ -4,7 +4,7 @@
 // atomic, "already exists" is success, and a half-written ingest is never visible under blobs/.
 import { createHash, randomBytes } from 'node:crypto';
 import { closeSync, createReadStream, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
-import { open, readdir, rename, rm, stat, unlink } from 'node:fs/promises';
+import { readdir, rename, rm, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { BlobFile, type AlignedAllocator } from './blob-file.js';
@@ -207,7 +207,7 @@ export class ContentStore {
       await file.finish();
       await rename(temp, this.blobPath(actual.digest));
       committed = true;
-      await syncDir(this.blobDir);
+      syncDirSync(this.blobDir);
       return actual;
     } finally {
       if (!ended) await rest.return?.();
@@ -307,15 +307,6 @@ function syncDirSync(dir: string): void {
     fsyncSync(fd);
   } finally {
     closeSync(fd);
-  }
-}
-
-async function syncDir(dir: string): Promise<void> {
-  const handle = await open(dir, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
   }
 }
 
