@@ -2,7 +2,6 @@
 // lstat (bigint, for the content-hash index). Symlinks inside the tree are entries, never followed.
 import type { BigIntStats } from 'node:fs';
 import { lstatSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { childPaths, leavesOutFile, skipsDirectory, type EntryPaths, type SelectionRules } from './selection.js';
 
 export interface WalkedEntry {
@@ -39,8 +38,9 @@ export function visitSelected(
   visit: (entry: WalkedEntry) => boolean | void,
   statOf: (hostPath: string) => BigIntStats = lstatBigInt,
 ): boolean {
+  const prefix = hostDir.endsWith('/') ? hostDir : `${hostDir}/`; // joined by hand: path.join normalizes, per entry
   for (const name of readdirSync(hostDir).sort()) {
-    const hostPath = join(hostDir, name);
+    const hostPath = prefix + name;
     const below = childPaths(paths, name);
     const info = statOf(hostPath);
     if (info.isDirectory()) {

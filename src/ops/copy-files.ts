@@ -30,7 +30,7 @@ import { checksumSelection, type ChecksumOptions, type SelectedSource } from '..
 import type { EntryPaths } from '../context/selection.js';
 import { seenOrLstat, walkSelected } from '../context/walk.js';
 import { extractArchive, isArchive, type ExtractedArchive } from './archive.js';
-import { previousFileFor, setFileMetadata, type CopiedFiles, type PendingLink, type PreviousCopy } from './copied-files.js';
+import { previousHasFile, setFileMetadata, type CopiedFiles, type PendingLink, type PreviousCopy } from './copied-files.js';
 import { UserError } from '../errors.js';
 import type { Chmod } from './chmod.js';
 import type { Owner } from './owner.js';
@@ -235,11 +235,14 @@ class Copier {
   /** Directories this copy created, whose mtime later writes into them bumped. */
   private readonly createdDirectories: { path: string; mtime: Date }[] = [];
   private readonly turns = new TurnTaker();
+  private readonly rootPrefix: string;
 
   constructor(
     private readonly root: string,
     private readonly request: CopyRequest,
-  ) {}
+  ) {
+    this.rootPrefix = root.endsWith('/') ? root : `${root}/`;
+  }
 
   async copySource(source: ResolvedSource, destinationPath: string): Promise<void> {
     const info = statSync(source.hostPath);
@@ -339,9 +342,11 @@ class Copier {
     const statOf = seenOrLstat(fromArchive ? undefined : this.request.seenStats);
     for (const entry of await walkSelected(sourceDir, paths, rules, statOf)) {
       await this.turns.turn();
-      const parent = posix.dirname(entry.relative);
-      const hostParent = hostDirectories.get(parent === '.' ? '' : parent) ?? join(destinationDir, parent);
-      const destinationPath = join(hostParent, posix.basename(entry.relative));
+      // Joined by hand: walked names hold no '/', and path.join's normalizing showed in profiles.
+      const slash = entry.relative.lastIndexOf('/');
+      const parent = slash === -1 ? '' : entry.relative.slice(0, slash);
+      const hostParent = hostDirectories.get(parent) ?? join(destinationDir, parent);
+      const destinationPath = `${hostParent.endsWith('/') ? hostParent.slice(0, -1) : hostParent}/${entry.relative.slice(slash + 1)}`;
       if (!entry.info.isDirectory()) {
         this.copyEntry(entry.hostPath, destinationPath, entry.info, fromArchive, !made.has(hostParent));
         continue;
@@ -380,7 +385,12 @@ class Copier {
 
   /** `/…` path in the rootfs of a host path below it. */
   private rootfsPath(hostPath: string): string {
-    return `/${relative(this.root, hostPath)}`;
+    return `/${this.rootRelative(hostPath)}`;
+  }
+
+  /** The path below the rootfs of a host path in it: by slicing, as path.relative's normalizing costs per file. */
+  private rootRelative(hostPath: string): string {
+    return hostPath.startsWith(this.rootPrefix) ? hostPath.slice(this.rootPrefix.length) : relative(this.root, hostPath);
   }
 
   /**
@@ -426,7 +436,7 @@ class Copier {
   private replace(path: string, existing: Stats): void {
     rmSync(path, { recursive: true, force: true });
     if (this.copied.size === 0) return;
-    const rel = relative(this.root, path);
+    const rel = this.rootRelative(path);
     this.copied.delete(rel);
     // Only a directory can hold noted files; scanning for them on every replaced file would be quadratic.
     if (!existing.isDirectory()) return;
@@ -444,14 +454,13 @@ class Copier {
     if (knownDigest === undefined) return false;
     const digest = knownDigest(sourcePath, typeof info.size === 'bigint' ? (info as BigIntStats) : lstatSync(sourcePath, { bigint: true }));
     if (digest === undefined) return false;
-    const rel = relative(this.root, destination);
+    const rel = this.rootRelative(destination);
     const { mode, uid, gid, mtime } = this.finalMetadata(metadata);
     const file = { digest, size: Number(info.size), mode, uid, gid, mtimeMs: mtime.getTime() };
     this.copied.set(rel, file);
     if (previous === undefined || Number(info.nlink) > 1 || !this.madeDirectories.has(dirname(destination))) return false;
-    const from = previousFileFor(previous, rel, file);
-    if (from === undefined) return false;
-    this.pendingLinks.set(destination, { rel, from, sourcePath, file });
+    if (!previousHasFile(previous, rel, file)) return false;
+    this.pendingLinks.set(destination, { rel, sourcePath, file });
     return true;
   }
 

@@ -60,7 +60,7 @@ export async function copyStep(deps: FsDeps, parent: FsState, spec: CopySpec, si
       const owner = spec.chown === undefined ? undefined : await resolveOwner(spec.chown, rootDir);
       return copyAll(deps, spec, owner, rootDir, signal, reuse);
     });
-    copied = await finishCopy(deps, key, outcome);
+    copied = await finishCopy(deps, key, outcome, reuse?.previous);
   });
   return withCopiedFiles(deps, state, copied);
 }
@@ -74,7 +74,7 @@ async function linkedCopyStep(deps: FsDeps, parent: FsState, spec: CopySpec, sig
   let layer;
   let copied: CopiedFiles;
   try {
-    copied = await finishCopy(deps, linkKey, await withMounted(deps, linkMounts, (rootDir) => copyAll(deps, spec, owner, rootDir, signal, reuse)));
+    copied = await finishCopy(deps, linkKey, await withMounted(deps, linkMounts, (rootDir) => copyAll(deps, spec, owner, rootDir, signal, reuse)), reuse?.previous);
     layer = await writeLayer(deps, linkKey);
   } finally {
     await deps.snapshotter.remove(linkKey).catch(() => undefined);
@@ -90,12 +90,13 @@ async function linkedCopyStep(deps: FsDeps, parent: FsState, spec: CopySpec, sig
   return withCopiedFiles(deps, await commitWithLayer(deps, key, parent, layer), copied);
 }
 
-/** Links the files the copy left for after the unmount into active snapshot `key`; returns what it copied. */
-async function finishCopy(deps: FsDeps, key: string, outcome: CopyOutcome): Promise<CopiedFiles> {
+/** Links the files the copy left for after the unmount (from `previous`) into active snapshot `key`; returns what it copied. */
+async function finishCopy(deps: FsDeps, key: string, outcome: CopyOutcome, previous: PreviousCopy | undefined): Promise<CopiedFiles> {
   if (outcome.pendingLinks.length > 0) {
+    if (previous === undefined) throw new Error('a copy left files to link without a previous result to link them from');
     const dir = await deps.snapshotter.ownFiles(key);
     if (dir === undefined) throw new Error(`snapshot ${key} vanished while a copy was writing it`);
-    makePendingLinks(dir, outcome.pendingLinks);
+    makePendingLinks(dir, previous.dir, outcome.pendingLinks);
   }
   return outcome.copied;
 }
