@@ -170,6 +170,8 @@ export interface BuildRequest {
   /** Entitlements (`security.insecure`, `network.host`). */
   allow: string[];
   explain: boolean;
+  /** Work out why each step that runs missed the cache (progress that shows it); default true. */
+  explainMisses?: boolean | undefined;
   /** Told what BuildKit's build checks found, before any step runs: a build that fails later still lists them. */
   onCheckWarnings?: ((warnings: CheckWarning[]) => void) | undefined;
   /** Collect what a later run needs to tell, without building, that it would give the same image (BuildResult.replay). */
@@ -441,6 +443,7 @@ export async function build(engine: Engine, request: BuildRequest, onEvent: (eve
       onEvent: observe,
       signal,
       explain: request.explain,
+      explainMisses: request.explainMisses,
     });
     const final = results.get(finalStep) as FsState;
     const rootImage = rootImageOf(plan, graph.target);

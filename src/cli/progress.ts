@@ -11,6 +11,8 @@ export type ProgressEvent = SolveEvent;
 export type ProgressMode = 'auto' | 'plain' | 'tty' | 'quiet';
 
 export interface ProgressRenderer {
+  /** Whether it prints why a step runs (`running` events): the build skips working that out otherwise. */
+  readonly showsMissReasons: boolean;
   handle(event: ProgressEvent): void;
   /** Stops spinners; call once when the build ends, whatever its outcome. */
   finish(): void;
@@ -48,10 +50,14 @@ class StepLog implements ProgressRenderer {
   protected readonly steps = new Map<string, StepState>();
   private counter = 0;
 
+  readonly showsMissReasons: boolean;
+
   constructor(
     protected readonly out: NodeJS.WritableStream,
     private readonly style: 'plain' | 'quiet',
-  ) {}
+  ) {
+    this.showsMissReasons = style === 'plain';
+  }
 
   protected step(id: string, name: string, time: number): StepState {
     let state = this.steps.get(id);

@@ -20,6 +20,11 @@ export interface SolveOptions<P, R> {
   parallelism?: number;
   /** Emit each cacheable vertex's key parts (`explain` events). */
   explain?: boolean;
+  /**
+   * Say why each executed cacheable vertex missed (`running` events); default true. Off when nobody
+   * shows the reasons: comparing a 20,000-file COPY's key parts with its last ones costs ~40 ms.
+   */
+  explainMisses?: boolean;
 }
 
 export interface SolveResult<R> {
@@ -180,7 +185,7 @@ class Solve<P, R> {
         progress.started = true;
         if (parts !== undefined) {
           if (this.options.explain) this.emit({ type: 'explain', step: vertex.id, parts });
-          this.emit({ type: 'running', step: vertex.id, reason: vertex.bypassCache ?? (await cache.explainMiss(vertex.id, parts)) });
+          if (this.options.explainMisses !== false) this.emit({ type: 'running', step: vertex.id, reason: vertex.bypassCache ?? (await cache.explainMiss(vertex.id, parts)) });
         }
       }
       let result: R;

@@ -94,6 +94,13 @@ describe('tty progress', () => {
     expect(text).toContain('✖ [3/3] RUN test\n#4 ERROR: process "/bin/sh -c test" did not complete successfully: exit code: 1\n------\n > [3/3] RUN test:\nassertion failed\n------\n');
   });
 
+  it('says it shows miss reasons only in plain mode, so other builds skip working them out', async () => {
+    expect((await createProgress('plain', new PassThrough())).showsMissReasons).toBe(true);
+    expect((await createProgress('quiet', new PassThrough())).showsMissReasons).toBe(false);
+    const terminal = Object.assign(new PassThrough(), { isTTY: true, columns: 80 });
+    expect((await createProgress('tty', terminal)).showsMissReasons).toBe(false); // nothing drawn before the first step
+  });
+
   it('falls back to plain lines on a terminal that reports no width (ora would redraw forever)', async () => {
     for (const mode of ['auto', 'tty'] as const) {
       const out = Object.assign(new PassThrough(), { isTTY: true, columns: 0 });

@@ -195,6 +195,23 @@ describe('solve', () => {
     expect(events).toContainEqual({ type: 'explain', step: 'a', parts: ['op a'] });
   });
 
+  it('works out no miss reasons when nobody shows them', async () => {
+    const cache = new MemoryCache();
+    const explained: string[] = [];
+    const explainMiss = cache.explainMiss.bind(cache);
+    cache.explainMiss = async (identity, parts) => {
+      explained.push(identity);
+      return explainMiss(identity, parts);
+    };
+    const events: SolveEvent[] = [];
+    const op = new FakeOp();
+    await solve(diamond(), ['d'], options(op, cache, events, { explainMisses: false }));
+    expect(op.executed.sort()).toEqual(['a', 'b', 'c', 'd']);
+    expect(explained).toEqual([]);
+    expect(events.filter((e) => e.type === 'running')).toEqual([]);
+    expect(events.filter((e) => e.type === 'done')).toHaveLength(4);
+  });
+
   it('sends no events for hidden vertices', async () => {
     const events: SolveEvent[] = [];
     await solve([vertex('config', [], { uncacheable: true }, { hidden: true })], ['config'], options(new FakeOp(), new MemoryCache(), events));

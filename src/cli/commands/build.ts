@@ -258,6 +258,7 @@ async function runBuild(options: BuildCommandOptions, context: CliContext): Prom
     extraHosts: options.addHosts,
     allow: options.allow,
     explain: options.explain,
+    explainMisses: progress.showsMissReasons,
     onCheckWarnings: (found) => (warnings = found),
     recordReplay: code !== undefined,
     codeIdentity: identity,
