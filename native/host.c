@@ -4,7 +4,9 @@
 // umount(8), sync(1), getfattr(1) or ip(8) for each, or forking node, costs 3–6 ms of node's main thread
 // where the call itself takes 0.02–0.2 ms. mount, umount, syncfs and the namespace may block (a busy or slow
 // filesystem): they run on libuv's thread pool and answer with a promise. The xattr calls and flock(2)
-// without waiting are quick and synchronous.
+// without waiting are quick and synchronous. One more runs on the pool for speed, not for a missing API:
+// reading the bodies of a layer's files into its tar chunks (readFiles), on the other core while node's
+// thread lays out the next chunk and hashes the last.
 #define _GNU_SOURCE
 #define NAPI_VERSION 8
 #include <node_api.h>
@@ -58,7 +60,7 @@ static char* string_arg(napi_env env, napi_value value) {
 
 // ---- blocking calls on the thread pool ----
 
-enum op_kind { OP_MOUNT, OP_UMOUNT, OP_SYNCFS, OP_NETNS };
+enum op_kind { OP_MOUNT, OP_UMOUNT, OP_SYNCFS, OP_NETNS, OP_READ_FILES };
 
 struct op {
   enum op_kind kind;
@@ -67,6 +69,14 @@ struct op {
   int detach;
   struct netns_request netns;  // OP_NETNS: its strings are owned by the fields below
   char *veth, *bridge, *address, *gateway;
+  // OP_READ_FILES: `count` files, each read from `places[3i+1]`, `places[3i+2]` bytes, into `memory` at
+  // `places[3i]`; `memory` belongs to the Buffer `memory_ref` holds until the op completes.
+  char** paths;
+  double* places;
+  uint32_t count;
+  unsigned char* memory;
+  size_t memory_length;
+  napi_ref memory_ref;
   int err;
   const char* failed_step;
   napi_deferred deferred;
@@ -107,6 +117,32 @@ static void* mount_in_cwd(void* arg) {
   return NULL;
 }
 
+/** Reads each file's range into memory; on failure op->target names the file. A file shorter than its range is ENODATA. */
+static void read_files(struct op* op) {
+  for (uint32_t i = 0; i < op->count; i++) {
+    size_t at = (size_t)op->places[3 * i];
+    off_t from = (off_t)op->places[3 * i + 1];
+    size_t length = (size_t)op->places[3 * i + 2];
+    int err = 0;
+    int fd = open(op->paths[i], O_RDONLY | O_CLOEXEC);
+    if (fd < 0) err = errno;
+    for (size_t done = 0; err == 0 && done < length;) {
+      ssize_t got = pread(fd, op->memory + at + done, length - done, from + (off_t)done);
+      if (got < 0 && errno == EINTR) continue;
+      if (got < 0) err = errno;
+      else if (got == 0) err = ENODATA;
+      else done += (size_t)got;
+    }
+    if (fd >= 0) close(fd);
+    if (err != 0) {
+      op->err = err;
+      op->failed_step = "read";
+      op->target = strdup(op->paths[i]);
+      return;
+    }
+  }
+}
+
 static void execute(napi_env env, void* data) {
   (void)env;
   struct op* op = data;
@@ -131,6 +167,8 @@ static void execute(napi_env env, void* data) {
     }
   } else if (op->kind == OP_NETNS) {
     op->err = create_netns(&op->netns, &op->failed_step);
+  } else if (op->kind == OP_READ_FILES) {
+    read_files(op);
   } else {
     int fd = open(op->target, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fd < 0 || syncfs(fd) != 0) {
@@ -151,6 +189,9 @@ static void free_op(struct op* op) {
   free(op->bridge);
   free(op->address);
   free(op->gateway);
+  for (uint32_t i = 0; op->paths != NULL && i < op->count; i++) free(op->paths[i]);
+  free(op->paths);
+  free(op->places);
   free(op);
 }
 
@@ -169,6 +210,7 @@ static void complete(napi_env env, napi_status status, void* data) {
     snprintf(what, sizeof what, "%s %s", op->failed_step, op->target ? op->target : "");
     napi_reject_deferred(env, op->deferred, errno_error(env, op->err, what));
   }
+  if (op->memory_ref != NULL) napi_delete_reference(env, op->memory_ref);
   napi_delete_async_work(env, op->work);
   free_op(op);
 }
@@ -228,6 +270,49 @@ static napi_value js_syncfs(napi_env env, napi_callback_info info) {
   struct op* op = new_op(env, info, OP_SYNCFS, 1, argv);
   if (op == NULL) return NULL;
   op->target = string_arg(env, argv[0]);
+  return queue(env, op);
+}
+
+/**
+ * readFiles(memory: Buffer, paths: string[], places: Float64Array): Promise<void>. Reads file i's bytes
+ * [places[3i+1], +places[3i+2]) into `memory` at places[3i], on the thread pool, so node's thread can do
+ * other work meanwhile (a layer's tar lays out its next chunk while the bodies of this one are read).
+ * Rejects with the file's errno; a file shorter than its range rejects with ENODATA.
+ */
+static napi_value js_read_files(napi_env env, napi_callback_info info) {
+  napi_value argv[3];
+  struct op* op = new_op(env, info, OP_READ_FILES, 3, argv);
+  if (op == NULL) return NULL;
+  void* memory = NULL;
+  void* places = NULL;
+  size_t place_count = 0;
+  uint32_t count = 0;
+  napi_typedarray_type type;
+  bool is_array = false;
+  if (napi_get_buffer_info(env, argv[0], &memory, &op->memory_length) != napi_ok || napi_is_array(env, argv[1], &is_array) != napi_ok || !is_array ||
+      napi_get_array_length(env, argv[1], &count) != napi_ok ||
+      napi_get_typedarray_info(env, argv[2], &type, &place_count, &places, NULL, NULL) != napi_ok || type != napi_float64_array || place_count != 3 * (size_t)count) {
+    free_op(op);
+    napi_throw_type_error(env, NULL, "readFiles(memory, paths, places): a Buffer, an array of paths and a Float64Array of 3 numbers per path");
+    return NULL;
+  }
+  op->memory = memory;
+  op->count = count;
+  op->paths = calloc(count, sizeof *op->paths);
+  op->places = malloc(place_count * sizeof *op->places);
+  memcpy(op->places, places, place_count * sizeof *op->places);
+  for (uint32_t i = 0; i < count; i++) {
+    napi_value path;
+    napi_get_element(env, argv[1], i, &path);
+    op->paths[i] = string_arg(env, path);
+    double at = op->places[3 * i], from = op->places[3 * i + 1], length = op->places[3 * i + 2];
+    if (op->paths[i] == NULL || at < 0 || from < 0 || length < 0 || at + length > (double)op->memory_length) {
+      free_op(op);
+      napi_throw_range_error(env, NULL, "readFiles: a path is not a string or a range does not fit the buffer");
+      return NULL;
+    }
+  }
+  CHECK(napi_create_reference(env, argv[0], 1, &op->memory_ref));
   return queue(env, op);
 }
 
@@ -461,6 +546,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"mount", NULL, js_mount, NULL, NULL, NULL, napi_enumerable, NULL},
       {"umount", NULL, js_umount, NULL, NULL, NULL, napi_enumerable, NULL},
       {"syncfs", NULL, js_syncfs, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"readFiles", NULL, js_read_files, NULL, NULL, NULL, napi_enumerable, NULL},
       {"createNetns", NULL, js_create_netns, NULL, NULL, NULL, napi_enumerable, NULL},
       {"tryLock", NULL, js_try_lock, NULL, NULL, NULL, napi_enumerable, NULL},
       {"spawnWatcher", NULL, js_spawn_watcher, NULL, NULL, NULL, napi_enumerable, NULL},

@@ -1,6 +1,6 @@
 // The native addon (native/, built by node-gyp into build/Release/host.node) for the Linux calls Node has
 // no API for: mount(2), umount2(2), syncfs(2), flock(2), extended attributes, a sandbox's network
-// namespace (rtnetlink) and page-aligned memory. Calling them in-process instead of spawning mount(8),
+// namespace (rtnetlink) and page-aligned memory — and for reading many files' bytes off node's thread. Calling them in-process instead of spawning mount(8),
 // umount(8), sync(1), getfattr(1) or ip(8) spares node's main thread a fork of itself each time.
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
@@ -9,6 +9,11 @@ interface HostAddon {
   mount(source: string | null, target: string, fstype: string | null, flags: number, data: string | null, cwd: string | null): Promise<void>;
   umount(target: string, detach: boolean): Promise<void>;
   syncfs(path: string): Promise<void>;
+  /**
+   * Reads bytes [places[3i+1], +places[3i+2]) of file `paths[i]` into `memory` at places[3i], on the thread
+   * pool; a file shorter than its range rejects with code ENODATA.
+   */
+  readFiles(memory: Buffer, paths: string[], places: Float64Array): Promise<void>;
   /** /run/netns/<name> joined to `bridge` by the veth pair `veth`–eth0; eth0 holds address/prefixLength, default route via gateway; lo up. */
   createNetns(path: string, veth: string, bridge: string, address: string, prefixLength: number, gateway: string): Promise<void>;
   /**

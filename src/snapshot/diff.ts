@@ -8,7 +8,8 @@ import type { BlobInfo, ContentStore } from '../../cache/index.js';
 import { TurnTaker } from '../event-loop.js';
 import type { Change } from './changes.js';
 import type { EncodedHeader } from './tar-format.js';
-import { TarWriter } from './tar-writer.js';
+import { readBodies, TarWriter, type BodyReader, type TarChunk } from './tar-writer.js';
+import { hostAddon } from '../host/addon.js';
 import { opaqueWhiteout, whiteoutPrefix, xattrPax } from './tar-names.js';
 import type { ChangeSet } from './snapshotter.js';
 import { readXattrs, type XattrsByPath } from './xattr.js';
@@ -138,18 +139,38 @@ async function* packEntries(root: string, plan: () => PlannedEntry[], readXattrs
   const xattrs = await readXattrsOf(paths);
   const firstNameByInode = new Map<string, string>();
   const turns = new TurnTaker();
+  const readFiles: BodyReader = (memory, files, places) => hostAddon().readFiles(memory, files, places);
+  // One read in flight: the bodies of the chunks laid out last are read while the next ones are laid out.
+  let reading: Promise<Buffer[]> | undefined;
+  async function* pass(chunks: TarChunk[]): AsyncGenerator<Buffer> {
+    const next = readBodies(chunks, readFiles);
+    next.catch(() => undefined); // awaited in turn below (or dropped with the stream)
+    if (reading !== undefined) yield* await reading;
+    reading = next;
+  }
 
   for (const entry of entries) {
     await turns.turn();
+    const file = layOut(entry);
+    // A large file is passed on chunk by chunk as it is laid out, so a 1 GiB file never holds 1 GiB.
+    if (file !== undefined) for (const _filled of tar.file(file.header, file.path)) yield* pass(tar.take());
+    const laidOut = tar.take(); // mostly none: a chunk holds ~100 files of 10 KiB
+    if (laidOut.length > 0) yield* pass(laidOut);
+  }
+  tar.end();
+  yield* pass(tar.take());
+  if (reading !== undefined) yield* await reading;
+
+  /** Lays out an entry without a body; a regular file's header and path are returned, for tar.file. */
+  function layOut(entry: PlannedEntry): { header: EncodedHeader; path: string } | undefined {
     if (entry.kind === 'whiteout') {
       tar.entry({ name: entry.rel, type: 'file', mode: 0o644, uid: 0, gid: 0, size: 0, mtime: new Date((epoch ?? 0) * 1000) });
-      yield* tar.take();
-      continue;
+      return;
     }
     const path = join(root, entry.rel);
     const st = lstatSync(path);
     const type = entryType(st);
-    if (type === undefined) continue;
+    if (type === undefined) return;
     const header: EncodedHeader = {
       name: type === 'directory' ? `${entry.rel}/` : entry.rel,
       type,
@@ -171,19 +192,12 @@ async function* packEntries(root: string, plan: () => PlannedEntry[], readXattrs
       const first = firstNameByInode.get(inode);
       if (first !== undefined) {
         tar.entry({ ...header, type: 'link', linkname: first });
-        yield* tar.take();
-        continue;
+        return;
       }
       firstNameByInode.set(inode, entry.rel);
     }
-    if (type === 'file') {
-      header.size = st.size;
-      for (const _filled of tar.file(header, path)) yield* tar.take();
-    } else {
-      tar.entry(header);
-    }
-    yield* tar.take();
+    if (type === 'file') return { header: { ...header, size: st.size }, path };
+    tar.entry(header);
+    return undefined;
   }
-  tar.end();
-  yield* tar.take();
 }

@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
 import { addTarEntry, createTarPack, encodeEntryHeader, forEachTarEntry, type EncodedHeader } from '../../src/snapshot/tar-format.js';
-import { TarWriter } from '../../src/snapshot/tar-writer.js';
+import { hostAddon } from '../../src/host/addon.js';
+import { readBodies, TarWriter, type BodyReader } from '../../src/snapshot/tar-writer.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tsbuild-tar-writer-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -36,16 +37,16 @@ async function collect(chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>)
   return Buffer.concat(out);
 }
 
-function written(list: typeof entries): Buffer {
+const readFiles: BodyReader = (memory, paths, places) => hostAddon().readFiles(memory, paths, places);
+
+async function written(list: typeof entries): Promise<Buffer> {
   const tar = new TarWriter(encodeEntryHeader);
-  const chunks: Buffer[] = [];
   for (const { header, file } of list) {
     if (file === undefined) tar.entry(header);
-    else for (const _filled of tar.file(header, join(dir, file))) chunks.push(...tar.take());
-    chunks.push(...tar.take());
+    else [...tar.file(header, join(dir, file))]; // laid out whole: chunks are taken at the end
   }
   tar.end();
-  chunks.push(...tar.take());
+  const chunks = await readBodies(tar.take(), readFiles);
   expect(chunks.slice(0, -1).every((c) => c.length === 1 << 20)).toBe(true);
   return Buffer.concat(chunks);
 }
@@ -61,11 +62,11 @@ async function packed(list: typeof entries): Promise<Buffer> {
 }
 
 it('writes the bytes tar-stream packs', async () => {
-  expect(written(entries).equals(await packed(entries))).toBe(true);
+  expect((await written(entries)).equals(await packed(entries))).toBe(true);
 });
 
 it('keeps a mode of 0 and reads back every entry', async () => {
-  const bytes = written([{ header: { ...base, name: 'locked', type: 'file', mode: 0, size: small.length }, file: 'small' }, ...entries]);
+  const bytes = await written([{ header: { ...base, name: 'locked', type: 'file', mode: 0, size: small.length }, file: 'small' }, ...entries]);
   const seen: { name: string; mode: number; size: number }[] = [];
   await forEachTarEntry([bytes], async (header, body) => {
     seen.push({ name: header.name, mode: header.mode ?? -1, size: (await collect(body)).length });
@@ -75,7 +76,13 @@ it('keeps a mode of 0 and reads back every entry', async () => {
   expect(seen.find((s) => s.name.startsWith('x'))?.size).toBe(big.length);
 });
 
-it('fails when a file is shorter than its header says', () => {
+it('fails when a file is shorter than its header says, or cannot be read', async () => {
   const tar = new TarWriter(encodeEntryHeader);
-  expect(() => [...tar.file({ ...base, name: 'small', type: 'file', size: 100 }, join(dir, 'small'))]).toThrow(/became shorter/);
+  [...tar.file({ ...base, name: 'small', type: 'file', size: 100 }, join(dir, 'small'))];
+  tar.end();
+  await expect(readBodies(tar.take(), readFiles)).rejects.toThrow(`${join(dir, 'small')} became shorter while it was written to a layer`);
+  const missing = new TarWriter(encodeEntryHeader);
+  [...missing.file({ ...base, name: 'gone', type: 'file', size: 1 }, join(dir, 'gone'))];
+  missing.end();
+  await expect(readBodies(missing.take(), readFiles)).rejects.toMatchObject({ code: 'ENOENT' });
 });
