@@ -14,6 +14,8 @@ interface HostAddon {
    * pool; a file shorter than its range rejects with code ENODATA.
    */
   readFiles(memory: Buffer, paths: string[], places: Float64Array): Promise<void>;
+  /** Hard-links pairs[2i] at pairs[2i+1], on the thread pool; each link's errno (0: made) goes to results[i]. */
+  linkFiles(pairs: string[], results: Int32Array): Promise<void>;
   /** /run/netns/<name> joined to `bridge` by the veth pair `veth`–eth0; eth0 holds address/prefixLength, default route via gateway; lo up. */
   createNetns(path: string, veth: string, bridge: string, address: string, prefixLength: number, gateway: string): Promise<void>;
   /**
@@ -24,6 +26,11 @@ interface HostAddon {
   /** An exclusive flock(2) on open file `fd`, without waiting: false while another open file holds it. */
   tryLock(fd: number): boolean;
   xattrs(path: string): [string, Buffer][];
+  /**
+   * lstat(2) of each path, 12 numbers per path: mode, uid, gid, size, mtime (whole seconds), nlink, dev
+   * (high, low 32 bits), ino (high, low 32 bits), rdev major, rdev minor. Throws for the first that fails.
+   */
+  lstatMany(paths: string[]): Float64Array;
   setXattr(path: string, name: string, value: Buffer): void;
   /** A buffer of `bytes` starting on a page boundary, for O_DIRECT writes. */
   alignedBuffer(bytes: number): Buffer;

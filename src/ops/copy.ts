@@ -96,7 +96,7 @@ async function finishCopy(deps: FsDeps, key: string, outcome: CopyOutcome, previ
     if (previous === undefined) throw new Error('a copy left files to link without a previous result to link them from');
     const dir = await deps.snapshotter.ownFiles(key);
     if (dir === undefined) throw new Error(`snapshot ${key} vanished while a copy was writing it`);
-    makePendingLinks(dir, previous.dir, outcome.pendingLinks);
+    await makePendingLinks(dir, previous.dir, outcome.pendingLinks);
   }
   return outcome.copied;
 }

@@ -2,12 +2,13 @@
 // list (deletions → ".wh." entries, opaque directories → ".wh..wh..opq") or from a whole directory
 // tree. Entries are sorted, owners numeric without names, mtimes clamped to SOURCE_DATE_EPOCH when
 // given, hard links found by inode within the layer, xattrs kept; PAX headers only when needed.
-import { lstatSync, readdirSync, readlinkSync, type Stats } from 'node:fs';
+import { lstatSync, readdirSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BlobInfo, ContentStore } from '../../cache/index.js';
 import { TurnTaker } from '../event-loop.js';
 import type { Change } from './changes.js';
 import type { EncodedHeader } from './tar-format.js';
+import { BatchedStats } from './entry-stats.js';
 import { readBodies, TarWriter, type BodyReader, type TarChunk } from './tar-writer.js';
 import { hostAddon } from '../host/addon.js';
 import { opaqueWhiteout, whiteoutPrefix, xattrPax } from './tar-names.js';
@@ -98,24 +99,6 @@ function isDirectory(path: string): boolean {
   }
 }
 
-function entryType(st: Stats): EncodedHeader['type'] | undefined {
-  if (st.isFile()) return 'file';
-  if (st.isDirectory()) return 'directory';
-  if (st.isSymbolicLink()) return 'symlink';
-  if (st.isCharacterDevice()) return 'character-device';
-  if (st.isBlockDevice()) return 'block-device';
-  if (st.isFIFO()) return 'fifo';
-  return undefined; // sockets do not go into layers
-}
-
-/** Linux dev_t → (major, minor), as glibc's gnu_dev_major/minor split it. */
-function splitDevice(rdev: number): { major: number; minor: number } {
-  const big = BigInt(rdev);
-  const major = Number(((big >> 8n) & 0xfffn) | ((big >> 32n) & ~0xfffn));
-  const minor = Number((big & 0xffn) | ((big >> 12n) & ~0xffn));
-  return { major, minor };
-}
-
 /** A tar stream of every file of `root`, for exports that do not go into the content store. */
 export function tarDirectory(root: string, options: LayerWriteOptions = {}): AsyncIterable<Uint8Array> {
   return packEntries(root, () => wholeTree(root), readXattrs, options);
@@ -131,10 +114,7 @@ async function* packEntries(root: string, plan: () => PlannedEntry[], readXattrs
   const tar = new TarWriter(encodeEntryHeader);
   const entries = plan();
   const epoch = options.sourceDateEpoch;
-  const clamp = (mtime: Date): Date => {
-    const seconds = Math.floor(mtime.getTime() / 1000);
-    return new Date((epoch !== undefined && seconds > epoch ? epoch : seconds) * 1000);
-  };
+  const clamp = (seconds: number): Date => new Date((epoch !== undefined && seconds > epoch ? epoch : seconds) * 1000);
   const paths = entries.flatMap((e) => (e.kind === 'path' ? [join(root, e.rel)] : []));
   const xattrs = await readXattrsOf(paths);
   const firstNameByInode = new Map<string, string>();
@@ -149,6 +129,7 @@ async function* packEntries(root: string, plan: () => PlannedEntry[], readXattrs
     reading = next;
   }
 
+  const statsOf = new BatchedStats(paths);
   for (const entry of entries) {
     await turns.turn();
     const file = layOut(entry);
@@ -167,28 +148,27 @@ async function* packEntries(root: string, plan: () => PlannedEntry[], readXattrs
       tar.entry({ name: entry.rel, type: 'file', mode: 0o644, uid: 0, gid: 0, size: 0, mtime: new Date((epoch ?? 0) * 1000) });
       return;
     }
-    const path = join(root, entry.rel);
-    const st = lstatSync(path);
-    const type = entryType(st);
+    const { path, stats, row } = statsOf.next();
+    const type = stats.type(row);
     if (type === undefined) return;
     const header: EncodedHeader = {
       name: type === 'directory' ? `${entry.rel}/` : entry.rel,
       type,
-      mode: st.mode & 0o7777,
-      uid: st.uid,
-      gid: st.gid,
+      mode: stats.permissions(row),
+      uid: stats.uid(row),
+      gid: stats.gid(row),
       size: 0,
-      mtime: clamp(st.mtime),
+      mtime: clamp(stats.mtimeSeconds(row)),
       pax: xattrPax(xattrs.get(path) ?? new Map()),
     };
     if (type === 'symlink') header.linkname = readlinkSync(path);
     if (type === 'character-device' || type === 'block-device') {
-      const { major, minor } = splitDevice(st.rdev);
+      const { major, minor } = stats.device(row);
       header.devmajor = major;
       header.devminor = minor;
     }
-    if (type === 'file' && st.nlink > 1) {
-      const inode = `${st.dev}:${st.ino}`;
+    if (type === 'file' && stats.links(row) > 1) {
+      const inode = stats.inode(row);
       const first = firstNameByInode.get(inode);
       if (first !== undefined) {
         tar.entry({ ...header, type: 'link', linkname: first });
@@ -196,7 +176,7 @@ async function* packEntries(root: string, plan: () => PlannedEntry[], readXattrs
       }
       firstNameByInode.set(inode, entry.rel);
     }
-    if (type === 'file') return { header: { ...header, size: st.size }, path };
+    if (type === 'file') return { header: { ...header, size: stats.size(row) }, path };
     tar.entry(header);
     return undefined;
   }

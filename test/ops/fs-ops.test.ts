@@ -15,7 +15,7 @@ import type { Executor, SandboxSpec } from '../../src/executor/executor.js';
 import { importRootfs } from '../../src/image/import.js';
 import { parseReference } from '../../src/image/reference.js';
 import { ImageStore } from '../../src/image/store.js';
-import { loadPreviousCopy } from '../../src/ops/copied-files.js';
+import { loadPreviousCopy, type PreviousCopy } from '../../src/ops/copied-files.js';
 import { copyStep, type CopySpec } from '../../src/ops/copy.js';
 import { checksumSources } from '../../src/ops/copy-files.js';
 import { forgetStateChecksums, stateSourceParts } from '../../src/ops/state-checksum.js';
@@ -198,6 +198,20 @@ for (const kind of kinds) {
         expect(await readIn(second, (dir) => readFile(join(dir, 'srv/b'), 'utf8'))).toBe('b v2, longer\n');
         const fresh = await copyStep(deps, base, spec());
         expect(fresh.layers).toEqual(second.layers);
+      });
+
+      it('copies a file whose link fails (its previous result lost it meanwhile), and gives the layer a fresh copy gives', async () => {
+        const first = await copyAfter(undefined);
+        const last = (await loadPreviousCopy(snapshotter, deps.content, first)) as PreviousCopy;
+        // A stand-in for the previous result's files with one gone: committed snapshots are shared, never damaged.
+        const partial = join(work, 'partial-previous');
+        execFileSync('cp', ['-a', last.dir, partial]);
+        await rm(join(partial, 'srv/a'));
+        const seenStats = new Map<string, BigIntStats>();
+        await checksumSources(index, context, { sources: ['tree/'], sourceIgnore: undefined, exclude: undefined, parents: false }, { owners: false, seenStats });
+        const second = await copyStep(deps, base, spec(), undefined, { knownDigest: (path, info) => index.knownDigest(path, info), previous: { ...last, dir: partial }, seenStats });
+        await rm(partial, { recursive: true });
+        expect(second.layers).toEqual((await copyStep(deps, base, spec())).layers);
       });
 
       it('copies a file whose mode or mtime changed, and leaves the previous one as it was', async () => {
