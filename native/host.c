@@ -286,6 +286,32 @@ static napi_value js_syncfs(napi_env env, napi_callback_info info) {
   return queue(env, op);
 }
 
+/** Frees `op` and throws a TypeError saying `message`; NULL, for the caller to return. */
+static napi_value reject_arguments(napi_env env, struct op* op, const char* message) {
+  free_op(op);
+  napi_throw_type_error(env, NULL, message);
+  return NULL;
+}
+
+/** Queues `op`, keeping the JS value whose memory it works in alive until it completes. */
+static napi_value queue_holding(napi_env env, struct op* op, napi_value memory) {
+  CHECK(napi_create_reference(env, memory, 1, &op->memory_ref));
+  return queue(env, op);
+}
+
+/**
+ * The first `count` items of the JS array `array` as malloc'd strings in op->paths (freed by free_op);
+ * false when one is not a string.
+ */
+static bool copy_paths(napi_env env, napi_value array, uint32_t count, struct op* op) {
+  op->paths = calloc(count, sizeof *op->paths);
+  for (uint32_t i = 0; i < count; i++) {
+    napi_value item;
+    if (napi_get_element(env, array, i, &item) != napi_ok || (op->paths[i] = string_arg(env, item)) == NULL) return false;
+  }
+  return true;
+}
+
 /**
  * readFiles(memory: Buffer, paths: string[], places: Float64Array): Promise<void>. Reads file i's bytes
  * [places[3i+1], +places[3i+2]) into `memory` at places[3i], on the thread pool, so node's thread can do
@@ -305,28 +331,18 @@ static napi_value js_read_files(napi_env env, napi_callback_info info) {
   if (napi_get_buffer_info(env, argv[0], &memory, &op->memory_length) != napi_ok || napi_is_array(env, argv[1], &is_array) != napi_ok || !is_array ||
       napi_get_array_length(env, argv[1], &count) != napi_ok ||
       napi_get_typedarray_info(env, argv[2], &type, &place_count, &places, NULL, NULL) != napi_ok || type != napi_float64_array || place_count != 3 * (size_t)count) {
-    free_op(op);
-    napi_throw_type_error(env, NULL, "readFiles(memory, paths, places): a Buffer, an array of paths and a Float64Array of 3 numbers per path");
-    return NULL;
+    return reject_arguments(env, op, "readFiles(memory, paths, places): a Buffer, an array of paths and a Float64Array of 3 numbers per path");
   }
   op->memory = memory;
   op->count = count;
-  op->paths = calloc(count, sizeof *op->paths);
   op->places = malloc(place_count * sizeof *op->places);
   memcpy(op->places, places, place_count * sizeof *op->places);
-  for (uint32_t i = 0; i < count; i++) {
-    napi_value path;
-    napi_get_element(env, argv[1], i, &path);
-    op->paths[i] = string_arg(env, path);
+  bool valid = copy_paths(env, argv[1], count, op);
+  for (uint32_t i = 0; valid && i < count; i++) {
     double at = op->places[3 * i], from = op->places[3 * i + 1], length = op->places[3 * i + 2];
-    if (op->paths[i] == NULL || at < 0 || from < 0 || length < 0 || at + length > (double)op->memory_length) {
-      free_op(op);
-      napi_throw_range_error(env, NULL, "readFiles: a path is not a string or a range does not fit the buffer");
-      return NULL;
-    }
+    valid = at >= 0 && from >= 0 && length >= 0 && at + length <= (double)op->memory_length;
   }
-  CHECK(napi_create_reference(env, argv[0], 1, &op->memory_ref));
-  return queue(env, op);
+  return valid ? queue_holding(env, op, argv[0]) : reject_arguments(env, op, "readFiles: a path is not a string or a range does not fit the buffer");
 }
 
 /**
@@ -345,25 +361,11 @@ static napi_value js_link_files(napi_env env, napi_callback_info info) {
   void* results = NULL;
   if (napi_is_array(env, argv[0], &is_array) != napi_ok || !is_array || napi_get_array_length(env, argv[0], &path_count) != napi_ok || path_count % 2 != 0 ||
       napi_get_typedarray_info(env, argv[1], &type, &result_count, &results, NULL, NULL) != napi_ok || type != napi_int32_array || result_count != path_count / 2) {
-    free_op(op);
-    napi_throw_type_error(env, NULL, "linkFiles(pairs, results): an even array of paths and an Int32Array of one number per pair");
-    return NULL;
+    return reject_arguments(env, op, "linkFiles(pairs, results): an even array of paths and an Int32Array of one number per pair");
   }
   op->memory = results;
   op->count = path_count / 2;
-  op->paths = calloc(path_count, sizeof *op->paths);
-  for (uint32_t i = 0; i < path_count; i++) {
-    napi_value path;
-    napi_get_element(env, argv[0], i, &path);
-    op->paths[i] = string_arg(env, path);
-    if (op->paths[i] == NULL) {
-      free_op(op);
-      napi_throw_type_error(env, NULL, "linkFiles: a path is not a string");
-      return NULL;
-    }
-  }
-  CHECK(napi_create_reference(env, argv[1], 1, &op->memory_ref));
-  return queue(env, op);
+  return copy_paths(env, argv[0], path_count, op) ? queue_holding(env, op, argv[1]) : reject_arguments(env, op, "linkFiles: a path is not a string");
 }
 
 /**
@@ -383,9 +385,7 @@ static napi_value js_create_netns(napi_env env, napi_callback_info info) {
   napi_get_value_uint32(env, argv[4], &prefix_length);
   op->gateway = string_arg(env, argv[5]);
   if (op->target == NULL || op->veth == NULL || op->bridge == NULL || op->address == NULL || op->gateway == NULL || prefix_length > 32) {
-    napi_throw_type_error(env, NULL, "createNetns(path, veth, bridge, address, prefixLength, gateway): bad arguments");
-    free_op(op);
-    return NULL;
+    return reject_arguments(env, op, "createNetns(path, veth, bridge, address, prefixLength, gateway): bad arguments");
   }
   op->netns = (struct netns_request){op->target, op->veth, op->bridge, op->address, (unsigned char)prefix_length, op->gateway};
   return queue(env, op);

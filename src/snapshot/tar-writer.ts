@@ -95,9 +95,15 @@ export async function readBodies(chunks: TarChunk[], read: BodyReader): Promise<
     chunks.map(async ({ bytes, bodies }) => {
       if (bodies.length === 0) return;
       const places = new Float64Array(bodies.length * 3);
-      bodies.forEach((body, i) => places.set([body.at, body.from, body.length], i * 3));
+      const paths: string[] = [];
+      for (const body of bodies) {
+        places[paths.length * 3] = body.at;
+        places[paths.length * 3 + 1] = body.from;
+        places[paths.length * 3 + 2] = body.length;
+        paths.push(body.path);
+      }
       try {
-        await read(bytes, bodies.map((body) => body.path), places);
+        await read(bytes, paths, places);
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== 'ENODATA') throw err;
         throw new Error(`${(err as Error).message.replace(/^read (.*): [^:]*$/, '$1')} became shorter while it was written to a layer`, { cause: err });
