@@ -85,12 +85,16 @@ async function gatherFacts(deps: CachePruneDeps): Promise<GatheredFacts> {
   const snapshots = await deps.snapshotter.list();
   const snapshotParents = new Map(snapshots.map((s) => [s.name, s.parent]));
 
-  // Only what records reference is ever freed, so only that is measured (a snapshot walk each).
+  // Only what records reference is ever freed, so only that is measured (a snapshot walk each). A file
+  // several snapshots share (a COPY's unchanged files are links to its previous result) counts once, in
+  // the most recently used one: sizes add up to the disk they take, and a prune of older results is not
+  // credited with files a newer one keeps.
   const sizes = new Map<string, number>();
-  for (const record of records) {
+  const counted = new Set<number>();
+  for (const record of [...records].sort((a, b) => b.lastUsedAt - a.lastUsedAt)) {
     for (const name of record.references.snapshots) {
       if (sizes.has(`snapshot:${name}`) || !snapshotParents.has(name)) continue;
-      sizes.set(`snapshot:${name}`, (await deps.snapshotter.usage(name).catch(() => ({ size: 0 }))).size);
+      sizes.set(`snapshot:${name}`, (await deps.snapshotter.usage(name, counted).catch(() => ({ size: 0 }))).size);
     }
     for (const digest of record.references.blobs) {
       if (sizes.has(`blob:${digest}`)) continue;

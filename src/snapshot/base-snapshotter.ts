@@ -38,7 +38,7 @@ export abstract class BaseSnapshotter implements Snapshotter {
   protected abstract createStorage(id: string, parentIds: string[], kind: 'active' | 'view'): Promise<void>;
   protected abstract mountsOf(snapshot: ResolvedSnapshot): Mount[];
   protected abstract changesOf(snapshot: ResolvedSnapshot): Promise<ChangeSet>;
-  protected abstract usageOf(snapshot: ResolvedSnapshot): Promise<Usage>;
+  protected abstract usageOf(snapshot: ResolvedSnapshot, counted: Set<number>): Promise<Usage>;
   /** Frees what only an active snapshot needs once it is committed (e.g. overlay's work dir). */
   protected async onCommitted(_id: string): Promise<void> {}
 
@@ -141,8 +141,8 @@ export abstract class BaseSnapshotter implements Snapshotter {
       .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   }
 
-  async usage(keyOrName: string): Promise<Usage> {
-    return this.usageOf(this.resolve(await this.metadata.read(), keyOrName));
+  async usage(keyOrName: string, counted = new Set<number>()): Promise<Usage> {
+    return this.usageOf(this.resolve(await this.metadata.read(), keyOrName), counted);
   }
 
   async changes(key: string): Promise<ChangeSet> {

@@ -22,9 +22,8 @@ export async function sameFileContent(a: string, b: string): Promise<boolean> {
   }
 }
 
-/** Bytes and inodes under `dir` (the dir itself excluded); hard links count once. */
-export async function measureTree(dir: string): Promise<Usage> {
-  const seen = new Set<number>();
+/** Bytes and inodes under `dir` (the dir itself excluded); hard links count once, as do inodes already in `seen` (which gets this tree's). */
+export async function measureTree(dir: string, seen = new Set<number>()): Promise<Usage> {
   const usage: Usage = { size: 0, inodes: 0 };
   const walk = async (path: string): Promise<void> => {
     for (const entry of await readdir(path, { withFileTypes: true })) {

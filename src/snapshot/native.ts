@@ -37,13 +37,15 @@ export class NativeSnapshotter extends BaseSnapshotter {
     return { changes: await compareTrees(parent === undefined ? undefined : this.fsDir(parent), root), contentRoot: root };
   }
 
-  protected async usageOf(snapshot: ResolvedSnapshot): Promise<Usage> {
+  protected async usageOf(snapshot: ResolvedSnapshot, counted: Set<number>): Promise<Usage> {
     if (snapshot.record.kind === 'view') return { size: 0, inodes: 0 };
     const { changes, contentRoot } = await this.changesOf(snapshot);
     const usage: Usage = { size: 0, inodes: 0 };
     for (const change of changes) {
       if (change.kind === 'delete') continue;
       const stats = await lstat(join(contentRoot, change.path));
+      if (counted.has(stats.ino)) continue;
+      counted.add(stats.ino);
       usage.inodes += 1;
       usage.size += stats.isFile() ? stats.size : 0;
     }

@@ -65,7 +65,7 @@ export class OverlaySnapshotter extends BaseSnapshotter {
     return { ...(await readUpperChanges(upper, parentIds.map((id) => this.fsDir(id)))), contentRoot: upper };
   }
 
-  protected usageOf({ record }: ResolvedSnapshot): Promise<Usage> {
-    return measureTree(this.fsDir(record.id));
+  protected usageOf({ record }: ResolvedSnapshot, counted: Set<number>): Promise<Usage> {
+    return measureTree(this.fsDir(record.id), counted);
   }
 }

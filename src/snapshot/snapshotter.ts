@@ -45,7 +45,12 @@ export interface Snapshotter {
    */
   ownFiles(keyOrName: string): Promise<string | undefined>;
   list(): Promise<SnapshotInfo[]>;
-  usage(keyOrName: string): Promise<Usage>;
+  /**
+   * Bytes and inodes of a snapshot's own files. A file whose inode is in `counted` is not counted again
+   * (and counted ones are added to it): a caller adding up snapshots that share files (a COPY links the
+   * unchanged ones to its previous result) passes one set to every call and counts each file once.
+   */
+  usage(keyOrName: string, counted?: Set<number>): Promise<Usage>;
   /**
    * What active snapshot `key` changed relative to its parent, sorted by path, and the directory
    * holding the new content of added/modified paths (the upper dir for overlay).

@@ -173,6 +173,22 @@ export function snapshotterConformance(open: (dir: string) => Snapshotter, trait
     await snapshotter.remove('use-base');
   });
 
+  it('counts a file two snapshots share once when asked with one set for both', async () => {
+    await commitTree('share-a', undefined, (path) => writeFile(join(path, 'one-mib'), Buffer.alloc(1 << 20)));
+    const mounts = await snapshotter.prepare('share-b');
+    const ownA = (await snapshotter.ownFiles('share-a')) as string;
+    const ownB = (await snapshotter.ownFiles('share-b')) as string;
+    await link(join(ownA, 'one-mib'), join(ownB, 'linked')); // as a COPY links an unchanged file
+    await withMounted(mounts, (path) => writeFile(join(path, 'own'), Buffer.alloc(1000)));
+    await snapshotter.commit('share-b-done', 'share-b');
+    expect((await snapshotter.usage('share-b-done')).size).toBe((1 << 20) + 1000);
+    const counted = new Set<number>();
+    const sizes = [(await snapshotter.usage('share-b-done', counted)).size, (await snapshotter.usage('share-a', counted)).size];
+    expect(sizes).toEqual([(1 << 20) + 1000, 0]);
+    await snapshotter.remove('share-b-done');
+    await snapshotter.remove('share-a');
+  });
+
   it('persists across reopening and stays consistent under concurrent writers', async () => {
     await commitTree('persist-base', undefined, (path) => writeFile(join(path, 'kept'), 'yes'));
     const other = open(dir);
