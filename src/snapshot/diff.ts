@@ -2,15 +2,17 @@
 // list (deletions → ".wh." entries, opaque directories → ".wh..wh..opq") or from a whole directory
 // tree. Entries are sorted, owners numeric without names, mtimes clamped to SOURCE_DATE_EPOCH when
 // given, hard links found by inode within the layer, xattrs kept; PAX headers only when needed.
+// Node's thread takes lstats a batch at a time (entry-stats.ts) and lays out headers; file bodies are
+// read on the thread pool one chunk behind (tar-writer.ts), so the two cores share the work.
 import { lstatSync, readdirSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BlobInfo, ContentStore } from '../../cache/index.js';
 import { TurnTaker } from '../event-loop.js';
+import { hostAddon } from '../host/addon.js';
 import type { Change } from './changes.js';
 import type { EncodedHeader } from './tar-format.js';
 import { BatchedStats } from './entry-stats.js';
 import { readBodies, TarWriter, type BodyReader, type TarChunk } from './tar-writer.js';
-import { hostAddon } from '../host/addon.js';
 import { opaqueWhiteout, whiteoutPrefix, xattrPax } from './tar-names.js';
 import type { ChangeSet } from './snapshotter.js';
 import { readXattrs, type XattrsByPath } from './xattr.js';
