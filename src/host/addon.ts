@@ -26,10 +26,7 @@ interface HostAddon {
   /** An exclusive flock(2) on open file `fd`, without waiting: false while another open file holds it. */
   tryLock(fd: number): boolean;
   xattrs(path: string): [string, Buffer][];
-  /**
-   * lstat(2) of each path, 12 numbers per path: mode, uid, gid, size, mtime (whole seconds), nlink, dev
-   * (high, low 32 bits), ino (high, low 32 bits), rdev major, rdev minor. Throws for the first that fails.
-   */
+  /** lstat(2) of each path, as rows of numbers (see lstat-rows.ts); throws for the first path that fails. */
   lstatMany(paths: string[]): Float64Array;
   setXattr(path: string, name: string, value: Buffer): void;
   /** A buffer of `bytes` starting on a page boundary, for O_DIRECT writes. */

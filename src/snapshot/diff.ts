@@ -2,16 +2,16 @@
 // list (deletions → ".wh." entries, opaque directories → ".wh..wh..opq") or from a whole directory
 // tree. Entries are sorted, owners numeric without names, mtimes clamped to SOURCE_DATE_EPOCH when
 // given, hard links found by inode within the layer, xattrs kept; PAX headers only when needed.
-// Node's thread takes lstats a batch at a time (entry-stats.ts) and lays out headers; file bodies are
+// Node's thread takes lstats a batch at a time (host/lstat-rows.ts) and lays out headers; file bodies are
 // read on the thread pool one chunk behind (tar-writer.ts), so the two cores share the work.
 import { lstatSync, readdirSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BlobInfo, ContentStore } from '../../cache/index.js';
 import { TurnTaker } from '../event-loop.js';
 import { hostAddon } from '../host/addon.js';
+import { BatchedLstats } from '../host/lstat-rows.js';
 import type { Change } from './changes.js';
 import type { EncodedHeader } from './tar-format.js';
-import { BatchedStats } from './entry-stats.js';
 import { readBodies, TarWriter, type BodyReader, type TarChunk } from './tar-writer.js';
 import { opaqueWhiteout, whiteoutPrefix, xattrPax } from './tar-names.js';
 import type { ChangeSet } from './snapshotter.js';
@@ -101,6 +101,20 @@ function isDirectory(path: string): boolean {
   }
 }
 
+/** The tar type of each file type a layer holds, by the format bits of its mode (sockets have none). */
+const tarTypes = new Map<number, EncodedHeader['type']>([
+  [0o100000, 'file'],
+  [0o040000, 'directory'],
+  [0o120000, 'symlink'],
+  [0o020000, 'character-device'],
+  [0o060000, 'block-device'],
+  [0o010000, 'fifo'],
+]);
+
+function tarTypeOf(mode: number): EncodedHeader['type'] | undefined {
+  return tarTypes.get(mode & 0o170000);
+}
+
 /** A tar stream of every file of `root`, for exports that do not go into the content store. */
 export function tarDirectory(root: string, options: LayerWriteOptions = {}): AsyncIterable<Uint8Array> {
   return packEntries(root, () => wholeTree(root), readXattrs, options);
@@ -131,7 +145,7 @@ async function* packEntries(root: string, plan: () => PlannedEntry[], readXattrs
     reading = next;
   }
 
-  const statsOf = new BatchedStats(paths);
+  const lstats = new BatchedLstats(paths);
   for (const entry of entries) {
     await turns.turn();
     const file = layOut(entry);
@@ -150,27 +164,27 @@ async function* packEntries(root: string, plan: () => PlannedEntry[], readXattrs
       tar.entry({ name: entry.rel, type: 'file', mode: 0o644, uid: 0, gid: 0, size: 0, mtime: new Date((epoch ?? 0) * 1000) });
       return;
     }
-    const { path, stats, row } = statsOf.next();
-    const type = stats.type(row);
+    const { path, rows, row } = lstats.next();
+    const mode = rows.get(row, 'mode');
+    const type = tarTypeOf(mode);
     if (type === undefined) return;
     const header: EncodedHeader = {
       name: type === 'directory' ? `${entry.rel}/` : entry.rel,
       type,
-      mode: stats.permissions(row),
-      uid: stats.uid(row),
-      gid: stats.gid(row),
+      mode: mode & 0o7777,
+      uid: rows.get(row, 'uid'),
+      gid: rows.get(row, 'gid'),
       size: 0,
-      mtime: clamp(stats.mtimeSeconds(row)),
+      mtime: clamp(rows.get(row, 'mtimeSeconds')),
       pax: xattrPax(xattrs.get(path) ?? new Map()),
     };
     if (type === 'symlink') header.linkname = readlinkSync(path);
     if (type === 'character-device' || type === 'block-device') {
-      const { major, minor } = stats.device(row);
-      header.devmajor = major;
-      header.devminor = minor;
+      header.devmajor = rows.get(row, 'rdevMajor');
+      header.devminor = rows.get(row, 'rdevMinor');
     }
-    if (type === 'file' && stats.links(row) > 1) {
-      const inode = stats.inode(row);
+    if (type === 'file' && rows.get(row, 'nlink') > 1) {
+      const inode = rows.inode(row);
       const first = firstNameByInode.get(inode);
       if (first !== undefined) {
         tar.entry({ ...header, type: 'link', linkname: first });
@@ -178,7 +192,7 @@ async function* packEntries(root: string, plan: () => PlannedEntry[], readXattrs
       }
       firstNameByInode.set(inode, entry.rel);
     }
-    if (type === 'file') return { header: { ...header, size: stats.size(row) }, path };
+    if (type === 'file') return { header: { ...header, size: rows.get(row, 'size') }, path };
     tar.entry(header);
     return undefined;
   }
