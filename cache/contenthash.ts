@@ -3,10 +3,10 @@
 // the state root (`<root>/cache/contenthash/index.json`), read on first use and replaced atomically
 // when the build ends.
 import { randomBytes } from 'node:crypto';
-import { closeSync, mkdirSync, openSync, readFileSync, readSync, renameSync, rmSync, writeFileSync, type BigIntStats } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, readSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createXxh64, initDigests, type Digest } from './digest.js';
-import { statIdentity, statIsSettled } from './stat-identity.js';
+import { statIdentity, statIsSettled, type StatIdentityFields } from './stat-identity.js';
 
 const indexVersion = 2;
 
@@ -92,7 +92,7 @@ export class ContentHashIndex {
    * stat is unchanged, without reading it; undefined when it must be read (see fileDigest). Synchronous, for
    * walks that check thousands of files; needs load() first.
    */
-  knownDigest(path: string, info: BigIntStats): Digest | undefined {
+  knownDigest(path: string, info: StatIdentityFields): Digest | undefined {
     if (this.entries === undefined) throw new Error('content hash index used before load()');
     this.used.add(path);
     const known = this.entries.get(path);
@@ -100,7 +100,7 @@ export class ContentHashIndex {
   }
 
   /** xxh64 of the regular file at `path`, whose `lstat(…, { bigint: true })` is `info`. */
-  async fileDigest(path: string, info: BigIntStats): Promise<Digest> {
+  async fileDigest(path: string, info: StatIdentityFields): Promise<Digest> {
     await this.load();
     const known = this.knownDigest(path, info);
     if (known !== undefined) return known;

@@ -22,7 +22,7 @@ export type { AlignedAllocator } from './blob-file.js';
 
 // context checksums, cache keys and records
 export { ContentHashIndex, xxh64OfFile } from './contenthash.js';
-export { racyWindowFor, racyWindowNs, statIdentity, statIsSettled } from './stat-identity.js';
+export { racyWindowFor, racyWindowNs, statIdentity, statIsSettled, type StatIdentityFields } from './stat-identity.js';
 export type { ContentHashOptions } from './contenthash.js';
 export { cacheKeyVersion, computeCacheKey, keyItem, partName, comparePreimages } from './keys.js';
 export type { CacheKey, KeyPart, PartChange } from './keys.js';

@@ -20,13 +20,16 @@ export function racyWindowFor(newestNs: bigint): bigint {
   return newestNs % 1_000_000_000n === 0n ? racyWindowNs : 100_000_000n;
 }
 
+/** The fields of a bigint lstat that say whether a file may have changed (a BigIntStats has them). */
+export type StatIdentityFields = Pick<BigIntStats, 'dev' | 'ino' | 'size' | 'mtimeNs' | 'ctimeNs' | 'mode' | 'uid' | 'gid'>;
+
 /** Whether a stat taken at `nowNs` (wall clock) is old enough that a later change must show in it. */
-export function statIsSettled(info: BigIntStats, nowNs: bigint): boolean {
+export function statIsSettled(info: Pick<BigIntStats, 'mtimeNs' | 'ctimeNs'>, nowNs: bigint): boolean {
   const newest = info.mtimeNs > info.ctimeNs ? info.mtimeNs : info.ctimeNs;
   return nowNs - newest > racyWindowFor(newest);
 }
 
 /** Everything that changes when a file's content may have: a replaced file gets a new inode, a write a new ctime. */
-export function statIdentity(info: BigIntStats): string {
+export function statIdentity(info: StatIdentityFields): string {
   return `${info.dev}:${info.ino}:${info.size}:${info.mtimeNs}:${info.ctimeNs}:${info.mode}:${info.uid}:${info.gid}`;
 }

@@ -4,10 +4,11 @@
 // size, symlink target, bytes, and the owner only where the step sees it (a RUN bind mount shows the
 // host uid/gid; COPY/ADD make context files 0:0 or --chown, so there the owner would only cause false
 // misses, as it does in BuildKit: buildkit#3821). Never mtimes or host paths.
-import { readlinkSync, statSync, type BigIntStats } from 'node:fs';
+import { readlinkSync, statSync } from 'node:fs';
 import { keyItem, type ContentHashIndex } from '../../cache/index.js';
 import { TurnTaker } from '../event-loop.js';
 import type { SelectionRules } from './selection.js';
+import type { ContextStat } from './context-stat.js';
 import { visitSelected, type WalkedEntry } from './walk.js';
 
 /** A resolved source: its host path (own symlink followed) and its context-relative path ('' for the root). */
@@ -20,11 +21,11 @@ export interface ChecksumOptions {
   /** Put uid:gid in each part: the step sees the host owner (RUN --mount=type=bind from the context). */
   owners: boolean;
   /** Keeps the lstat of every entry walked, by host path (the build's replay record reuses them). */
-  seenStats?: Map<string, BigIntStats> | undefined;
+  seenStats?: Map<string, ContextStat> | undefined;
 }
 
 /** The part of one entry, or for a file whose digest the index does not know, the part without it. */
-function entryPart(index: ContentHashIndex, hostPath: string, path: string, info: BigIntStats, options: ChecksumOptions): { part: string; complete: boolean } {
+function entryPart(index: ContentHashIndex, hostPath: string, path: string, info: ContextStat, options: ChecksumOptions): { part: string; complete: boolean } {
   const mode = (info.mode & 0o7777n).toString(8) + (options.owners ? ` ${info.uid}:${info.gid}` : '');
   const item = keyItem(path);
   if (info.isSymbolicLink()) return { part: `file ${item} symlink ${mode} - ${readlinkSync(hostPath)}`, complete: true };
@@ -42,8 +43,8 @@ function entryPart(index: ContentHashIndex, hostPath: string, path: string, info
 export async function checksumSelection(index: ContentHashIndex, sources: SelectedSource[], rules: SelectionRules, options: ChecksumOptions): Promise<string[]> {
   await index.load();
   const parts: string[] = [];
-  const unknown: { at: number; hostPath: string; info: BigIntStats }[] = [];
-  const add = (hostPath: string, path: string, info: BigIntStats): void => {
+  const unknown: { at: number; hostPath: string; info: ContextStat }[] = [];
+  const add = (hostPath: string, path: string, info: ContextStat): void => {
     const { part, complete } = entryPart(index, hostPath, path, info, options);
     if (!complete) unknown.push({ at: parts.length, hostPath, info });
     parts.push(part);

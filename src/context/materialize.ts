@@ -2,9 +2,10 @@
 // (BuildKit hides ignored files from binds as from COPY). Read-only binds get a tree of hard links (cheap,
 // and the read-only mount keeps writes off the shared inodes); read-write binds, or a context on another
 // filesystem, get copies, so nothing a step writes reaches the context.
-import { chmodSync, copyFileSync, lchownSync, linkSync, lstatSync, lutimesSync, mkdirSync, readlinkSync, symlinkSync, type BigIntStats } from 'node:fs';
+import { chmodSync, copyFileSync, lchownSync, linkSync, lstatSync, lutimesSync, mkdirSync, readlinkSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { TurnTaker } from '../event-loop.js';
+import type { ContextStat } from './context-stat.js';
 import type { SelectionRules } from './selection.js';
 import { walkSelected } from './walk.js';
 
@@ -14,7 +15,7 @@ export type MaterializeMode = 'link' | 'copy';
 export async function materializeSelection(hostDir: string, contextPath: string, rules: SelectionRules, dest: string, mode: MaterializeMode): Promise<void> {
   const entries = await walkSelected(hostDir, { contextPath, relative: '' }, rules);
   mkdirSync(dest, { mode: 0o755 });
-  const directories: { path: string; info: BigIntStats }[] = [{ path: dest, info: lstatSync(hostDir, { bigint: true }) }];
+  const directories: { path: string; info: ContextStat }[] = [{ path: dest, info: lstatSync(hostDir, { bigint: true }) }];
   let linking = mode === 'link';
   // Sync calls, one entry after another (see ../event-loop.ts).
   const turns = new TurnTaker();
@@ -52,7 +53,7 @@ function tryLink(source: string, target: string): boolean {
 }
 
 /** Owner, permission bits and times of the original (a RUN bind shows the host's, as a plain bind would). */
-function keepMetadata(path: string, info: BigIntStats, withMode: boolean): void {
+function keepMetadata(path: string, info: ContextStat, withMode: boolean): void {
   lchownSync(path, Number(info.uid), Number(info.gid));
   if (withMode) chmodSync(path, Number(info.mode & 0o7777n));
   lutimesSync(path, Number(info.atimeMs) / 1000, Number(info.mtimeMs) / 1000);

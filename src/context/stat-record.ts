@@ -2,10 +2,11 @@
 // that none of it changed: the context directory, every directory the walk read (adding, removing or renaming
 // an entry changes a directory's mtime) and every entry it selected. Subtrees .dockerignore leaves out are not
 // walked, so what changes there does not count, as it cannot change the build.
-import { lstatSync, type BigIntStats } from 'node:fs';
+import { lstatSync } from 'node:fs';
 import { join } from 'node:path';
 import { statIdentity, statIsSettled } from '../../cache/index.js';
 import type { IgnoreMatcher } from '../../grammar/index.js';
+import { lstatContext, lstatFew, type ContextStat } from './context-stat.js';
 import { seenOrLstat, visitSelected } from './walk.js';
 
 export interface ContextStats {
@@ -27,9 +28,9 @@ export interface ContextStats {
  * checksum walks saw (`seen`, lstats by host path) keeps that stat: taken after the start, before the build
  * read the file, so a change after it still shows at the next run as a stat that differs.
  */
-export function recordContextStats(dir: string, ignore: IgnoreMatcher | undefined, buildStartNs: bigint, seen?: ReadonlyMap<string, BigIntStats>): ContextStats | undefined {
-  const seenEntries: { path: string; info: BigIntStats }[] = [];
-  const add = (path: string, info: BigIntStats): boolean => {
+export function recordContextStats(dir: string, ignore: IgnoreMatcher | undefined, buildStartNs: bigint, seen?: ReadonlyMap<string, ContextStat>): ContextStats | undefined {
+  const seenEntries: { path: string; info: ContextStat }[] = [];
+  const add = (path: string, info: ContextStat): boolean => {
     seenEntries.push({ path, info });
     return statIsSettled(info, buildStartNs);
   };
@@ -40,12 +41,27 @@ export function recordContextStats(dir: string, ignore: IgnoreMatcher | undefine
   return { dir, entries: seenEntries.flatMap(({ path, info }) => [path, statIdentity(info)]) };
 }
 
-/** Whether every entry recorded in `stats` is still there with the same stat. */
+/** Up to this many entries, a replay check lstats them one by one (see lstatFew). */
+const fewEntries = 256;
+
+/**
+ * Whether every entry recorded in `stats` is still there with the same stat. The lstats are taken in
+ * batches (one addon call each), a small one first: the entry changed, if any, is mostly among the first.
+ * An entry that cannot be lstat'ed (gone, or no longer reachable) means it does not hold.
+ */
 export function contextStatsHold(stats: ContextStats): boolean {
   const { dir, entries } = stats;
-  for (let i = 0; i < entries.length; i += 2) {
-    const info = lstatSync(join(dir, entries[i] as string), { bigint: true, throwIfNoEntry: false });
-    if (info === undefined || statIdentity(info) !== entries[i + 1]) return false;
+  const lstats = entries.length / 2 > fewEntries ? lstatContext : lstatFew;
+  for (let at = 0, batch = 32; at < entries.length; at += 2 * batch, batch = 1024) {
+    const paths: string[] = [];
+    for (let i = at; i < Math.min(entries.length, at + 2 * batch); i += 2) paths.push(join(dir, entries[i] as string));
+    let infos;
+    try {
+      infos = lstats(paths);
+    } catch {
+      return false;
+    }
+    if (infos.some((info, k) => statIdentity(info) !== entries[at + 2 * k + 1])) return false;
   }
   return true;
 }

@@ -5,7 +5,6 @@
 // created parent directories are 0755 (or an octal --chmod's permission bits), --chown/--chmod/--exclude/
 // --parents applied while copying.
 import {
-  type BigIntStats,
   type Stats,
   copyFileSync,
   lchownSync,
@@ -27,6 +26,7 @@ import type { ContentHashIndex } from '../../cache/index.js';
 import { compileGlob, type IgnoreMatcher } from '../../grammar/index.js';
 import { TurnTaker } from '../event-loop.js';
 import { checksumSelection, type ChecksumOptions, type SelectedSource } from '../context/checksum.js';
+import type { ContextStat } from '../context/context-stat.js';
 import type { EntryPaths } from '../context/selection.js';
 import { seenOrLstat, walkSelected } from '../context/walk.js';
 import { extractArchive, isArchive, type ExtractedArchive } from './archive.js';
@@ -61,14 +61,14 @@ export interface CopyRequest {
   /** Scratch space for unpacking archives. */
   tmpDir: string;
   /** Content digest of a source file when known without reading it (the context's content-hash index). */
-  knownDigest?: ((hostPath: string, info: BigIntStats) => string | undefined) | undefined;
+  knownDigest?: ((hostPath: string, info: ContextStat) => string | undefined) | undefined;
   /** The previous result of the same copy, whose unchanged files are linked instead of copied. */
   previous?: PreviousCopy | undefined;
   /**
    * Source entries as the step's checksum walk saw them, by host path: the copy gives them the metadata
    * its cache key was made from, and spares a second lstat of each.
    */
-  seenStats?: ReadonlyMap<string, BigIntStats> | undefined;
+  seenStats?: ReadonlyMap<string, ContextStat> | undefined;
 }
 
 /** One resolved source: its host path (symlinks followed) and where it lands relative to the destination. */
@@ -452,7 +452,7 @@ class Copier {
   private leftToLink(sourcePath: string, destination: string, info: EntryStats, metadata: EntryMetadata): boolean {
     const { knownDigest, previous } = this.request;
     if (knownDigest === undefined) return false;
-    const digest = knownDigest(sourcePath, typeof info.size === 'bigint' ? (info as BigIntStats) : lstatSync(sourcePath, { bigint: true }));
+    const digest = knownDigest(sourcePath, typeof info.size === 'bigint' ? (info as ContextStat) : lstatSync(sourcePath, { bigint: true }));
     if (digest === undefined) return false;
     const rel = this.rootRelative(destination);
     const { mode, uid, gid, mtime } = this.finalMetadata(metadata);
@@ -500,7 +500,7 @@ function lstatIfAny(path: string): Stats | undefined {
 const smallFileBytes = 256 * 1024;
 
 /** Sources are stat'ed plainly, walked entries with bigint stats (the content-hash index needs ns times). */
-type EntryStats = Stats | BigIntStats;
+type EntryStats = Stats | ContextStat;
 
 interface EntryMetadata {
   mode: number;

@@ -2,10 +2,10 @@
 // another state (an earlier stage or an image, mounted read-only) or — ADD only — from downloaded URLs,
 // then commit the changes as a layer. --chown names are looked up in the destination rootfs (BuildKit).
 // --link copies onto an empty snapshot instead, so the layer does not depend on what is below it.
-import type { BigIntStats } from 'node:fs';
 import { mkdir, rm, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { compileIgnore, type IgnoreMatcher } from '../../grammar/index.js';
+import type { ContextStat } from '../context/context-stat.js';
 import { applyLayer } from '../snapshot/apply.js';
 import { parseChmod } from './chmod.js';
 import { makePendingLinks, storeCopiedFiles, type CopiedFiles, type PreviousCopy } from './copied-files.js';
@@ -46,10 +46,10 @@ export interface CopySpec {
 
 /** What a copy from the context needs to reuse the files of its previous run (see copied-files.ts). */
 export interface CopyReuse {
-  knownDigest(hostPath: string, info: BigIntStats): string | undefined;
+  knownDigest(hostPath: string, info: ContextStat): string | undefined;
   previous: PreviousCopy | undefined;
   /** What the step's checksum walk saw of the context (BuildInputs.seenContextStats). */
-  seenStats?: ReadonlyMap<string, BigIntStats> | undefined;
+  seenStats?: ReadonlyMap<string, ContextStat> | undefined;
 }
 
 export async function copyStep(deps: FsDeps, parent: FsState, spec: CopySpec, signal?: AbortSignal, reuse?: CopyReuse): Promise<FsState> {

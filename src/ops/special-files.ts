@@ -1,10 +1,11 @@
 // Fifos and device nodes a copy carries over (BuildKit's copier mknods them from the source's stat);
 // Node has no mknod, so coreutils' mknod/mkfifo make them. Sockets are not among them: they stay stubs.
 import { execFileSync } from 'node:child_process';
-import type { BigIntStats, Stats } from 'node:fs';
+import type { Stats } from 'node:fs';
+import type { ContextStat } from '../context/context-stat.js';
 
 /** True for the entry types `makeSpecialFile` recreates. */
-export function isSpecialFile(info: Stats | BigIntStats): boolean {
+export function isSpecialFile(info: Stats | ContextStat): boolean {
   return info.isFIFO() || info.isCharacterDevice() || info.isBlockDevice();
 }
 
@@ -16,7 +17,7 @@ function deviceNumbers(rdev: bigint): [bigint, bigint] {
 }
 
 /** Makes at `path` a fifo or device node like `info` (mode 0600; the caller sets owner and mode). */
-export function makeSpecialFile(path: string, info: Stats | BigIntStats): void {
+export function makeSpecialFile(path: string, info: Stats | ContextStat): void {
   if (info.isFIFO()) {
     execFileSync('mkfifo', ['-m', '0600', path]);
     return;

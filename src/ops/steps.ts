@@ -1,9 +1,9 @@
 // Executes one step of the instruction graph (src/graph/types.ts) with the ops: a FROM gives the
 // starting state, RUN/COPY/ADD/WORKDIR give a new state, config instructions keep the state as it is.
 // Translating graph payloads into op specs happens here; the ops themselves know no Dockerfile.
-import type { BigIntStats } from 'node:fs';
 import type { ContentHashIndex } from '../../cache/index.js';
 import { compileIgnore, type IgnoreMatcher } from '../../grammar/index.js';
+import type { ContextStat } from '../context/context-stat.js';
 import { UserError } from '../errors.js';
 import type { NetworkMode } from '../executor/executor.js';
 import type { CopyStep, InputRef, MountSpec, RunStep, Step } from '../graph/index.js';
@@ -36,7 +36,7 @@ export interface BuildInputs {
   /** Content digests of context files, kept across builds by stat (saved by the build at its end). */
   contentHash: ContentHashIndex;
   /** The lstat of every context entry the checksum walks saw, by host path (for recordContextStats). */
-  seenContextStats?: Map<string, BigIntStats> | undefined;
+  seenContextStats?: Map<string, ContextStat> | undefined;
   /** The BUILDKIT_SANDBOX_HOSTNAME build arg: the hostname RUN sees instead of buildkitsandbox. */
   sandboxHostname?: string | undefined;
 }
