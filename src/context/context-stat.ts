@@ -2,7 +2,7 @@
 // has, and so does a row of one lstatMany call (host/lstat-rows.ts) read on demand. A walk of 20,000 files
 // kept 20,000 BigIntStats (eighteen BigInts and four Dates each) alive through the build, and the young
 // generation's collector copied them all; a row is one small object over a shared array.
-import { lstatSync, type BigIntStats } from 'node:fs';
+import { constants, lstatSync, type BigIntStats } from 'node:fs';
 import { LstatRows } from '../host/lstat-rows.js';
 
 export type ContextStat = Pick<
@@ -79,29 +79,26 @@ class RowStat implements ContextStat {
     return new Date(Number(this.mtimeMs));
   }
 
-  private format(): number {
-    return this.rows.get(this.row, 'mode') & 0o170000;
-  }
   isFile(): boolean {
-    return this.format() === 0o100000;
+    return this.rows.format(this.row) === constants.S_IFREG;
   }
   isDirectory(): boolean {
-    return this.format() === 0o040000;
+    return this.rows.format(this.row) === constants.S_IFDIR;
   }
   isSymbolicLink(): boolean {
-    return this.format() === 0o120000;
+    return this.rows.format(this.row) === constants.S_IFLNK;
   }
   isFIFO(): boolean {
-    return this.format() === 0o010000;
+    return this.rows.format(this.row) === constants.S_IFIFO;
   }
   isCharacterDevice(): boolean {
-    return this.format() === 0o020000;
+    return this.rows.format(this.row) === constants.S_IFCHR;
   }
   isBlockDevice(): boolean {
-    return this.format() === 0o060000;
+    return this.rows.format(this.row) === constants.S_IFBLK;
   }
   isSocket(): boolean {
-    return this.format() === 0o140000;
+    return this.rows.format(this.row) === constants.S_IFSOCK;
   }
 }
 

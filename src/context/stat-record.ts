@@ -29,15 +29,16 @@ export interface ContextStats {
  * read the file, so a change after it still shows at the next run as a stat that differs.
  */
 export function recordContextStats(dir: string, ignore: IgnoreMatcher | undefined, buildStartNs: bigint, seen?: ReadonlyMap<string, ContextStat>): ContextStats | undefined {
-  const seenEntries: { path: string; info: ContextStat }[] = [];
+  // The ctime is read once per entry: a row makes its bigints anew each time one is asked for.
+  const seenEntries: { path: string; info: ContextStat; changed: bigint }[] = [];
   const add = (path: string, info: ContextStat): boolean => {
-    seenEntries.push({ path, info });
+    seenEntries.push({ path, info, changed: info.ctimeNs });
     return statIsSettled(info, buildStartNs);
   };
   if (!add('', lstatSync(dir, { bigint: true }))) return undefined;
   const rules = { sourceIgnore: ignore, exclude: undefined };
   if (!visitSelected(dir, { contextPath: '', relative: '' }, rules, (entry) => add(entry.path, entry.info), seenOrLstat(seen))) return undefined;
-  seenEntries.sort((a, b) => (a.info.ctimeNs > b.info.ctimeNs ? -1 : a.info.ctimeNs < b.info.ctimeNs ? 1 : 0));
+  seenEntries.sort((a, b) => (a.changed > b.changed ? -1 : a.changed < b.changed ? 1 : 0));
   return { dir, entries: seenEntries.flatMap(({ path, info }) => [path, statIdentity(info)]) };
 }
 

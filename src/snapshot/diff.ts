@@ -4,7 +4,7 @@
 // given, hard links found by inode within the layer, xattrs kept; PAX headers only when needed.
 // Node's thread takes lstats a batch at a time (host/lstat-rows.ts) and lays out headers; file bodies are
 // read on the thread pool one chunk behind (tar-writer.ts), so the two cores share the work.
-import { lstatSync, readdirSync, readlinkSync } from 'node:fs';
+import { constants, lstatSync, readdirSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BlobInfo, ContentStore } from '../../cache/index.js';
 import { TurnTaker } from '../event-loop.js';
@@ -103,17 +103,13 @@ function isDirectory(path: string): boolean {
 
 /** The tar type of each file type a layer holds, by the format bits of its mode (sockets have none). */
 const tarTypes = new Map<number, EncodedHeader['type']>([
-  [0o100000, 'file'],
-  [0o040000, 'directory'],
-  [0o120000, 'symlink'],
-  [0o020000, 'character-device'],
-  [0o060000, 'block-device'],
-  [0o010000, 'fifo'],
+  [constants.S_IFREG, 'file'],
+  [constants.S_IFDIR, 'directory'],
+  [constants.S_IFLNK, 'symlink'],
+  [constants.S_IFCHR, 'character-device'],
+  [constants.S_IFBLK, 'block-device'],
+  [constants.S_IFIFO, 'fifo'],
 ]);
-
-function tarTypeOf(mode: number): EncodedHeader['type'] | undefined {
-  return tarTypes.get(mode & 0o170000);
-}
 
 /** A tar stream of every file of `root`, for exports that do not go into the content store. */
 export function tarDirectory(root: string, options: LayerWriteOptions = {}): AsyncIterable<Uint8Array> {
@@ -165,13 +161,12 @@ async function* packEntries(root: string, plan: () => PlannedEntry[], readXattrs
       return;
     }
     const { path, rows, row } = lstats.next();
-    const mode = rows.get(row, 'mode');
-    const type = tarTypeOf(mode);
+    const type = tarTypes.get(rows.format(row));
     if (type === undefined) return;
     const header: EncodedHeader = {
       name: type === 'directory' ? `${entry.rel}/` : entry.rel,
       type,
-      mode: mode & 0o7777,
+      mode: rows.get(row, 'mode') & 0o7777,
       uid: rows.get(row, 'uid'),
       gid: rows.get(row, 'gid'),
       size: 0,
