@@ -42,10 +42,14 @@ export function sha256OfFile(path: string): Promise<{ digest: Sha256Digest; size
 
 type XXHashApi = Awaited<ReturnType<typeof xxhashInit>>;
 let xxhash: XXHashApi | undefined;
+let loading: Promise<XXHashApi> | undefined;
 
-/** Loads the xxhash WebAssembly module once; the sync helpers below need it done. */
+/**
+ * Loads the xxhash WebAssembly module once; the sync helpers below need it done. V8 compiles it on a
+ * background thread, so a caller that starts it early (a build, before parsing) rarely waits for it.
+ */
 export async function initDigests(): Promise<void> {
-  xxhash ??= await xxhashInit();
+  xxhash ??= await (loading ??= xxhashInit());
 }
 
 function api(): XXHashApi {

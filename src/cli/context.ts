@@ -26,7 +26,10 @@ export function createContext(program: Command, argv: readonly string[] = []): C
   const context: CliContext = {
     stdout: process.stdout,
     stderr: process.stderr,
-    stdin: process.stdin,
+    // A getter: process.stdin makes its stream on first use (~1 ms), which most commands never need.
+    get stdin() {
+      return process.stdin;
+    },
     callerEnv: process.env,
     argv,
     engine() {

@@ -1,7 +1,7 @@
 // The tsbuild command: the command table and the one catch that turns errors into messages and exit codes.
 // Each command lives in commands/<name>.ts and exports register<Name>(program, context); add new ones to
 // `commands` below. A command's module is imported only when argv names it (startup is most of a short
-// `tsbuild run`); help, the default `build` and anything unrecognised load the whole table.
+// `tsbuild run`); any other word is the default `build`'s (`tsbuild -t app .`), and help loads the whole table.
 import { Command } from 'commander';
 import { TsbuildError, exitCodes } from '../errors.js';
 import { leadingRoot } from './argv-root.js';
@@ -36,16 +36,20 @@ const commands: CommandEntry[] = [
 ];
 
 const versionFlags = new Set(['-V', '--version']);
+const helpWords = new Set(['help', '-h', '--help']);
 
-/** The entries argv needs: those registering its command word, none for a bare --version, else all. */
+/**
+ * The entries argv needs: those registering its command word, none for a bare --version, all for help,
+ * and the default command's for any other word — a build flag or context (`tsbuild -q -t app .`).
+ */
 export function commandsFor(argv: string[]): CommandEntry[] {
   // Only the program's own option may come before the command word; anything else is left to commander.
   const index = leadingRoot(argv).next;
   const word = argv[index];
-  if (word === undefined) return commands;
-  if (versionFlags.has(word) && index === argv.length - 1) return [];
+  if (word === undefined || helpWords.has(word)) return commands;
+  if (versionFlags.has(word)) return index === argv.length - 1 ? [] : commands;
   const named = commands.filter((entry) => entry.words.includes(word));
-  return named.length > 0 ? named : commands;
+  return named.length > 0 ? named : commands.filter((entry) => entry.words.includes('build'));
 }
 
 async function createProgram(argv: string[]): Promise<{ program: Command; context: CliContext }> {

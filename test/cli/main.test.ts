@@ -20,11 +20,14 @@ describe('commandsFor', () => {
     expect(commandsFor(['container', 'ls']).map((entry) => entry.words[0])).toEqual(['run', 'ps', 'rm']);
   });
 
-  it('loads none for a bare --version and all when the command is not known by its word', () => {
+  it('loads none for a bare --version, all for help, and the default build for any other word', () => {
     expect(commandsFor(['--version'])).toEqual([]);
     expect(commandsFor(['--root', '/x', '-V'])).toEqual([]);
-    for (const argv of [[], ['-t', 'app:1', '.'], ['.'], ['help', 'run'], ['--help'], ['--version', 'run'], ['--bogus', 'run']]) {
+    for (const argv of [[], ['help', 'run'], ['--help'], ['-h'], ['--root', '/x', '--help'], ['--version', 'run']]) {
       expect(commandsFor(argv)).toBe(all);
+    }
+    for (const argv of [['-t', 'app:1', '.'], ['.'], ['--root', '/x', '-q', '.'], ['--bogus', 'run'], ['imagez']]) {
+      expect(commandsFor(argv).map((entry) => entry.words)).toEqual([['build']]);
     }
   });
 });
@@ -66,6 +69,8 @@ describe('usage errors', () => {
     expect(cli(['images', '--bogus']).output).toBe("unknown flag: --bogus\nSee 'tsbuild images --help'.\n");
     expect(cli(['image', 'ls', '-z']).output).toBe("unknown shorthand flag: 'z' in -z\nSee 'tsbuild image ls --help'.\n");
     expect(cli(['build', '--nope', '.']).output).toBe("unknown flag: --nope\nSee 'tsbuild build --help'.\n");
+    // The default command, registered alone for a leading flag, says the same.
+    expect(cli(['-q', '--nope', '.']).output).toBe("unknown flag: --nope\nSee 'tsbuild build --help'.\n");
   });
 
   it('ends help and --version with 0', () => {
