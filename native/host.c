@@ -1,6 +1,7 @@
 // The few Linux calls tsbuild makes many times per build or container and Node has no API for: mount(2),
-// umount2(2), syncfs(2), flock(2), the l*xattr(2) family, a sandbox's network namespace (netns.c), the start
-// of the sandbox guard (posix_spawn) and page-aligned memory for O_DIRECT writes. Spawning mount(8),
+// umount2(2), syncfs(2), flock(2), the l*xattr(2) family, a sandbox's network namespace (netns.c), starting
+// processes without a fork of node (spawn.c: the sandbox guard, the OCI runtime) and page-aligned memory for
+// O_DIRECT writes. Spawning mount(8),
 // umount(8), sync(1), getfattr(1) or ip(8) for each, or forking node, costs 3–6 ms of node's main thread
 // where the call itself takes 0.02–0.2 ms. mount, umount, syncfs and the namespace may block (a busy or slow
 // filesystem): they run on libuv's thread pool and answer with a promise. The xattr calls and flock(2)
@@ -12,6 +13,7 @@
 #include <node_api.h>
 
 #include "netns.h"
+#include "spawn.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -21,11 +23,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/file.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <sys/wait.h>
 #include <sys/xattr.h>
 #include <unistd.h>
 
@@ -391,64 +393,150 @@ static napi_value js_create_netns(napi_env env, napi_callback_info info) {
   return queue(env, op);
 }
 
-// ---- a guard process ----
+// ---- processes ----
 
-extern char** environ;
+static void free_argv(char** args) {
+  for (char** arg = args; *arg != NULL; arg++) free(*arg);
+  free(args);
+}
+
+/** argv as a NULL-terminated array of malloc'd strings (free with free_argv); NULL unless a non-empty array of strings. */
+static char** argv_arg(napi_env env, napi_value value) {
+  uint32_t count = 0;
+  if (napi_get_array_length(env, value, &count) != napi_ok || count == 0) return NULL;
+  char** args = calloc(count + 1, sizeof *args);
+  bool complete = true;
+  for (uint32_t i = 0; i < count && complete; i++) {
+    napi_value item;
+    napi_get_element(env, value, i, &item);
+    args[i] = string_arg(env, item);
+    complete = args[i] != NULL;  // a hole would end argv early
+  }
+  if (complete) return args;
+  free_argv(args);
+  return NULL;
+}
 
 /**
- * spawnWatcher(argv): fd. Starts argv (searched on PATH) in a session of its own, its stdin the read end of
- * a pipe whose write end is returned, stdout and stderr /dev/null, default signal handling. The write end
- * is close-on-exec and stays open until this process ends, however it ends: then the child reads EOF.
- * posix_spawn (clone with CLONE_VM|CLONE_VFORK) costs the same whatever node's heap; child_process forks
- * the whole process, ~2 ms on a build's main thread.
+ * spawnWatcher(argv): fd. Starts argv (searched on PATH) in a session of its own, its stdin a socket whose
+ * other end is returned, stdout and stderr the null device. Our end is close-on-exec and stays open until
+ * this process ends, however it ends: then the child reads EOF.
  */
 static napi_value js_spawn_watcher(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1], result;
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  uint32_t count = 0;
-  if (napi_get_array_length(env, argv[0], &count) != napi_ok || count == 0) {
+  char** args = argv_arg(env, argv[0]);
+  if (args == NULL) {
     napi_throw_type_error(env, NULL, "spawnWatcher(argv): argv must be a non-empty array of strings");
     return NULL;
   }
-  char** args = calloc(count + 1, sizeof *args);
-  int err = 0;
-  for (uint32_t i = 0; i < count; i++) {
-    napi_value item;
-    napi_get_element(env, argv[0], i, &item);
-    args[i] = string_arg(env, item);
-    if (args[i] == NULL) err = EINVAL;  // a hole would end argv early
-  }
-  int fds[2] = {-1, -1};
-  if (err == 0 && pipe2(fds, O_CLOEXEC) != 0) err = errno;
-  pid_t pid = -1;
-  if (err == 0) {
-    posix_spawn_file_actions_t actions;
-    posix_spawnattr_t attributes;
-    sigset_t none, all;
-    sigemptyset(&none);
-    sigfillset(&all);
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_adddup2(&actions, fds[0], 0);
-    posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
-    posix_spawn_file_actions_adddup2(&actions, 1, 2);
-    posix_spawnattr_init(&attributes);
-    posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-    posix_spawnattr_setsigmask(&attributes, &none);
-    posix_spawnattr_setsigdefault(&attributes, &all);
-    err = posix_spawnp(&pid, args[0], &actions, &attributes, args, environ);
-    posix_spawn_file_actions_destroy(&actions);
-    posix_spawnattr_destroy(&attributes);
-    close(fds[0]);
-    if (err != 0) close(fds[1]);
-  }
-  for (uint32_t i = 0; i < count; i++) free(args[i]);
-  free(args);
+  const int stdio[3] = {STDIO_PAIR, STDIO_NULL, STDIO_NULL};
+  pid_t pid;
+  int ends[3];
+  int err = start_process(args, stdio, true, &pid, ends);
+  free_argv(args);
   if (err != 0) {
     napi_throw(env, errno_error(env, err, "spawn watcher"));
     return NULL;
   }
-  CHECK(napi_create_int32(env, fds[1], &result));
+  CHECK(napi_create_int32(env, ends[0], &result));
+  return result;
+}
+
+/** A started process and the JS function told of its end. */
+struct exit_watch {
+  pid_t pid;
+  napi_threadsafe_function on_exit;
+};
+
+/** Its own thread (a pool thread would be lost for the process's whole life): waits, then hands the status to node's thread. */
+static void* wait_for_exit(void* arg) {
+  struct exit_watch* watch = arg;
+  int status = 0;
+  int reaped;
+  while ((reaped = waitpid(watch->pid, &status, 0)) < 0 && errno == EINTR) {
+  }
+  napi_call_threadsafe_function(watch->on_exit, (void*)(intptr_t)(reaped < 0 ? -1 : status), napi_tsfn_blocking);
+  napi_release_threadsafe_function(watch->on_exit, napi_tsfn_release);
+  free(watch);
+  return NULL;
+}
+
+/** On node's thread: onExit(code, signal), code null when a signal ended it, both null when it was not ours to wait for. */
+static void call_on_exit(napi_env env, napi_value on_exit, void* context, void* data) {
+  if (env == NULL) return;  // node is shutting down
+  int status = (int)(intptr_t)data;
+  napi_value args[2], undefined;
+  napi_get_null(env, &args[0]);
+  napi_get_null(env, &args[1]);
+  if (status >= 0 && WIFEXITED(status)) napi_create_int32(env, WEXITSTATUS(status), &args[0]);
+  if (status >= 0 && WIFSIGNALED(status)) napi_create_int32(env, WTERMSIG(status), &args[1]);
+  napi_get_undefined(env, &undefined);
+  napi_call_function(env, undefined, on_exit, 2, args, NULL);
+}
+
+/**
+ * spawnProcess(argv, stdio, onExit): [pid, fd0, fd1, fd2]. Starts argv (searched on PATH) in our process
+ * group, with default signal handling. stdio[i] is -1 for the null device, -2 for a socket pair whose
+ * other end (close-on-exec) comes back as fd<i> (else -1), or one of our fds, which the child gets as i.
+ * onExit(code, signal) is called once the process ended; until then it keeps node's event loop alive,
+ * as child_process does.
+ */
+static napi_value js_spawn_process(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3], result;
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  int stdio[3];
+  bool valid = true;
+  for (uint32_t i = 0; i < 3 && valid; i++) {
+    napi_value item;
+    valid = napi_get_element(env, argv[1], i, &item) == napi_ok && napi_get_value_int32(env, item, &stdio[i]) == napi_ok && stdio[i] >= STDIO_PAIR;
+  }
+  napi_valuetype callback_type;
+  valid = valid && napi_typeof(env, argv[2], &callback_type) == napi_ok && callback_type == napi_function;
+  char** args = valid ? argv_arg(env, argv[0]) : NULL;
+  if (args == NULL) {
+    napi_throw_type_error(env, NULL, "spawnProcess(argv, stdio, onExit): bad arguments");
+    return NULL;
+  }
+  struct exit_watch* watch = calloc(1, sizeof *watch);
+  napi_value name;
+  napi_create_string_utf8(env, "tsbuild:process-exit", NAPI_AUTO_LENGTH, &name);
+  if (napi_create_threadsafe_function(env, argv[2], NULL, name, 0, 1, NULL, NULL, NULL, call_on_exit, &watch->on_exit) != napi_ok) {
+    free(watch);
+    free_argv(args);
+    napi_throw_error(env, NULL, "spawnProcess: cannot create its exit callback");
+    return NULL;
+  }
+  int ends[3];
+  int err = start_process(args, stdio, false, &watch->pid, ends);
+  free_argv(args);
+  pthread_t thread;
+  pthread_attr_t attributes;
+  pthread_attr_init(&attributes);
+  pthread_attr_setdetachstate(&attributes, PTHREAD_CREATE_DETACHED);
+  if (err == 0 && (err = pthread_create(&thread, &attributes, wait_for_exit, watch)) != 0) {
+    // Never waited for, it would stay a zombie and its end go unreported: it is ended and reaped here.
+    kill(watch->pid, SIGKILL);
+    waitpid(watch->pid, NULL, 0);
+    for (int i = 0; i < 3; i++)
+      if (ends[i] >= 0) close(ends[i]);
+  }
+  pthread_attr_destroy(&attributes);
+  if (err != 0) {
+    napi_release_threadsafe_function(watch->on_exit, napi_tsfn_release);
+    free(watch);
+    napi_throw(env, errno_error(env, err, "spawn"));
+    return NULL;
+  }
+  CHECK(napi_create_array_with_length(env, 4, &result));
+  const int values[4] = {watch->pid, ends[0], ends[1], ends[2]};
+  for (uint32_t i = 0; i < 4; i++) {
+    napi_value value;
+    napi_create_int32(env, values[i], &value);
+    napi_set_element(env, result, i, value);
+  }
   return result;
 }
 
@@ -664,6 +752,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"createNetns", NULL, js_create_netns, NULL, NULL, NULL, napi_enumerable, NULL},
       {"tryLock", NULL, js_try_lock, NULL, NULL, NULL, napi_enumerable, NULL},
       {"spawnWatcher", NULL, js_spawn_watcher, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"spawnProcess", NULL, js_spawn_process, NULL, NULL, NULL, napi_enumerable, NULL},
       {"xattrs", NULL, js_xattrs, NULL, NULL, NULL, napi_enumerable, NULL},
       {"lstatMany", NULL, js_lstat_many, NULL, NULL, NULL, napi_enumerable, NULL},
       {"setXattr", NULL, js_set_xattr, NULL, NULL, NULL, napi_enumerable, NULL},

@@ -10,6 +10,7 @@ import { constants } from 'node:os';
 import { join } from 'node:path';
 import { statePaths } from '../config.js';
 import { ConflictError, UserError } from '../errors.js';
+import { startProcess, type ProcessEnd, type StartedProcess } from '../host/process.js';
 import { mountAll } from '../snapshot/mount.js';
 import { oomKillCount, sandboxCgroupDirs, sandboxCgroupsPath } from './cgroups.js';
 import { CleanupPlan, ensureProcessGuard, shellQuote } from './cleanup-plan.js';
@@ -160,9 +161,14 @@ export class RuncExecutor implements Executor {
       const [file, argv] = viaScript ? ['script', ['-q', '-e', '-c', [this.runtime, ...args].map(shellQuote).join(' '), '/dev/null']] : [this.runtime, args];
       // script(1) turns the end of its input into a VEOF byte typed into the pty, which the container would
       // read (and the pty echo as `^@` ahead of its output): without -i it gets a pipe that stays open.
-      const child = spawn(file, argv, {
-        stdio: terminal ? [terminal.stdin ?? 'ignore', terminal.stdout, terminal.stderr] : [io.stdin || viaScript ? 'pipe' : 'ignore', 'pipe', 'pipe'],
-      });
+      let child: StartedProcess;
+      try {
+        child = startProcess([file, ...argv], terminal ? [terminal.stdin ?? 'ignore', terminal.stdout, terminal.stderr] : [io.stdin || viaScript ? 'pipe' : 'ignore', 'pipe', 'pipe']);
+      } catch (err) {
+        const missing = (err as NodeJS.ErrnoException).code === 'ENOENT';
+        reject(missing ? new UserError(`${file === this.runtime ? 'OCI runtime ' : ''}${file} is not installed`, { cause: err }) : err);
+        return;
+      }
       if (io.stdin && child.stdin) {
         io.stdin.pipe(child.stdin);
         child.stdin.on('error', () => {}); // the process may exit without reading all of stdin
@@ -184,13 +190,12 @@ export class RuncExecutor implements Executor {
       const onAbort = (): void => void killAll();
       if (io.signal?.aborted) onAbort();
       else io.signal?.addEventListener('abort', onAbort, { once: true });
-      child.on('error', (err: NodeJS.ErrnoException) => {
-        exited = true;
-        reject(err.code === 'ENOENT' ? new UserError(`OCI runtime ${this.runtime} is not installed`, { cause: err }) : err);
-      });
-      child.on('close', (code, signal) => {
+      const ended = (): void => {
         exited = true;
         io.signal?.removeEventListener('abort', onAbort);
+      };
+      const onClosed = ({ code, signal }: ProcessEnd): void => {
+        ended();
         const exitCode = code ?? 128 + (signal ? constants.signals[signal] : 0);
         if (exitCode === 0) {
           stderrFilter.release([]);
@@ -204,6 +209,10 @@ export class RuncExecutor implements Executor {
           else if (errors.length === 0) resolve(exitCode);
           else reject(new UserError(`${this.runtime} could not run the process: ${errors.join('; ')}`));
         });
+      };
+      child.closed.then(onClosed, (err: unknown) => {
+        ended();
+        reject(err);
       });
     });
   }

@@ -1,6 +1,7 @@
 // The native addon (native/, built by node-gyp into build/Release/host.node) for the Linux calls Node has
 // no API for: mount(2), umount2(2), syncfs(2), flock(2), extended attributes, a sandbox's network
-// namespace (rtnetlink) and page-aligned memory — and for reading many files' bytes off node's thread. Calling them in-process instead of spawning mount(8),
+// namespace (rtnetlink), page-aligned memory and starting processes without a fork of node — and for reading
+// many files' bytes off node's thread. Calling them in-process instead of spawning mount(8),
 // umount(8), sync(1), getfattr(1) or ip(8) spares node's main thread a fork of itself each time.
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
@@ -19,10 +20,16 @@ interface HostAddon {
   /** /run/netns/<name> joined to `bridge` by the veth pair `veth`–eth0; eth0 holds address/prefixLength, default route via gateway; lo up. */
   createNetns(path: string, veth: string, bridge: string, address: string, prefixLength: number, gateway: string): Promise<void>;
   /**
-   * Starts `argv` in a session of its own reading a pipe whose write end (returned) stays open until this
+   * Starts `argv` in a session of its own reading a socket whose other end (returned) stays open until this
    * process ends, however it ends; its output goes to /dev/null. Costs no fork of node.
    */
   spawnWatcher(argv: string[]): number;
+  /**
+   * Starts `argv` in our process group (see host/process.ts): stdio[i] is -1 (the null device), -2 (a
+   * socket pair; our end comes back) or our fd. Answers [pid, fd0, fd1, fd2] (-1 where no pair was made);
+   * onExit(code, signal) once it ended — both null if it was not ours to wait for.
+   */
+  spawnProcess(argv: string[], stdio: number[], onExit: (code: number | null, signal: number | null) => void): number[];
   /** An exclusive flock(2) on open file `fd`, without waiting: false while another open file holds it. */
   tryLock(fd: number): boolean;
   xattrs(path: string): [string, Buffer][];
