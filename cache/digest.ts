@@ -44,10 +44,7 @@ type XXHashApi = Awaited<ReturnType<typeof xxhashInit>>;
 let xxhash: XXHashApi | undefined;
 let loading: Promise<XXHashApi> | undefined;
 
-/**
- * Loads the xxhash WebAssembly module once; the sync helpers below need it done. V8 compiles it on a
- * background thread, so a caller that starts it early (a build, before parsing) rarely waits for it.
- */
+/** Loads the xxhash WebAssembly module once, however many callers ask at the same time; the sync helpers below need it done. */
 export async function initDigests(): Promise<void> {
   xxhash ??= await (loading ??= xxhashInit());
 }

@@ -4,7 +4,7 @@ import { createWriteStream, readFileSync, statSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { basename, join, resolve as resolvePath } from 'node:path';
 import { finished } from 'node:stream/promises';
-import { ContentHashIndex, initDigests } from '../cache/index.js';
+import { ContentHashIndex } from '../cache/index.js';
 import { compileIgnore, dockerignorePathFor, parseDockerignore, type Diagnostic, type Dockerfile, type IgnoreRules, type Range } from '../grammar/index.js';
 import { DockerfileError, NotFoundError, TsbuildError, UserError, type SourceRef } from './errors.js';
 import type { Executor } from './executor/executor.js';
@@ -387,9 +387,6 @@ function solveCacheOf(cache: BuildCache, deps: RunDeps, input: BuildInput): Solv
 export async function build(engine: Engine, request: BuildRequest, onEvent: (event: SolveEvent) => void, signal?: AbortSignal): Promise<BuildResult> {
   // Before any step reads the context: what changed after this is not what the build read (recordContextStats).
   const startedAt = BigInt(Date.now()) * 1_000_000n;
-  // xxhash's WebAssembly compiles on a V8 thread while the Dockerfile is parsed and planned; checksums of
-  // context files (nearly every build copies some) await it, and report its failure, if any.
-  initDigests().catch(() => undefined);
   checkPlatform(request.platform);
   const { ast, parserWarnings } = parseForBuild(request.input, request.codeIdentity === undefined ? undefined : { dir: engine.paths.parses, codeIdentity: request.codeIdentity });
   const graphOptions = { target: request.target, buildArgs: Object.fromEntries(request.buildArgs) };

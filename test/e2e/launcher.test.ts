@@ -1,6 +1,6 @@
 // The `tsbuild` command (dist/cli/tsbuild, src/cli/tsbuild.sh): it starts the CLI through a link, keeps a code
 // cache per command, and hands NODE_EXTRA_CA_CERTS to tsbuild's own HTTPS client, so ADD <https url> trusts
-// what Node would have trusted.
+// what Node would have trusted. The bundle's context checksums are xxhash-wasm's own digests.
 import { execFile, execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:https';
@@ -8,6 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import xxhash from 'xxhash-wasm';
 import { describeIf, sandboxMissing } from '../helpers/capabilities.js';
 import { repoRoot, tsbuildCommand } from '../helpers/paths.js';
 import { selfSignedCertificate } from '../helpers/tls.js';
@@ -62,6 +63,18 @@ describeIf('the tsbuild command', missing, () => {
     writeFileSync(join(cacheDir, cacheFile as string), 'not a code cache');
     expect((await run(link, ['--version'], process.env)).stdout.trim()).toBe('0.1.0');
     expect(readFileSync(join(cacheDir, cacheFile as string), 'latin1')).not.toBe('not a code cache');
+  });
+
+  it('hashes context files with the digests of xxhash-wasm itself', async () => {
+    const context = join(work, 'hashed');
+    mkdirSync(context);
+    const text = 'hashed by the bundle\n'.repeat(100);
+    writeFileSync(join(context, 'data.txt'), text);
+    writeFileSync(join(context, 'Dockerfile'), 'FROM busybox\nCOPY data.txt /data.txt\n');
+    const built = await run(tsbuildCommand, ['--root', root, 'build', '--explain', '--progress=plain', context], envWithoutCa);
+    expect(built.code).toBe(0);
+    const expected = (await xxhash()).h64Raw(Buffer.from(text)).toString(16).padStart(16, '0');
+    expect(built.stderr).toContain(`file data.txt file 644 ${text.length} xxh64:${expected}`);
   });
 
   it('keeps NODE_EXTRA_CA_CERTS from node and passes it on as TSBUILD_EXTRA_CA_CERTS', async () => {
