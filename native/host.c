@@ -510,7 +510,9 @@ static napi_value js_spawn_process(napi_env env, napi_callback_info info) {
     return NULL;
   }
   int ends[3];
-  int err = start_process(args, stdio, false, &watch->pid, ends);
+  pid_t pid;
+  int err = start_process(args, stdio, false, &pid, ends);
+  watch->pid = pid;  // a started waiter owns watch and frees it, maybe before we return: use pid below
   free_argv(args);
   pthread_t thread;
   pthread_attr_t attributes;
@@ -518,8 +520,8 @@ static napi_value js_spawn_process(napi_env env, napi_callback_info info) {
   pthread_attr_setdetachstate(&attributes, PTHREAD_CREATE_DETACHED);
   if (err == 0 && (err = pthread_create(&thread, &attributes, wait_for_exit, watch)) != 0) {
     // Never waited for, it would stay a zombie and its end go unreported: it is ended and reaped here.
-    kill(watch->pid, SIGKILL);
-    waitpid(watch->pid, NULL, 0);
+    kill(pid, SIGKILL);
+    waitpid(pid, NULL, 0);
     for (int i = 0; i < 3; i++)
       if (ends[i] >= 0) close(ends[i]);
   }
@@ -531,7 +533,7 @@ static napi_value js_spawn_process(napi_env env, napi_callback_info info) {
     return NULL;
   }
   CHECK(napi_create_array_with_length(env, 4, &result));
-  const int values[4] = {watch->pid, ends[0], ends[1], ends[2]};
+  const int values[4] = {pid, ends[0], ends[1], ends[2]};
   for (uint32_t i = 0; i < 4; i++) {
     napi_value value;
     napi_create_int32(env, values[i], &value);
