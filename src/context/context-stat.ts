@@ -80,25 +80,28 @@ class RowStat implements ContextStat {
   }
 
   isFile(): boolean {
-    return this.rows.format(this.row) === constants.S_IFREG;
+    return this.hasFormat(constants.S_IFREG);
   }
   isDirectory(): boolean {
-    return this.rows.format(this.row) === constants.S_IFDIR;
+    return this.hasFormat(constants.S_IFDIR);
   }
   isSymbolicLink(): boolean {
-    return this.rows.format(this.row) === constants.S_IFLNK;
+    return this.hasFormat(constants.S_IFLNK);
   }
   isFIFO(): boolean {
-    return this.rows.format(this.row) === constants.S_IFIFO;
+    return this.hasFormat(constants.S_IFIFO);
   }
   isCharacterDevice(): boolean {
-    return this.rows.format(this.row) === constants.S_IFCHR;
+    return this.hasFormat(constants.S_IFCHR);
   }
   isBlockDevice(): boolean {
-    return this.rows.format(this.row) === constants.S_IFBLK;
+    return this.hasFormat(constants.S_IFBLK);
   }
   isSocket(): boolean {
-    return this.rows.format(this.row) === constants.S_IFSOCK;
+    return this.hasFormat(constants.S_IFSOCK);
+  }
+  private hasFormat(type: number): boolean {
+    return this.rows.format(this.row) === type;
   }
 }
 
