@@ -90,14 +90,12 @@ export interface CopyOutcome {
 
 export async function copyFiles(sourceRoot: string, destinationRoot: string, request: CopyRequest): Promise<CopyOutcome> {
   const copier = new Copier(destinationRoot, request);
-  const intoDirectory = request.destination.endsWith('/');
   const destinationPath = posix.normalize(`/${request.destination}`);
-  if (intoDirectory) await copier.ensureDirectory(destinationPath);
-  for (const source of request.sources) {
-    for (const resolved of await resolveSource(sourceRoot, source, request)) {
-      await copier.copySource(resolved, destinationPath);
-    }
-  }
+  const resolved: ResolvedSource[] = [];
+  for (const source of request.sources) resolved.push(...(await resolveSource(sourceRoot, source, request)));
+  // Wildcards that matched nothing copy nothing, and then not even `dest/` is made (BuildKit's empty wildcard).
+  if (request.destination.endsWith('/') && resolved.length > 0) await copier.ensureDirectory(destinationPath);
+  for (const source of resolved) await copier.copySource(source, destinationPath);
   copier.restampCreatedDirectories();
   return { copied: copier.copied, pendingLinks: [...copier.pendingLinks.values()] };
 }
@@ -113,9 +111,12 @@ async function resolveSource(sourceRoot: string, source: string, request: Pick<C
     const relativePath = match.replace(/^\/+|\/+$/g, ''); // `src/` is the directory src
     const ignored = relativePath !== '' && request.sourceIgnore?.ignores(relativePath) === true;
     const hostPath = await resolveInRoot(sourceRoot, match);
-    const exists = !ignored && lstatSync(hostPath, { throwIfNoEntry: false }) !== undefined;
+    // A file where a directory is expected (`src/*/b.txt` meeting src/a.txt) is a path that does not exist.
+    const exists = !ignored && lstatIfAny(hostPath) !== undefined;
     if (!exists) {
-      if (wildcard) continue;
+      // A wildcard's miss is no match, but a match that is a dangling symlink fails: sources are followed.
+      const danglingLink = !ignored && lstatIfAny(await resolveInRoot(sourceRoot, match, false)) !== undefined;
+      if (wildcard && !danglingLink) continue;
       throw sourceNotFound(source, match, ignored);
     }
     // --parents keeps the path below the last `/./` pivot (whatever a wildcard before it matched).

@@ -89,6 +89,26 @@ describe('copyFiles', () => {
     expect(await read('bar.txt')).toBe('b');
   });
 
+  // BuildKit matches each path against the whole pattern (Go's path.Match), so a file never stands where the
+  // pattern wants a directory, `**` is one component, and an empty match copies nothing, not even `dest/`.
+  it('matches wildcards through directories only, and makes no destination when nothing matched', async () => {
+    await write(context, 'src/a.txt', 'a');
+    await write(context, 'src/nested/b.txt', 'b');
+    await write(context, 'src/x/y/c.md', 'c');
+    await copyFiles(context, rootfs, request(['src/*/b.txt'], '/s7/'));
+    expect(await read('s7/b.txt')).toBe('b');
+    const parts = await checksumSources(ContentHashIndex.inMemory(), context, { sources: ['src/*/b.txt'], sourceIgnore: undefined, exclude: undefined, parents: false }, { owners: false });
+    expect(parts.map((part) => part.split(' ').slice(0, 3).join(' '))).toEqual(['file src/nested/b.txt file']);
+    await copyFiles(context, rootfs, request(['src/**/c.md', 'nomatch*', 'src/*/none'], '/g/'));
+    expect(await exists('g')).toBe(false);
+  });
+
+  it('fails on a wildcard match that is a dangling symlink, as on a plain source', async () => {
+    await write(context, 'src/a.txt', 'a');
+    await symlink('../outside', join(context, 'src', 'dangling'));
+    await expect(copyFiles(context, rootfs, request(['src/*'], '/s/'))).rejects.toThrow(/"\/src\/dangling": not found$/);
+  });
+
   it('fails naming a missing plain source, and says when .dockerignore or the context boundary is why', async () => {
     await expect(copyFiles(context, rootfs, request(['missing'], '/'))).rejects.toThrow(/"\/missing": not found$/);
     await write(context, 'secret.txt', 's');
