@@ -93,8 +93,9 @@ export async function copyFiles(sourceRoot: string, destinationRoot: string, req
   const destinationPath = posix.normalize(`/${request.destination}`);
   const resolved: ResolvedSource[] = [];
   for (const source of request.sources) resolved.push(...(await resolveSource(sourceRoot, source, request)));
-  // Wildcards that matched nothing copy nothing, and then not even `dest/` is made (BuildKit's empty wildcard).
-  if (request.destination.endsWith('/') && resolved.length > 0) await copier.ensureDirectory(destinationPath);
+  // Wildcards that matched nothing copy nothing, and then not even `dest/` is made (BuildKit's empty wildcard);
+  // --parents copies from the source root through include patterns, which always makes `dest/`.
+  if (request.destination.endsWith('/') && (resolved.length > 0 || request.parents)) await copier.ensureDirectory(destinationPath);
   for (const source of resolved) await copier.copySource(source, destinationPath);
   copier.restampCreatedDirectories();
   return { copied: copier.copied, pendingLinks: [...copier.pendingLinks.values()] };

@@ -38,26 +38,33 @@ async function readDatabase(root: string, file: 'passwd' | 'group'): Promise<Dat
 
 const isNumeric = (text: string): boolean => /^\d+$/.test(text);
 
+/** An id BuildKit takes without a lookup: a number, or `root` (0) even where no /etc/passwd exists. */
+function literalId(text: string): number | undefined {
+  if (text === 'root') return 0;
+  return isNumeric(text) ? Number(text) : undefined;
+}
+
 /**
  * Resolves `user[:group]`. A user without group takes the user's primary group from /etc/passwd,
- * or the same number when given numerically (Docker: "a UID without GID uses the UID as the GID").
+ * or the same number when given numerically (Docker: "a UID without GID uses the UID as the GID");
+ * `:group` alone is root with that group, as BuildKit gives it. Unknown names are errors, where BuildKit
+ * silently gives root.
  */
 export async function resolveOwner(spec: string, root: string): Promise<Owner> {
   const [userPart = '', groupPart] = spec.split(':', 2);
-  let uid: number;
-  let primaryGid: number;
-  if (isNumeric(userPart)) {
-    uid = Number(userPart);
-    primaryGid = uid;
-  } else {
-    const user = (await readDatabase(root, 'passwd')).find((e) => e.name === userPart);
-    if (!user) throw new UserError(`unable to find user ${userPart}: no matching entries in passwd file`);
-    uid = user.id;
-    primaryGid = user.gid ?? user.id;
-  }
-  if (groupPart === undefined || groupPart === '') return { uid, gid: primaryGid };
-  if (isNumeric(groupPart)) return { uid, gid: Number(groupPart) };
+  const literalUid = userPart === '' ? 0 : literalId(userPart);
+  const user = literalUid === undefined ? await lookUpUser(root, userPart) : { uid: literalUid, gid: literalUid };
+  if (groupPart === undefined || groupPart === '') return user;
+  const gid = literalId(groupPart);
+  if (gid !== undefined) return { uid: user.uid, gid };
   const group = (await readDatabase(root, 'group')).find((e) => e.name === groupPart);
   if (!group) throw new UserError(`unable to find group ${groupPart}: no matching entries in group file`);
-  return { uid, gid: group.id };
+  return { uid: user.uid, gid: group.id };
+}
+
+/** A named user's uid and primary group. */
+async function lookUpUser(root: string, name: string): Promise<Owner> {
+  const user = (await readDatabase(root, 'passwd')).find((e) => e.name === name);
+  if (!user) throw new UserError(`unable to find user ${name}: no matching entries in passwd file`);
+  return { uid: user.id, gid: user.gid ?? user.id };
 }

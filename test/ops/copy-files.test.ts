@@ -90,7 +90,8 @@ describe('copyFiles', () => {
   });
 
   // BuildKit matches each path against the whole pattern (Go's path.Match), so a file never stands where the
-  // pattern wants a directory, `**` is one component, and an empty match copies nothing, not even `dest/`.
+  // pattern wants a directory, `**` is one component, and an empty match copies nothing, not even `dest/` (but --parents
+  // makes it: testCopyParentsMissingDirectory).
   it('matches wildcards through directories only, and makes no destination when nothing matched', async () => {
     await write(context, 'src/a.txt', 'a');
     await write(context, 'src/nested/b.txt', 'b');
@@ -101,6 +102,8 @@ describe('copyFiles', () => {
     expect(parts.map((part) => part.split(' ').slice(0, 3).join(' '))).toEqual(['file src/nested/b.txt file']);
     await copyFiles(context, rootfs, request(['src/**/c.md', 'nomatch*', 'src/*/none'], '/g/'));
     expect(await exists('g')).toBe(false);
+    await copyFiles(context, rootfs, request(['src/nomatch*/c'], '/out/', { parents: true }));
+    expect(await exists('out')).toBe(true);
   });
 
   it('fails on a wildcard match that is a dangling symlink, as on a plain source', async () => {

@@ -33,6 +33,19 @@ describe('resolveOwner', () => {
     expect(await resolveOwner('www:wheel', root)).toEqual({ uid: 1001, gid: 10 });
   });
 
+  it('takes :group alone as root with that group, and root without a passwd file (llb.WithUser)', async () => {
+    expect(await resolveOwner(':wheel', root)).toEqual({ uid: 0, gid: 10 });
+    expect(await resolveOwner(':77', root)).toEqual({ uid: 0, gid: 77 });
+    expect(await resolveOwner('app:', root)).toEqual({ uid: 1000, gid: 1000 });
+    const scratch = await mkdtemp(join(tmpdir(), 'tsbuild-owner-scratch-'));
+    try {
+      expect(await resolveOwner('root', scratch)).toEqual({ uid: 0, gid: 0 });
+      expect(await resolveOwner('5:root', scratch)).toEqual({ uid: 5, gid: 0 });
+    } finally {
+      await rm(scratch, { recursive: true, force: true });
+    }
+  });
+
   it('fails for unknown names, naming the database', async () => {
     await expect(resolveOwner('ghost', root)).rejects.toThrow('unable to find user ghost: no matching entries in passwd file');
     await expect(resolveOwner('app:ghosts', root)).rejects.toThrow('unable to find group ghosts: no matching entries in group file');
