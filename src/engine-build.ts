@@ -120,6 +120,8 @@ export interface BuildOutput {
   /** A path; `-` means standard output (tar kinds only). */
   dest: string | undefined;
   attrs: Record<string, string>;
+  /** `name=` of an archive output (BuildKit's exporters' attribute); undefined: the build's -t tags. */
+  names: ImageReference[] | undefined;
 }
 
 /**
@@ -128,8 +130,8 @@ export interface BuildOutput {
  * as a directory. `image` needs nothing more: the image store already holds it.
  */
 export async function exportBuiltImage(engine: Engine, image: StoredImage, tags: ImageReference[], outputs: BuildOutput[], stdout: NodeJS.WritableStream): Promise<void> {
-  const archive = { manifestDigest: image.manifestDigest, refs: tags };
   for (const output of outputs) {
+    const archive = { manifestDigest: image.manifestDigest, refs: output.names ?? tags };
     if (output.type === 'image') continue;
     // Loaded only for these outputs: the tar writers are not part of a plain build's start-up.
     const { exportImageTar, exportLocalDirectory, exportOciLayout, exportRootfsTar } = await import('./image/export.js');

@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
 import { defineBuildCommand, parseBuildOptions, type BuildCommandOptions } from '../../src/cli/commands/build.js';
+import { formatReference } from '../../src/image/reference.js';
 
 async function parse(argv: string[]): Promise<BuildCommandOptions> {
   let seen: BuildCommandOptions | undefined;
@@ -80,5 +81,12 @@ describe('build command options', () => {
     expect(() => parseBuildOptions('.', { label: ['novalue'] })).toThrow('invalid --label "novalue": expected KEY=VALUE');
     expect(() => parseBuildOptions('.', { output: ['type=zip,dest=x'] })).toThrow('invalid --output type "zip"');
     expect(() => parseBuildOptions('.', { secret: ['src=/x'] })).toThrow('invalid --secret "src=/x": id is required');
+    expect(() => parseBuildOptions('.', { output: ['type=docker,dest=x.tar,name=Not A Name'] })).toThrow('invalid reference format');
+  });
+
+  it('reads --output fields as CSV: a quoted name= lists several image names', () => {
+    const [output] = parseBuildOptions('.', { output: ['type=docker,dest=x.tar,"name=app:1,reg.example/app:2"'] }).outputs;
+    expect(output?.names?.map(formatReference)).toEqual(['docker.io/library/app:1', 'reg.example/app:2']);
+    expect(output?.attrs).toEqual({});
   });
 });

@@ -8,7 +8,7 @@ import { configEnvNames } from '../../config.js';
 import type { BuildInput, BuildRequest, BuildResult } from '../../engine-build.js';
 import type { CheckWarning } from '../../graph/index.js';
 import { TsbuildError, UserError } from '../../errors.js';
-import { formatReference, parseTagReference } from '../../image/reference.js';
+import { formatReference, parseTagReference, type ImageReference } from '../../image/reference.js';
 import { canonicalTag } from '../../image/store-state.js';
 import { reportBuiltImage, type BuiltImageReport } from '../build-report.js';
 import { replayFile, replayKey, type ReplayRecord } from '../replay-record.js';
@@ -35,6 +35,7 @@ export interface OutputSpec {
   type: 'image' | 'oci' | 'docker' | 'tar' | 'local';
   dest: string | undefined;
   attrs: Record<string, string>;
+  names: ImageReference[] | undefined;
 }
 
 export interface BuildCommandOptions {
@@ -136,11 +137,34 @@ function parseBuildArgs(values: string[], env: NodeJS.ProcessEnv): Map<string, s
 /** `key=value,key=value` as BuildKit's CSV flags take them. */
 function parseFields(text: string, flag: string): Map<string, string> {
   const fields = new Map<string, string>();
-  for (const part of text.split(',')) {
+  for (const part of csvFields(text)) {
     const at = part.indexOf('=');
     if (at <= 0) throw new UserError(`invalid ${flag} "${text}": expected key=value fields`);
     fields.set(part.slice(0, at).trim().toLowerCase(), part.slice(at + 1));
   }
+  return fields;
+}
+
+/**
+ * A flag value's comma-separated fields, read as CSV the way docker's flags are: a field in double quotes may
+ * hold commas (`"name=a:1,b:2"`), and `""` inside it is one quote.
+ */
+function csvFields(text: string): string[] {
+  const fields: string[] = [];
+  let field = '';
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const char = text[i] as string;
+    if (quoted && char === '"') {
+      if (text[i + 1] === '"') field += text[++i];
+      else quoted = false;
+    } else if (!quoted && char === '"' && field === '') quoted = true;
+    else if (!quoted && char === ',') {
+      fields.push(field);
+      field = '';
+    } else field += char;
+  }
+  fields.push(field);
   return fields;
 }
 
@@ -176,9 +200,10 @@ function parseOutput(text: string): OutputSpec {
   }
   const dest = fields.get('dest');
   if (type !== 'image' && dest === undefined) throw new UserError(`--output type=${type} needs dest=PATH`);
-  fields.delete('type');
-  fields.delete('dest');
-  return { type: type as OutputSpec['type'], dest, attrs: Object.fromEntries(fields) };
+  // name= (comma-separated, as BuildKit's exporters take it) names the image in an archive instead of the -t tags.
+  const names = fields.get('name')?.split(',').map((name) => parseTagReference(name.trim()));
+  for (const known of ['type', 'dest', 'name']) fields.delete(known);
+  return { type: type as OutputSpec['type'], dest, attrs: Object.fromEntries(fields), names };
 }
 
 /** Reads the secret's value from its file or variable (never logged, never in a cache key). */
