@@ -63,8 +63,8 @@ export abstract class BaseSnapshotter implements Snapshotter {
       if (!record) throw new NotFoundError(`snapshot ${key} does not exist`);
       if (record.kind !== 'active') throw new UserError(`snapshot ${key} is ${record.kind === 'view' ? 'a view' : 'already committed'}: only active snapshots can be committed`);
       if (table.snapshots[name]) throw new ConflictError(`snapshot ${name} already exists`);
-      delete table.snapshots[key];
-      table.snapshots[name] = { ...record, kind: 'committed', created: new Date().toISOString(), unsyncedBoot: boot };
+      table.delete(key);
+      table.set(name, { ...record, kind: 'committed', created: new Date().toISOString(), unsyncedBoot: boot });
       return record.id;
     });
     await this.onCommitted(id);
@@ -80,7 +80,11 @@ export abstract class BaseSnapshotter implements Snapshotter {
     const covered = (record: SnapshotRecord): boolean => record.unsyncedBoot === boot && new Date(record.created) <= syncStart;
     if (!Object.values((await this.metadata.read()).snapshots).some(covered)) return;
     await this.metadata.update((table) => {
-      for (const record of Object.values(table.snapshots)) if (covered(record)) delete record.unsyncedBoot;
+      for (const [name, record] of Object.entries(table.snapshots)) {
+        if (!covered(record)) continue;
+        const { unsyncedBoot: _synced, ...rest } = record;
+        table.set(name, rest);
+      }
     });
   }
 
@@ -106,7 +110,7 @@ export abstract class BaseSnapshotter implements Snapshotter {
         }
       }
       const storage = [...dropped].map((name) => (table.snapshots[name] as SnapshotRecord).id);
-      for (const name of dropped) delete table.snapshots[name];
+      for (const name of dropped) table.delete(name);
       return storage;
     });
     for (const id of ids) await removeTree(this.storageDir(id));
@@ -118,7 +122,7 @@ export abstract class BaseSnapshotter implements Snapshotter {
       if (!record) throw new NotFoundError(`snapshot ${keyOrName} does not exist`);
       const child = Object.entries(table.snapshots).find(([, other]) => other.parent === keyOrName);
       if (child) throw new ConflictError(`snapshot ${keyOrName} is the parent of ${child[0]}: remove that first`);
-      delete table.snapshots[keyOrName];
+      table.delete(keyOrName);
       return record.id;
     });
     await removeTree(this.storageDir(id));
@@ -155,24 +159,24 @@ export abstract class BaseSnapshotter implements Snapshotter {
     const snapshot = await this.metadata.update(async (table) => {
       if (table.snapshots[key]) throw new ConflictError(`snapshot ${key} already exists`);
       const parentIds = parent === undefined ? [] : this.committedChain(table, parent);
-      const id = String(table.nextId++);
+      const id = table.takeId();
       mkdirSync(this.snapshotsDir, { recursive: true });
       await this.createStorage(id, parentIds, kind);
       const record: SnapshotRecord = { id, kind, parent, created: new Date().toISOString() };
-      table.snapshots[key] = record;
+      table.set(key, record);
       return { record, parentIds };
     });
     return this.mountsOf(snapshot);
   }
 
-  private committedChain(table: SnapshotTable, parent: string): string[] {
+  private committedChain(table: Pick<SnapshotTable, 'snapshots'>, parent: string): string[] {
     const record = table.snapshots[parent];
     if (!record) throw new NotFoundError(`parent snapshot ${parent} does not exist`);
     if (record.kind !== 'committed') throw new UserError(`parent snapshot ${parent} is not committed`);
     return [record.id, ...this.resolve(table, parent).parentIds];
   }
 
-  protected resolve(table: SnapshotTable, keyOrName: string): ResolvedSnapshot {
+  protected resolve(table: Pick<SnapshotTable, 'snapshots'>, keyOrName: string): ResolvedSnapshot {
     const record = table.snapshots[keyOrName];
     if (!record) throw new NotFoundError(`snapshot ${keyOrName} does not exist`);
     const parentIds: string[] = [];

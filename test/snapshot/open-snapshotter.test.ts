@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { mountAll, unmount } from '../../src/snapshot/mount.js';
+import { SnapshotMetadata, type SnapshotRecord } from '../../src/snapshot/metadata.js';
 import { openSnapshotter, overlayWorks } from '../../src/snapshot/open-snapshotter.js';
 import { describeIf, isRoot } from '../helpers/capabilities.js';
 
@@ -61,13 +62,16 @@ describeIf('openSnapshotter', isRoot() ? [] : ['root'], () => {
     await commit('synced');
     await commit('this-boot');
     await snapshotter.markSynced(new Date(0)); // a sync that started before every commit covers none
-    const metadataFile = join(dir, 'native', 'metadata.json');
-    const table = JSON.parse(await readFile(metadataFile, 'utf8')) as { snapshots: Record<string, { id: string; unsyncedBoot?: string }> };
+    // What a crash in an earlier boot leaves: 'lost' was committed then, and 'synced' was covered by a sync.
+    const metadata = new SnapshotMetadata(join(dir, 'native'));
+    const table = await metadata.read();
     expect(Object.values(table.snapshots).filter((record) => record.unsyncedBoot !== undefined)).toHaveLength(4);
-    (table.snapshots['lost'] as { unsyncedBoot?: string }).unsyncedBoot = 'an-earlier-boot';
-    delete (table.snapshots['synced'] as { unsyncedBoot?: string }).unsyncedBoot;
-    await writeFile(metadataFile, JSON.stringify(table));
-    const lostStorage = join(dir, 'native', 'snapshots', (table.snapshots['lost'] as { id: string }).id);
+    await metadata.update((edit) => {
+      edit.set('lost', { ...(edit.snapshots['lost'] as SnapshotRecord), unsyncedBoot: 'an-earlier-boot' });
+      const { unsyncedBoot: _covered, ...synced } = edit.snapshots['synced'] as SnapshotRecord;
+      edit.set('synced', synced);
+    });
+    const lostStorage = join(dir, 'native', 'snapshots', (table.snapshots['lost'] as SnapshotRecord).id);
 
     const reopened = await openSnapshotter(dir, 'native');
     expect((await reopened.list()).map((info) => info.name)).toEqual(['synced', 'this-boot']);
@@ -76,7 +80,7 @@ describeIf('openSnapshotter', isRoot() ? [] : ['root'], () => {
     expect(await reopened.hasUnsynced()).toBe(true);
     await reopened.markSynced(new Date());
     expect(await reopened.hasUnsynced()).toBe(false);
-    const after = JSON.parse(await readFile(metadataFile, 'utf8')) as { snapshots: Record<string, { unsyncedBoot?: string }> };
+    const after = await new SnapshotMetadata(join(dir, 'native')).read();
     expect(Object.values(after.snapshots).map((record) => record.unsyncedBoot)).toEqual([undefined, undefined]);
   });
 });
