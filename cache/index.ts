@@ -16,6 +16,8 @@ export type { Digest, Sha256Digest, Xxh64Hasher } from './digest.js';
 // content store
 export { ContentStore, ContentMismatchError, cacheDirTag } from './store.js';
 export { writeFileAtomically } from './atomic-write.js';
+export { JournaledTable } from './journaled-table.js';
+export type { JournaledTableOptions, TableEdit } from './journaled-table.js';
 export { readTextIfAny } from './text-file.js';
 export type { BlobInfo, ContentStoreOptions, IngestExpectation } from './store.js';
 export type { AlignedAllocator } from './blob-file.js';

@@ -10,7 +10,7 @@
 import { existsSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { resolveConfig, statePaths } from '../config.js';
 import { contextStatsHold } from '../context/stat-record.js';
-import { findInState, readStoreState, storeStateFile } from '../image/store-state.js';
+import { findInState, storeStateTable } from '../image/store-state.js';
 import { leadingRoot } from './argv-root.js';
 import { reportBuiltImage } from './build-report.js';
 import { codeIdentity } from './code-identity.js';
@@ -37,7 +37,7 @@ function stillHolds(record: ReplayRecord, env: NodeJS.ProcessEnv, imagesDir: str
   if (Object.entries(record.env).some(([name, value]) => (env[name] ?? null) !== value)) return false;
   if (record.files.some((file) => readText(file.path) !== file.text)) return false;
   if (!contextStatsHold(record.context)) return false;
-  const state = readStoreState(storeStateFile(imagesDir));
+  const state = storeStateTable(imagesDir).read();
   // Untagged, the image may have been removed while the build cache kept its blobs.
   if (state.images[record.manifestDigest] === undefined || record.tags.some((tag) => state.tags[tag] !== record.manifestDigest)) return false;
   if (record.blobFiles.some((file) => !existsSync(file))) return false;

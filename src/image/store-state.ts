@@ -1,9 +1,7 @@
 // The image store's state file (`images.json`: image records and the tags naming them) and how a name finds
 // an image in it. Apart from ImageStore (store.ts), which adds locking and writing, so that a reader that only
 // checks a few tags (a build's replay, src/cli/build-replay.ts) does not load the lock machinery.
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import type { Sha256Digest } from '../../cache/index.js';
+import { JournaledTable, type Sha256Digest } from '../../cache/index.js';
 import { UserError } from '../errors.js';
 import { formatReference, parseReference, repositoryName, type ImageReference } from './reference.js';
 
@@ -27,20 +25,13 @@ export interface StateFile {
   tags: Record<string, Sha256Digest>; // canonical reference → manifest digest
 }
 
-/** The state file of the image store in `dir`. */
-export function storeStateFile(dir: string): string {
-  return join(dir, 'images.json');
-}
-
-/** The state in `path`; an empty store when there is no file yet. */
-export function readStoreState(path: string): StateFile {
-  try {
-    // Sync: one small file on every image lookup, where a thread-pool round trip costs more than the read.
-    return JSON.parse(readFileSync(path, 'utf8')) as StateFile;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { version: 1, images: {}, tags: {} };
-    throw err;
-  }
+/**
+ * The image store's state in `dir`: images.json and its journal (cache/journaled-table.ts). With `lock` it can
+ * be changed; without, as the build replay opens it, it is only read. Flushed on every change: a tag must
+ * survive a crash.
+ */
+export function storeStateTable(dir: string, lock?: () => Promise<() => Promise<void>>): JournaledTable<StateFile> {
+  return new JournaledTable<StateFile>({ dir, name: 'images', empty: () => ({ version: 1, images: {}, tags: {} }), lock, durable: true });
 }
 
 /** The key of `ref` in the state's tags: repository and tag, digest left out. */

@@ -1,15 +1,14 @@
 // ImageStore: the local image records (manifest digest → image ID, when added) and the tags that point
-// at them, in one JSON file replaced atomically under a cross-process lock. The blobs themselves live in
+// at them, in a journaled JSON table changed under a cross-process lock. The blobs themselves live in
 // the ContentStore. A tag that moves leaves the old image behind as a dangling `<none>:<none>` image.
-import { randomBytes } from 'node:crypto';
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ContentStore, Sha256Digest } from '../../cache/index.js';
+import type { ContentStore, JournaledTable, Sha256Digest, TableEdit } from '../../cache/index.js';
 import { NotFoundError } from '../errors.js';
 import { lockState } from '../snapshot/state-lock.js';
 import type { ImageConfig, Manifest } from './oci.js';
 import { familiarReference, parseReference, type ImageReference } from './reference.js';
-import { canonicalTag, findInState, readStoreState, storeStateFile, viewOf, type ImageRecord, type StateFile, type StoredImage } from './store-state.js';
+import { canonicalTag, findInState, storeStateTable, viewOf, type ImageRecord, type StateFile, type StoredImage } from './store-state.js';
 
 export type { ImageRecord, StoredImage } from './store-state.js';
 
@@ -22,13 +21,13 @@ export function shortId(id: string): string {
 }
 
 export class ImageStore {
-  private readonly statePath: string;
+  private readonly state: JournaledTable<StateFile>;
 
   private constructor(
     readonly dir: string,
     readonly content: ContentStore,
   ) {
-    this.statePath = storeStateFile(dir);
+    this.state = storeStateTable(dir, () => lockState(join(dir, 'images.lock'), { retries: 200, minTimeout: 10, maxTimeout: 200 }));
   }
 
   static async open(dir: string, content: ContentStore): Promise<ImageStore> {
@@ -37,38 +36,19 @@ export class ImageStore {
   }
 
   private async readState(): Promise<StateFile> {
-    return readStoreState(this.statePath);
+    return this.state.read();
   }
 
   /**
-   * Read-modify-write under a lock shared by every process using this state root. Updates from this
-   * process queue up first, so they do not spin on the file lock against each other.
+   * A change under the lock shared by every process using this state root. Changes from this process queue
+   * up first, so they do not spin on the file lock against each other. One that changes nothing (a rebuild
+   * tagging the image its tags already name) writes nothing.
    */
-  private update<T>(change: (state: StateFile) => T): Promise<T> {
+  private update<T>(change: (edit: TableEdit<StateFile>) => T): Promise<T> {
     const previous = updateQueues.get(this.dir) ?? Promise.resolve();
-    const next = previous.then(() => this.updateLocked(change));
+    const next = previous.then(() => this.state.update(change));
     updateQueues.set(this.dir, next.catch(() => undefined));
     return next;
-  }
-
-  private async updateLocked<T>(change: (state: StateFile) => T): Promise<T> {
-    const release = await lockState(join(this.dir, 'images.lock'), { retries: 200, minTimeout: 10, maxTimeout: 200 });
-    try {
-      const state = await this.readState();
-      const before = JSON.stringify(state, null, 1);
-      const result = change(state);
-      const after = JSON.stringify(state, null, 1);
-      // A rebuild tagging the image its tags already name changes nothing: no write, no fsync.
-      if (after !== before) {
-        // Sync: one small file, and the tag a build waits for; flushed, as a tag must survive a crash.
-        const temp = `${this.statePath}.${process.pid}-${randomBytes(4).toString('hex')}`;
-        writeFileSync(temp, after, { flush: true });
-        renameSync(temp, this.statePath);
-      }
-      return result;
-    } finally {
-      await release();
-    }
   }
 
   async list(): Promise<StoredImage[]> {
@@ -84,29 +64,29 @@ export class ImageStore {
     for (const digest of [record.id, ...manifest.layers.map((l) => l.digest)]) {
       if (!(await this.content.has(digest))) throw new NotFoundError(`blob ${digest} is not in the content store`);
     }
-    return this.update((state) => {
-      const existing = state.images[record.manifestDigest];
+    return this.update((edit) => {
+      const existing = edit.table.images[record.manifestDigest];
       const stored = existing ?? { manifestDigest: record.manifestDigest, id: record.id, added: record.added ?? new Date().toISOString() };
-      state.images[record.manifestDigest] = stored;
-      for (const ref of tags) state.tags[canonicalTag(ref)] = record.manifestDigest;
-      return viewOf(state, stored);
+      edit.set('images', record.manifestDigest, stored);
+      for (const ref of tags) edit.set('tags', canonicalTag(ref), record.manifestDigest);
+      return viewOf(edit.table, stored);
     });
   }
 
   /** Points `ref` at an existing image; the image it pointed at before stays (possibly dangling). */
   async tag(ref: ImageReference, manifestDigest: Sha256Digest): Promise<void> {
-    await this.update((state) => {
-      if (!state.images[manifestDigest]) throw new NotFoundError(`No such image: ${manifestDigest}`);
-      state.tags[canonicalTag(ref)] = manifestDigest;
+    await this.update((edit) => {
+      if (!edit.table.images[manifestDigest]) throw new NotFoundError(`No such image: ${manifestDigest}`);
+      edit.set('tags', canonicalTag(ref), manifestDigest);
     });
   }
 
   /** Removes a tag; returns the image it pointed at, or undefined when there was no such tag. */
   async untag(ref: ImageReference): Promise<Sha256Digest | undefined> {
-    return this.update((state) => {
+    return this.update((edit) => {
       const key = canonicalTag(ref);
-      const digest = state.tags[key];
-      delete state.tags[key];
+      const digest = edit.table.tags[key];
+      edit.delete('tags', key);
       return digest;
     });
   }
@@ -116,13 +96,13 @@ export class ImageStore {
    * sorted by canonical name: the order Docker's reference store gives `rmi -f`'s "Untagged:" lines.
    */
   async remove(manifestDigest: Sha256Digest): Promise<string[]> {
-    return this.update((state) => {
-      const removedTags = Object.entries(state.tags)
+    return this.update((edit) => {
+      const removedTags = Object.entries(edit.table.tags)
         .filter(([, d]) => d === manifestDigest)
         .map(([ref]) => ref)
         .sort();
-      for (const ref of removedTags) delete state.tags[ref];
-      delete state.images[manifestDigest];
+      for (const ref of removedTags) edit.delete('tags', ref);
+      edit.delete('images', manifestDigest);
       return removedTags;
     });
   }

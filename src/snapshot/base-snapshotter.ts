@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { ConflictError, NotFoundError, UserError } from '../errors.js';
 import { bootId } from './boot-id.js';
 import { removeTree } from './remove-tree.js';
-import { SnapshotMetadata, type SnapshotRecord, type SnapshotTable } from './metadata.js';
+import { snapshotMetadata, type SnapshotMetadata, type SnapshotRecord, type SnapshotTable } from './metadata.js';
 import type { ChangeSet, Mount, SnapshotInfo, Snapshotter, Usage } from './snapshotter.js';
 
 /** A snapshot with the storage ids of its ancestors, closest parent first. */
@@ -21,7 +21,7 @@ export abstract class BaseSnapshotter implements Snapshotter {
   protected readonly snapshotsDir: string;
 
   constructor(readonly dir: string) {
-    this.metadata = new SnapshotMetadata(dir);
+    this.metadata = snapshotMetadata(dir);
     this.snapshotsDir = join(dir, 'snapshots');
   }
 
@@ -51,20 +51,20 @@ export abstract class BaseSnapshotter implements Snapshotter {
   }
 
   async mounts(key: string): Promise<Mount[]> {
-    const snapshot = this.resolve(await this.metadata.read(), key);
+    const snapshot = this.resolve(this.metadata.read(), key);
     if (snapshot.record.kind === 'committed') throw new UserError(`snapshot ${key} is committed: prepare or view it to mount it`);
     return this.mountsOf(snapshot);
   }
 
   async commit(name: string, key: string): Promise<void> {
     const boot = await bootId();
-    const id = await this.metadata.update((table) => {
-      const record = table.snapshots[key];
+    const id = await this.metadata.update((edit) => {
+      const record = edit.table.snapshots[key];
       if (!record) throw new NotFoundError(`snapshot ${key} does not exist`);
       if (record.kind !== 'active') throw new UserError(`snapshot ${key} is ${record.kind === 'view' ? 'a view' : 'already committed'}: only active snapshots can be committed`);
-      if (table.snapshots[name]) throw new ConflictError(`snapshot ${name} already exists`);
-      table.delete(key);
-      table.set(name, { ...record, kind: 'committed', created: new Date().toISOString(), unsyncedBoot: boot });
+      if (edit.table.snapshots[name]) throw new ConflictError(`snapshot ${name} already exists`);
+      edit.delete('snapshots', key);
+      edit.set('snapshots', name, { ...record, kind: 'committed', created: new Date().toISOString(), unsyncedBoot: boot });
       return record.id;
     });
     await this.onCommitted(id);
@@ -72,18 +72,18 @@ export abstract class BaseSnapshotter implements Snapshotter {
 
   async hasUnsynced(): Promise<boolean> {
     const boot = await bootId();
-    return Object.values((await this.metadata.read()).snapshots).some((record) => record.unsyncedBoot === boot);
+    return Object.values((this.metadata.read()).snapshots).some((record) => record.unsyncedBoot === boot);
   }
 
   async markSynced(syncStart: Date): Promise<void> {
     const boot = await bootId();
     const covered = (record: SnapshotRecord): boolean => record.unsyncedBoot === boot && new Date(record.created) <= syncStart;
-    if (!Object.values((await this.metadata.read()).snapshots).some(covered)) return;
-    await this.metadata.update((table) => {
-      for (const [name, record] of Object.entries(table.snapshots)) {
+    if (!Object.values((this.metadata.read()).snapshots).some(covered)) return;
+    await this.metadata.update((edit) => {
+      for (const [name, record] of Object.entries(edit.table.snapshots)) {
         if (!covered(record)) continue;
         const { unsyncedBoot: _synced, ...rest } = record;
-        table.set(name, rest);
+        edit.set('snapshots', name, rest);
       }
     });
   }
@@ -96,8 +96,8 @@ export abstract class BaseSnapshotter implements Snapshotter {
   async dropUnsyncedFromEarlierBoots(): Promise<void> {
     const boot = await bootId();
     const lost = (record: SnapshotRecord): boolean => record.unsyncedBoot !== undefined && record.unsyncedBoot !== boot;
-    if (!Object.values((await this.metadata.read()).snapshots).some(lost)) return;
-    const ids = await this.metadata.update((table) => {
+    if (!Object.values((this.metadata.read()).snapshots).some(lost)) return;
+    const ids = await this.metadata.update(({ table, delete: drop }) => {
       const dropped = new Set(Object.keys(table.snapshots).filter((name) => lost(table.snapshots[name] as SnapshotRecord)));
       // Descendants come out too: their mounts stack the dropped storage below their own.
       for (let grew = true; grew; ) {
@@ -110,73 +110,73 @@ export abstract class BaseSnapshotter implements Snapshotter {
         }
       }
       const storage = [...dropped].map((name) => (table.snapshots[name] as SnapshotRecord).id);
-      for (const name of dropped) table.delete(name);
+      for (const name of dropped) drop('snapshots', name);
       return storage;
     });
     for (const id of ids) await removeTree(this.storageDir(id));
   }
 
   async remove(keyOrName: string): Promise<void> {
-    const id = await this.metadata.update((table) => {
-      const record = table.snapshots[keyOrName];
+    const id = await this.metadata.update((edit) => {
+      const record = edit.table.snapshots[keyOrName];
       if (!record) throw new NotFoundError(`snapshot ${keyOrName} does not exist`);
-      const child = Object.entries(table.snapshots).find(([, other]) => other.parent === keyOrName);
+      const child = Object.entries(edit.table.snapshots).find(([, other]) => other.parent === keyOrName);
       if (child) throw new ConflictError(`snapshot ${keyOrName} is the parent of ${child[0]}: remove that first`);
-      table.delete(keyOrName);
+      edit.delete('snapshots', keyOrName);
       return record.id;
     });
     await removeTree(this.storageDir(id));
   }
 
   async ownFiles(keyOrName: string): Promise<string | undefined> {
-    const record = (await this.metadata.read()).snapshots[keyOrName];
+    const record = (this.metadata.read()).snapshots[keyOrName];
     return record && record.kind !== 'view' ? this.fsDir(record.id) : undefined;
   }
 
   async stat(keyOrName: string): Promise<SnapshotInfo | undefined> {
-    const record = (await this.metadata.read()).snapshots[keyOrName];
+    const record = (this.metadata.read()).snapshots[keyOrName];
     return record && toInfo(keyOrName, record);
   }
 
   async list(): Promise<SnapshotInfo[]> {
-    const table = await this.metadata.read();
+    const table = this.metadata.read();
     return Object.entries(table.snapshots)
       .map(([name, record]) => toInfo(name, record))
       .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   }
 
   async usage(keyOrName: string, counted = new Set<number>()): Promise<Usage> {
-    return this.usageOf(this.resolve(await this.metadata.read(), keyOrName), counted);
+    return this.usageOf(this.resolve(this.metadata.read(), keyOrName), counted);
   }
 
   async changes(key: string): Promise<ChangeSet> {
-    const snapshot = this.resolve(await this.metadata.read(), key);
+    const snapshot = this.resolve(this.metadata.read(), key);
     if (snapshot.record.kind === 'view') throw new UserError(`snapshot ${key} is a view: it has no changes`);
     return this.changesOf(snapshot);
   }
 
   private async createActive(key: string, parent: string | undefined, kind: 'active' | 'view'): Promise<Mount[]> {
-    const snapshot = await this.metadata.update(async (table) => {
-      if (table.snapshots[key]) throw new ConflictError(`snapshot ${key} already exists`);
-      const parentIds = parent === undefined ? [] : this.committedChain(table, parent);
-      const id = table.takeId();
+    const snapshot = await this.metadata.update(async (edit) => {
+      if (edit.table.snapshots[key]) throw new ConflictError(`snapshot ${key} already exists`);
+      const parentIds = parent === undefined ? [] : this.committedChain(edit.table, parent);
+      const id = String(edit.take('nextId'));
       mkdirSync(this.snapshotsDir, { recursive: true });
       await this.createStorage(id, parentIds, kind);
       const record: SnapshotRecord = { id, kind, parent, created: new Date().toISOString() };
-      table.set(key, record);
+      edit.set('snapshots', key, record);
       return { record, parentIds };
     });
     return this.mountsOf(snapshot);
   }
 
-  private committedChain(table: Pick<SnapshotTable, 'snapshots'>, parent: string): string[] {
+  private committedChain(table: SnapshotTable, parent: string): string[] {
     const record = table.snapshots[parent];
     if (!record) throw new NotFoundError(`parent snapshot ${parent} does not exist`);
     if (record.kind !== 'committed') throw new UserError(`parent snapshot ${parent} is not committed`);
     return [record.id, ...this.resolve(table, parent).parentIds];
   }
 
-  protected resolve(table: Pick<SnapshotTable, 'snapshots'>, keyOrName: string): ResolvedSnapshot {
+  protected resolve(table: SnapshotTable, keyOrName: string): ResolvedSnapshot {
     const record = table.snapshots[keyOrName];
     if (!record) throw new NotFoundError(`snapshot ${keyOrName} does not exist`);
     const parentIds: string[] = [];

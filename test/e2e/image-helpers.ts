@@ -4,6 +4,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { storeStateTable } from '../../src/image/store-state.js';
 import { cliPath } from '../helpers/paths.js';
 
 export interface CliResult {
@@ -71,9 +72,7 @@ export function checkStoreConsistent(root: string): void {
     const actual = createHash('sha256').update(readFileSync(join(blobDir, hex))).digest('hex');
     if (actual !== hex) throw new Error(`blob ${hex} holds content ${actual}`);
   }
-  const statePath = join(root, 'images', 'images.json');
-  if (!existsSync(statePath)) return;
-  const state = JSON.parse(readFileSync(statePath, 'utf8')) as { images: Record<string, { id: string }>; tags: Record<string, string> };
+  const state = storeStateTable(join(root, 'images')).read();
   const has = (digest: string): boolean => blobs.has(digest.replace('sha256:', ''));
   for (const [tag, manifestDigest] of Object.entries(state.tags)) {
     if (!state.images[manifestDigest]) throw new Error(`tag ${tag} points at unknown image ${manifestDigest}`);
@@ -101,8 +100,10 @@ export function blobNames(root: string): string[] {
   return existsSync(dir) ? readdirSync(dir).sort() : [];
 }
 
-/** The image store's state file as text ("" before the first image), to compare before and after. */
+/** The image store's state files (table and journal) as text ("" before the first image), to compare before and after. */
 export function imageState(root: string): string {
-  const path = join(root, 'images', 'images.json');
-  return existsSync(path) ? readFileSync(path, 'utf8') : '';
+  return ['images.json', 'images.journal']
+    .map((name) => join(root, 'images', name))
+    .map((path) => (existsSync(path) ? readFileSync(path, 'utf8') : ''))
+    .join('\n');
 }

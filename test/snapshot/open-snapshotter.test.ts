@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { mountAll, unmount } from '../../src/snapshot/mount.js';
-import { SnapshotMetadata, type SnapshotRecord } from '../../src/snapshot/metadata.js';
+import { snapshotMetadata, type SnapshotRecord } from '../../src/snapshot/metadata.js';
 import { openSnapshotter, overlayWorks } from '../../src/snapshot/open-snapshotter.js';
 import { describeIf, isRoot } from '../helpers/capabilities.js';
 
@@ -63,13 +63,13 @@ describeIf('openSnapshotter', isRoot() ? [] : ['root'], () => {
     await commit('this-boot');
     await snapshotter.markSynced(new Date(0)); // a sync that started before every commit covers none
     // What a crash in an earlier boot leaves: 'lost' was committed then, and 'synced' was covered by a sync.
-    const metadata = new SnapshotMetadata(join(dir, 'native'));
-    const table = await metadata.read();
+    const metadata = snapshotMetadata(join(dir, 'native'));
+    const table = metadata.read();
     expect(Object.values(table.snapshots).filter((record) => record.unsyncedBoot !== undefined)).toHaveLength(4);
     await metadata.update((edit) => {
-      edit.set('lost', { ...(edit.snapshots['lost'] as SnapshotRecord), unsyncedBoot: 'an-earlier-boot' });
-      const { unsyncedBoot: _covered, ...synced } = edit.snapshots['synced'] as SnapshotRecord;
-      edit.set('synced', synced);
+      edit.set('snapshots', 'lost', { ...(edit.table.snapshots['lost'] as SnapshotRecord), unsyncedBoot: 'an-earlier-boot' });
+      const { unsyncedBoot: _covered, ...synced } = edit.table.snapshots['synced'] as SnapshotRecord;
+      edit.set('snapshots', 'synced', synced);
     });
     const lostStorage = join(dir, 'native', 'snapshots', (table.snapshots['lost'] as SnapshotRecord).id);
 
@@ -80,7 +80,7 @@ describeIf('openSnapshotter', isRoot() ? [] : ['root'], () => {
     expect(await reopened.hasUnsynced()).toBe(true);
     await reopened.markSynced(new Date());
     expect(await reopened.hasUnsynced()).toBe(false);
-    const after = await new SnapshotMetadata(join(dir, 'native')).read();
+    const after = snapshotMetadata(join(dir, 'native')).read();
     expect(Object.values(after.snapshots).map((record) => record.unsyncedBoot)).toEqual([undefined, undefined]);
   });
 });
