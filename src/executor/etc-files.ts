@@ -7,7 +7,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { readTextIfAny } from '../../cache/index.js';
 import { join } from 'node:path';
-import type { NetworkMode } from './executor.js';
+import type { DnsSettings, NetworkMode } from './executor.js';
 
 export interface EtcFiles {
   hosts: string;
@@ -36,8 +36,25 @@ export function buildStepHostsFile(hostname: string, extraHosts: { host: string;
   return ['127.0.0.1\tlocalhost ' + hostname, '::1\tlocalhost ip6-localhost ip6-loopback', ...extraHosts.map((entry) => `${entry.ip}\t${entry.host}`), ''].join('\n');
 }
 
-/** resolv.conf for a sandbox from the host's text. */
-export function sandboxResolvConf(hostText: string, network: NetworkMode): string {
+/**
+ * resolv.conf for a sandbox from the host's text. With DNS settings it is rebuilt as Docker rebuilds it:
+ * nameserver, search and options lines only, each list given replacing the host's (`search .`: none).
+ */
+export function sandboxResolvConf(hostText: string, network: NetworkMode, dns?: DnsSettings): string {
+  if (dns !== undefined && (dns.servers.length > 0 || dns.search.length > 0 || dns.options.length > 0)) {
+    const hostLists = (keyword: string): string[] =>
+      hostText.split('\n').flatMap((line) => {
+        const words = line.trim().split(/\s+/);
+        return words[0] === keyword ? words.slice(1) : [];
+      });
+    const servers = dns.servers.length > 0 ? dns.servers : hostLists('nameserver').filter((ip) => !isLoopbackNameserver(`nameserver ${ip}`));
+    const search = dns.search.length > 0 ? dns.search : hostLists('search');
+    const options = dns.options.length > 0 ? dns.options : hostLists('options');
+    const lines = servers.map((ip) => `nameserver ${ip}`);
+    if (search.length > 0 && search.join(' ') !== '.') lines.push(`search ${search.join(' ')}`);
+    if (options.length > 0) lines.push(`options ${options.join(' ')}`);
+    return `${lines.join('\n')}\n`;
+  }
   if (network === 'host') return hostText;
   const lines = hostText.split('\n').filter((line) => !isLoopbackNameserver(line));
   if (!lines.some((line) => /^\s*nameserver\s/.test(line))) {
@@ -55,7 +72,7 @@ function isLoopbackNameserver(line: string): boolean {
 /** Makes `dir` with the three files in it and returns their paths. */
 export function writeEtcFiles(
   dir: string,
-  options: { hostname: string; ip: string | undefined; network: NetworkMode; extraHosts: { host: string; ip: string }[]; style: 'docker' | 'buildkit' },
+  options: { hostname: string; ip: string | undefined; network: NetworkMode; extraHosts: { host: string; ip: string }[]; dns?: DnsSettings | undefined; style: 'docker' | 'buildkit' },
 ): EtcFiles {
   const files: EtcFiles = { hosts: join(dir, 'hosts'), hostname: join(dir, 'hostname'), resolvConf: join(dir, 'resolv.conf') };
   const hostResolv = readTextIfAny('/etc/resolv.conf');
@@ -68,7 +85,7 @@ export function writeEtcFiles(
   mkdirSync(dir);
   writeFileSync(files.hosts, hosts);
   writeFileSync(files.hostname, `${options.hostname}\n`);
-  writeFileSync(files.resolvConf, sandboxResolvConf(hostResolv, options.network));
+  writeFileSync(files.resolvConf, sandboxResolvConf(hostResolv, options.network, options.dns));
   return files;
 }
 

@@ -13,6 +13,8 @@ export interface ProcessSpec {
   /** As Docker takes it: `name`, `uid`, `name:group`, `uid:gid`; resolved from the rootfs' /etc/passwd and /etc/group. */
   user: string;
   tty: boolean;
+  /** --group-add: more supplementary groups, names (from the rootfs' /etc/group) or numbers. */
+  groupAdd?: string[];
   /** Resource limits; each is clamped to tsbuild's own hard limit. Absent: the process inherits tsbuild's. */
   rlimits?: Rlimit[];
 }
@@ -27,6 +29,16 @@ export interface SandboxMount {
 
 export type NetworkMode = 'none' | 'host' | 'bridge';
 
+/** Docker's --ipc modes, but joining another container's: private/shareable (own namespace, /dev/shm), host, none (no /dev/shm). */
+export type IpcMode = 'private' | 'shareable' | 'host' | 'none';
+
+/** --dns, --dns-search, --dns-option: each given list replaces the host's in /etc/resolv.conf. */
+export interface DnsSettings {
+  servers: string[];
+  search: string[];
+  options: string[];
+}
+
 export interface SandboxSpec {
   /** Unique id: runtime container id, cgroup and network names derive from it. */
   id: string;
@@ -38,6 +50,11 @@ export interface SandboxSpec {
   hostname: string;
   network: NetworkMode;
   extraHosts: { host: string; ip: string }[];
+  dns?: DnsSettings;
+  /** Default private. */
+  ipc?: IpcMode;
+  /** Size of /dev/shm; default 64 MiB. */
+  shmBytes?: number;
   /**
    * Whose conventions where Docker's containers and BuildKit's build steps differ (default docker):
    * - /etc/hosts: Docker's is the host's file under --network host; BuildKit's is always generated, with

@@ -35,7 +35,7 @@ export interface SpecContext {
 
 export function buildOciSpec(spec: SandboxSpec, context: SpecContext): OciSpec {
   const capabilities = resolveCapabilities(spec);
-  const namespaces: { type: string; path?: string }[] = [{ type: 'mount' }, { type: 'pid' }, { type: 'ipc' }, { type: 'uts' }];
+  const namespaces: { type: string; path?: string }[] = [{ type: 'mount' }, { type: 'pid' }, ...(spec.ipc === 'host' ? [] : [{ type: 'ipc' }]), { type: 'uts' }];
   if (spec.network !== 'host') namespaces.push(context.netnsPath === undefined ? { type: 'network' } : { type: 'network', path: context.netnsPath });
   const { memoryBytes, pidsLimit, cpuQuota } = spec.limits;
   return {
@@ -52,7 +52,7 @@ export function buildOciSpec(spec: SandboxSpec, context: SpecContext): OciSpec {
     },
     root: { path: context.rootfsPath, readonly: spec.readonlyRootfs },
     hostname: spec.hostname,
-    mounts: [...systemMounts(spec.privileged), ...etcMounts(context.etcFiles, spec), ...spec.mounts.map(toOciMount)],
+    mounts: [...systemMounts(spec), ...etcMounts(context.etcFiles, spec), ...spec.mounts.map(toOciMount)],
     linux: {
       namespaces,
       cgroupsPath: context.cgroupsPath,
@@ -82,7 +82,15 @@ export function withDefaultEnv(env: string[], home: string, tty: boolean): strin
   return result;
 }
 
-function systemMounts(privileged: boolean): OciMount[] {
+/** /dev/shm: a private tmpfs, the host's own under --ipc host, none under --ipc none. */
+function shmMounts(spec: SandboxSpec): OciMount[] {
+  if (spec.ipc === 'none') return [];
+  if (spec.ipc === 'host') return [{ destination: '/dev/shm', type: 'bind', source: '/dev/shm', options: ['rbind', 'rw'] }];
+  return [{ destination: '/dev/shm', type: 'tmpfs', source: 'shm', options: ['nosuid', 'noexec', 'nodev', 'mode=1777', `size=${spec.shmBytes ?? shmBytes}`] }];
+}
+
+function systemMounts(spec: SandboxSpec): OciMount[] {
+  const privileged = spec.privileged;
   return [
     { destination: '/proc', type: 'proc', source: 'proc', options: ['nosuid', 'noexec', 'nodev'] },
     { destination: '/dev', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'strictatime', 'mode=755', 'size=65536k'] },
@@ -90,7 +98,7 @@ function systemMounts(privileged: boolean): OciMount[] {
     { destination: '/sys', type: 'sysfs', source: 'sysfs', options: ['nosuid', 'noexec', 'nodev', privileged ? 'rw' : 'ro'] },
     { destination: '/sys/fs/cgroup', type: 'cgroup', source: 'cgroup', options: ['nosuid', 'noexec', 'nodev', 'relatime', privileged ? 'rw' : 'ro'] },
     { destination: '/dev/mqueue', type: 'mqueue', source: 'mqueue', options: ['nosuid', 'noexec', 'nodev'] },
-    { destination: '/dev/shm', type: 'tmpfs', source: 'shm', options: ['nosuid', 'noexec', 'nodev', 'mode=1777', `size=${shmBytes}`] },
+    ...shmMounts(spec),
   ];
 }
 

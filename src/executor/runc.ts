@@ -127,8 +127,8 @@ export class RuncExecutor implements Executor {
       const etcDir = join(bundle, 'etc');
       // The rootfs mount, the network namespace and the rest of the bundle are made at the same time.
       const [user, etcFiles, network] = await settleAll([
-        mountAll(spec.rootfs, rootfs).then(() => resolveUser(rootfs, spec.process.user)),
-        allocated.then((network) => writeEtcFiles(etcDir, { hostname: spec.hostname, ip: network.ip, network: spec.network, extraHosts: spec.extraHosts, style: spec.conventions ?? 'docker' })),
+        mountAll(spec.rootfs, rootfs).then(() => resolveUser(rootfs, spec.process.user, spec.process.groupAdd)),
+        allocated.then((network) => writeEtcFiles(etcDir, { hostname: spec.hostname, ip: network.ip, network: spec.network, extraHosts: spec.extraHosts, dns: spec.dns, style: spec.conventions ?? 'docker' })),
         connected,
       ] as const);
       const config = buildOciSpec(spec, { rootfsPath: rootfs, user, etcFiles, netnsPath: network.netnsPath, cgroupsPath: sandboxCgroupsPath(spec.id), hostRlimits: readHostRlimits() });

@@ -28,8 +28,11 @@ interface GroupEntry {
 
 const numeric = /^\d+$/;
 
-/** `id` then shows e.g. groups=0(root),10(wheel) for root and groups=50(staff) for app:staff. */
-export async function resolveUser(rootfs: string, spec: string): Promise<ExecUser> {
+/**
+ * `id` then shows e.g. groups=0(root),10(wheel) for root and groups=50(staff) for app:staff; --group-add's
+ * groups (`groupAdd`) follow.
+ */
+export async function resolveUser(rootfs: string, spec: string, groupAdd: string[] = []): Promise<ExecUser> {
   const [userPart = '', groupPart] = spec.split(':', 2) as [string, string | undefined];
   const wantedUser = userPart === '' ? '0' : userPart;
   const passwd = parsePasswd(await readOptional(join(rootfs, 'etc', 'passwd')));
@@ -39,7 +42,7 @@ export async function resolveUser(rootfs: string, spec: string): Promise<ExecUse
     ? { uid: entry.uid, gid: entry.gid, additionalGids: [], home: entry.home }
     : { uid: Number(wantedUser), gid: 0, additionalGids: [], home: '/' };
 
-  const groups = groupPart !== undefined || entry ? parseGroup(await readOptional(join(rootfs, 'etc', 'group'))) : [];
+  const groups = groupPart !== undefined || entry || groupAdd.length > 0 ? parseGroup(await readOptional(join(rootfs, 'etc', 'group'))) : [];
   if (groupPart !== undefined && groupPart !== '') {
     const group = groups.find((candidate) => candidate.name === groupPart) ?? (numeric.test(groupPart) ? { gid: Number(groupPart) } : undefined);
     if (!group) throw new UserError(`unable to find group ${groupPart}: no matching entries in group file`);
@@ -48,6 +51,12 @@ export async function resolveUser(rootfs: string, spec: string): Promise<ExecUse
     user.additionalGids = groups.filter((group) => group.members.includes(entry.name) && group.gid !== user.gid).map((group) => group.gid);
   }
   user.additionalGids.unshift(user.gid);
+  for (const added of groupAdd) {
+    const gid = numeric.test(added) ? Number(added) : groups.find((candidate) => candidate.name === added)?.gid;
+    // Docker's daemon words for it.
+    if (gid === undefined) throw new UserError(`Unable to find group ${added}: no matching entries in group file`);
+    if (!user.additionalGids.includes(gid)) user.additionalGids.push(gid);
+  }
   return user;
 }
 

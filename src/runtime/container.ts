@@ -6,7 +6,7 @@ import { hostname as osHostname } from 'node:os';
 import { setTimeout } from 'node:timers/promises';
 import { ConflictError, NotFoundError, TsbuildError, UserError } from '../errors.js';
 import { resolveCapabilities } from '../executor/capabilities.js';
-import type { ExecResult, Executor, NetworkMode, SandboxHeadStart, SandboxIO, SandboxMount } from '../executor/executor.js';
+import type { DnsSettings, ExecResult, Executor, IpcMode, NetworkMode, SandboxHeadStart, SandboxIO, SandboxMount } from '../executor/executor.js';
 import { familiarReference, parseReference } from '../image/reference.js';
 import type { ImageStore, StoredImage } from '../image/store.js';
 import type { Snapshotter } from '../snapshot/snapshotter.js';
@@ -43,6 +43,11 @@ export interface CreateOptions extends ProcessRequest {
   network: NetworkMode;
   /** --add-host HOST:IP */
   addHosts: string[];
+  dns: DnsSettings;
+  /** --ipc */
+  ipc: string | undefined;
+  /** --shm-size */
+  shmSize: string | undefined;
   privileged: boolean;
   capAdd: string[];
   capDrop: string[];
@@ -89,6 +94,25 @@ function parseAddHost(spec: string): { host: string; ip: string } {
   const colon = spec.indexOf(':');
   if (colon <= 0 || colon === spec.length - 1) throw new UserError(`invalid argument "${spec}" for "--add-host" flag: bad format for add-host: "${spec}"`);
   return { host: spec.slice(0, colon), ip: spec.slice(colon + 1) };
+}
+
+function parseIpc(mode: string | undefined): IpcMode | undefined {
+  if (mode === undefined || mode === '') return undefined;
+  if (mode === 'private' || mode === 'shareable' || mode === 'host' || mode === 'none') return mode;
+  if (mode.startsWith('container:')) throw new UserError(`--ipc ${mode}: joining another container's IPC namespace is not supported yet`);
+  throw new UserError(`invalid IPC mode: ${mode}`);
+}
+
+/** --shm-size in bytes (Docker: a positive size; 0 or unset is the 64 MiB default). */
+function parseShmSize(spec: string | undefined): number | undefined {
+  if (spec === undefined) return undefined;
+  let bytes: number;
+  try {
+    bytes = parseBytes(spec);
+  } catch (err) {
+    throw new UserError(`invalid argument "${spec}" for "--shm-size" flag: ${(err as Error).message}`);
+  }
+  return bytes === 0 ? undefined : bytes;
 }
 
 /** Docker refuses less: runc itself needs a few MB in the container's cgroup to start the process. */
@@ -139,6 +163,10 @@ export async function createContainer(deps: RuntimeDeps, options: CreateOptions,
     mounts.push({ type: 'bind', source: deps.initBinary, destination: initPath, options: ['bind', 'ro'] });
   }
   const extraHosts = options.addHosts.map(parseAddHost);
+  const hasDns = options.dns.servers.length > 0 || options.dns.search.length > 0 || options.dns.options.length > 0;
+  if (hasDns && options.network === 'host') throw new UserError('conflicting options: dns and the network mode');
+  const ipc = parseIpc(options.ipc);
+  const shmBytes = parseShmSize(options.shmSize);
   checkCapabilities(options);
   const memoryBytes = options.memory === undefined ? undefined : parseMemory(options.memory);
   const limits = {
@@ -162,6 +190,9 @@ export async function createContainer(deps: RuntimeDeps, options: CreateOptions,
       hostname,
       network: options.network,
       extraHosts,
+      ...(hasDns ? { dns: options.dns } : {}),
+      ...(ipc === undefined ? {} : { ipc }),
+      ...(shmBytes === undefined ? {} : { shmBytes }),
       privileged: options.privileged,
       capAdd: options.capAdd,
       capDrop: options.capDrop,

@@ -21,6 +21,8 @@ export interface ProcessRequest {
   callerEnv: Record<string, string | undefined>;
   workdir: string | undefined;
   user: string | undefined;
+  /** --group-add */
+  groupAdd: string[];
   tty: boolean;
   init: boolean;
 }
@@ -104,6 +106,7 @@ export function resolveProcess(image: ContainerConfig, request: ProcessRequest, 
     env,
     cwd,
     user: request.user ?? image.User ?? '',
+    ...(request.groupAdd.length > 0 ? { groupAdd: request.groupAdd } : {}),
     tty: request.tty,
   };
 }

@@ -1,7 +1,7 @@
-// `tsbuild run`'s privilege, capability, memory and name flags through the real CLI with the busybox base:
+// `tsbuild run`'s privilege, capability, memory, IPC, DNS, group and name flags through the real CLI with the busybox base:
 // what the process inside sees (/proc/self/status, cgroup files, /etc files, PID 1), Docker's exit codes
 // and messages for bad values, and nothing left behind.
-import { readFileSync, readdirSync } from 'node:fs';
+import { readFileSync, readdirSync, readlinkSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -128,6 +128,30 @@ describeIf('tsbuild run privilege and resource flags (CLI, real runc)', missing,
     expect(inside(['--read-only'], 'echo 1.1.1.1 x >> /etc/hosts 2>/dev/null; echo $?').stdout).toBe('1\n');
     expect(inside(['--network', 'host'], 'hostname; cat /etc/hostname; echo $HOSTNAME').stdout).toBe(`${hostname()}\n`.repeat(3));
     expect(leftovers(root)).toEqual([]);
+  });
+
+  // What `docker run --rm busybox …` (20.10.24) printed for the same flags.
+  it('--dns, --dns-search, --dns-option rebuild /etc/resolv.conf; refused with --network host', () => {
+    const resolv = inside(['--dns', '9.9.9.9', '--dns', '1.1.1.1', '--dns-search', 'example.org', '--dns-option', 'ndots:2'], 'cat /etc/resolv.conf');
+    expect(resolv.stdout).toBe('nameserver 9.9.9.9\nnameserver 1.1.1.1\nsearch example.org\noptions ndots:2\n');
+    expect(tsbuild(root, ['run', '--rm', '--network', 'host', '--dns', '9.9.9.9', 'bb:1', 'true'])).toMatchObject({ code: 125 });
+  });
+
+  it('--shm-size sizes /dev/shm, --ipc host shares the host’s, --ipc none has none', () => {
+    expect(inside(['--shm-size', '1m'], 'df -k /dev/shm | tail -1').stdout).toMatch(/^shm\s+1024\s/);
+    const ipcNs = (flags: string[]): string => inside(flags, 'readlink /proc/self/ns/ipc').stdout.trim();
+    expect(ipcNs(['--ipc', 'host'])).toBe(readlinkSync('/proc/self/ns/ipc'));
+    expect(ipcNs(['--ipc', 'private'])).not.toBe(readlinkSync('/proc/self/ns/ipc'));
+    expect(inside(['--ipc', 'none'], 'test -e /dev/shm; echo $?').stdout).toBe('1\n');
+    expect(tsbuild(root, ['run', '--rm', '--ipc', 'bogus', 'bb:1', 'true'])).toMatchObject({ code: 125, stderr: "tsbuild: invalid IPC mode: bogus\nSee 'tsbuild run --help'.\n" });
+  });
+
+  it('--group-add adds groups by number or name from the image, after the user’s own', () => {
+    expect(inside(['--group-add', '10', '--group-add', '4242', '--user', 'nobody'], 'id -G').stdout).toBe('65534 10 4242\n');
+    expect(tsbuild(root, ['run', '--rm', '--group-add', 'audio', 'bb:1', 'true'])).toMatchObject({
+      code: 125,
+      stderr: 'tsbuild: Unable to find group audio: no matching entries in group file\n',
+    });
   });
 
   it('--init runs an init as PID 1 that reaps orphaned zombies', () => {

@@ -105,6 +105,15 @@ describe('OCI spec', () => {
     expect(host.linux.namespaces.map((ns) => ns.type)).not.toContain('network');
   });
 
+  it('sizes /dev/shm by --shm-size, shares the host’s IPC under --ipc host and has no /dev/shm under --ipc none', () => {
+    const shm = (spec: ReturnType<typeof buildOciSpec>): OciMount | undefined => spec.mounts.find((m) => m.destination === '/dev/shm');
+    expect(shm(buildOciSpec({ ...baseSpec('x', ['true']), shmBytes: 1 << 20 }, context))?.options).toContain('size=1048576');
+    const host = buildOciSpec({ ...baseSpec('x', ['true']), ipc: 'host' }, context);
+    expect(host.linux.namespaces.map((ns) => ns.type)).toEqual(['mount', 'pid', 'uts', 'network']);
+    expect(shm(host)?.source).toBe('/dev/shm');
+    expect(shm(buildOciSpec({ ...baseSpec('x', ['true']), ipc: 'none' }, context))).toBeUndefined();
+  });
+
   it('drops seccomp and masks for --privileged', () => {
     const spec = buildOciSpec({ ...baseSpec('x', ['true']), privileged: true }, context);
     expect(spec.linux.seccomp).toBeUndefined();
@@ -126,6 +135,15 @@ describe('resolv.conf', () => {
   });
   it('keeps the host’s file on the host network', () => {
     expect(sandboxResolvConf(host, 'host')).toBe(host);
+  });
+  // Docker's rebuilt file (libnetwork resolvconf.Build): each list given replaces the host's, other lines go.
+  it('rebuilds it from --dns, --dns-search and --dns-option', () => {
+    const none = { servers: [], search: [], options: [] };
+    expect(sandboxResolvConf(host, 'bridge', { ...none, servers: ['9.9.9.9'] })).toBe('nameserver 9.9.9.9\nsearch example.org\noptions edns0\n');
+    expect(sandboxResolvConf('nameserver 10.0.0.2\n', 'bridge', { ...none, search: ['a.test', 'b.test'], options: ['ndots:2'] })).toBe(
+      'nameserver 10.0.0.2\nsearch a.test b.test\noptions ndots:2\n',
+    );
+    expect(sandboxResolvConf(host, 'bridge', { ...none, servers: ['1.1.1.1'], search: ['.'] })).toBe('nameserver 1.1.1.1\noptions edns0\n');
   });
 });
 
@@ -149,6 +167,11 @@ describe('user resolution', () => {
     expect(await resolveUser(rootfs, '4242')).toEqual({ uid: 4242, gid: 0, additionalGids: [0], home: '/' });
     expect(await resolveUser(rootfs, '4242:77')).toEqual({ uid: 4242, gid: 77, additionalGids: [77], home: '/' });
     expect(await resolveUser(rootfs, '')).toEqual({ uid: 0, gid: 0, additionalGids: [0, 10], home: '/root' });
+  });
+
+  it('adds --group-add groups by name or number after the user’s own, once each', async () => {
+    expect((await resolveUser(rootfs, 'app', ['staff', '77', '10'])).additionalGids).toEqual([1000, 10, 50, 77]);
+    await expect(resolveUser(rootfs, '', ['audio'])).rejects.toThrow('Unable to find group audio: no matching entries in group file');
   });
 
   it('refuses unknown names with Docker’s message', async () => {

@@ -128,6 +128,9 @@ const options = (overrides: Partial<CreateOptions> = {}): CreateOptions => ({
   hostname: undefined,
   network: 'none',
   addHosts: [],
+  dns: { servers: [], search: [], options: [] },
+  ipc: undefined,
+  shmSize: undefined,
   privileged: false,
   capAdd: [],
   capDrop: [],
@@ -191,6 +194,17 @@ describe('createContainer + startContainer', () => {
     expect(executor.specs[0]?.limits).toEqual({});
   });
 
+  it('hands the sandbox --dns*, --ipc, --shm-size and --group-add, and leaves Docker defaults unset', async () => {
+    const executor = new ScriptedExecutor(() => exited(0));
+    const deps = await runtime(executor);
+    const dns = { servers: ['9.9.9.9'], search: ['example.org'], options: ['ndots:2'] };
+    await startContainer(deps, await createContainer(deps, options({ dns, ipc: 'host', shmSize: '1m', groupAdd: ['10', 'audio'] })), io);
+    await startContainer(deps, await createContainer(deps, options({ shmSize: '0' })), io);
+    const [given, defaults] = executor.specs;
+    expect([given?.dns, given?.ipc, given?.shmBytes, given?.process.groupAdd]).toEqual([dns, 'host', 1024 * 1024, ['10', 'audio']]);
+    expect([defaults?.dns, defaults?.ipc, defaults?.shmBytes, defaults?.process.groupAdd]).toEqual([undefined, undefined, undefined, undefined]);
+  });
+
   it('fails before touching anything for an unknown image, a missing host path, a bad capability or memory size', async () => {
     const deps = await runtime(new ScriptedExecutor(() => exited(0)));
     await expect(createContainer(deps, options({ image: 'nosuch' }))).rejects.toThrow("Unable to find image 'nosuch:latest' locally");
@@ -199,6 +213,9 @@ describe('createContainer + startContainer', () => {
     await expect(createContainer(deps, options({ capDrop: ['chown', 'nope'] }))).rejects.toThrow('invalid CapDrop: unknown capability: "CAP_NOPE"');
     await expect(createContainer(deps, options({ memory: '5m' }))).rejects.toThrow('Minimum memory limit allowed is 6MB');
     await expect(createContainer(deps, options({ memory: '1x' }))).rejects.toThrow(`invalid argument "1x" for "-m, --memory" flag: invalid size: '1x'`);
+    await expect(createContainer(deps, options({ ipc: 'bogus' }))).rejects.toThrow('invalid IPC mode: bogus');
+    await expect(createContainer(deps, options({ shmSize: 'big' }))).rejects.toThrow(`invalid argument "big" for "--shm-size" flag`);
+    await expect(createContainer(deps, options({ network: 'host', dns: { servers: ['9.9.9.9'], search: [], options: [] } }))).rejects.toThrow('conflicting options: dns and the network mode');
     expect(deps.snapshotter.active.size).toBe(0);
     expect(await deps.containers.list()).toEqual([]);
   });

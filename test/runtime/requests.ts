@@ -9,6 +9,7 @@ export const noFlagsProcess: ProcessRequest = {
   callerEnv: {},
   workdir: undefined,
   user: undefined,
+  groupAdd: [],
   tty: false,
   init: false,
 };

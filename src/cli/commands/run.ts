@@ -26,11 +26,17 @@ interface RunFlags {
   envFile: string[];
   workdir?: string;
   user?: string;
+  groupAdd: string[];
   entrypoint?: string;
   volume: string[];
   network: string;
   hostname?: string;
   addHost: string[];
+  dns: string[];
+  dnsSearch: string[];
+  dnsOption: string[];
+  ipc?: string;
+  shmSize?: string;
   privileged?: boolean;
   capAdd: string[];
   capDrop: string[];
@@ -88,6 +94,7 @@ async function createOptions(image: string, command: string[], network: NetworkM
     callerEnv,
     workdir: flags.workdir,
     user: flags.user,
+    groupAdd: flags.groupAdd,
     tty: flags.tty ?? false,
     init: flags.init ?? false,
     name: flags.name,
@@ -95,6 +102,9 @@ async function createOptions(image: string, command: string[], network: NetworkM
     hostname: flags.hostname,
     network,
     addHosts: flags.addHost,
+    dns: { servers: flags.dns, search: flags.dnsSearch, options: flags.dnsOption },
+    ipc: flags.ipc,
+    shmSize: flags.shmSize,
     privileged: flags.privileged ?? false,
     capAdd: flags.capAdd,
     capDrop: flags.capDrop,
@@ -202,11 +212,17 @@ export function registerRun(program: Command, context: CliContext): void {
       .option('--env-file <file>', 'read in a file of environment variables', collect, [])
       .option('-w, --workdir <dir>', 'working directory inside the container')
       .option('-u, --user <user[:group]>', 'username or UID (format: <name|uid>[:<group|gid>])')
+      .option('--group-add <group>', 'add additional groups to join', collect, [])
       .option('--entrypoint <cmd>', 'overwrite the default ENTRYPOINT of the image')
       .option('-v, --volume <hostdir:dir[:ro]>', 'bind mount a host directory', collect, [])
       .option('--network <mode>', 'connect a container to a network (none, host, bridge)', 'bridge')
       .option('-h, --hostname <name>', 'container host name')
       .option('--add-host <host:ip>', 'add a custom host-to-IP mapping', collect, [])
+      .option('--dns <ip>', 'set custom DNS servers', collect, [])
+      .option('--dns-search <domain>', 'set custom DNS search domains', collect, [])
+      .option('--dns-option <option>', 'set DNS options', collect, [])
+      .option('--ipc <mode>', 'IPC mode to use (private, shareable, host, none)')
+      .option('--shm-size <bytes>', 'size of /dev/shm')
       .option('--privileged', 'give extended privileges to this container')
       .option('--cap-add <cap>', 'add Linux capabilities', collect, [])
       .option('--cap-drop <cap>', 'drop Linux capabilities', collect, [])
