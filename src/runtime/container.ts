@@ -6,6 +6,7 @@ import { hostname as osHostname } from 'node:os';
 import { setTimeout } from 'node:timers/promises';
 import { ConflictError, NotFoundError, TsbuildError, UserError } from '../errors.js';
 import { resolveCapabilities } from '../executor/capabilities.js';
+import { isStopSignal } from '../graph/stop-signal.js';
 import type { DnsSettings, ExecResult, Executor, IpcMode, NetworkMode, SandboxHeadStart, SandboxIO, SandboxMount } from '../executor/executor.js';
 import { familiarReference, parseReference } from '../image/reference.js';
 import type { ImageStore, StoredImage } from '../image/store.js';
@@ -58,6 +59,10 @@ export interface CreateOptions extends ProcessRequest {
   tmpfs: string[];
   memory: string | undefined;
   pidsLimit: number | undefined;
+  /** --label K[=V] entries, then --label-file contents (KEY=VALUE lines). */
+  labels: string[];
+  labelFiles: string[];
+  stopSignal: string | undefined;
 }
 
 /** The container could not start (Docker's 125), or its command could not be executed (126) or found (127). */
@@ -115,6 +120,17 @@ function parseShmSize(spec: string | undefined): number | undefined {
   return bytes === 0 ? undefined : bytes;
 }
 
+/** The image's labels with the --label-file lines and --label flags over them (`K` alone is an empty value), as Docker merges them. */
+function containerLabels(image: Record<string, string> | undefined, flags: string[], files: string[]): Record<string, string> {
+  const lines = [...files.flatMap((text) => text.split('\n').filter((line) => line.trim() !== '' && !line.trimStart().startsWith('#'))), ...flags];
+  const labels = { ...image };
+  for (const line of lines) {
+    const at = line.indexOf('=');
+    labels[at === -1 ? line : line.slice(0, at)] = at === -1 ? '' : line.slice(at + 1);
+  }
+  return labels;
+}
+
 /** Docker refuses less: runc itself needs a few MB in the container's cgroup to start the process. */
 const minimumMemoryBytes = 6 * 1024 * 1024;
 
@@ -166,6 +182,7 @@ export async function createContainer(deps: RuntimeDeps, options: CreateOptions,
   const hasDns = options.dns.servers.length > 0 || options.dns.search.length > 0 || options.dns.options.length > 0;
   if (hasDns && options.network === 'host') throw new UserError('conflicting options: dns and the network mode');
   const ipc = parseIpc(options.ipc);
+  if (options.stopSignal !== undefined && !isStopSignal(options.stopSignal)) throw new UserError(`invalid signal: ${options.stopSignal}`);
   const shmBytes = parseShmSize(options.shmSize);
   checkCapabilities(options);
   const memoryBytes = options.memory === undefined ? undefined : parseMemory(options.memory);
@@ -182,6 +199,8 @@ export async function createContainer(deps: RuntimeDeps, options: CreateOptions,
     snapshotKey,
     autoRemove: options.autoRemove,
     command: options.init ? processSpec.args.slice(2) : processSpec.args,
+    labels: containerLabels(imageConfig.Labels, options.labels, options.labelFiles),
+    stopSignal: options.stopSignal ?? imageConfig.StopSignal ?? 'SIGTERM',
     sandbox: {
       id,
       process: processSpec,

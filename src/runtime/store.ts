@@ -25,6 +25,10 @@ export interface ContainerConfigRecord {
   autoRemove: boolean;
   /** The command as the user sees it (Entrypoint + Cmd, without --init's tini). */
   command: string[];
+  /** The image's labels with --label's over them (absent in records made before labels were kept). */
+  labels?: Record<string, string>;
+  /** --stop-signal, else the image's STOPSIGNAL, else SIGTERM. */
+  stopSignal?: string;
   /** The sandbox to run, all but the rootfs mounts (which come from the snapshot at start). */
   sandbox: Omit<SandboxSpec, 'rootfs'>;
 }

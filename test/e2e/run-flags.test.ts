@@ -154,6 +154,20 @@ describeIf('tsbuild run privilege and resource flags (CLI, real runc)', missing,
     });
   });
 
+  it('keeps --label on the container for ps --filter and {{.Labels}}; refuses an unknown filter', () => {
+    tsbuildOk(root, ['run', '--name', 'labelled', '-l', 'tier=web', '--label', 'team', 'bb:1', 'true']);
+    expect(tsbuild(root, ['run', '--name', 'failed', 'bb:1', 'false']).code).toBe(1);
+    const names = (filters: string[]): string => tsbuildOk(root, ['ps', '-a', '--format', '{{.Names}}', ...filters.flatMap((f) => ['--filter', f])]);
+    expect(names(['label=tier=web'])).toBe('labelled\n');
+    expect(names(['label=team', 'name=^lab'])).toBe('labelled\n');
+    expect(names(['label=tier=db'])).toBe('');
+    expect(names(['exited=1'])).toBe('failed\n');
+    expect(tsbuildOk(root, ['ps', '--filter', 'status=exited', '--format', '{{.Names}} {{.Labels}}'])).toBe('failed \nlabelled team=,tier=web\n');
+    expect(tsbuild(root, ['ps', '--filter', 'colour=red'])).toMatchObject({ code: 1, stderr: expect.stringContaining("invalid filter 'colour'") });
+    tsbuildOk(root, ['rm', 'labelled', 'failed']);
+    expect(tsbuild(root, ['run', '--rm', '--stop-signal', 'SIGNOPE', 'bb:1', 'true'])).toMatchObject({ code: 125, stderr: expect.stringContaining('invalid signal: SIGNOPE') });
+  });
+
   it('--init runs an init as PID 1 that reaps orphaned zombies', () => {
     // An orphan is re-parented to PID 1; `exec sleep` as PID 1 never waits for it, an init does.
     // (Margins of most of a second on each side keep this stable on a loaded machine.)

@@ -139,6 +139,9 @@ const options = (overrides: Partial<CreateOptions> = {}): CreateOptions => ({
   tmpfs: [],
   memory: undefined,
   pidsLimit: undefined,
+  labels: [],
+  labelFiles: [],
+  stopSignal: undefined,
   ...overrides,
 });
 
@@ -203,6 +206,15 @@ describe('createContainer + startContainer', () => {
     const [given, defaults] = executor.specs;
     expect([given?.dns, given?.ipc, given?.shmBytes, given?.process.groupAdd]).toEqual([dns, 'host', 1024 * 1024, ['10', 'audio']]);
     expect([defaults?.dns, defaults?.ipc, defaults?.shmBytes, defaults?.process.groupAdd]).toEqual([undefined, undefined, undefined, undefined]);
+  });
+
+  it('records the image’s labels under --label-file’s and --label’s, and the stop signal', async () => {
+    const deps = await runtime(new ScriptedExecutor(() => exited(0)));
+    const container = await createContainer(deps, options({ labels: ['b=flag', 'bare'], labelFiles: ['# labels\na=file\nb=file\n'], stopSignal: 'SIGUSR1' }));
+    expect(container.labels).toEqual({ a: 'file', b: 'flag', bare: '' });
+    expect(container.stopSignal).toBe('SIGUSR1');
+    expect((await createContainer(deps, options())).stopSignal).toBe('SIGTERM');
+    await expect(createContainer(deps, options({ stopSignal: 'SIGNOPE' }))).rejects.toThrow('invalid signal: SIGNOPE');
   });
 
   it('fails before touching anything for an unknown image, a missing host path, a bad capability or memory size', async () => {

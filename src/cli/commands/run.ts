@@ -45,6 +45,9 @@ interface RunFlags {
   memory?: string;
   pidsLimit?: number;
   init?: boolean;
+  label: string[];
+  labelFile: string[];
+  stopSignal?: string;
 }
 
 /** Docker exits 125 for its own failures, bad flags included. */
@@ -64,7 +67,7 @@ function parsePositive(value: string): number {
   return Number(value);
 }
 
-async function readEnvFile(path: string): Promise<string> {
+async function readFlagFile(path: string): Promise<string> {
   try {
     return await readFile(path, 'utf8');
   } catch (err) {
@@ -89,7 +92,7 @@ async function createOptions(image: string, command: string[], network: NetworkM
     image,
     command,
     entrypoint: flags.entrypoint,
-    envFiles: await Promise.all(flags.envFile.map(readEnvFile)),
+    envFiles: await Promise.all(flags.envFile.map(readFlagFile)),
     env: flags.env,
     callerEnv,
     workdir: flags.workdir,
@@ -113,6 +116,9 @@ async function createOptions(image: string, command: string[], network: NetworkM
     tmpfs: flags.tmpfs,
     memory: flags.memory,
     pidsLimit: flags.pidsLimit,
+    labels: flags.label,
+    labelFiles: await Promise.all(flags.labelFile.map(readFlagFile)),
+    stopSignal: flags.stopSignal,
   };
 }
 
@@ -208,6 +214,9 @@ export function registerRun(program: Command, context: CliContext): void {
       .option('-i, --interactive', 'keep STDIN open')
       .option('-t, --tty', 'allocate a pseudo-TTY')
       .option('--name <name>', 'assign a name to the container')
+      .option('-l, --label <K[=V]>', 'set metadata on a container', collect, [])
+      .option('--label-file <file>', 'read in a line delimited file of labels', collect, [])
+      .option('--stop-signal <signal>', 'signal to stop the container')
       .option('-e, --env <K[=V]>', 'set environment variables', collect, [])
       .option('--env-file <file>', 'read in a file of environment variables', collect, [])
       .option('-w, --workdir <dir>', 'working directory inside the container')
