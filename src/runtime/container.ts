@@ -108,15 +108,18 @@ function parseIpc(mode: string | undefined): IpcMode | undefined {
   throw new UserError(`invalid IPC mode: ${mode}`);
 }
 
-/** --shm-size in bytes (Docker: a positive size; 0 or unset is the 64 MiB default). */
-function parseShmSize(spec: string | undefined): number | undefined {
-  if (spec === undefined) return undefined;
-  let bytes: number;
+/** A size flag's bytes, or Docker's error naming the flag. */
+function sizeFlag(spec: string, flag: string): number {
   try {
-    bytes = parseBytes(spec);
+    return parseBytes(spec);
   } catch (err) {
-    throw new UserError(`invalid argument "${spec}" for "--shm-size" flag: ${(err as Error).message}`);
+    throw new UserError(`invalid argument "${spec}" for "${flag}" flag: ${(err as Error).message}`);
   }
+}
+
+/** --shm-size in bytes; 0 or unset is the 64 MiB default. */
+function parseShmSize(spec: string | undefined): number | undefined {
+  const bytes = spec === undefined ? 0 : sizeFlag(spec, '--shm-size');
   return bytes === 0 ? undefined : bytes;
 }
 
@@ -136,12 +139,7 @@ const minimumMemoryBytes = 6 * 1024 * 1024;
 
 /** --memory as a limit in bytes; 0 means none, as in Docker. */
 function parseMemory(spec: string): number | undefined {
-  let bytes: number;
-  try {
-    bytes = parseBytes(spec);
-  } catch (err) {
-    throw new UserError(`invalid argument "${spec}" for "-m, --memory" flag: ${(err as Error).message}`);
-  }
+  const bytes = sizeFlag(spec, '-m, --memory');
   if (bytes === 0) return undefined;
   if (bytes < minimumMemoryBytes) throw new UserError('Minimum memory limit allowed is 6MB');
   return bytes;
