@@ -1,7 +1,8 @@
 // The build composition behind `tsbuild build`: Dockerfile → graph → ops on the sandbox → image and tags.
 // Kept apart from engine.ts so commands that do not build never load the parser (chevrotain costs ~0.4 s to import).
 import { createWriteStream, readFileSync, statSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { basename, join, resolve as resolvePath } from 'node:path';
 import { finished } from 'node:stream/promises';
 import { ContentHashIndex } from '../cache/index.js';
@@ -30,6 +31,7 @@ import { buildCacheDir, cacheMountsDir, stateChecksumDir } from './engine-cache.
 import { recordContextStats, type ContextStats } from './context/stat-record.js';
 import { parseDockerfileKept, type ParseCache } from './context/parsed-dockerfile.js';
 import { isRemoteSource } from './ops/remote-source.js';
+import { extractArchive, startsLikeArchive } from './ops/archive.js';
 
 /** The Dockerfile, the context directory and its ignore rules, as a build starts with them. */
 export interface BuildInput {
@@ -39,15 +41,17 @@ export interface BuildInput {
   ignore: IgnoreRules | undefined;
   /** Each file read to find the Dockerfile and ignore rules, with what it held (undefined: not there), in reading order. */
   consulted: { path: string; text: string | undefined }[];
+  /** Removes what reading the input made (a context archive's unpacked copy); the caller calls it once the build is over. */
+  release?: () => Promise<void>;
 }
 
 export interface BuildInputOptions {
   /** Context directory, or `-`. */
   context: string;
-  /** -f: a path (relative to the current directory), `-`, or undefined for CONTEXT/Dockerfile. */
+  /** -f: a path (relative to the current directory; to the archive's root for a context archive on stdin), `-`, or undefined for CONTEXT/Dockerfile. */
   file: string | undefined;
   /** Reads standard input, for `-` as context or file. */
-  readStdin: () => Promise<string>;
+  readStdin: () => Promise<Buffer>;
 }
 
 /** Sync: two or three small files before anything else can start. */
@@ -66,10 +70,30 @@ function readTextIfFile(path: string): string | undefined {
  * names one; `<Dockerfile>.dockerignore` next to it replaces CONTEXT/.dockerignore when it exists.
  */
 export async function readBuildInput(options: BuildInputOptions): Promise<BuildInput> {
-  if (options.context === '-') {
-    return { dockerfile: { text: await options.readStdin(), name: 'Dockerfile' }, contextDir: undefined, ignore: undefined, consulted: [] };
+  if (options.context !== '-') return readContextInput(resolvePath(options.context), options);
+  if (options.file === '-') throw new UserError("invalid argument: can't use stdin for both build context and dockerfile");
+  const stdin = await options.readStdin();
+  // As `docker build - < context.tar.gz`: an archive (plain or compressed tar) is the context, anything else the Dockerfile.
+  if (!startsLikeArchive(stdin)) return { dockerfile: { text: stdin.toString('utf8'), name: 'Dockerfile' }, contextDir: undefined, ignore: undefined, consulted: [] };
+  const unpacked = await mkdtemp(join(tmpdir(), 'tsbuild-stdin-context-'));
+  const release = (): Promise<void> => rm(unpacked, { recursive: true, force: true });
+  try {
+    const archive = join(unpacked, 'context.tar');
+    const contextDir = join(unpacked, 'context');
+    await writeFile(archive, stdin);
+    await mkdir(contextDir);
+    await extractArchive(archive, contextDir);
+    await rm(archive);
+    const file = options.file === undefined ? undefined : join(contextDir, options.file);
+    return { ...(await readContextInput(contextDir, { ...options, context: '.', file })), release };
+  } catch (err) {
+    await release();
+    throw err;
   }
-  const contextDir = resolvePath(options.context);
+}
+
+/** The input of a context directory, its Dockerfile found by Docker's rules. */
+async function readContextInput(contextDir: string, options: BuildInputOptions): Promise<BuildInput> {
   if (statSync(contextDir, { throwIfNoEntry: false })?.isDirectory() !== true) {
     throw new UserError(`unable to prepare context: path "${options.context}" not found`);
   }
@@ -82,7 +106,7 @@ export async function readBuildInput(options: BuildInputOptions): Promise<BuildI
   let dockerfile: BuildInput['dockerfile'] | undefined;
   let dockerfilePath: string | undefined;
   if (options.file === '-') {
-    dockerfile = { text: await options.readStdin(), name: 'Dockerfile' };
+    dockerfile = { text: (await options.readStdin()).toString('utf8'), name: 'Dockerfile' };
   } else {
     const candidates = options.file !== undefined ? [resolvePath(options.file)] : [join(contextDir, 'Dockerfile'), join(contextDir, 'dockerfile')];
     for (const candidate of candidates) {

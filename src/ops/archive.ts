@@ -3,13 +3,18 @@
 // only when what it holds is a tar — as BuildKit's AttemptUnpack decides.
 import { createReadStream } from 'node:fs';
 import { PassThrough, type Readable } from 'node:stream';
-import { decompressed } from '../image/compression.js';
+import { decompressed, detectCompression } from '../image/compression.js';
 import { applyLayer } from '../snapshot/apply.js';
 import { cleanArchiveEntryName } from '../snapshot/tar-names.js';
 
 /** ustar (and GNU tar) headers carry "ustar" at offset 257 of the first block. */
 function looksLikeTar(block: Buffer): boolean {
   return block.length >= 262 && block.subarray(257, 262).toString('latin1') === 'ustar';
+}
+
+/** Whether `bytes` begin like an archive as Docker's CLI tells a context on stdin from a Dockerfile: compressed, or a tar. */
+export function startsLikeArchive(bytes: Buffer): boolean {
+  return detectCompression(bytes) !== 'none' || looksLikeTar(bytes.subarray(0, 512));
 }
 
 async function openDecompressed(path: string): Promise<Readable> {

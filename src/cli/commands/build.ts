@@ -214,10 +214,10 @@ export function readSecret(secret: SecretSource, env: NodeJS.ProcessEnv): Buffer
   return Buffer.from(value);
 }
 
-async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
-  let text = '';
-  for await (const chunk of stream) text += typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8');
-  return text;
+async function readAll(stream: NodeJS.ReadableStream): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : Buffer.from(chunk));
+  return Buffer.concat(chunks);
 }
 
 /** --ssh ids → agent sockets; `default` without a path is the caller's SSH_AUTH_SOCK, as in docker buildx. */
@@ -250,63 +250,68 @@ async function runBuild(options: BuildCommandOptions, context: CliContext): Prom
   const [{ build, checkBuildInput, exportBuiltImage, readBuildInput, CheckViolationError }, { createProgress }] = await Promise.all([import('../../engine-build.js'), import('../progress.js')]);
   const quiet = options.progress === 'quiet';
   const input = await readBuildInput({ context: options.context, file: options.file, readStdin: () => readAll(context.stdin) });
-  if (options.check) {
-    // As `docker build --check`: the report on stdout, exit status 1 when anything was found, nothing built.
-    const { warnings, error } = await checkBuildInput(await context.engine(), input, { buildArgs: options.buildArgs, target: options.target });
-    context.stdout.write(formatCheckReport(warnings, input.dockerfile.name, input.dockerfile.text));
-    if (error !== undefined) {
-      for (const source of error.sources) context.stderr.write(`${renderSnippet(input.dockerfile.text, source)}\n`);
-      throw error;
-    }
-    if (warnings.length > 0) context.exitCode = Math.max(context.exitCode, 1);
-    return;
-  }
-  for (const source of options.cacheImports) context.stderr.write(`WARNING: --cache-from ${source} ignored: tsbuild uses its local build cache only (no cache import yet)\n`);
-  for (const destination of options.cacheExports) context.stderr.write(`WARNING: --cache-to ${destination} ignored: tsbuild keeps its build cache in the state root (no cache export yet)\n`);
-  const engine = await context.engine();
-  const progress = await createProgress(options.progress, context.stderr);
-  const identity = codeIdentity();
-  const code = replayable(options) ? identity : undefined;
-  let warnings: CheckWarning[] = [];
-  const request: BuildRequest = {
-    input,
-    tags: options.tags.map((tag) => parseTagReference(tag)),
-    buildArgs: options.buildArgs,
-    target: options.target,
-    noCache: options.noCache,
-    noCacheFilter: options.noCacheFilter,
-    labels: options.labels,
-    platform: options.platform,
-    secrets: new Map(options.secrets.map((secret) => [secret.id, readSecret(secret, context.callerEnv)])),
-    sshSockets: sshSockets(options.ssh, context.callerEnv),
-    network: options.network,
-    extraHosts: options.addHosts,
-    allow: options.allow,
-    explain: options.explain,
-    explainMisses: progress.showsMissReasons,
-    onCheckWarnings: (found) => (warnings = found),
-    recordReplay: code !== undefined,
-    codeIdentity: identity,
-  };
-  let result;
   try {
-    result = await interruptible((signal) => build(engine, request, (event) => progress.handle(event), signal));
-  } catch (err) {
+    if (options.check) {
+      // As `docker build --check`: the report on stdout, exit status 1 when anything was found, nothing built.
+      const { warnings, error } = await checkBuildInput(await context.engine(), input, { buildArgs: options.buildArgs, target: options.target });
+      context.stdout.write(formatCheckReport(warnings, input.dockerfile.name, input.dockerfile.text));
+      if (error !== undefined) {
+        for (const source of error.sources) context.stderr.write(`${renderSnippet(input.dockerfile.text, source)}\n`);
+        throw error;
+      }
+      if (warnings.length > 0) context.exitCode = Math.max(context.exitCode, 1);
+      return;
+    }
+    for (const source of options.cacheImports) context.stderr.write(`WARNING: --cache-from ${source} ignored: tsbuild uses its local build cache only (no cache import yet)\n`);
+    for (const destination of options.cacheExports) context.stderr.write(`WARNING: --cache-to ${destination} ignored: tsbuild keeps its build cache in the state root (no cache export yet)\n`);
+    const engine = await context.engine();
+    const progress = await createProgress(options.progress, context.stderr);
+    const identity = codeIdentity();
+    const code = replayable(options) ? identity : undefined;
+    let warnings: CheckWarning[] = [];
+    const request: BuildRequest = {
+      input,
+      tags: options.tags.map((tag) => parseTagReference(tag)),
+      buildArgs: options.buildArgs,
+      target: options.target,
+      noCache: options.noCache,
+      noCacheFilter: options.noCacheFilter,
+      labels: options.labels,
+      platform: options.platform,
+      secrets: new Map(options.secrets.map((secret) => [secret.id, readSecret(secret, context.callerEnv)])),
+      sshSockets: sshSockets(options.ssh, context.callerEnv),
+      network: options.network,
+      extraHosts: options.addHosts,
+      allow: options.allow,
+      explain: options.explain,
+      explainMisses: progress.showsMissReasons,
+      onCheckWarnings: (found) => (warnings = found),
+      recordReplay: code !== undefined,
+      codeIdentity: identity,
+    };
+    let result;
+    try {
+      result = await interruptible((signal) => build(engine, request, (event) => progress.handle(event), signal));
+    } catch (err) {
+      progress.finish();
+      // What the checks found is listed for a failed build too, as BuildKit does, before the failure itself.
+      if (err instanceof CheckViolationError) context.stderr.write(formatCheckWarnings(err.warnings));
+      else if (!quiet) context.stderr.write(formatCheckWarnings(warnings));
+      // The Dockerfile lines of the failing instruction, before main's one ERROR line.
+      if (err instanceof TsbuildError) for (const source of err.sources) context.stderr.write(`${renderSnippet(input.dockerfile.text, source)}\n`);
+      throw err;
+    }
     progress.finish();
-    // What the checks found is listed for a failed build too, as BuildKit does, before the failure itself.
-    if (err instanceof CheckViolationError) context.stderr.write(formatCheckWarnings(err.warnings));
-    else if (!quiet) context.stderr.write(formatCheckWarnings(warnings));
-    // The Dockerfile lines of the failing instruction, before main's one ERROR line.
-    if (err instanceof TsbuildError) for (const source of err.sources) context.stderr.write(`${renderSnippet(input.dockerfile.text, source)}\n`);
-    throw err;
+    const imageId = result.image.id;
+    if (options.iidfile !== undefined) await writeFile(options.iidfile, imageId);
+    await exportBuiltImage(engine, result.image, request.tags, options.outputs, context.stdout);
+    const report = { imageId, tags: request.tags.map(formatReference), quiet: options.quiet, quietProgress: quiet, warnings: formatCheckWarnings(warnings) };
+    reportBuiltImage(report, context.stdout, context.stderr);
+    if (code !== undefined) keepReplay(code, options, context, engine.paths.replays, { input, request, result, report });
+  } finally {
+    // A context archive from stdin was unpacked to a temporary folder.
+    await input.release?.();
   }
-  progress.finish();
-  const imageId = result.image.id;
-  if (options.iidfile !== undefined) await writeFile(options.iidfile, imageId);
-  await exportBuiltImage(engine, result.image, request.tags, options.outputs, context.stdout);
-  const report = { imageId, tags: request.tags.map(formatReference), quiet: options.quiet, quietProgress: quiet, warnings: formatCheckWarnings(warnings) };
-  reportBuiltImage(report, context.stdout, context.stderr);
-  if (code !== undefined) keepReplay(code, options, context, engine.paths.replays, { input, request, result, report });
 }
 
 /** Whether a later run of this command line may be answered by a replay record (build-replay.ts says why not otherwise). */
@@ -378,7 +383,7 @@ export function defineBuildCommand(program: Command): Command {
   return program
     .command('build', { isDefault: true })
     .description('Build an image from a Dockerfile (the default command: `tsbuild -t app .`)')
-    .argument('<context>', 'build context directory, or - to read a Dockerfile from stdin')
+    .argument('<context>', 'build context directory, or - to read a Dockerfile or a context archive (tar, compressed or not) from stdin')
     .option('-t, --tag <name:tag>', 'name and optionally a tag (repeatable)', collect, [])
     .option('-f, --file <path>', 'Dockerfile path (default CONTEXT/Dockerfile; - for stdin)')
     .option('--build-arg <key[=value]>', 'set a build-time variable (repeatable)', collect, [])
