@@ -7,9 +7,9 @@
 // Layout under the store's directory:
 //   records/<key>.json     one record per cache key
 //   last/<sha256(identity)>.json   {key, preimage} the step with that identity used last
-//   leases/<id>.json       {pid, keys, snapshots, blobs} of one running build
+//   leases/<id>.json       {pid, keys, snapshots, blobs} of one running build, one JSON line per addition
 import { randomBytes } from 'node:crypto';
-import { closeSync, mkdirSync, openSync, readFileSync, readSync, statSync, unlinkSync, utimesSync } from 'node:fs';
+import { appendFileSync, closeSync, mkdirSync, openSync, readFileSync, readSync, statSync, unlinkSync, utimesSync } from 'node:fs';
 import { readFile, readdir, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomically } from './atomic-write.js';
@@ -194,13 +194,17 @@ export class RecordStore {
     }
   }
 
-  /** A new lease id for this process (its file appears with the first writeLease). */
+  /** A new lease id for this process (its file appears with the first extendLease). */
   newLeaseId(): string {
     return `${process.pid}-${randomBytes(6).toString('hex')}`;
   }
 
-  async writeLease(lease: Lease): Promise<void> {
-    writeFileAtomically(join(this.leasesDir, `${lease.id}.json`), JSON.stringify(lease));
+  /**
+   * Adds resources to lease `id` of this process: one appended line, not a rewrite of all it holds (a build
+   * extends its lease at every step). Callers hold the cache lock, as prunes reading leases do.
+   */
+  async extendLease(id: string, added: Omit<Lease, 'id' | 'pid'>): Promise<void> {
+    appendFileSync(join(this.leasesDir, `${id}.json`), `${JSON.stringify({ pid: process.pid, ...added })}\n`);
   }
 
   async deleteLease(id: string): Promise<void> {
@@ -220,13 +224,20 @@ export class RecordStore {
     const leases: Lease[] = [];
     for (const name of names.filter((n) => n.endsWith('.json'))) {
       const path = join(this.leasesDir, name);
-      let lease: Lease | undefined;
-      try {
-        lease = JSON.parse(await readFile(path, 'utf8')) as Lease;
-      } catch {
-        lease = undefined; // a torn or foreign file holds nothing
+      const lease: Lease = { id: name.slice(0, -'.json'.length), pid: 0, keys: [], snapshots: [], blobs: [] };
+      for (const line of (await readFile(path, 'utf8').catch(() => '')).split('\n')) {
+        let added: Lease;
+        try {
+          added = JSON.parse(line) as Lease;
+        } catch {
+          continue; // a torn or foreign line holds nothing
+        }
+        lease.pid = added.pid;
+        lease.keys.push(...added.keys);
+        lease.snapshots.push(...added.snapshots);
+        lease.blobs.push(...added.blobs);
       }
-      if (lease && typeof lease.pid === 'number' && processAlive(lease.pid)) leases.push(lease);
+      if (typeof lease.pid === 'number' && lease.pid > 0 && processAlive(lease.pid)) leases.push(lease);
       else await unlink(path).catch(ignoreMissing);
     }
     return leases;

@@ -49,6 +49,8 @@ function isFsState(value: unknown): value is FsState {
 
 export class BuildCache {
   private readonly leaseId: string;
+  /** Whether this build's lease file exists (its first extension made it). */
+  private leaseStarted = false;
   private readonly leased = { keys: new Set<string>(), snapshots: new Set<string>(), blobs: new Set<string>() };
   /** Keys by parts list: a step's lookup, remember and store get the same list, which can be 20,000 parts long. */
   private readonly keys = new WeakMap<string[], CacheKey>();
@@ -96,18 +98,22 @@ export class BuildCache {
     return run;
   }
 
-  /** Adds to this build's lease; the caller holds the lock. */
+  /** Adds to this build's lease what it does not hold yet; the caller holds the lock. */
   private async lease(key: string | undefined, refs: ResourceRefs): Promise<void> {
-    if (key !== undefined) this.leased.keys.add(key);
-    for (const name of refs.snapshots) this.leased.snapshots.add(name);
-    for (const digest of refs.blobs) this.leased.blobs.add(digest);
-    await this.records.writeLease({
-      id: this.leaseId,
-      pid: process.pid,
-      keys: [...this.leased.keys],
-      snapshots: [...this.leased.snapshots],
-      blobs: [...this.leased.blobs],
-    });
+    const fresh = <T>(held: Set<T>, items: T[]): T[] => {
+      const added = [...new Set(items)].filter((item) => !held.has(item));
+      for (const item of added) held.add(item);
+      return added;
+    };
+    const added = {
+      keys: fresh(this.leased.keys, key === undefined ? [] : [key]),
+      snapshots: fresh(this.leased.snapshots, refs.snapshots),
+      blobs: fresh(this.leased.blobs, refs.blobs),
+    };
+    // The first call writes even nothing: a lease of any content keeps prunes off the cache mounts.
+    if (this.leaseStarted && added.keys.length + added.snapshots.length + added.blobs.length === 0) return;
+    await this.records.extendLease(this.leaseId, added);
+    this.leaseStarted = true;
   }
 
   /** The cached result for `parts`, if its snapshots and layer blobs still exist; leased until release(). */

@@ -105,12 +105,13 @@ describe('RecordStore', () => {
     expect(await readdir(join(dir, 'records'))).toEqual([]);
   });
 
-  it('keeps leases of live processes and drops those of dead ones', async () => {
-    await store.writeLease({ id: 'mine', pid: process.pid, keys: ['k'], snapshots: ['s'], blobs: [] });
+  it('keeps leases of live processes, each the sum of its lines, and drops those of dead ones', async () => {
+    await store.extendLease('mine', { keys: ['k'], snapshots: ['s'], blobs: [] });
+    await store.extendLease('mine', { keys: [], snapshots: ['s2'], blobs: ['sha256:b'] });
     // A pid far above pid_max never belongs to a running process.
-    await store.writeLease({ id: 'dead', pid: 2 ** 30, keys: [], snapshots: ['t'], blobs: [] });
+    await writeFile(join(dir, 'leases', 'dead.json'), `${JSON.stringify({ pid: 2 ** 30, keys: [], snapshots: ['t'], blobs: [] })}\n`);
     await writeFile(join(dir, 'leases', 'torn.json'), '{"pid":');
-    expect((await store.liveLeases()).map((l) => l.id)).toEqual(['mine']);
+    expect(await store.liveLeases()).toEqual([{ id: 'mine', pid: process.pid, keys: ['k'], snapshots: ['s', 's2'], blobs: ['sha256:b'] }]);
     expect((await readdir(join(dir, 'leases'))).sort()).toEqual(['mine.json']);
     await store.deleteLease('mine');
     expect(await store.liveLeases()).toEqual([]);
