@@ -45,7 +45,7 @@ function startCli(): void {
   if (cachedData === undefined || script.cachedDataRejected === true) {
     process.once('exit', (code) => {
       // A failed run may have compiled only a fraction of the command's code; see above for long runs.
-      if (code !== 0 || performance.now() > maxCachingRunMs) return;
+      if (code !== 0 || process.uptime() * 1000 > maxCachingRunMs) return;
       try {
         mkdirSync(dirname(cacheFile), { recursive: true });
         const partial = `${cacheFile}.${process.pid}`;
