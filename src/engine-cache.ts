@@ -1,6 +1,7 @@
 // The build cache outside builds: where its records live under the state root, and the composition
 // behind `builder prune` and `system df` (records + the build snapshotter + image and content stores +
 // cache mount directories).
+import { statfsSync } from 'node:fs';
 import { join } from 'node:path';
 import { RecordStore, type PrunePolicy } from '../cache/index.js';
 import type { RemovalGuards } from './image/remove.js';
@@ -46,6 +47,19 @@ export function imageRemovalGuards(engine: Engine): RemovalGuards {
 
 export async function pruneCache(engine: Engine, policy: Omit<PrunePolicy, 'now'>, now = Date.now()): Promise<PruneResult> {
   return pruneBuildCache(await pruneDeps(engine), { ...policy, now });
+}
+
+const dayMs = 24 * 60 * 60 * 1000;
+
+/**
+ * The collection builds start in the background (src/cli/cache-gc.ts), after BuildKit's default policies:
+ * results no build used for 60 days go, then the least recently used ones until the build cache takes at most
+ * a tenth of the filesystem holding the state root. Results running builds hold, and cache mounts, stay.
+ */
+export async function collectCache(engine: Engine, now = Date.now()): Promise<void> {
+  await pruneCache(engine, { all: true, unusedForMs: 60 * dayMs }, now);
+  const disk = statfsSync(engine.paths.root);
+  await pruneCache(engine, { all: true, keepBytes: Math.floor((disk.bsize * disk.blocks) / 10) }, now);
 }
 
 export async function cacheUsage(engine: Engine, now = Date.now()): Promise<BuildCacheUsage> {

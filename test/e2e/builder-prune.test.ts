@@ -1,9 +1,10 @@
 // `tsbuild builder prune` and the build-cache row of `system df` through the real CLI, on real builds:
 // a prune makes the next build run every step again, images keep running and saving (their layers stay),
 // a dangling prune keeps the newest build's cache, -a empties cache mounts, and a prune during a build
-// does not break it.
-import { execFileSync, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+// does not break it, and a build starts the default collection in the background once an hour.
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -128,6 +129,32 @@ describeIf('tsbuild builder prune', [...sandboxMissing(), ...cliBuilt()], () => 
     // until=0s: everything unused for at least no time at all.
     tsbuildOk(root, ['builder', 'prune', '-a', '-f', '--filter', 'until=0s']);
     expect(cacheRow()[0]).toBe('0');
+  });
+
+  it('a build starts the default collection in the background once an hour: results unused for 60 days go', async () => {
+    const dir = project('auto', 'auto\n', steps);
+    build(dir, 'auto:1');
+    const recordsDir = join(root, 'cache', 'build', 'records');
+    const records = readdirSync(recordsDir);
+    expect(records.length).toBeGreaterThanOrEqual(3);
+    // A record's mtime is its last use: every result but those of another build is now 61 days unused.
+    const longAgo = new Date(Date.now() - 61 * 24 * 60 * 60 * 1000);
+    for (const name of records) utimesSync(join(recordsDir, name), longAgo, longAgo);
+    const hourAgo = new Date(Date.now() - 2 * 60 * 60 * 1000);
+    utimesSync(join(root, 'cache', 'gc.stamp'), hourAgo, hourAgo);
+    const other = project('auto-other', 'other\n', 'FROM busybox\nCOPY file.txt /other.txt\n');
+    build(other, 'auto-other:1');
+    for (let waited = 0; readdirSync(recordsDir).some((name) => records.includes(name)) && waited < 15_000; waited += 100) await sleep(100);
+    expect(readdirSync(recordsDir).filter((name) => records.includes(name))).toEqual([]);
+    expect(readdirSync(recordsDir).length).toBeGreaterThan(0); // the other build's result was used just now
+    expect(build(other, 'auto-other:1')).toBe(0);
+    expect(tsbuildOk(root, ['run', '--rm', 'auto:1'])).toBe('auto\nauto\n');
+    // The collection's second pass (keep-storage) may still run: the next test wants the cache to itself.
+    const collecting = (): boolean => spawnSync('pgrep', ['-f', `${root} builder prune --auto`]).status === 0;
+    for (let waited = 0; collecting() && waited < 15_000; waited += 100) await sleep(100);
+    expect(collecting()).toBe(false);
+    checkStoreConsistent(root);
+    tsbuildOk(root, ['builder', 'prune', '-a', '-f']);
   });
 
   it('a prune while a build runs leaves the build whole', async () => {

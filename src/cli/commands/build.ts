@@ -11,6 +11,7 @@ import { TsbuildError, UserError } from '../../errors.js';
 import { formatReference, parseTagReference, type ImageReference } from '../../image/reference.js';
 import { canonicalTag } from '../../image/store-state.js';
 import { reportBuiltImage, type BuiltImageReport } from '../build-report.js';
+import { claimCacheCollection, startCacheCollection } from '../cache-gc.js';
 import { replayFile, replayKey, type ReplayRecord } from '../replay-record.js';
 import { codeIdentity } from '../code-identity.js';
 import { formatCheckReport, formatCheckWarnings } from '../check-report.js';
@@ -308,6 +309,7 @@ async function runBuild(options: BuildCommandOptions, context: CliContext): Prom
     const report = { imageId, tags: request.tags.map(formatReference), quiet: options.quiet, quietProgress: quiet, warnings: formatCheckWarnings(warnings) };
     reportBuiltImage(report, context.stdout, context.stderr);
     if (code !== undefined) keepReplay(code, options, context, engine.paths.replays, { input, request, result, report });
+    if (claimCacheCollection(engine.paths.cache)) startCacheCollection(engine.paths.root);
   } finally {
     // A context archive from stdin was unpacked to a temporary folder.
     await input.release?.();

@@ -1,8 +1,8 @@
 // `tsbuild builder prune [-a] [-f] [--keep-storage SIZE] [--filter until=DURATION]`: removes build cache
 // as `docker builder prune` does. Without -a only dangling records go (those no step's newest build
 // used); see cache/gc.ts for how -a, until and --keep-storage combine.
-import type { Command } from 'commander';
-import { pruneCache } from '../../engine-cache.js';
+import { Option, type Command } from 'commander';
+import { collectCache, pruneCache } from '../../engine-cache.js';
 import { UserError } from '../../errors.js';
 import { parseBytes } from '../../runtime/volumes.js';
 import { commandGroup, confirm, type CliContext } from '../context.js';
@@ -13,6 +13,7 @@ interface PruneOptions {
   force?: boolean;
   keepStorage?: string;
   filter?: string[];
+  auto?: boolean;
 }
 
 /** `--filter until=24h` (or its older name unused-for) → milliseconds; other filters are refused. */
@@ -39,7 +40,13 @@ export function registerBuilder(program: Command, context: CliContext): void {
     .option('-f, --force', 'do not prompt for confirmation')
     .option('--keep-storage <size>', 'amount of disk space to keep for cache')
     .option('--filter <filter>', "provide filter values (e.g. 'until=24h')", (value: string, previous: string[] | undefined) => [...(previous ?? []), value])
+    // What a build starts in the background (src/cli/cache-gc.ts): the default policies, silently.
+    .addOption(new Option('--auto').hideHelp())
     .action(async (opts: PruneOptions) => {
+      if (opts.auto) {
+        await collectCache(await context.engine());
+        return;
+      }
       const keepBytes = opts.keepStorage === undefined ? undefined : parseBytes(opts.keepStorage);
       const unused = await unusedForMs(opts.filter ?? []);
       const warning = opts.all ? 'WARNING! This will remove all build cache.' : 'WARNING! This will remove all dangling build cache.';
