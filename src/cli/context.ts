@@ -56,6 +56,9 @@ export async function containerRuntime(context: CliContext): Promise<RuntimeDeps
   return openRuntime(engine);
 }
 
+/** Commander's argument parser for a repeatable flag (`-e A -e B`): each value joins the list given before. */
+export const collect = (value: string, previous: string[]): string[] => [...previous, value];
+
 /** The `image` / `system` / … group command, created once, so each file can add its subcommand. */
 export function commandGroup(program: Command, name: string, description: string): Command {
   const existing = program.commands.find((c) => c.name() === name);

@@ -15,7 +15,7 @@ import { claimCacheCollection, startCacheCollection } from '../cache-gc.js';
 import { replayFile, replayKey, type ReplayRecord } from '../replay-record.js';
 import { codeIdentity } from '../code-identity.js';
 import { formatCheckReport, formatCheckWarnings } from '../check-report.js';
-import type { CliContext } from '../context.js';
+import { collect, type CliContext } from '../context.js';
 import type { ProgressMode } from '../progress.js';
 import { renderSnippet } from '../snippet.js';
 
@@ -70,8 +70,6 @@ export interface BuildCommandOptions {
   cacheImports: string[];
   cacheExports: string[];
 }
-
-const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
 /** Raw commander values → typed options; every malformed value is a UserError naming the flag. */
 export function parseBuildOptions(context: string, raw: Record<string, unknown>, env: NodeJS.ProcessEnv = {}): BuildCommandOptions {

@@ -5,14 +5,14 @@ import { Option, type Command } from 'commander';
 import { collectCache, pruneCache } from '../../engine-cache.js';
 import { UserError } from '../../errors.js';
 import { parseBytes } from '../../runtime/volumes.js';
-import { commandGroup, confirm, type CliContext } from '../context.js';
+import { collect, commandGroup, confirm, type CliContext } from '../context.js';
 import { printRemovals } from './prune.js';
 
 interface PruneOptions {
   all?: boolean;
   force?: boolean;
   keepStorage?: string;
-  filter?: string[];
+  filter: string[];
   auto?: boolean;
 }
 
@@ -39,7 +39,7 @@ export function registerBuilder(program: Command, context: CliContext): void {
     .option('-a, --all', 'remove all unused build cache, not just dangling ones')
     .option('-f, --force', 'do not prompt for confirmation')
     .option('--keep-storage <size>', 'amount of disk space to keep for cache')
-    .option('--filter <filter>', "provide filter values (e.g. 'until=24h')", (value: string, previous: string[] | undefined) => [...(previous ?? []), value])
+    .option('--filter <filter>', "provide filter values (e.g. 'until=24h')", collect, [])
     // What a build starts in the background (src/cli/cache-gc.ts): the default policies, silently.
     .addOption(new Option('--auto').hideHelp())
     .action(async (opts: PruneOptions) => {
@@ -48,7 +48,7 @@ export function registerBuilder(program: Command, context: CliContext): void {
         return;
       }
       const keepBytes = opts.keepStorage === undefined ? undefined : parseBytes(opts.keepStorage);
-      const unused = await unusedForMs(opts.filter ?? []);
+      const unused = await unusedForMs(opts.filter);
       const warning = opts.all ? 'WARNING! This will remove all build cache.' : 'WARNING! This will remove all dangling build cache.';
       if (!opts.force && !(await confirm(context, `${warning} Are you sure you want to continue?`))) return;
       const engine = await context.engine();

@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import { UserError } from '../../errors.js';
 import { listContainers } from '../../runtime/container.js';
 import type { Container } from '../../runtime/store.js';
-import { commandGroup, containerRuntime, type CliContext } from '../context.js';
+import { collect, commandGroup, containerRuntime, type CliContext } from '../context.js';
 import { createdAt, ellipsis, formatTable, humanDuration, timeAgo } from '../format.js';
 import { renderRows } from '../list-format.js';
 
@@ -112,7 +112,7 @@ export function registerPs(program: Command, context: CliContext): void {
       .option('-q, --quiet', 'only display container IDs')
       .option('--no-trunc', "don't truncate output")
       .option('--format <template>', "format output with a Go template ('table …' for a table)")
-      .option('-f, --filter <K=V>', 'filter output based on conditions provided (id, name, label, status, exited)', (value: string, all: string[]) => [...all, value], [])
+      .option('-f, --filter <K=V>', 'filter output based on conditions provided (id, name, label, status, exited)', collect, [])
       .action(action);
   }
 }

@@ -15,7 +15,7 @@ import {
 } from '../../runtime/container.js';
 import { relaySignals, relayedSignals, signalExitCode } from '../../runtime/signals.js';
 import { newContainerId, type ContainerConfigRecord } from '../../runtime/store.js';
-import { commandGroup, containerRuntime, type CliContext } from '../context.js';
+import { collect, commandGroup, containerRuntime, type CliContext } from '../context.js';
 
 interface RunFlags {
   rm?: boolean;
@@ -52,9 +52,6 @@ interface RunFlags {
 
 /** Docker exits 125 for its own failures, bad flags included. */
 const daemonFailure = 125;
-
-/** A command whose usage errors exit 125, as `docker run`'s do. */
-const collect = (value: string, all: string[]): string[] => [...all, value];
 
 /** Docker's daemon, not its CLI, refuses an unknown network: one "network X not found" line, status 125. */
 function networkMode(value: string): NetworkMode {
