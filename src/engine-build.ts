@@ -1,7 +1,7 @@
 // The build composition behind `tsbuild build`: Dockerfile → graph → ops on the sandbox → image and tags.
 // Kept apart from engine.ts so commands that do not build never load the parser (chevrotain costs ~0.4 s to import).
 import { createWriteStream, readFileSync, statSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join, resolve as resolvePath } from 'node:path';
 import { finished } from 'node:stream/promises';
@@ -75,15 +75,10 @@ export async function readBuildInput(options: BuildInputOptions): Promise<BuildI
   const stdin = await options.readStdin();
   // As `docker build - < context.tar.gz`: an archive (plain or compressed tar) is the context, anything else the Dockerfile.
   if (!startsLikeArchive(stdin)) return { dockerfile: { text: stdin.toString('utf8'), name: 'Dockerfile' }, contextDir: undefined, ignore: undefined, consulted: [] };
-  const unpacked = await mkdtemp(join(tmpdir(), 'tsbuild-stdin-context-'));
-  const release = (): Promise<void> => rm(unpacked, { recursive: true, force: true });
+  const contextDir = await mkdtemp(join(tmpdir(), 'tsbuild-stdin-context-'));
+  const release = (): Promise<void> => rm(contextDir, { recursive: true, force: true });
   try {
-    const archive = join(unpacked, 'context.tar');
-    const contextDir = join(unpacked, 'context');
-    await writeFile(archive, stdin);
-    await mkdir(contextDir);
-    await extractArchive(archive, contextDir);
-    await rm(archive);
+    await extractArchive(stdin, contextDir);
     const file = options.file === undefined ? undefined : join(contextDir, options.file);
     return { ...(await readContextInput(contextDir, { ...options, context: '.', file })), release };
   } catch (err) {
@@ -155,8 +150,8 @@ export interface BuildOutput {
  */
 export async function exportBuiltImage(engine: Engine, image: StoredImage, tags: ImageReference[], outputs: BuildOutput[], stdout: NodeJS.WritableStream): Promise<void> {
   for (const output of outputs) {
-    const archive = { manifestDigest: image.manifestDigest, refs: output.names ?? tags };
     if (output.type === 'image') continue;
+    const archive = { manifestDigest: image.manifestDigest, refs: output.names ?? tags };
     // Loaded only for these outputs: the tar writers are not part of a plain build's start-up.
     const { exportImageTar, exportLocalDirectory, exportOciLayout, exportRootfsTar } = await import('./image/export.js');
     const dest = output.dest as string;

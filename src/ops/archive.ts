@@ -17,8 +17,9 @@ export function startsLikeArchive(bytes: Buffer): boolean {
   return detectCompression(bytes) !== 'none' || looksLikeTar(bytes.subarray(0, 512));
 }
 
-async function openDecompressed(path: string): Promise<Readable> {
-  return (await decompressed(createReadStream(path))).stream;
+/** An archive's bytes, decompressed: from a file, or already in memory (a context on stdin). */
+async function openDecompressed(archive: string | Buffer): Promise<Readable> {
+  return (await decompressed(typeof archive === 'string' ? createReadStream(archive) : [archive])).stream;
 }
 
 async function firstBlock(stream: Readable): Promise<Buffer> {
@@ -52,10 +53,10 @@ export interface ExtractedArchive {
   explicitDirectories: ReadonlySet<string>;
 }
 
-/** Unpacks the archive at `path` into `target` (absolute names land below it; `..` escapes are refused by applyLayer). */
-export async function extractArchive(path: string, target: string): Promise<ExtractedArchive> {
+/** Unpacks the archive at `archive` (a path, or its bytes) into `target` (absolute names land below it; `..` escapes are refused by applyLayer). */
+export async function extractArchive(archive: string | Buffer, target: string): Promise<ExtractedArchive> {
   // One read: the bytes go both to the extraction and to a scan of the headers.
-  const source = await openDecompressed(path);
+  const source = await openDecompressed(archive);
   const toApply = new PassThrough();
   const toScan = new PassThrough();
   source.pipe(toApply);
