@@ -47,7 +47,7 @@ export function sandboxResolvConf(hostText: string, network: NetworkMode, dns?: 
         const words = line.trim().split(/\s+/);
         return words[0] === keyword ? words.slice(1) : [];
       });
-    const servers = dns.servers.length > 0 ? dns.servers : hostLists('nameserver').filter((ip) => !isLoopbackNameserver(`nameserver ${ip}`));
+    const servers = dns.servers.length > 0 ? dns.servers : hostLists('nameserver').filter((ip) => !isLoopback(ip));
     const search = dns.search.length > 0 ? dns.search : hostLists('search');
     const options = dns.options.length > 0 ? dns.options : hostLists('options');
     const lines = servers.map((ip) => `nameserver ${ip}`);
@@ -66,8 +66,10 @@ export function sandboxResolvConf(hostText: string, network: NetworkMode, dns?: 
 
 function isLoopbackNameserver(line: string): boolean {
   const match = /^\s*nameserver\s+(\S+)/.exec(line);
-  return match !== null && (/^127\./.test(match[1] as string) || match[1] === '::1');
+  return match !== null && isLoopback(match[1] as string);
 }
+
+const isLoopback = (ip: string): boolean => /^127\./.test(ip) || ip === '::1';
 
 /** Makes `dir` with the three files in it and returns their paths. */
 export function writeEtcFiles(

@@ -11,7 +11,7 @@ import type { DnsSettings, ExecResult, Executor, IpcMode, NetworkMode, SandboxHe
 import { familiarReference, parseReference } from '../image/reference.js';
 import type { ImageStore, StoredImage } from '../image/store.js';
 import type { Snapshotter } from '../snapshot/snapshotter.js';
-import { initPath, resolveProcess, type ProcessRequest } from './process-spec.js';
+import { initPath, keyValueLines, resolveProcess, type ProcessRequest } from './process-spec.js';
 import { isAlive, processStartTime } from './signals.js';
 import { newContainerId, type Container, type ContainerConfigRecord, type ContainerStore } from './store.js';
 import { parseBytes, parseTmpfs, parseVolume } from './volumes.js';
@@ -125,7 +125,7 @@ function parseShmSize(spec: string | undefined): number | undefined {
 
 /** The image's labels with the --label-file lines and --label flags over them (`K` alone is an empty value), as Docker merges them. */
 function containerLabels(image: Record<string, string> | undefined, flags: string[], files: string[]): Record<string, string> {
-  const lines = [...files.flatMap((text) => text.split('\n').filter((line) => line.trim() !== '' && !line.trimStart().startsWith('#'))), ...flags];
+  const lines = [...files.flatMap(keyValueLines), ...flags];
   const labels = { ...image };
   for (const line of lines) {
     const at = line.indexOf('=');

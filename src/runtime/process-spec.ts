@@ -45,17 +45,24 @@ export function resolveArgs(image: ContainerConfig, request: Pick<ProcessRequest
  * caller's environment and is dropped when unset there. A name with whitespace is refused here (not in -e).
  */
 export function parseEnvFile(text: string, callerEnv: Record<string, string | undefined>): string[] {
-  const entries: string[] = [];
+  return keyValueLines(text).flatMap((line) => withCallerValue(line, callerEnv) ?? []);
+}
+
+/**
+ * The `K=V` / `K` lines of a file in the format Docker's --env-file and --label-file share: leading whitespace
+ * dropped, blank and `#` lines skipped, a missing name or one with whitespace refused.
+ */
+export function keyValueLines(text: string): string[] {
+  const lines: string[] = [];
   for (const raw of text.split(/\r?\n/)) {
     const line = raw.replace(/^\s+/, '');
     if (line === '' || line.startsWith('#')) continue;
     const key = keyOf(line);
     if (key === '') throw new UserError(`poorly formatted environment: no variable name on line '${line}'`);
     if (/\s/.test(key)) throw new UserError(`poorly formatted environment: variable '${key}' contains whitespaces`);
-    const entry = withCallerValue(line, callerEnv);
-    if (entry !== undefined) entries.push(entry);
+    lines.push(line);
   }
-  return entries;
+  return lines;
 }
 
 /** A -e entry: any name but an empty one, as Docker's CLI checks it. */
